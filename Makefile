@@ -1,0 +1,65 @@
+# Orders API. `make test` and `make serve` need nothing installed beforehand but Python 3.11,
+# Java 17 (for DynamoDB Local; `make serve` falls back to moto without it) and npm.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# CI and local builds use the local interpreter's runtime; deploys default to the template's.
+RUNTIME ?= python3.11
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: help install test unit integration lint format typecheck cfn build serve openapi clean
+
+help:
+	@echo "make serve   run the API on http://127.0.0.1:$${ORDERS_PORT:-3000} (DynamoDB Local)"
+	@echo "make test    install everything, lint, validate the template, build, run both test tiers"
+
+$(BIN)/.installed: requirements-dev.txt layers/orders_domain/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BIN)/.installed node_modules/.installed
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy layers/orders_domain/orders_domain functions local
+
+cfn: $(BIN)/.installed
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/sam validate --lint --template template.yaml --region $(AWS_DEFAULT_REGION)
+
+build: $(BIN)/.installed
+	LAYER_PYTHON_VERSION=$(subst python,,$(RUNTIME)) PATH="$(CURDIR)/$(BIN):$$PATH" \
+		$(BIN)/sam build --template template.yaml --parameter-overrides PythonRuntime=$(RUNTIME)
+
+unit: $(BIN)/.installed
+	$(BIN)/pytest tests/unit -q
+
+integration: install build
+	$(BIN)/pytest tests/integration -q
+
+openapi: $(BIN)/.installed
+	PYTHONPATH=layers/orders_domain:. POWERTOOLS_TRACE_DISABLED=true $(BIN)/python -m local.openapi > docs/openapi.json
+
+test: install lint typecheck cfn build
+	$(BIN)/pytest -q
+
+serve: install
+	$(BIN)/python -m local.serve
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,281 @@
+"""HTTP glue shared by every function: the resolver factory, exact JSON, problem details.
+
+Domain errors are mapped to RFC 9457 responses here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from orders_domain.auth import Principal, authorize
+from orders_domain.errors import (
+    FieldError,
+    NotFound,
+    OrdersError,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from orders_domain.idempotency import StoredResponse
+
+PROBLEM_JSON = "application/problem+json"
+APPLICATION_JSON = "application/json"
+MAX_JSON_DEPTH = 32
+# Fields the server sets: sending them is an error that names them as such.
+SERVER_FIELDS = frozenset(
+    {
+        "id", "number", "token", "status", "tenant_id", "balance_due", "amount_paid",
+        "amount_pending_capture", "amount_refunded", "subtotal", "taxes", "discounts", "total",
+        "total_in_base_currency", "total_weight", "shippable", "payments", "refunded_payments",
+        "line_number", "quantity_to_be_shipped", "quantity_shipped", "quantity_cancelled",
+        "quantity_pending_return", "quantity_returned", "quantity_available_for_cancellation",
+        "quantity_available_for_return", "parent_line_item_id", "amount_to_pay_upon_creation",
+    }
+)  # fmt: skip
+
+logger = Logger(service="orders")
+
+
+# ------------------------------------------------------------------ JSON in and out
+def _reject_constant(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} is not a JSON number", name, 0)
+
+
+def _depth(value: Any, limit: int) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        if depth > limit:
+            return depth
+        nxt: list[Any] = []
+        for v in level:
+            if isinstance(v, dict):
+                nxt.extend(v.values())
+            elif isinstance(v, list):
+                nxt.extend(v)
+        level = nxt
+    return depth - 1
+
+
+def loads(text: str | bytes) -> Any:
+    """Strict JSON: numbers with a fraction become Decimal, no NaN/Infinity, bounded nesting."""
+    try:
+        value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except RecursionError as exc:
+        raise json.JSONDecodeError("JSON nested too deeply", str(text)[:20], 0) from exc
+    if _depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise json.JSONDecodeError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", "", 0)
+    return value
+
+
+def dumps(value: Any) -> str:
+    """JSON with Decimals written digit for digit as numbers (never through float)."""
+    marker = uuid.uuid4().hex
+    pattern = re.compile(f'"{marker}([^"]*)"')
+
+    def default(obj: Any) -> Any:
+        if isinstance(obj, Decimal):
+            if not obj.is_finite():
+                raise ValueError("non-finite number")
+            return f"{marker}{obj}"
+        if hasattr(obj, "isoformat"):
+            return obj.isoformat().replace("+00:00", "Z")
+        raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+    text = json.dumps(value, default=default, separators=(",", ":"), ensure_ascii=False)
+    return pattern.sub(lambda m: m.group(1), text)
+
+
+# ------------------------------------------------------------------ problem details
+def _loc_to_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    path = ""
+    for part in loc:
+        if part in ("body",) and not path:
+            continue
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path or "body"
+
+
+def field_errors_from_pydantic(errors: list[Mapping[str, Any]]) -> list[FieldError]:
+    out: list[FieldError] = []
+    for err in errors:
+        loc = list(err.get("loc", ()))
+        kind = err.get("type", "")
+        if kind == "json_invalid":
+            out.append(FieldError("body", "is not valid JSON"))
+            continue
+        if kind in ("model_attributes_type", "dict_type") and loc in (["body"], []):
+            out.append(FieldError("body", "must be a JSON object"))
+            continue
+        ctx = err.get("ctx") or {}
+        # Whole-request rules (e.g. decimals per currency) name their field in ctx.
+        field = str(ctx["field"]) if isinstance(ctx, Mapping) and ctx.get("field") else _loc_to_path(loc)
+        message = str(err.get("msg", "is invalid"))
+        if kind == "extra_forbidden":
+            name = str(loc[-1]) if loc else ""
+            is_server = name in SERVER_FIELDS or name.startswith("sys_")
+            message = "is set by the server and may not be sent" if is_server else "is not a known field"
+        elif kind == "missing":
+            message = "is required"
+        elif message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        out.append(FieldError(field, message))
+    return out
+
+
+def problem_body(error: OrdersError, request_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"/problems/{error.code}",
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+        "code": error.code,
+        "instance": request_id,
+    }
+    if error.errors:
+        body["errors"] = [{"field": e.field, "error": e.error} for e in error.errors]
+    return body
+
+
+def problem_response(error: OrdersError, request_id: str) -> Response[str]:
+    return Response(
+        status_code=error.status,
+        content_type=PROBLEM_JSON,
+        body=dumps(problem_body(error, request_id)),
+        headers=dict(error.headers),
+    )
+
+
+def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response[str]:
+    return Response(
+        status_code=status, content_type=APPLICATION_JSON, body=dumps(body), headers=dict(headers or {})
+    )
+
+
+def stored_response(stored: StoredResponse) -> Response[str]:
+    headers = dict(stored.headers)
+    if stored.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(
+        status_code=stored.status, content_type=APPLICATION_JSON, body=stored.body, headers=headers
+    )
+
+
+# ------------------------------------------------------------------ request context
+@dataclass(frozen=True)
+class RequestInfo:
+    request_id: str
+    principal: Principal
+
+
+def request_id_of(app: APIGatewayRestResolver) -> str:
+    ctx = app.current_event.get("requestContext") or {}
+    rid = ctx.get("requestId") if isinstance(ctx, Mapping) else None
+    if rid:
+        return str(rid)
+    lambda_context = app.lambda_context
+    return str(getattr(lambda_context, "aws_request_id", "") or uuid.uuid4())
+
+
+def principal_of(app: APIGatewayRestResolver) -> Principal:
+    """The caller as the authorizer described it (tenant, scopes, key id)."""
+    ctx = app.current_event.get("requestContext") or {}
+    auth = ctx.get("authorizer") if isinstance(ctx, Mapping) else None
+    if not isinstance(auth, Mapping) or not auth.get("tenant_id"):
+        raise Unauthorized("A valid API key is required.")
+    scopes = tuple(str(auth.get("scopes", "")).split())
+    return Principal(tenant_id=str(auth["tenant_id"]), scopes=scopes, key_id=str(auth.get("key_id", "")))
+
+
+def require_caller(app: APIGatewayRestResolver, tenant_id: str) -> RequestInfo:
+    """Defence in depth: the function checks tenant and scope again, whatever the gateway did."""
+    principal = principal_of(app)
+    event = app.current_event
+    route = event.get("resource") or event.path  # the route template: no stage prefix
+    authorize(principal, tenant_id=tenant_id, method=event.http_method, path=route)
+    return RequestInfo(request_id=request_id_of(app), principal=principal)
+
+
+def header(app: APIGatewayRestResolver, name: str) -> str | None:
+    value = app.current_event.headers.get(name)  # case-insensitive in Powertools
+    return value if isinstance(value, str) else None
+
+
+# ------------------------------------------------------------------ the resolver factory
+def build_resolver() -> APIGatewayRestResolver:
+    """One resolver per function, with validation, OpenAPI and the shared error mapping."""
+    app = APIGatewayRestResolver(enable_validation=True, serializer=dumps, json_body_deserializer=loads)
+
+    @app.exception_handler(OrdersError)
+    def _domain_error(exc: OrdersError) -> Response[str]:
+        if exc.status >= 500:
+            logger.exception("internal error")
+        return problem_response(exc, request_id_of(app))
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response[str]:
+        errors = field_errors_from_pydantic(list(exc.errors()))
+        detail = "The request is not valid." if errors else "The request could not be read."
+        return problem_response(ValidationFailed(detail, errors=errors), request_id_of(app))
+
+    @app.exception_handler(NotFoundError)
+    def _no_route(_exc: NotFoundError) -> Response[str]:
+        return problem_response(NotFound("No route matches this method and path."), request_id_of(app))
+
+    @app.exception_handler(Exception)
+    def _fault(_exc: Exception) -> Response[str]:
+        logger.exception("unhandled error")
+        return problem_response(
+            OrdersError("The request could not be completed; quote the instance id when reporting it."),
+            request_id_of(app),
+        )
+
+    return app
+
+
+def _non_json_body(event: Mapping[str, Any]) -> str | None:
+    """The media type of a body that is not JSON, if so (form bodies are never orders)."""
+    if not event.get("body"):
+        return None
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+    media_type = str(headers.get("content-type") or "").split(";")[0].strip().lower()
+    if media_type and not (media_type == APPLICATION_JSON or media_type.endswith("+json")):
+        return media_type
+    return None
+
+
+def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Run the resolver and stamp `x-request-id` on whatever it answered."""
+    ctx = event.get("requestContext") or {}
+    request_id = str(ctx.get("requestId") or getattr(context, "aws_request_id", ""))
+    media_type = _non_json_body(event)
+    if media_type is not None:
+        error = UnsupportedMediaType(f"Send the body as application/json, not {media_type}.")
+        result: dict[str, Any] = {
+            "statusCode": error.status,
+            "headers": {"Content-Type": PROBLEM_JSON},
+            "body": dumps(problem_body(error, request_id)),
+            "isBase64Encoded": False,
+        }
+    else:
+        result = app.resolve(event, context)
+    headers = result.setdefault("headers", {}) or {}
+    result["headers"] = headers
+    headers["x-request-id"] = request_id
+    if result.get("multiValueHeaders") is not None:
+        result["multiValueHeaders"]["x-request-id"] = [headers["x-request-id"]]
+    return result

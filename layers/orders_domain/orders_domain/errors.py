@@ -1,0 +1,87 @@
+"""Domain errors. Each carries its HTTP status and problem `code`; http.py maps them once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    error: str
+
+
+class OrdersError(Exception):
+    """Base of every error a client may see. `detail` must never carry internals."""
+
+    status: int = 500
+    code: str = "internal_error"
+    title: str = "Internal Server Error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.headers = headers or {}
+
+
+class BadRequest(OrdersError):
+    status, code, title = 400, "bad_request", "Bad Request"
+
+
+class ValidationFailed(BadRequest):
+    code = "validation_error"
+
+
+class Unauthorized(OrdersError):
+    status, code, title = 401, "unauthorized", "Unauthorized"
+
+
+class Forbidden(OrdersError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(OrdersError):
+    status, code, title = 404, "not_found", "Not Found"
+
+
+class Conflict(OrdersError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class VersionConflict(Conflict):
+    code = "version_conflict"
+
+
+class IdempotencyInProgress(Conflict):
+    code = "idempotency_in_progress"
+
+
+class PreconditionFailed(OrdersError):
+    status, code, title = 412, "precondition_failed", "Precondition Failed"
+
+
+class PayloadTooLarge(OrdersError):
+    status, code, title = 413, "payload_too_large", "Payload Too Large"
+
+
+class UnsupportedMediaType(OrdersError):
+    status, code, title = 415, "unsupported_media_type", "Unsupported Media Type"
+
+
+class Unprocessable(OrdersError):
+    status, code, title = 422, "unprocessable", "Unprocessable Content"
+
+
+class IdempotencyKeyReused(Unprocessable):
+    code = "idempotency_key_reused"
+
+
+class Throttled(OrdersError):
+    status, code, title = 429, "throttled", "Too Many Requests"

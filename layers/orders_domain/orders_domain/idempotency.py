@@ -1,0 +1,137 @@
+"""Idempotency-Key semantics (IETF draft) on top of Powertools Idempotency.
+
+- The key comes from the `Idempotency-Key` header (plain or quoted string) or a body's
+  `duplicate_prevention_key`; both at once must agree.
+- The record is keyed by (tenant, route, key): another tenant's identical key is another key.
+- The request fingerprint is validated: the same key with another request is a 422.
+- A retry while the first request still runs is a 409 with `Retry-After`; the Lambda context is
+  registered so a request that times out releases its key when its time is up.
+- The stored result is the first response's status, headers and exact body text, replayed
+  with `Idempotent-Replayed: true`. Errors raised by the operation are not stored (Powertools
+  deletes the in-progress record), so a corrected retry with the same key can succeed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+
+from orders_domain.aws import dynamodb_client
+from orders_domain.errors import BadRequest, IdempotencyInProgress, IdempotencyKeyReused
+from orders_domain.settings import get_settings
+
+MAX_KEY_LENGTH = 255
+RETRY_AFTER_SECONDS = 2
+_REPLAYED = "replayed"
+
+
+@dataclass
+class StoredResponse:
+    """A response in a form the idempotency table can hold and replay byte for byte."""
+
+    status: int
+    body: str
+    headers: dict[str, str] = field(default_factory=dict)
+    replayed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "body": self.body, "headers": self.headers}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StoredResponse:
+        return cls(
+            status=int(data["status"]),
+            body=str(data["body"]),
+            headers=dict(data.get("headers") or {}),
+            replayed=bool(data.get(_REPLAYED, False)),
+        )
+
+
+def parse_key(header_value: str | None, body_value: str | None) -> str | None:
+    """The effective idempotency key, or None. Invalid keys are a 400."""
+    header_key = None
+    if header_value is not None:
+        value = header_value.strip()
+        # The draft defines the field as a Structured Field string: "key"; accept bare keys too.
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        if not value:
+            raise BadRequest("The Idempotency-Key header must not be empty.")
+        if len(value) > MAX_KEY_LENGTH:
+            raise BadRequest(f"The Idempotency-Key header must be at most {MAX_KEY_LENGTH} characters.")
+        header_key = value
+    if header_key is not None and body_value is not None and header_key != body_value:
+        raise BadRequest("Idempotency-Key and duplicate_prevention_key differ; send one, or the same.")
+    return header_key if header_key is not None else body_value
+
+
+def _persistence() -> DynamoDBPersistenceLayer:
+    # One per call: Powertools keeps per-request state on the layer, and concurrent local
+    # invocations share this module. The DynamoDB client itself is cached and thread-safe.
+    return DynamoDBPersistenceLayer(
+        table_name=get_settings().idempotency_table_name, boto3_client=dynamodb_client()
+    )
+
+
+def _mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
+    response = dict(response)
+    response[_REPLAYED] = True
+    return response
+
+
+def run_once(
+    *,
+    tenant_id: str,
+    route: str,
+    key: str | None,
+    fingerprint: Any,
+    operation: Callable[[], StoredResponse],
+    lambda_context: Any | None,
+) -> StoredResponse:
+    """Run `operation` at most once per (tenant, route, key); without a key, just run it."""
+    if key is None:
+        return operation()
+
+    config = IdempotencyConfig(
+        event_key_jmespath="[tenant_id, route, key]",
+        payload_validation_jmespath="fingerprint",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=get_settings().idempotency_ttl_seconds,
+        response_hook=_mark_replayed,
+    )
+    if lambda_context is not None:
+        config.register_lambda_context(lambda_context)
+
+    def _call(request: dict[str, Any]) -> dict[str, Any]:
+        return operation().to_dict()
+
+    guarded = idempotent_function(
+        data_keyword_argument="request",
+        persistence_store=_persistence(),
+        config=config,
+        key_prefix="orders-api",
+    )(_call)
+    try:
+        result = guarded(
+            request={"tenant_id": tenant_id, "route": route, "key": key, "fingerprint": fingerprint}
+        )
+    except IdempotencyValidationError as exc:
+        raise IdempotencyKeyReused("This idempotency key was already used with a different request.") from exc
+    except IdempotencyAlreadyInProgressError as exc:
+        raise IdempotencyInProgress(
+            "A request with this idempotency key is still being processed; retry later.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from exc
+    return StoredResponse.from_dict(result)

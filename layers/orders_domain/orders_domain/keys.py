@@ -1,0 +1,115 @@
+"""Every DynamoDB key and index attribute is built here, and only here.
+
+Single-table layout (the table itself is defined once, in template.yaml):
+
+| item              | PK                               | SK                |
+|-------------------|----------------------------------|-------------------|
+| order             | T#<tenant>#O#<order id>          | ORDER             |
+| order number seq. | T#<tenant>#COUNTER               | ORDER_NUMBER      |
+| API key           | APIKEY#<sha256 of the key>       | APIKEY            |
+
+Later items of an order (fulfillments, refunds, history) go in the order's own item
+collection (same PK, their own SK), so no list in the order item grows without bound.
+
+Indexes (sparse: an item carries an index's attributes only when it belongs in it):
+
+| index                    | PK attribute / value                        | SK attribute / value |
+|--------------------------|---------------------------------------------|----------------------|
+| by-tenant-date           | tenant_list_pk  T#<tenant>#<kind>           | tenant_list_sk <date>#<id> |
+| by-token                 | token_pk        T#<tenant>#TOKEN#<token>    | -                    |
+| by-bill-to               | bill_to_pk      T#<tenant>#BILL#<type>#<id> | bill_to_sk <date>#<id> |
+| by-ship-to               | ship_to_pk      T#<tenant>#SHIP#<type>#<id> | ship_to_sk <date>#<id> |
+| by-coupon                | coupon_pk       T#<tenant>#CPN#<type>#<id>  | coupon_sk <date>#<order id>#<n> |
+| by-coupon-code           | coupon_code_pk  T#<tenant>#CPNCODE#<code>   | coupon_code_sk <date>#<order>#<n> |
+| by-shippable-status      | shippable_pk    T#<tenant>#SHIPST#<status>  | shippable_sk <date>#<id> |
+| by-installment-schedule  | installment_pk  T#<tenant>#INST#<schedule>  | installment_sk <date>#<id> |
+
+Tenant ids and order ids are validated (no `#`) before they reach this module.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from orders_domain.models import Order
+
+ORDER_SK = "ORDER"
+INDEX_TENANT_DATE = "by-tenant-date"
+INDEX_TOKEN = "by-token"  # noqa: S105 - an index name, not a secret
+INDEX_BILL_TO = "by-bill-to"
+INDEX_SHIP_TO = "by-ship-to"
+INDEX_COUPON = "by-coupon"
+INDEX_COUPON_CODE = "by-coupon-code"
+INDEX_SHIPPABLE_STATUS = "by-shippable-status"
+INDEX_INSTALLMENT_SCHEDULE = "by-installment-schedule"
+
+#: Attributes that belong to the storage record, not to the order.
+KEY_ATTRIBUTES = frozenset(
+    {
+        "PK",
+        "SK",
+        "entity",
+        "tenant_list_pk",
+        "tenant_list_sk",
+        "token_pk",
+        "bill_to_pk",
+        "bill_to_sk",
+        "ship_to_pk",
+        "ship_to_sk",
+        "coupon_pk",
+        "coupon_sk",
+        "coupon_code_pk",
+        "coupon_code_sk",
+        "shippable_pk",
+        "shippable_sk",
+        "installment_pk",
+        "installment_sk",
+    }
+)
+
+
+def order_key(tenant_id: str, order_id: str) -> dict[str, str]:
+    return {"PK": f"T#{tenant_id}#O#{order_id}", "SK": ORDER_SK}
+
+
+def order_number_counter_key(tenant_id: str) -> dict[str, str]:
+    return {"PK": f"T#{tenant_id}#COUNTER", "SK": "ORDER_NUMBER"}
+
+
+def api_key_key(key_hash: str) -> dict[str, str]:
+    return {"PK": f"APIKEY#{key_hash}", "SK": "APIKEY"}
+
+
+def token_pk(tenant_id: str, token: str) -> str:
+    return f"T#{tenant_id}#TOKEN#{token}"
+
+
+def tenant_list_pk(tenant_id: str, kind: str = "ORDER") -> str:
+    return f"T#{tenant_id}#{kind}"
+
+
+def order_index_attributes(order: Order) -> dict[str, str]:
+    """The index attributes of an order item; absent ones keep it out of sparse indexes."""
+    t = order.tenant_id
+    sort = f"{order.sys_created_at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{order.id}"
+    attrs = {
+        "tenant_list_pk": tenant_list_pk(t),
+        "tenant_list_sk": sort,
+        "token_pk": token_pk(t, order.token),
+    }
+    bill_to = order.bill_to_contact_id if order.bill_to_type == "contact" else order.bill_to_organization_id
+    if order.bill_to_type and bill_to:
+        attrs["bill_to_pk"] = f"T#{t}#BILL#{order.bill_to_type}#{bill_to}"
+        attrs["bill_to_sk"] = sort
+    ship_to = order.ship_to_contact_id if order.ship_to_type == "contact" else order.ship_to_organization_id
+    if order.ship_to_type and ship_to:
+        attrs["ship_to_pk"] = f"T#{t}#SHIP#{order.ship_to_type}#{ship_to}"
+        attrs["ship_to_sk"] = sort
+    if order.shippable and order.sys_shippable_status:
+        attrs["shippable_pk"] = f"T#{t}#SHIPST#{order.sys_shippable_status}"
+        attrs["shippable_sk"] = sort
+    if order.installment_schedule_id:
+        attrs["installment_pk"] = f"T#{t}#INST#{order.installment_schedule_id}"
+        attrs["installment_sk"] = sort
+    return attrs

@@ -1,0 +1,208 @@
+"""DynamoDB access. The only module that talks to the orders table.
+
+Records are the order's own fields at the top level of the item plus the key and index
+attributes of keys.py; `OrderRecord` converts both ways so no raw item ever leaves this module.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from orders_domain import keys
+from orders_domain.errors import Conflict, PayloadTooLarge, VersionConflict
+from orders_domain.models import Order
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+#: DynamoDB refuses items over 400 KB; stay clear of it with room for index attributes.
+MAX_ORDER_ITEM_BYTES = 350_000
+
+
+def to_storage_value(value: Any) -> Any:
+    """Python values -> what TypeSerializer accepts: Decimal for numbers, ISO strings for times."""
+    if isinstance(value, bool) or value is None or isinstance(value, (str, int, Decimal)):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): to_storage_value(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [to_storage_value(v) for v in value]
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(to_storage_value(v)) for k, v in item.items() if v is not None}
+
+
+def deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+class OrderRecord:
+    """The storage boundary of an order: domain model <-> DynamoDB item."""
+
+    @staticmethod
+    def to_item(order: Order) -> dict[str, Any]:
+        fields = to_storage_value(order.model_dump(mode="python", exclude_none=True))
+        item = {**keys.order_key(order.tenant_id, order.id), "entity": "order", **fields}
+        item.update(keys.order_index_attributes(order))
+        return serialize(item)
+
+    @staticmethod
+    def from_item(item: Mapping[str, Any]) -> Order:
+        plain = {k: v for k, v in deserialize(item).items() if k not in keys.KEY_ATTRIBUTES}
+        return Order.model_validate(plain)
+
+
+def approximate_size(item: Mapping[str, Any]) -> int:
+    return len(json.dumps(item, default=str))
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    key_hash: str
+    tenant_id: str
+    scopes: tuple[str, ...]
+    key_id: str
+    active: bool = True
+
+
+class OrderRepository(ABC):
+    """What the domain needs from storage; tests may use the DynamoDB one on moto."""
+
+    @abstractmethod
+    def next_order_number(self, tenant_id: str) -> int: ...
+
+    @abstractmethod
+    def create(self, order: Order) -> None: ...
+
+    @abstractmethod
+    def get(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> Order | None: ...
+
+    @abstractmethod
+    def get_by_token(self, tenant_id: str, token: str) -> Order | None: ...
+
+    @abstractmethod
+    def get_api_key(self, key_hash: str) -> ApiKeyRecord | None: ...
+
+    @abstractmethod
+    def put_api_key(self, record: ApiKeyRecord) -> None: ...
+
+
+class DynamoOrderRepository(OrderRepository):
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def next_order_number(self, tenant_id: str) -> int:
+        # An atomic counter: concurrent creates never share a number. A create that fails
+        # after taking its number leaves a gap; numbers are unique, not gapless.
+        out = self._client.update_item(
+            TableName=self._table,
+            Key=serialize(keys.order_number_counter_key(tenant_id)),
+            UpdateExpression="ADD #n :one SET entity = :entity",
+            ExpressionAttributeNames={"#n": "last_number"},
+            ExpressionAttributeValues=serialize({":one": 1, ":entity": "counter"}),
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(out["Attributes"]["last_number"]["N"])
+
+    def create(self, order: Order) -> None:
+        item = OrderRecord.to_item(order)
+        if approximate_size(item) > MAX_ORDER_ITEM_BYTES:
+            raise PayloadTooLarge("The order is too large to store; split it into several orders.")
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise Conflict(f"Order {order.id} already exists.") from exc
+            raise
+
+    def replace(self, order: Order, *, expected_version: int) -> None:
+        """Write a changed order only if nobody changed it since `expected_version` was read."""
+        item = OrderRecord.to_item(order)
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_exists(PK) AND sys_version = :expected",
+                ExpressionAttributeValues=serialize({":expected": expected_version}),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise VersionConflict(
+                    f"Order {order.id} was changed by another request; read it again and retry."
+                ) from exc
+            raise
+
+    def get(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> Order | None:
+        out = self._client.get_item(
+            TableName=self._table,
+            Key=serialize(keys.order_key(tenant_id, order_id)),
+            ConsistentRead=consistent,
+        )
+        item = out.get("Item")
+        if item is None:
+            return None
+        order = OrderRecord.from_item(item)
+        return None if order.sys_deleted else order
+
+    def get_by_token(self, tenant_id: str, token: str) -> Order | None:
+        out = self._client.query(
+            TableName=self._table,
+            IndexName=keys.INDEX_TOKEN,
+            KeyConditionExpression="token_pk = :pk",
+            ExpressionAttributeValues=serialize({":pk": keys.token_pk(tenant_id, token)}),
+            Limit=1,
+        )
+        items = out.get("Items", [])
+        if not items:
+            return None
+        order = OrderRecord.from_item(items[0])
+        return None if order.sys_deleted else order
+
+    def get_api_key(self, key_hash: str) -> ApiKeyRecord | None:
+        out = self._client.get_item(TableName=self._table, Key=serialize(keys.api_key_key(key_hash)))
+        if "Item" not in out:
+            return None
+        data = deserialize(out["Item"])
+        return ApiKeyRecord(
+            key_hash=key_hash,
+            tenant_id=data["tenant_id"],
+            scopes=tuple(data.get("scopes", [])),
+            key_id=data["key_id"],
+            active=bool(data.get("active", True)),
+        )
+
+    def put_api_key(self, record: ApiKeyRecord) -> None:
+        item = {
+            **keys.api_key_key(record.key_hash),
+            "entity": "api_key",
+            "tenant_id": record.tenant_id,
+            "scopes": list(record.scopes),
+            "key_id": record.key_id,
+            "active": record.active,
+        }
+        self._client.put_item(TableName=self._table, Item=serialize(item))

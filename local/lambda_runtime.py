@@ -1,0 +1,104 @@
+"""An in-process stand-in for the Lambda runtime: a context object and handler loading.
+
+Used by the local gateway (`make serve`) and by the tests, so both call a function's handler
+exactly as Lambda (and `sam local invoke -e`) would: `handler(event, context)`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class FakeLambdaContext:
+    """The attributes of Lambda's context object that Powertools and our handlers read."""
+
+    function_name: str = "local-function"
+    memory_limit_in_mb: int = 512
+    timeout_seconds: int = 10
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+    _started: float = field(default_factory=time.monotonic)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:000000000000:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        elapsed = time.monotonic() - self._started
+        return max(0, int((self.timeout_seconds - elapsed) * 1000))
+
+
+def load_handler(module: str, attribute: str = "lambda_handler") -> Handler:
+    """Import `functions.<name>.app` style modules and return the handler callable."""
+    handler: Handler = getattr(importlib.import_module(module), attribute)
+    return handler
+
+
+def invoke(module: str, event: dict[str, Any], *, function_name: str | None = None) -> Any:
+    """Call a handler once with a fresh context, as one Lambda invocation."""
+    context = FakeLambdaContext(function_name=function_name or module.split(".")[-2])
+    return load_handler(module)(event, context)
+
+
+def load_instance(module: str) -> ModuleType:
+    """A fresh copy of a function module: its own globals, resolver and caches.
+
+    A Lambda execution environment runs one invocation at a time, so Powertools' resolver keeps
+    the current event on module-level state. Concurrent local invocations therefore each get an
+    instance of their own, as concurrent Lambda invocations get environments of their own.
+    """
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(module)
+    instance = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(instance)
+    return instance
+
+
+class InstancePool:
+    """Idle instances of one function; a busy pool grows, like Lambda scaling out."""
+
+    def __init__(
+        self, module: str, attribute: str = "lambda_handler", function_name: str | None = None
+    ) -> None:
+        self.module = module
+        self.attribute = attribute
+        self.function_name = function_name or module.split(".")[-2]
+        self._idle: list[ModuleType] = []
+        self._lock = threading.Lock()
+        self.created = 0
+
+    def warm(self) -> None:
+        """Start one instance now (a cold start before the first request)."""
+        instance = load_instance(self.module)
+        getattr(instance, self.attribute)
+        with self._lock:
+            self.created += 1
+            self._idle.append(instance)
+
+    def invoke(self, event: dict[str, Any], context: FakeLambdaContext | None = None) -> Any:
+        with self._lock:
+            instance = self._idle.pop() if self._idle else None
+        if instance is None:
+            instance = load_instance(self.module)
+            with self._lock:
+                self.created += 1
+        try:
+            handler: Handler = getattr(instance, self.attribute)
+            return handler(event, context or FakeLambdaContext(function_name=self.function_name))
+        finally:
+            with self._lock:
+                self._idle.append(instance)

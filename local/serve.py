@@ -1,0 +1,196 @@
+"""`python -m local.serve` (`make serve`): the whole API on http://127.0.0.1:$ORDERS_PORT, no AWS, no Docker.
+
+DynamoDB: $DYNAMODB_ENDPOINT_URL when set, else DynamoDB Local persisted under .local-data/dynamodb
+(needs Java and `npm install`), else an in-memory moto server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PORT = 3000
+HOST = "127.0.0.1"
+DEV_TENANT = "dev-tenant"
+TABLES = {"OrdersTable": "ORDERS_TABLE_NAME", "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME"}
+
+
+def _configure_environment() -> None:
+    """What Lambda and the template give the functions on AWS; must run before any function import."""
+    os.environ.setdefault("ORDERS_TABLE_NAME", "orders-local")
+    os.environ.setdefault("IDEMPOTENCY_TABLE_NAME", "orders-idempotency-local")
+    os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+    os.environ["AWS_REGION"] = "us-east-1"
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"  # no X-Ray daemon here
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "OrdersApi")
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "orders")
+    # The layer is on sys.path in Lambda (/opt/python); here it is a folder of the repository.
+    for path in (str(ROOT / "layers" / "orders_domain"), str(ROOT)):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+
+
+@contextlib.contextmanager
+def _dynamodb() -> Iterator[str]:
+    """Yield the endpoint URL of the DynamoDB to use, and stop whatever was started for it afterwards."""
+    from local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError, free_port, jar_path, java_available
+
+    endpoint = os.environ.get("DYNAMODB_ENDPOINT_URL")
+    if endpoint:
+        print(f"DynamoDB: {endpoint} (DYNAMODB_ENDPOINT_URL)")
+        yield endpoint
+        return
+    if java_available() and jar_path(ROOT):
+        data = _data_dir() / "dynamodb"
+        ddb = DynamoDBLocal(ROOT, db_path=data)
+        try:
+            ddb.start()
+        except DynamoDBLocalError as error:
+            raise SystemExit(str(error)) from None
+        assert ddb.endpoint_url is not None
+        print(f"DynamoDB: DynamoDB Local on {ddb.endpoint_url}, data kept in {data}/")
+        try:
+            yield ddb.endpoint_url
+        finally:
+            ddb.stop()
+        return
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError as error:
+        raise SystemExit(
+            f"no DynamoDB to run against: Java with DynamoDBLocal.jar (npm install) is missing and "
+            f"moto[server] does not import ({error}); run `make install`"
+        ) from None
+
+    # moto serves through werkzeug, whose per-request log lines would drown the gateway's own.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    server.start()
+    reason = "no java on PATH" if not java_available() else "DynamoDBLocal.jar missing (run `npm install`)"
+    print(f"DynamoDB: in-memory moto server on http://{HOST}:{port} ({reason}; data is lost on exit)")
+    try:
+        yield f"http://{HOST}:{port}"
+    finally:
+        server.stop()
+
+
+def _parse_api_keys(spec: str, all_scopes: tuple[str, ...]) -> list[tuple[str, str, list[str]]]:
+    """`tenantA:keyA:scope1 scope2,tenantB:keyB` -> [(tenant, key, scopes)]; no scopes means all."""
+    keys = []
+    for entry in filter(None, (part.strip() for part in spec.split(","))):
+        tenant, _, rest = entry.partition(":")
+        key, _, scopes = rest.partition(":")
+        if not tenant or not key:
+            raise SystemExit(f"ORDERS_API_KEYS: {entry.split(':')[0]!r}... is not tenant:key[:scopes]")
+        keys.append((tenant, key, scopes.split() or list(all_scopes)))
+    return keys
+
+
+def _dev_api_key() -> str:
+    # Random, but kept under .local-data so the key printed yesterday still works today.
+    path = _data_dir() / "dev-api-key"
+    if path.is_file() and path.read_text(encoding="utf-8").strip():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = f"dev-{secrets.token_urlsafe(24)}"
+    path.write_text(key + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def _data_dir() -> Path:
+    """Where local data lives (ORDERS_DATA_DIR, default .local-data): kept across restarts."""
+    return Path(os.environ.get("ORDERS_DATA_DIR") or ROOT / ".local-data")
+
+
+def _seed_api_keys() -> list[tuple[str, str, list[str]]]:
+    from orders_domain import auth
+
+    spec = os.environ.get("ORDERS_API_KEYS", "").strip()
+    keys = _parse_api_keys(spec, auth.ALL_SCOPES) if spec else []
+    if not keys:
+        keys = [(DEV_TENANT, _dev_api_key(), list(auth.ALL_SCOPES))]
+    for tenant, key, scopes in keys:
+        try:
+            auth.seed_api_key(tenant, key, scopes)
+        except ValueError as error:
+            raise SystemExit(f"cannot seed the API key of tenant {tenant!r}: {error}") from None
+    return keys
+
+
+def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    """Serve until Ctrl-C (or SIGTERM), then stop DynamoDB Local."""
+    _configure_environment()
+    port = int(os.environ.get("ORDERS_PORT") or DEFAULT_PORT)
+    # SIGTERM (e.g. from a process manager) must unwind like Ctrl-C, or DynamoDB Local outlives us.
+    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        with _dynamodb() as endpoint:
+            return _serve(endpoint, port)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _serve(endpoint: str, port: int) -> int:
+    import boto3
+
+    from local.gateway import Gateway
+    from local.tables import create_tables
+
+    os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint
+    # botocore's own per-service endpoint variable: any client made without endpoint_url (e.g. one
+    # created by a library) reaches the same local DynamoDB instead of AWS.
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    template = ROOT / "template.yaml"
+    client = boto3.client("dynamodb", endpoint_url=endpoint)
+    create_tables(client, {logical: os.environ[variable] for logical, variable in TABLES.items()}, template)
+    keys = _seed_api_keys()
+
+    gateway = Gateway(template)
+    for module, error in gateway.warm().items():
+        print(f"warning: {module} does not import ({error}); its routes answer 502", file=sys.stderr)
+    try:
+        server = gateway.make_server(HOST, port)
+    except OSError as error:
+        raise SystemExit(
+            f"cannot listen on {HOST}:{port} ({error}); set ORDERS_PORT to another port"
+        ) from None
+
+    url = f"http://{HOST}:{port}"
+    tenant, key, _ = keys[0]
+    print(f"Orders API on {url}  (OpenAPI: {url}/openapi.json, Swagger UI: {url}/swagger)")
+    for each_tenant, each_key, each_scopes in keys:
+        print(f"API key for tenant {each_tenant} ({' '.join(each_scopes)}): {each_key}")
+    print(
+        f"try:  curl -s -X POST {url}/orders/{tenant} -H 'Authorization: {key}'"
+        " -H 'Content-Type: application/json'"
+        """ -d '{"line_items": [{"description": "Ticket", "quantity": 2, "unit_price": 13.75}]}'"""
+    )
+    print("Ctrl-C to stop.", flush=True)
+    with server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("stopping", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Fixtures shared by both tiers. Each tier's conftest provides `dynamodb_endpoint` (None = moto)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import boto3
+import pytest
+
+from tests.helpers import TEMPLATE, reset_caches
+
+
+@pytest.fixture(autouse=True)
+def _lambda_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "orders")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "OrdersApiTest")
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+@pytest.fixture
+def tables(monkeypatch: pytest.MonkeyPatch, dynamodb_endpoint: str | None) -> Iterator[dict[str, str]]:
+    """Fresh orders and idempotency tables, built from template.yaml, wired into the functions."""
+    from local.tables import create_tables
+
+    suffix = uuid.uuid4().hex[:8]
+    names = {"OrdersTable": f"orders-{suffix}", "IdempotencyTable": f"idempotency-{suffix}"}
+    monkeypatch.setenv("ORDERS_TABLE_NAME", names["OrdersTable"])
+    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", names["IdempotencyTable"])
+    if dynamodb_endpoint:
+        monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", dynamodb_endpoint)
+    else:
+        monkeypatch.delenv("DYNAMODB_ENDPOINT_URL", raising=False)
+    client = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name="us-east-1")
+    create_tables(client, names, template_path=str(TEMPLATE))
+    reset_caches()
+    yield names
+    reset_caches()
+
+
+@pytest.fixture
+def api_key(tables: dict[str, str]) -> str:
+    """A key of tenant-a with every scope, stored hashed the way operators store keys."""
+    from orders_domain.auth import ALL_SCOPES, seed_api_key
+
+    key = f"test-key-{uuid.uuid4().hex}"
+    seed_api_key("tenant-a", key, list(ALL_SCOPES))
+    return key

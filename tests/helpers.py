@@ -1,0 +1,126 @@
+"""Test helpers shared by both tiers: events from events/, handler invocation, API keys."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from local.lambda_runtime import FakeLambdaContext
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+TEMPLATE = ROOT / "template.yaml"
+FUNCTIONS = ("create_order", "get_order", "authorizer")
+ALL_SCOPES = "orders:read orders:write orders:admin"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """An event exactly as `sam local invoke -e events/<name>` would pass it."""
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    return event
+
+
+def handler_module(function: str) -> Any:
+    return importlib.import_module(f"functions.{function}.app")
+
+
+def invoke(function: str, event: dict[str, Any], context: FakeLambdaContext | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = handler_module(function).lambda_handler(
+        event, context or FakeLambdaContext(function_name=function)
+    )
+    return result
+
+
+def reset_caches() -> None:
+    """Forget cached settings, clients and services so each test sees its own tables."""
+    from orders_domain import aws
+
+    aws.reset_clients()
+    for function in FUNCTIONS:
+        module = sys.modules.get(f"functions.{function}.app")
+        for name in ("service", "repository"):
+            cached = getattr(module, name, None)
+            if cached is not None and hasattr(cached, "cache_clear"):
+                cached.cache_clear()
+
+
+def with_caller(
+    event: dict[str, Any], tenant_id: str = "tenant-a", scopes: str = ALL_SCOPES, key_id: str = "key_test"
+) -> dict[str, Any]:
+    """The event as the authorizer would pass it on for this caller, with a fresh request id."""
+    event = copy.deepcopy(event)
+    ctx = event["requestContext"]
+    ctx["authorizer"] = {"principalId": key_id, "tenant_id": tenant_id, "scopes": scopes, "key_id": key_id}
+    ctx["requestId"] = str(uuid.uuid4())
+    return event
+
+
+def for_tenant(event: dict[str, Any], tenant_id: str) -> dict[str, Any]:
+    event = copy.deepcopy(event)
+    event["path"] = event["path"].replace("/tenant-a", f"/{tenant_id}", 1)
+    event["requestContext"]["path"] = event["requestContext"]["path"].replace("/tenant-a", f"/{tenant_id}", 1)
+    event["pathParameters"]["tenantId"] = tenant_id
+    return event
+
+
+def with_body(event: dict[str, Any], body: Any) -> dict[str, Any]:
+    event = copy.deepcopy(event)
+    event["body"] = body if isinstance(body, str) or body is None else json.dumps(body)
+    return event
+
+
+def with_headers(event: dict[str, Any], **headers: str | None) -> dict[str, Any]:
+    event = copy.deepcopy(event)
+    for raw_name, value in headers.items():
+        name = raw_name.replace("_", "-")
+        for field in ("headers", "multiValueHeaders"):
+            bag = event.get(field) or {}
+            for existing in [k for k in bag if k.lower() == name.lower()]:
+                del bag[existing]
+            if value is not None:
+                bag[name] = value if field == "headers" else [value]
+            event[field] = bag
+    return event
+
+
+def get_event_for(
+    order_id: str, tenant_id: str = "tenant-a", query: dict[str, str] | None = None
+) -> dict[str, Any]:
+    event = load_event("get_order.json")
+    event["path"] = f"/orders/{tenant_id}/{order_id}"
+    event["requestContext"]["path"] = f"/v1/orders/{tenant_id}/{order_id}"
+    event["pathParameters"] = {"tenantId": tenant_id, "id": order_id}
+    event["queryStringParameters"] = query
+    event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
+    return with_caller(event, tenant_id)
+
+
+def body_of(response: dict[str, Any]) -> Any:
+    from orders_domain.api import loads
+
+    return loads(response["body"]) if response.get("body") else None
+
+
+def header_of(response: dict[str, Any], name: str) -> str | None:
+    for key, value in (response.get("headers") or {}).items():
+        if key.lower() == name.lower():
+            return str(value)
+    for key, values in (response.get("multiValueHeaders") or {}).items():
+        if key.lower() == name.lower() and values:
+            return str(values[0])
+    return None
+
+
+def create_event(body: Any | None = None, key: str | None = None, tenant: str = "tenant-a") -> dict[str, Any]:
+    """events/create_order.json with another body, Idempotency-Key (None: none) and tenant."""
+    event = with_headers(load_event("create_order.json"), **{"Idempotency-Key": key})
+    if body is not None:
+        event = with_body(event, body)
+    if tenant != "tenant-a":
+        event = for_tenant(event, tenant)
+    return with_caller(event, tenant)

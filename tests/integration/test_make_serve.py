@@ -1,0 +1,180 @@
+"""`make serve` end to end: the real runner as a subprocess, real HTTP, DynamoDB Local, a restart."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.dynamodb_local import free_port
+from tests.helpers import ROOT
+
+KEYS = "tenant-a:key-a-0123456789,tenant-b:key-b-0123456789,tenant-a:key-a-readonly:orders:read"
+ORDER = {"line_items": [{"description": "ADULT Ticket", "quantity": 2, "unit_price": 13.75}]}
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+class Server:
+    def __init__(self, data_dir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DYNAMODB_", "ORDERS_"))}
+        env.update(ORDERS_PORT=str(self.port), ORDERS_DATA_DIR=str(data_dir), ORDERS_API_KEYS=KEYS)
+        self.log = data_dir.parent / f"serve-{self.port}.log"
+        self._log_file = self.log.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local.serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while "Ctrl-C to stop" not in self.output():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"make serve did not start:\n{self.output()}")
+            time.sleep(0.2)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log_file.close()
+
+    def request(self, method: str, path: str, body: Any = None, **headers: str) -> Reply:
+        data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
+        if data is not None:
+            headers.setdefault("Content-Type", "application/json")
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - loopback
+                raw, status, got = resp.read(), resp.status, dict(resp.headers)
+        except urllib.error.HTTPError as error:
+            raw, status, got = error.read(), error.code, dict(error.headers)
+        return Reply(status, {k.lower(): v for k, v in got.items()}, json.loads(raw) if raw.strip() else None)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "local-data"
+
+
+@pytest.fixture
+def server(data_dir: Path) -> Iterator[Server]:
+    running = Server(data_dir)
+    yield running
+    running.stop()
+
+
+def test_serve_prints_a_working_key_and_answers_create_and_get(server: Server) -> None:
+    # GIVEN the keys the runner printed
+    printed = dict(
+        re.findall(
+            r"API key for tenant (\S+) \(orders:read orders:write orders:admin\): (\S+)", server.output()
+        )
+    )
+    assert printed["tenant-b"] == "key-b-0123456789"
+    # WHEN an order is created and read back over HTTP
+    created = server.request("POST", "/orders/tenant-a", ORDER, **{"x-api-key": "key-a-0123456789"})
+    assert created.status == 201, created.body
+    location = created.headers["location"]
+    fetched = server.request("GET", location, Authorization="key-a-0123456789")
+    # THEN both carry the order and the gateway's request id
+    assert fetched.status == 200
+    assert fetched.body == created.body
+    assert created.body["total"] == 27.5
+    assert fetched.headers["x-request-id"]
+    assert fetched.headers["etag"] == '"1"'
+
+
+def test_gateway_errors_are_problem_details(server: Server) -> None:
+    no_key = server.request("GET", "/orders/tenant-a/x")
+    other_tenant = server.request("GET", "/orders/tenant-a/x", Authorization="key-b-0123456789")
+    read_only = server.request("POST", "/orders/tenant-a", ORDER, Authorization="key-a-readonly")
+    unknown_route = server.request("GET", "/nothing/here", Authorization="key-a-0123456789")
+    too_large = server.request(
+        "POST", "/orders/tenant-a", b"x" * (6 * 1024 * 1024 + 1), Authorization="key-a-0123456789"
+    )
+    for reply, status in (
+        (no_key, 401),
+        (other_tenant, 403),
+        (read_only, 403),
+        (unknown_route, 404),
+        (too_large, 413),
+    ):
+        assert reply.status == status
+        assert reply.headers["content-type"] == "application/problem+json"
+        assert reply.body["status"] == status
+        assert reply.body["instance"] == reply.headers["x-request-id"]
+
+
+def test_openapi_and_swagger_are_served(server: Server) -> None:
+    document = server.request("GET", "/openapi.json")
+    assert document.status == 200
+    assert "/orders/{tenantId}" in document.body["paths"]
+    with urllib.request.urlopen(server.url + "/swagger", timeout=10) as resp:  # noqa: S310 - loopback
+        assert b"openapi.json" in resp.read()
+
+
+def test_concurrent_identical_creates_over_http_make_one_order(server: Server) -> None:
+    headers = {"Authorization": "key-a-0123456789", "Idempotency-Key": '"http-race"'}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(
+            pool.map(lambda _: server.request("POST", "/orders/tenant-a", ORDER, **headers), range(8))
+        )
+    assert {r.status for r in replies} <= {201, 409}
+    ids = {r.body["id"] for r in replies if r.status == 201}
+    assert len(ids) == 1
+    later = server.request("POST", "/orders/tenant-a", ORDER, **headers)
+    assert later.body["id"] in ids
+    assert later.headers["idempotent-replayed"] == "true"
+
+
+def test_data_survives_a_restart(data_dir: Path) -> None:
+    # GIVEN an order created on a running server
+    first = Server(data_dir)
+    try:
+        created = first.request("POST", "/orders/tenant-a", ORDER, Authorization="key-a-0123456789")
+        assert created.status == 201
+    finally:
+        first.stop()
+    # WHEN the server is started again on the same data folder
+    second = Server(data_dir)
+    try:
+        fetched = second.request(
+            "GET", f"/orders/tenant-a/{created.body['id']}", Authorization="key-a-0123456789"
+        )
+        numbered = second.request("POST", "/orders/tenant-a", ORDER, Authorization="key-a-0123456789")
+    finally:
+        second.stop()
+    # THEN the order is still there and numbering goes on
+    assert fetched.status == 200
+    assert fetched.body == created.body
+    assert numbered.body["number"] == created.body["number"] + 1

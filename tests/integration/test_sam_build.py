@@ -1,0 +1,66 @@
+"""What `sam build` produced (make test builds before pytest) runs as Lambda would load it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.helpers import ROOT
+
+BUILD = ROOT / ".aws-sam" / "build"
+
+PROBE = """
+import json, sys
+import app
+from orders_domain import models
+import pydantic, pydantic_core
+event = json.load(open(sys.argv[1]))
+class Context:
+    function_name = "CreateOrderFunction"; memory_limit_in_mb = 512; aws_request_id = "probe"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:probe"
+    def get_remaining_time_in_millis(self): return 10000
+result = app.lambda_handler(event, Context())
+print(json.dumps({"status": result["statusCode"], "body": json.loads(result["body"]),
+                  "models": models.__file__, "pydantic": pydantic.__file__, "core": pydantic_core.__file__}))
+"""
+
+
+def test_layer_is_at_opt_python_without_a_nested_python_folder() -> None:
+    layer = BUILD / "DomainLayer"
+    assert (layer / "python" / "orders_domain" / "__init__.py").is_file(), "run `make build` first"
+    assert not (layer / "python" / "python").exists()
+    assert (layer / "python" / "pydantic_core").is_dir()
+    assert (layer / "python" / "aws_lambda_powertools").is_dir()
+
+
+def test_built_function_runs_the_sample_event_with_only_the_built_layer(tmp_path: object) -> None:
+    # GIVEN the built function folder as the task root and the built layer as /opt/python
+    layer = BUILD / "DomainLayer" / "python"
+    task = BUILD / "CreateOrderFunction"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(
+        PYTHONPATH=f"{layer}{os.pathsep}{task}",
+        POWERTOOLS_TRACE_DISABLED="true",
+        POWERTOOLS_METRICS_NAMESPACE="Probe",
+        ORDERS_TABLE_NAME="unused",
+        IDEMPOTENCY_TABLE_NAME="unused",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    # WHEN the preview event (no storage needed) is handled there, outside the repository
+    out = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", PROBE, str(ROOT / "events" / "create_order_preview.json")],
+        cwd=task,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    # THEN it answers, with the domain package and pydantic taken from the built layer
+    assert result["status"] == 200, result
+    assert result["body"]["order"]["total"] == 41.09
+    for module in ("models", "pydantic", "core"):
+        assert result[module].startswith(str(layer)), result[module]

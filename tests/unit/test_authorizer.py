@@ -1,0 +1,90 @@
+"""The REQUEST authorizer with events/authorizer.json: keys are hashed, tenants and scopes enforced."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+import boto3
+import pytest
+from orders_domain.auth import hash_key, required_scope, seed_api_key
+
+from tests.helpers import invoke, load_event, with_headers
+
+
+def auth_event(key: str | None, header: str = "x-api-key", **changes: Any) -> dict[str, Any]:
+    event = with_headers(load_event("authorizer.json"), **{"x-api-key": None, header: key})
+    event.update(copy.deepcopy(changes))
+    return event
+
+
+def test_valid_key_is_allowed_with_tenant_and_scopes(api_key: str) -> None:
+    result = invoke("authorizer", auth_event(api_key))
+    statement = result["policyDocument"]["Statement"][0]
+    assert statement["Effect"] == "Allow"
+    assert statement["Resource"] == load_event("authorizer.json")["methodArn"]
+    assert result["context"]["tenant_id"] == "tenant-a"
+    assert result["context"]["scopes"].split() == ["orders:read", "orders:write", "orders:admin"]
+    assert result["principalId"].startswith("key_")
+
+
+def test_bare_key_in_authorization_header_works(api_key: str) -> None:
+    result = invoke("authorizer", auth_event(api_key, header="Authorization"))
+    assert result["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+
+
+@pytest.mark.usefixtures("tables")
+@pytest.mark.parametrize("key", [None, "", "no-such-key", "x" * 600])
+def test_missing_or_unknown_key_is_unauthorized(key: str | None) -> None:
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        invoke("authorizer", auth_event(key))
+
+
+def test_key_of_another_tenant_is_denied(api_key: str) -> None:
+    event = auth_event(api_key, pathParameters={"tenantId": "tenant-b", "id": "x"}, path="/orders/tenant-b/x")
+    result = invoke("authorizer", event)
+    assert result["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    assert "tenant" in result["context"]["reason"]
+
+
+@pytest.mark.usefixtures("tables")
+def test_missing_scope_is_denied() -> None:
+    seed_api_key("tenant-a", "read-only-key", ["orders:read"])
+    event = auth_event(
+        "read-only-key", httpMethod="POST", resource="/orders/{tenantId}", path="/orders/tenant-a"
+    )
+    result = invoke("authorizer", event)
+    assert result["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    assert "orders:write" in result["context"]["reason"]
+
+
+def test_keys_are_stored_hashed_and_never_logged(
+    api_key: str, tables: dict[str, str], caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    invoke("authorizer", auth_event(api_key))
+    with pytest.raises(Exception, match="Unauthorized"):
+        invoke("authorizer", auth_event(api_key + "-wrong"))
+    stored = boto3.client("dynamodb", region_name="us-east-1").scan(TableName=tables["OrdersTable"])["Items"]
+    assert api_key not in str(stored)
+    assert hash_key(api_key) in str(stored)
+    assert api_key not in caplog.text
+    assert api_key not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "scope"),
+    [
+        ("GET", "/orders/{tenantId}/{id}", "orders:read"),
+        ("POST", "/orders/{tenantId}", "orders:write"),
+        ("POST", "/orders/{tenantId}/preview", "orders:write"),
+        ("POST", "/orders/{tenantId}/void/{id}", "orders:admin"),
+        ("POST", "/orders/{tenantId}/close/{id}", "orders:admin"),
+        ("POST", "/orders/{tenantId}/batch", "orders:admin"),
+        ("DELETE", "/orders/{tenantId}/{id}", "orders:admin"),
+        ("PATCH", "/orders/{tenantId}/{id}", "orders:write"),
+    ],
+)
+def test_route_scopes(method: str, route: str, scope: str) -> None:
+    assert required_scope(method, route) == scope

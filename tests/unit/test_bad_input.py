@@ -1,0 +1,178 @@
+"""Every failure path answers in API.md's problem shape and writes nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.helpers import body_of, header_of, invoke, load_event, with_body, with_caller, with_headers
+
+pytestmark = pytest.mark.usefixtures("tables")
+
+GOOD_LINE = {"description": "Ticket", "quantity": 1, "unit_price": 10}
+
+
+def post(body: Any, **headers: str) -> dict[str, Any]:
+    event = with_caller(with_body(load_event("create_order.json"), body))
+    return invoke("create_order", with_headers(event, **{"Idempotency-Key": None, **headers}))
+
+
+def assert_problem(response: dict[str, Any], status: int, code: str | None = None) -> dict[str, Any]:
+    assert response["statusCode"] == status, response["body"]
+    assert header_of(response, "Content-Type") == "application/problem+json"
+    problem = body_of(response)
+    assert problem["status"] == status
+    assert problem["type"].startswith("/problems/")
+    assert problem["title"]
+    assert problem["detail"]
+    assert problem["instance"]
+    assert "Traceback" not in response["body"]
+    assert "orders_domain" not in response["body"]
+    if code:
+        assert problem["code"] == code
+    return problem
+
+
+def order_count(tables: dict[str, str]) -> int:
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    items = client.scan(TableName=tables["OrdersTable"])["Items"]
+    return sum(1 for item in items if item.get("entity", {}).get("S") == "order")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"line_items": [GOOD_LINE], "id": "x"}, "id"),
+        ({"line_items": [GOOD_LINE], "number": 7}, "number"),
+        ({"line_items": [GOOD_LINE], "status": "paid"}, "status"),
+        ({"line_items": [GOOD_LINE], "sys_version": 3}, "sys_version"),
+        ({"line_items": [GOOD_LINE], "total": 1}, "total"),
+        ({"line_items": [GOOD_LINE], "balance_due": 0}, "balance_due"),
+        ({"line_items": [{**GOOD_LINE, "total": 5}]}, "line_items[0].total"),
+        ({"line_items": [{**GOOD_LINE, "status": "paid"}]}, "line_items[0].status"),
+    ],
+)
+def test_server_fields_are_400_naming_the_field(body: dict[str, Any], field: str) -> None:
+    problem = assert_problem(post(body), 400, "validation_error")
+    assert {"field": field, "error": "is set by the server and may not be sent"} in problem["errors"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"line_items": [GOOD_LINE], "colour": "red"}, "colour"),
+        ({"line_items": [{**GOOD_LINE, "quantity": 0}]}, "line_items[0].quantity"),
+        ({"line_items": [{**GOOD_LINE, "quantity": -2}]}, "line_items[0].quantity"),
+        ({"line_items": [{**GOOD_LINE, "unit_price": -1}]}, "line_items[0].unit_price"),
+        ({"line_items": [GOOD_LINE], "currency_code": "XYZ"}, "currency_code"),
+        ({"line_items": [GOOD_LINE], "currency_code": "usd"}, "currency_code"),
+        ({"line_items": []}, "line_items"),
+        ({}, "line_items"),
+    ],
+)
+def test_schema_violations_are_400_naming_the_field(body: dict[str, Any], field: str) -> None:
+    problem = assert_problem(post(body), 400, "validation_error")
+    assert field in [e["field"] for e in problem["errors"]], problem
+
+
+def test_too_many_decimals_for_the_currency_is_400() -> None:
+    problem = assert_problem(post({"line_items": [{**GOOD_LINE, "unit_price": 10.005}]}), 400)
+    assert problem["errors"] == [
+        {
+            "field": "line_items[0].unit_price",
+            "error": "line_items[0].unit_price has more decimals than USD allows (2)",
+        }
+    ]
+
+
+def test_discount_over_the_amount_is_422() -> None:
+    body = {"line_items": [GOOD_LINE], "coupons": [{"coupon_id": "C", "discount": "10.01"}]}
+    problem = assert_problem(post(body), 422)
+    assert problem["errors"][0]["field"] == "coupons[0].discount"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"line_items": [',
+        "not json",
+        "[1, 2]",
+        '"a string"',
+        "null",
+        '{"line_items": NaN}',
+        "[" * 5000 + "]" * 5000,
+    ],
+)
+def test_malformed_or_non_object_json_is_400(raw: str) -> None:
+    assert_problem(post(raw), 400)
+
+
+def test_deeply_nested_payload_is_400() -> None:
+    nested: Any = "leaf"
+    for _ in range(40):
+        nested = {"a": nested}
+    assert_problem(post({"line_items": [GOOD_LINE], "payload": nested}), 400)
+
+
+def test_no_bad_request_writes_anything(tables: dict[str, str]) -> None:
+    # GIVEN a series of bad requests
+    for body in (
+        {"line_items": [GOOD_LINE], "id": "x"},
+        "not json",
+        {"line_items": [{**GOOD_LINE, "quantity": 0}]},
+    ):
+        post(body)
+    post({"line_items": [GOOD_LINE], "coupons": [{"coupon_id": "C", "discount": 99}]})
+    # THEN not a single order was written
+    assert order_count(tables) == 0
+
+
+def test_order_over_the_item_limit_is_413_and_not_written(tables: dict[str, str]) -> None:
+    lines = [{**GOOD_LINE, "description": "x" * 9000} for _ in range(50)]
+    assert_problem(post({"line_items": lines}), 413, "payload_too_large")
+    assert order_count(tables) == 0
+
+
+def test_missing_caller_context_is_401() -> None:
+    event = load_event("create_order.json")
+    event["requestContext"].pop("authorizer")
+    assert_problem(invoke("create_order", event), 401, "unauthorized")
+
+
+def test_another_tenants_caller_is_403() -> None:
+    event = with_caller(load_event("create_order.json"), tenant_id="tenant-b")
+    assert_problem(invoke("create_order", event), 403, "forbidden")
+
+
+def test_read_only_key_cannot_create() -> None:
+    event = with_caller(load_event("create_order.json"), scopes="orders:read")
+    assert_problem(invoke("create_order", event), 403, "forbidden")
+
+
+def test_problem_instance_is_the_request_id() -> None:
+    event = with_caller(with_body(load_event("create_order.json"), "oops"))
+    response = invoke("create_order", event)
+    assert body_of(response)["instance"] == event["requestContext"]["requestId"]
+    assert header_of(response, "x-request-id") == event["requestContext"]["requestId"]
+
+
+def test_json_body_is_exact_decimal_text() -> None:
+    response = post({"line_items": [{"quantity": 3, "unit_price": 0.1}]})
+    assert '"total":0.30' in response["body"].replace(" ", "")
+    assert json.loads(response["body"])["total"] == 0.3
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data"]
+)
+def test_a_body_that_is_not_json_is_415(content_type: str) -> None:
+    response = post({"line_items": [GOOD_LINE]}, **{"Content-Type": content_type})
+    assert_problem(response, 415, "unsupported_media_type")
+
+
+def test_json_with_charset_is_fine() -> None:
+    response = post({"line_items": [GOOD_LINE]}, **{"Content-Type": "application/json; charset=utf-8"})
+    assert response["statusCode"] == 201

@@ -1,0 +1,588 @@
+"""local.gateway: API Gateway (REST, Lambda proxy) behaviour, on a tiny fake template and fake functions."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import socket
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.gateway import MAX_BODY_BYTES, Gateway, routes_from_template
+from local.tables import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FAKE_TEMPLATE = """\
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      Auth:
+        DefaultAuthorizer: KeyAuthorizer
+        Authorizers:
+          KeyAuthorizer:
+            FunctionPayloadType: REQUEST
+            FunctionArn: !GetAtt AuthFunction.Arn
+  NotFound:
+    Type: AWS::ApiGateway::GatewayResponse
+    Properties:
+      RestApiId: !Ref Api
+      ResponseType: MISSING_AUTHENTICATION_TOKEN
+      StatusCode: "404"
+      ResponseParameters:
+        gatewayresponse.header.Content-Type: "'application/problem+json'"
+        gatewayresponse.header.x-request-id: context.requestId
+      ResponseTemplates:
+        application/json: '{"code": "not_found", "status": 404, "instance": "$context.requestId"}'
+  Unauthorized:
+    Type: AWS::ApiGateway::GatewayResponse
+    Properties:
+      RestApiId: !Ref Api
+      ResponseType: UNAUTHORIZED
+      StatusCode: "401"
+      ResponseParameters:
+        gatewayresponse.header.Content-Type: "'application/problem+json'"
+        gatewayresponse.header.x-request-id: context.requestId
+      ResponseTemplates:
+        application/json: '{"code": "unauthorized", "status": 401, "instance": "$context.requestId"}'
+  Denied:
+    Type: AWS::ApiGateway::GatewayResponse
+    Properties:
+      RestApiId: !Ref Api
+      ResponseType: ACCESS_DENIED
+      StatusCode: "403"
+      ResponseParameters:
+        gatewayresponse.header.Content-Type: "'application/problem+json'"
+        gatewayresponse.header.x-request-id: context.requestId
+      ResponseTemplates:
+        application/json: '{"code": "forbidden", "status": 403, "instance": "$context.requestId"}'
+  TooLarge:
+    Type: AWS::ApiGateway::GatewayResponse
+    Properties:
+      RestApiId: !Ref Api
+      ResponseType: REQUEST_TOO_LARGE
+      StatusCode: "413"
+      ResponseParameters:
+        gatewayresponse.header.Content-Type: "'application/problem+json'"
+        gatewayresponse.header.x-request-id: context.requestId
+      ResponseTemplates:
+        application/json: '{"code": "payload_too_large", "status": 413, "instance": "$context.requestId"}'
+  Default5xx:
+    Type: AWS::ApiGateway::GatewayResponse
+    Properties:
+      RestApiId: !Ref Api
+      ResponseType: DEFAULT_5XX
+      ResponseParameters:
+        gatewayresponse.header.Content-Type: "'application/problem+json'"
+        gatewayresponse.header.x-request-id: context.requestId
+      ResponseTemplates:
+        application/json: >-
+          {"code": "internal_error", "status": $context.error.statusCode, "instance": "$context.requestId"}
+  AuthFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: PACKAGE/authorizer/
+      Handler: app.lambda_handler
+  OrdersFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: PACKAGE/orders/
+      Handler: app.lambda_handler
+      Events:
+        Get:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: "/orders/{tenantId}/{id}", Method: get}
+        Act:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: "/orders/{tenantId}/{id}", Method: post}
+  PreviewFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: PACKAGE/preview/
+      Handler: app.lambda_handler
+      Events:
+        Preview:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: "/orders/{tenantId}/preview", Method: post}
+"""
+
+# Authorization header: none -> "Unauthorized"; "deny" -> Deny policy; "broken" -> no principalId.
+FAKE_AUTHORIZER = """\
+import importlib
+
+# Kept on the package: the gateway runs each function as fresh module instances (a pool).
+SEEN = importlib.import_module(__name__.split(".")[0]).SEEN
+
+
+def lambda_handler(event, context):
+    SEEN.append(event)
+    key = (event.get("headers") or {}).get("Authorization")
+    if key is None:
+        raise Exception("Unauthorized")
+    if key == "broken":
+        return {"policyDocument": {"Statement": []}}
+    return {
+        "principalId": "key-1",
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Action": "execute-api:Invoke",
+                    "Effect": "Deny" if key == "deny" else "Allow",
+                    "Resource": event["methodArn"],
+                }
+            ],
+        },
+        "context": {"tenant_id": "t1", "scopes": "orders:read orders:write", "count": 2, "admin": False},
+    }
+"""
+
+# Echoes the event it received; the id "boom" raises, the id "binary" answers base64.
+FAKE_ORDERS = """\
+import base64
+import json
+
+
+class _App:
+    def get_openapi_schema(self, **kwargs):
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": kwargs.get("title", "x"), "version": "1"},
+            "paths": {"/orders/{tenantId}/{id}": {"get": {"operationId": "get_order"}}},
+            "components": {"schemas": {"Order": {"type": "object"}}},
+        }
+
+
+app = _App()
+
+
+def lambda_handler(event, context):
+    order_id = event["pathParameters"]["id"]
+    if order_id == "boom":
+        raise RuntimeError("secret internal detail")
+    if order_id == "binary":
+        return {"statusCode": 200, "body": base64.b64encode(b"\\x00\\x01").decode(), "isBase64Encoded": True}
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json"},
+        "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+        "body": json.dumps({"function": "orders", "event": event}),
+    }
+"""
+
+FAKE_PREVIEW = """\
+import json
+
+
+class _App:
+    def get_openapi_schema(self, **kwargs):
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": kwargs.get("title", "x"), "version": "1"},
+            "paths": {
+                "/orders/{tenantId}/preview": {"post": {"operationId": "preview"}},
+                "/orders/{tenantId}/{id}": {"post": {"operationId": "act"}},
+            },
+            "components": {"schemas": {"Preview": {"type": "object"}}},
+        }
+
+
+app = _App()
+
+
+def lambda_handler(event, context):
+    body = json.dumps({"function": "preview"})
+    return {"statusCode": 200, "headers": {"x-request-id": "from-function"}, "body": body}
+"""
+
+ALLOW = {"Authorization": "allow-me", "Host": "localhost:3000"}
+
+
+@pytest.fixture
+def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Gateway, str, dict[str, Any]]]:
+    """A Gateway over a fake template whose functions live in a fresh package under tmp_path."""
+    package = f"gwfake_{uuid.uuid4().hex[:8]}"  # unique: imported modules stay cached in sys.modules
+    for name, source in (("authorizer", FAKE_AUTHORIZER), ("orders", FAKE_ORDERS), ("preview", FAKE_PREVIEW)):
+        folder = tmp_path / package / name
+        folder.mkdir(parents=True)
+        (folder / "__init__.py").write_text("")
+        (folder / "app.py").write_text(source)
+    (tmp_path / package / "__init__.py").write_text("SEEN = []\n")
+    template_path = tmp_path / "template.yaml"
+    template_path.write_text(FAKE_TEMPLATE.replace("PACKAGE", package))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield Gateway(template_path), package, load_template(template_path)
+    for module in [m for m in sys.modules if m.startswith(package)]:
+        del sys.modules[module]
+
+
+def expected_body(
+    template: dict[str, Any], resource: str, request_id: str, status: int | None = None
+) -> dict:
+    """The template's gateway response body with the request id (and status) filled in, parsed."""
+    text = template["Resources"][resource]["Properties"]["ResponseTemplates"]["application/json"]
+    text = text.replace("$context.requestId", request_id)
+    return json.loads(text.replace("$context.error.statusCode", str(status)))
+
+
+def echoed_event(body: bytes) -> dict[str, Any]:
+    payload = json.loads(body)
+    assert payload["function"] == "orders"
+    event: dict[str, Any] = payload["event"]
+    return event
+
+
+# ---------------------------------------------------------------------------- routing
+def test_literal_segment_wins_over_a_path_parameter(fake) -> None:
+    # GIVEN POST /orders/{tenantId}/preview and POST /orders/{tenantId}/{id}
+    gateway, _, _ = fake
+    # WHEN /orders/t1/preview and /orders/t1/o1 are posted
+    status_preview, _, preview = gateway.handle("POST", "/orders/t1/preview", ALLOW, b"{}")
+    status_other, _, other = gateway.handle("POST", "/orders/t1/o1", ALLOW, b"{}")
+    # THEN the literal route takes "preview" and the parameter route takes the rest
+    assert (status_preview, json.loads(preview)["function"]) == (200, "preview")
+    assert (status_other, echoed_event(other)["pathParameters"]) == (200, {"tenantId": "t1", "id": "o1"})
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/nope"), ("GET", "/orders/t1"), ("GET", "/orders/t1/o1/extra"), ("DELETE", "/orders/t1/o1")],
+)
+def test_unknown_path_or_method_is_the_templates_404_problem_without_calling_the_authorizer(
+    fake, method: str, path: str
+) -> None:
+    # GIVEN the fake API
+    gateway, package, template = fake
+    # WHEN a path or method no route declares is requested
+    status, headers, body = gateway.handle(method, path, ALLOW)
+    # THEN the answer is the MISSING_AUTHENTICATION_TOKEN gateway response of the template
+    assert status == 404
+    assert headers["Content-Type"] == "application/problem+json"
+    assert json.loads(body) == expected_body(template, "NotFound", headers["x-request-id"])
+    # AND the authorizer was never asked
+    assert not sys.modules.get(package) or not sys.modules[package].SEEN
+
+
+def test_routes_of_the_real_template_point_at_the_function_modules_and_skip_the_authorizer() -> None:
+    # GIVEN the real template
+    template = load_template(ROOT / "template.yaml")
+    # WHEN its routes are read
+    routes = routes_from_template(template)
+    # THEN each Api event is a route to functions.<folder>.app, and the authorizer has no route
+    create = [r for r in routes if r.method == "POST" and r.path == "/orders/{tenantId}"]
+    assert [(r.module, r.handler, r.function_id) for r in create] == [
+        ("functions.create_order.app", "lambda_handler", "CreateOrderFunction")
+    ]
+    assert all(r.function_id != "AuthorizerFunction" for r in routes)
+    assert Gateway(ROOT / "template.yaml").authorizer == (
+        "functions.authorizer.app",
+        "lambda_handler",
+        "AuthorizerFunction",
+    )
+
+
+# ---------------------------------------------------------------------------- size limit
+def test_body_over_6_mb_is_the_413_problem_decided_from_content_length(fake) -> None:
+    # GIVEN a request that declares a body one byte over Lambda's 6 MB (but sends none)
+    gateway, package, template = fake
+    headers_in = {**ALLOW, "Content-Length": str(MAX_BODY_BYTES + 1)}
+    # WHEN it is handled
+    status, headers, body = gateway.handle("POST", "/orders/t1/o1", headers_in, None)
+    # THEN it is the REQUEST_TOO_LARGE gateway response, before any authorizer or function runs
+    assert status == 413
+    assert json.loads(body) == expected_body(template, "TooLarge", headers["x-request-id"])
+    assert f"{package}.authorizer.app" not in sys.modules
+
+
+def test_body_of_exactly_6_mb_is_accepted(fake) -> None:
+    # GIVEN a body exactly at the limit
+    gateway, _, _ = fake
+    body_in = b"x" * MAX_BODY_BYTES
+    # WHEN it is posted
+    status, _, body = gateway.handle(
+        "POST", "/orders/t1/o1", {**ALLOW, "Content-Length": str(len(body_in))}, body_in
+    )
+    # THEN the function gets it
+    assert status == 200
+    assert len(echoed_event(body)["body"]) == MAX_BODY_BYTES
+
+
+# ---------------------------------------------------------------------------- authorizer
+def test_authorizer_raising_unauthorized_is_the_templates_401_problem(fake) -> None:
+    # GIVEN no Authorization header (the fake authorizer raises "Unauthorized")
+    gateway, _, template = fake
+    # WHEN a route is called
+    status, headers, body = gateway.handle("GET", "/orders/t1/o1", {"Host": "localhost"})
+    # THEN the UNAUTHORIZED gateway response answers
+    assert status == 401
+    assert headers["Content-Type"] == "application/problem+json"
+    assert json.loads(body) == expected_body(template, "Unauthorized", headers["x-request-id"])
+
+
+def test_deny_policy_is_the_templates_403_problem(fake) -> None:
+    # GIVEN a key the fake authorizer denies
+    gateway, _, template = fake
+    # WHEN a route is called
+    status, headers, body = gateway.handle("GET", "/orders/t1/o1", {"Authorization": "deny"})
+    # THEN the ACCESS_DENIED gateway response answers
+    assert status == 403
+    assert json.loads(body) == expected_body(template, "Denied", headers["x-request-id"])
+
+
+def test_authorizer_answer_without_principal_is_a_500_problem(fake) -> None:
+    # GIVEN an authorizer answer API Gateway would reject (no principalId)
+    gateway, _, template = fake
+    # WHEN a route is called
+    status, headers, body = gateway.handle("GET", "/orders/t1/o1", {"Authorization": "broken"})
+    # THEN the default 5xx gateway response answers with status 500
+    assert status == 500
+    assert json.loads(body) == expected_body(template, "Default5xx", headers["x-request-id"], 500)
+
+
+def test_authorizer_receives_a_request_event_with_the_method_arn(fake) -> None:
+    # GIVEN the fake API
+    gateway, package, _ = fake
+    # WHEN GET /orders/t1/o1?x=1 is called
+    gateway.handle("GET", "/orders/t1/o1?x=1", ALLOW)
+    # THEN the authorizer got a REQUEST event for that method and path
+    event = sys.modules[package].SEEN[-1]
+    assert event["type"] == "REQUEST"
+    assert event["methodArn"] == "arn:aws:execute-api:us-east-1:000000000000:local/local/GET/orders/t1/o1"
+    assert event["resource"] == "/orders/{tenantId}/{id}"
+    assert event["pathParameters"] == {"tenantId": "t1", "id": "o1"}
+    assert event["queryStringParameters"] == {"x": "1"}
+    assert event["headers"]["Authorization"] == "allow-me"
+
+
+# ---------------------------------------------------------------------------- proxy event
+def test_function_receives_the_proxy_event_api_gateway_sends(fake) -> None:
+    # GIVEN an allowed caller
+    gateway, _, _ = fake
+    # WHEN GET /orders/t1/o1 is called without a query string or body
+    status, headers, body = gateway.handle("GET", "/orders/t1/o1", ALLOW, source_ip="10.0.0.7")
+    # THEN the function got the v1 proxy event
+    assert status == 200
+    event = echoed_event(body)
+    assert event["resource"] == "/orders/{tenantId}/{id}"
+    assert event["path"] == "/orders/t1/o1"
+    assert event["httpMethod"] == "GET"
+    assert event["pathParameters"] == {"tenantId": "t1", "id": "o1"}
+    assert event["queryStringParameters"] is None
+    assert event["multiValueQueryStringParameters"] is None
+    assert event["stageVariables"] is None
+    assert event["body"] is None
+    assert event["isBase64Encoded"] is False
+    assert event["headers"]["Authorization"] == "allow-me"
+    assert event["multiValueHeaders"]["Authorization"] == ["allow-me"]
+    context = event["requestContext"]
+    assert context["resourcePath"] == "/orders/{tenantId}/{id}"
+    assert context["httpMethod"] == "GET"
+    assert context["stage"] == "local"
+    assert context["requestId"] == headers["x-request-id"]
+    assert isinstance(context["requestTimeEpoch"], int)
+    assert context["identity"]["sourceIp"] == "10.0.0.7"
+    # AND the authorizer's context arrives stringified, with the principal, as on AWS
+    assert context["authorizer"] == {
+        "tenant_id": "t1",
+        "scopes": "orders:read orders:write",
+        "count": "2",
+        "admin": "false",
+        "principalId": "key-1",
+        "integrationLatency": 0,
+    }
+
+
+def test_query_parameters_keep_the_last_value_and_all_values(fake) -> None:
+    # GIVEN a repeated and a blank query parameter
+    gateway, _, _ = fake
+    # WHEN the request is handled
+    _, _, body = gateway.handle("POST", "/orders/t1/o1?a=1&a=2&b=&c=x%20y", ALLOW, b'{"k": 1}')
+    # THEN single-valued parameters keep the last value, multi-valued keep all, values decoded
+    event = echoed_event(body)
+    assert event["queryStringParameters"] == {"a": "2", "b": "", "c": "x y"}
+    assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"], "b": [""], "c": ["x y"]}
+    assert event["body"] == '{"k": 1}'
+
+
+def test_function_response_headers_merge_and_base64_bodies_are_decoded(fake) -> None:
+    # GIVEN functions answering with headers, multiValueHeaders and a base64 body
+    gateway, _, _ = fake
+    # WHEN they are called
+    _, headers, _ = gateway.handle("GET", "/orders/t1/o1", ALLOW)
+    status, _, binary = gateway.handle("GET", "/orders/t1/binary", ALLOW)
+    # THEN both header maps are returned (cookies one per line) and the body is the decoded bytes
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Set-Cookie"].split("\n") == ["a=1", "b=2"]
+    assert (status, binary) == (200, b"\x00\x01")
+
+
+def test_function_error_is_a_502_problem_without_internals(fake) -> None:
+    # GIVEN a function that raises
+    gateway, _, template = fake
+    # WHEN it is called
+    status, headers, body = gateway.handle("GET", "/orders/t1/boom", ALLOW)
+    # THEN the default 5xx gateway response answers 502, and nothing of the exception leaks
+    assert status == 502
+    assert json.loads(body) == expected_body(template, "Default5xx", headers["x-request-id"], 502)
+    assert b"secret" not in body
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers_in"),
+    [
+        ("GET", "/nope", {}),
+        ("GET", "/orders/t1/o1", {}),
+        ("GET", "/orders/t1/o1", {"Authorization": "deny"}),
+        ("GET", "/orders/t1/o1", ALLOW),
+        ("GET", "/orders/t1/boom", ALLOW),
+        ("POST", "/orders/t1/o1", {"Content-Length": str(MAX_BODY_BYTES + 1)}),
+        ("GET", "/openapi.json", {}),
+        ("GET", "/swagger", {}),
+    ],
+)
+def test_every_response_carries_x_request_id(
+    fake, method: str, path: str, headers_in: dict[str, str]
+) -> None:
+    # GIVEN any kind of request
+    gateway, _, _ = fake
+    # WHEN it is handled
+    _, headers, _ = gateway.handle(method, path, headers_in)
+    # THEN the response names its request
+    assert headers["x-request-id"]
+
+
+def test_function_set_request_id_is_kept(fake) -> None:
+    # GIVEN a function that sets x-request-id itself
+    gateway, _, _ = fake
+    # WHEN it is called
+    _, headers, _ = gateway.handle("POST", "/orders/t1/preview", ALLOW, b"{}")
+    # THEN its value is not replaced
+    assert headers["x-request-id"] == "from-function"
+
+
+# ---------------------------------------------------------------------------- documentation
+def test_openapi_json_merges_every_modules_paths_and_schemas(fake) -> None:
+    # GIVEN two function modules exposing `app` with their own OpenAPI documents
+    gateway, _, _ = fake
+    # WHEN /openapi.json is fetched without any key
+    status, headers, body = gateway.handle("GET", "/openapi.json", {})
+    # THEN it is one document with both modules' paths (operations of a shared path merged) and schemas
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    document = json.loads(body)
+    assert document["info"]["title"] == "Orders API"
+    assert set(document["paths"]["/orders/{tenantId}/{id}"]) == {"get", "post"}
+    assert "/orders/{tenantId}/preview" in document["paths"]
+    assert set(document["components"]["schemas"]) == {
+        "Order",
+        "Preview",
+        "Problem",
+    }  # + the shared problem schema
+    assert document["components"]["securitySchemes"]["ApiKeyHeader"]["name"] == "x-api-key"
+
+
+def test_swagger_page_loads_swagger_ui_pointed_at_openapi_json(fake) -> None:
+    # GIVEN the fake API
+    gateway, _, _ = fake
+    # WHEN /swagger is fetched
+    status, headers, body = gateway.handle("GET", "/swagger", {})
+    # THEN it is an HTML page that loads Swagger UI for /openapi.json
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/html")
+    assert b"swagger-ui-bundle.js" in body
+    assert b'"/openapi.json"' in body
+
+
+# ---------------------------------------------------------------------------- the real template
+def test_real_template_answers_unknown_routes_and_big_bodies_with_its_own_problem_bodies() -> None:
+    # GIVEN the gateway built from the real template
+    gateway = Gateway(ROOT / "template.yaml")
+    template = load_template(ROOT / "template.yaml")
+    # WHEN an unknown route and an oversized body are sent
+    status_404, headers_404, body_404 = gateway.handle("GET", "/no/such/route", {})
+    status_413, headers_413, body_413 = gateway.handle(
+        "POST", "/orders/t1", {"Content-Length": str(MAX_BODY_BYTES + 1)}
+    )
+    # THEN the bodies are exactly the template's gateway responses, as AWS would send them
+    assert (status_404, status_413) == (404, 413)
+    assert json.loads(body_404) == expected_body(
+        template, "MissingRouteResponse", headers_404["x-request-id"]
+    )
+    assert json.loads(body_413) == expected_body(template, "TooLargeResponse", headers_413["x-request-id"])
+    assert headers_404["Content-Type"] == headers_413["Content-Type"] == "application/problem+json"
+
+
+# ---------------------------------------------------------------------------- over HTTP
+@pytest.fixture
+def server(fake) -> Iterator[int]:
+    gateway, _, _ = fake
+    httpd = gateway.make_server("127.0.0.1", 0)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_http_server_answers_413_without_waiting_for_the_body(server: int) -> None:
+    # GIVEN a client that announces 7 MB but sends only the headers
+    with socket.create_connection(("127.0.0.1", server), timeout=5) as sock:
+        sock.sendall(
+            b"POST /orders/t1/o1 HTTP/1.1\r\nHost: x\r\nAuthorization: allow-me\r\n"
+            + f"Content-Length: {7 * 1024 * 1024}\r\n\r\n".encode()
+        )
+        # WHEN the gateway answers
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        # THEN it is the 413 problem at once (the 5 s socket timeout would fail the test otherwise)
+        assert response.status == 413
+        assert response.getheader("x-request-id")
+        assert json.loads(response.read())["status"] == 413
+
+
+def test_http_server_serves_function_responses_with_one_line_per_cookie(server: int) -> None:
+    # GIVEN the fake API over HTTP
+    connection = http.client.HTTPConnection("127.0.0.1", server, timeout=5)
+    # WHEN a route is called
+    connection.request("GET", "/orders/t1/o1?q=1", headers={"Authorization": "allow-me"})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    # THEN the function's answer comes back with its headers
+    assert response.status == 200
+    assert response.msg.get_all("Set-Cookie") == ["a=1", "b=2"]
+    assert echoed_event(body)["queryStringParameters"] == {"q": "1"}
+    assert response.getheader("x-request-id") == echoed_event(body)["requestContext"]["requestId"]
+
+
+def test_binary_body_from_base64_survives_http(server: int) -> None:
+    # GIVEN a function answering a base64 body
+    connection = http.client.HTTPConnection("127.0.0.1", server, timeout=5)
+    # WHEN it is fetched over HTTP
+    connection.request("GET", "/orders/t1/binary", headers={"Authorization": "allow-me"})
+    response = connection.getresponse()
+    # THEN the bytes arrive decoded
+    assert response.read() == base64.b64decode("AAE=")
+    connection.close()
+
+
+def test_chunked_request_body_reaches_the_function(server: int) -> None:
+    # GIVEN a client that streams its body in chunks (no Content-Length)
+    connection = http.client.HTTPConnection("127.0.0.1", server, timeout=5)
+    # WHEN it posts
+    connection.request(
+        "POST", "/orders/t1/o1", body=iter([b'{"a": ', b"1}"]), headers={"Authorization": "allow-me"}
+    )
+    response = connection.getresponse()
+    # THEN the function gets the whole body
+    assert echoed_event(response.read())["body"] == '{"a": 1}'
+    connection.close()

@@ -23,7 +23,7 @@ from orders_domain.api import (
 from orders_domain.auth import TENANT_ID_PATTERN, default_repository
 from orders_domain.idempotency import StoredResponse
 from orders_domain.models import OrderCreateRequest, OrderResponse, PreviewResponse
-from orders_domain.orders import OrderService
+from orders_domain.orders import OrderService, request_fingerprint
 from orders_domain.representation import order_body
 
 logger = Logger()
@@ -61,20 +61,25 @@ def create_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()
     location_base = str(app.current_event.request_context.path or app.current_event.path).rstrip("/")
 
     def create() -> StoredResponse:
-        created = service().create(order, tenant_id=tenantId, actor=caller.principal.key_id)
-        logger.info("order created", extra={"order_id": created.id, "tenant_id": tenantId})
-        metrics.add_metric(name="OrderCreated", unit=MetricUnit.Count, value=1)
+        result = service().create(
+            order, tenant_id=tenantId, actor=caller.principal.key_id, idempotency_key=key
+        )
+        created = result.order
+        if not result.replayed:
+            logger.info("order created", extra={"order_id": created.id, "tenant_id": tenantId})
+            metrics.add_metric(name="OrderCreated", unit=MetricUnit.Count, value=1)
         return StoredResponse(
             status=201,
             body=dumps(order_body(created)),
             headers={"Location": f"{location_base}/{created.id}", "ETag": f'"{created.sys_version}"'},
+            replayed=result.replayed,
         )
 
     stored = idempotency.run_once(
         tenant_id=tenantId,
         route=CREATE_ROUTE,
         key=key,
-        fingerprint=order.model_dump(mode="json", exclude={"duplicate_prevention_key"}),
+        fingerprint=request_fingerprint(order),
         operation=create,
         lambda_context=app.lambda_context,
     )

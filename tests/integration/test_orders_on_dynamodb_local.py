@@ -7,8 +7,8 @@ from typing import Any
 
 import boto3
 import pytest
-from orders_domain.errors import Conflict, VersionConflict
-from orders_domain.storage import DynamoOrderRepository
+from orders_domain.errors import VersionConflict
+from orders_domain.storage import DynamoOrderRepository, OrderAlreadyExists
 
 from local.lambda_runtime import InstancePool
 from tests.helpers import (
@@ -103,13 +103,32 @@ def test_idempotency_replay_and_reuse_on_the_real_engine() -> None:
     assert body_of(other_tenant)["id"] != body_of(first)["id"]
 
 
+def test_lost_idempotency_record_still_cannot_make_a_second_order(
+    tables: dict[str, str], dynamodb_endpoint: str
+) -> None:
+    # GIVEN an order created under a key, and its idempotency record gone (expired, or a timeout)
+    first = body_of(invoke("create_order", create_event(ORDER, key="lost")))
+    client = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint)
+    for item in client.scan(TableName=tables["IdempotencyTable"])["Items"]:
+        client.delete_item(TableName=tables["IdempotencyTable"], Key={"id": item["id"]})
+    # WHEN the request is retried
+    retry = invoke("create_order", create_event(ORDER, key="lost"))
+    # THEN the conditional put (ReturnValuesOnConditionCheckFailure) hands back the first order
+    assert retry["statusCode"] == 201
+    assert body_of(retry)["id"] == first["id"]
+    assert header_of(retry, "Idempotent-Replayed") == "true"
+    assert len(orders_in_table(tables, dynamodb_endpoint)) == 1
+
+
 def test_create_is_conditional_on_the_id_being_new(tables: dict[str, str], dynamodb_endpoint: str) -> None:
     repo = repository(tables, dynamodb_endpoint)
     order = body_of(invoke("create_order", create_event(ORDER)))
     stored = repo.get("tenant-a", order["id"], consistent=True)
     assert stored is not None
-    with pytest.raises(Conflict):
+    with pytest.raises(OrderAlreadyExists) as raised:
         repo.create(stored)
+    assert raised.value.existing is not None
+    assert raised.value.existing.order == stored
 
 
 def test_stale_version_write_is_a_version_conflict_and_changes_nothing(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import boto3
 import pytest
 
 from tests.helpers import body_of, create_event, get_event_for, header_of, invoke, load_event, with_caller
@@ -175,3 +176,55 @@ def test_preview_prices_without_saving() -> None:
     ]
     created = body_of(invoke("create_order", create_event(minimal_order())))
     assert created["number"] == 1  # the preview took no number
+
+
+def forget_idempotency_records(tables: dict[str, str]) -> None:
+    """What a retry sees after the key's record expired (24 h) or a timed-out first attempt."""
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    for item in client.scan(TableName=tables["IdempotencyTable"])["Items"]:
+        client.delete_item(TableName=tables["IdempotencyTable"], Key={"id": item["id"]})
+
+
+def test_retry_after_the_idempotency_record_is_gone_still_makes_no_second_order(
+    tables: dict[str, str],
+) -> None:
+    # GIVEN an order created under a key, whose idempotency record is then lost
+    first = invoke("create_order", create_event(minimal_order(), key="long-retry"))
+    forget_idempotency_records(tables)
+    # WHEN the same request is retried with the same key
+    retry = invoke("create_order", create_event(minimal_order(), key="long-retry"))
+    # THEN the first order comes back (found by its key-derived id), marked as a replay
+    assert retry["statusCode"] == 201
+    assert body_of(retry)["id"] == body_of(first)["id"]
+    assert header_of(retry, "Idempotent-Replayed") == "true"
+    # AND the same key with another request is still refused
+    forget_idempotency_records(tables)
+    other = minimal_order()
+    other["line_items"][0]["unit_price"] = 11
+    assert invoke("create_order", create_event(other, key="long-retry"))["statusCode"] == 422
+
+
+def test_client_date_is_kept_only_with_override_and_must_be_iso() -> None:
+    kept = body_of(
+        invoke("create_order", create_event(minimal_order(date="2024-05-30", override_order_date=True)))
+    )
+    ignored = body_of(invoke("create_order", create_event(minimal_order(date="2024-05-30"))))
+    bad = invoke("create_order", create_event(minimal_order(date="last tuesday", override_order_date=True)))
+    assert kept["date"] == "2024-05-30"
+    assert ignored["date"] != "2024-05-30"
+    assert bad["statusCode"] == 400
+    assert body_of(bad)["errors"] == [{"field": "date", "error": "must be an ISO-8601 date or date-time"}]
+
+
+def test_header_name_is_case_insensitive() -> None:
+    # GIVEN a create whose key arrives as lower-case `idempotency-key` (HTTP/2 clients send that)
+    event = create_event(minimal_order())
+    event["headers"]["idempotency-key"] = "lower"
+    event["multiValueHeaders"]["idempotency-key"] = ["lower"]
+    first = invoke("create_order", event)
+    # WHEN the same key is sent as `Idempotency-Key`
+    second = invoke("create_order", create_event(minimal_order(), key="lower"))
+    # THEN it is the same key
+    assert first["statusCode"] == 201
+    assert body_of(second)["id"] == body_of(first)["id"]
+    assert header_of(second, "Idempotent-Replayed") == "true"

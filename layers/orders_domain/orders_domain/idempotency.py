@@ -47,7 +47,7 @@ class StoredResponse:
     replayed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "body": self.body, "headers": self.headers}
+        return {"status": self.status, "body": self.body, "headers": self.headers, _REPLAYED: self.replayed}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StoredResponse:

@@ -445,6 +445,16 @@ class OrderCreateRequest(InputModel, _OrderFields):
             raise PydanticCustomError("unknown_currency", "unknown currency code")
         return value
 
+    @field_validator("date")
+    @classmethod
+    def _iso_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                dt.datetime.fromisoformat(value)
+            except ValueError:
+                raise PydanticCustomError("iso_date", "must be an ISO-8601 date or date-time") from None
+        return value
+
     @model_validator(mode="after")
     def _check_amounts_and_line_ids(self) -> Self:
         allowed = CURRENCY_MINOR_UNITS[self.currency_code]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
 import uuid
@@ -12,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from orders_domain import money
-from orders_domain.errors import FieldError, NotFound, Unprocessable, ValidationFailed
+from orders_domain.errors import FieldError, IdempotencyKeyReused, NotFound, Unprocessable, ValidationFailed
 from orders_domain.models import (
     LineItem,
     Order,
@@ -21,7 +23,7 @@ from orders_domain.models import (
     PaymentDue,
     PreviewManifest,
 )
-from orders_domain.storage import OrderRepository
+from orders_domain.storage import OrderAlreadyExists, OrderRepository
 
 ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 TOKEN_PREFIX = "token-"  # noqa: S105 - a path prefix, not a secret
@@ -42,6 +44,31 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+#: Namespace of order ids derived from idempotency keys (uuid5).
+_KEYED_ORDER_IDS = uuid.UUID("6f1d3c52-8c1e-4f0a-9a57-2f6b7c1d9e40")
+
+
+def order_id_for_key(tenant_id: str, idempotency_key: str) -> str:
+    return str(uuid.uuid5(_KEYED_ORDER_IDS, f"{tenant_id}\n{idempotency_key}"))
+
+
+def request_fingerprint(request: OrderCreateRequest) -> str:
+    """What makes two create requests "the same request" (the key itself does not count)."""
+    canonical = json.dumps(
+        request.model_dump(mode="json", exclude={"duplicate_prevention_key"}),
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    order: Order
+    #: True when the order already existed for this idempotency key (nothing new was written).
+    replayed: bool
+
+
 @dataclass
 class PricedOrder:
     order: Order
@@ -57,17 +84,34 @@ class OrderService:
     _line_ids: Callable[[], str] = field(default=lambda: uuid.uuid4().hex[:16])
 
     # -------------------------------------------------------------- create / preview
-    def create(self, request: OrderCreateRequest, *, tenant_id: str, actor: str) -> Order:
+    def create(
+        self, request: OrderCreateRequest, *, tenant_id: str, actor: str, idempotency_key: str | None = None
+    ) -> CreateResult:
+        """Price and store a new order.
+
+        With an idempotency key the order id is derived from (tenant, key), so even a retry that
+        outlives the idempotency record (a timed-out first attempt, a retry after 24 h) cannot
+        make a second order: the conditional put finds the first one and returns it if the
+        request is the same, or refuses the key if it is not.
+        """
         priced = self.price(request, tenant_id=tenant_id, actor=actor)
+        fingerprint = request_fingerprint(request)
+        order_id = order_id_for_key(tenant_id, idempotency_key) if idempotency_key else self.ids()
         order = priced.order.model_copy(
-            update={
-                "number": self.repo.next_order_number(tenant_id),
-                "id": self.ids(),
-                "token": self.tokens(),
-            }
+            update={"number": self.repo.next_order_number(tenant_id), "id": order_id, "token": self.tokens()}
         )
-        self.repo.create(order)
-        return order
+        try:
+            self.repo.create(order, request_fingerprint=fingerprint)
+        except OrderAlreadyExists as exists:
+            record = exists.existing
+            if idempotency_key is None or record is None:
+                raise
+            if record.request_fingerprint != fingerprint:
+                raise IdempotencyKeyReused(
+                    "This idempotency key was already used with a different request."
+                ) from exists
+            return CreateResult(order=record.order, replayed=True)
+        return CreateResult(order=order, replayed=False)
 
     def preview(self, request: OrderCreateRequest, *, tenant_id: str, actor: str) -> PricedOrder:
         return self.price(request, tenant_id=tenant_id, actor=actor)

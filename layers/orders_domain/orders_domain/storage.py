@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict
 
 from orders_domain import keys
 from orders_domain.errors import Conflict, PayloadTooLarge, VersionConflict
@@ -56,20 +57,42 @@ def deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _deserializer.deserialize(v) for k, v in item.items()}
 
 
-class OrderRecord:
-    """The storage boundary of an order: domain model <-> DynamoDB item."""
+class OrderRecord(BaseModel):
+    """The storage boundary of an order: the order plus what only storage needs.
 
-    @staticmethod
-    def to_item(order: Order) -> dict[str, Any]:
+    In the item the order's fields sit at the top level (so conditions and filters can name
+    them) beside the key and index attributes of keys.py and the request fingerprint.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    order: Order
+    #: SHA-256 of the create request that made the order (idempotent retries compare it).
+    request_fingerprint: str | None = None
+
+    def to_item(self) -> dict[str, Any]:
+        order = self.order
         fields = to_storage_value(order.model_dump(mode="python", exclude_none=True))
         item = {**keys.order_key(order.tenant_id, order.id), "entity": "order", **fields}
         item.update(keys.order_index_attributes(order))
+        if self.request_fingerprint:
+            item["request_fingerprint"] = self.request_fingerprint
         return serialize(item)
 
-    @staticmethod
-    def from_item(item: Mapping[str, Any]) -> Order:
-        plain = {k: v for k, v in deserialize(item).items() if k not in keys.KEY_ATTRIBUTES}
-        return Order.model_validate(plain)
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> OrderRecord:
+        plain = deserialize(item)
+        fingerprint = plain.pop("request_fingerprint", None)
+        order = Order.model_validate({k: v for k, v in plain.items() if k not in keys.KEY_ATTRIBUTES})
+        return cls(order=order, request_fingerprint=fingerprint)
+
+
+class OrderAlreadyExists(Conflict):
+    """A create met an existing order with the same id (read back without a second call)."""
+
+    def __init__(self, existing: OrderRecord | None) -> None:
+        super().__init__("An order with this id already exists.")
+        self.existing = existing
 
 
 def approximate_size(item: Mapping[str, Any]) -> int:
@@ -92,7 +115,7 @@ class OrderRepository(ABC):
     def next_order_number(self, tenant_id: str) -> int: ...
 
     @abstractmethod
-    def create(self, order: Order) -> None: ...
+    def create(self, order: Order, *, request_fingerprint: str | None = None) -> None: ...
 
     @abstractmethod
     def get(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> Order | None: ...
@@ -125,8 +148,8 @@ class DynamoOrderRepository(OrderRepository):
         )
         return int(out["Attributes"]["last_number"]["N"])
 
-    def create(self, order: Order) -> None:
-        item = OrderRecord.to_item(order)
+    def create(self, order: Order, *, request_fingerprint: str | None = None) -> None:
+        item = OrderRecord(order=order, request_fingerprint=request_fingerprint).to_item()
         if approximate_size(item) > MAX_ORDER_ITEM_BYTES:
             raise PayloadTooLarge("The order is too large to store; split it into several orders.")
         try:
@@ -134,15 +157,17 @@ class DynamoOrderRepository(OrderRepository):
                 TableName=self._table,
                 Item=item,
                 ConditionExpression="attribute_not_exists(PK)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise Conflict(f"Order {order.id} already exists.") from exc
+                old: Mapping[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
+                raise OrderAlreadyExists(OrderRecord.from_item(old) if old else None) from exc
             raise
 
     def replace(self, order: Order, *, expected_version: int) -> None:
         """Write a changed order only if nobody changed it since `expected_version` was read."""
-        item = OrderRecord.to_item(order)
+        item = OrderRecord(order=order).to_item()
         try:
             self._client.put_item(
                 TableName=self._table,
@@ -166,7 +191,7 @@ class DynamoOrderRepository(OrderRepository):
         item = out.get("Item")
         if item is None:
             return None
-        order = OrderRecord.from_item(item)
+        order = OrderRecord.from_item(item).order
         return None if order.sys_deleted else order
 
     def get_by_token(self, tenant_id: str, token: str) -> Order | None:
@@ -180,7 +205,7 @@ class DynamoOrderRepository(OrderRepository):
         items = out.get("Items", [])
         if not items:
             return None
-        order = OrderRecord.from_item(items[0])
+        order = OrderRecord.from_item(items[0]).order
         return None if order.sys_deleted else order
 
     def get_api_key(self, key_hash: str) -> ApiKeyRecord | None:

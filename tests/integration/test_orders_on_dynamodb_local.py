@@ -38,7 +38,7 @@ def orders_in_table(tables: dict[str, str], endpoint: str) -> list[dict[str, Any
 
 
 def test_sample_event_round_trip_on_the_real_engine() -> None:
-    created = invoke("create_order", with_caller(load_event("create_order.json")))
+    created = invoke("create_order", load_event("create_order.json"))
     assert created["statusCode"] == 201, created["body"]
     order = body_of(created)
     fetched = invoke("get_order", get_event_for(order["id"], query={"consistentRead": "true"}))

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.helpers import body_of, create_event, get_event_for, header_of, invoke, load_event, with_caller
+from tests.helpers import body_of, create_event, get_event_for, header_of, invoke, load_event
 
 pytestmark = pytest.mark.usefixtures("tables")
 
@@ -20,9 +20,9 @@ def minimal_order(**extra: Any) -> dict[str, Any]:
 def test_create_from_the_sample_event_computes_every_money_field() -> None:
     # GIVEN the sample create event (2 tickets at 13.75 + 1.10 tax, a poster at 9.99,
     # a 2.50 coupon on the tickets, 5.00 shipping, a card payment)
-    event = with_caller(load_event("create_order.json"))
+    event = load_event("create_order.json")
 
-    # WHEN it is invoked as `sam local invoke -e events/create_order.json` would
+    # WHEN it is invoked unchanged, as `sam local invoke -e events/create_order.json` would
     response = invoke("create_order", event)
 
     # THEN the order is created with exact totals
@@ -164,7 +164,7 @@ def test_a_failed_create_is_not_stored_so_a_corrected_retry_succeeds() -> None:
 
 # ------------------------------------------------------------------ preview
 def test_preview_prices_without_saving() -> None:
-    event = with_caller(load_event("create_order_preview.json"))
+    event = load_event("create_order_preview.json")
     response = invoke("create_order", event)
     body = body_of(response)
     assert response["statusCode"] == 200, response["body"]

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.usefixtures("tables")
 
 @pytest.fixture
 def order() -> dict[str, Any]:
-    response = invoke("create_order", with_caller(load_event("create_order.json")))
+    response = invoke("create_order", load_event("create_order.json"))
     assert response["statusCode"] == 201
     created: dict[str, Any] = body_of(response)
     return created

@@ -44,6 +44,18 @@ INDEX_COUPON_CODE = "by-coupon-code"
 INDEX_SHIPPABLE_STATUS = "by-shippable-status"
 INDEX_INSTALLMENT_SCHEDULE = "by-installment-schedule"
 
+#: Every index the code queries; template.yaml must define each (tests check it).
+ALL_INDEXES = (
+    INDEX_TENANT_DATE,
+    INDEX_TOKEN,
+    INDEX_BILL_TO,
+    INDEX_SHIP_TO,
+    INDEX_COUPON,
+    INDEX_COUPON_CODE,
+    INDEX_SHIPPABLE_STATUS,
+    INDEX_INSTALLMENT_SCHEDULE,
+)
+
 #: Attributes that belong to the storage record, not to the order.
 KEY_ATTRIBUTES = frozenset(
     {

@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
@@ -31,6 +32,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from orders_domain.aws import dynamodb_client
 from orders_domain.errors import BadRequest, IdempotencyInProgress, IdempotencyKeyReused
 from orders_domain.settings import get_settings
+from orders_domain.storage import is_throttling, throttled
 
 MAX_KEY_LENGTH = 255
 RETRY_AFTER_SECONDS = 2
@@ -129,6 +131,10 @@ def run_once(
         )
     except IdempotencyValidationError as exc:
         raise IdempotencyKeyReused("This idempotency key was already used with a different request.") from exc
+    except IdempotencyPersistenceLayerError as exc:
+        if is_throttling(exc.__cause__):
+            raise throttled() from exc
+        raise
     except IdempotencyAlreadyInProgressError as exc:
         raise IdempotencyInProgress(
             "A request with this idempotency key is still being processed; retry later.",

@@ -6,20 +6,21 @@ attributes of keys.py; `OrderRecord` converts both ways so no raw item ever leav
 
 from __future__ import annotations
 
+import functools
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from orders_domain import keys
-from orders_domain.errors import Conflict, PayloadTooLarge, VersionConflict
+from orders_domain.errors import Conflict, PayloadTooLarge, Throttled, VersionConflict
 from orders_domain.models import Order
 
 if TYPE_CHECKING:
@@ -55,6 +56,42 @@ def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+#: DynamoDB's "slow down" answers (after boto3's own retries): a 429 for the client, not a 500.
+THROTTLING_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+RETRY_AFTER_THROTTLED_SECONDS = 1
+
+
+def is_throttling(exc: BaseException | None) -> bool:
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in THROTTLING_CODES
+
+
+def throttled() -> Throttled:
+    return Throttled(
+        "The order store is busy; retry shortly.", headers={"Retry-After": str(RETRY_AFTER_THROTTLED_SECONDS)}
+    )
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def translate_throttling(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn DynamoDB throttling into the domain's Throttled error."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except ClientError as exc:
+            if is_throttling(exc):
+                raise throttled() from exc
+            raise
+
+    return wrapper
 
 
 class OrderRecord(BaseModel):
@@ -135,6 +172,7 @@ class DynamoOrderRepository(OrderRepository):
         self._client = client
         self._table = table_name
 
+    @translate_throttling
     def next_order_number(self, tenant_id: str) -> int:
         # An atomic counter: concurrent creates never share a number. A create that fails
         # after taking its number leaves a gap; numbers are unique, not gapless.
@@ -148,6 +186,7 @@ class DynamoOrderRepository(OrderRepository):
         )
         return int(out["Attributes"]["last_number"]["N"])
 
+    @translate_throttling
     def create(self, order: Order, *, request_fingerprint: str | None = None) -> None:
         item = OrderRecord(order=order, request_fingerprint=request_fingerprint).to_item()
         if approximate_size(item) > MAX_ORDER_ITEM_BYTES:
@@ -165,6 +204,7 @@ class DynamoOrderRepository(OrderRepository):
                 raise OrderAlreadyExists(OrderRecord.from_item(old) if old else None) from exc
             raise
 
+    @translate_throttling
     def replace(self, order: Order, *, expected_version: int) -> None:
         """Write a changed order only if nobody changed it since `expected_version` was read."""
         item = OrderRecord(order=order).to_item()
@@ -182,6 +222,7 @@ class DynamoOrderRepository(OrderRepository):
                 ) from exc
             raise
 
+    @translate_throttling
     def get(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> Order | None:
         out = self._client.get_item(
             TableName=self._table,
@@ -194,6 +235,7 @@ class DynamoOrderRepository(OrderRepository):
         order = OrderRecord.from_item(item).order
         return None if order.sys_deleted else order
 
+    @translate_throttling
     def get_by_token(self, tenant_id: str, token: str) -> Order | None:
         out = self._client.query(
             TableName=self._table,
@@ -208,6 +250,7 @@ class DynamoOrderRepository(OrderRepository):
         order = OrderRecord.from_item(items[0]).order
         return None if order.sys_deleted else order
 
+    @translate_throttling
     def get_api_key(self, key_hash: str) -> ApiKeyRecord | None:
         out = self._client.get_item(TableName=self._table, Key=serialize(keys.api_key_key(key_hash)))
         if "Item" not in out:
@@ -221,6 +264,7 @@ class DynamoOrderRepository(OrderRepository):
             active=bool(data.get("active", True)),
         )
 
+    @translate_throttling
     def put_api_key(self, record: ApiKeyRecord) -> None:
         item = {
             **keys.api_key_key(record.key_hash),

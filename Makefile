@@ -36,7 +36,7 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 
 typecheck: $(BIN)/.installed
-	$(BIN)/mypy layers/orders_domain/orders_domain functions local
+	$(BIN)/mypy layers/orders_domain/orders_domain functions local tests
 
 cfn: $(BIN)/.installed
 	$(BIN)/cfn-lint template.yaml

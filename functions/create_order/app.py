@@ -58,11 +58,16 @@ def service() -> OrderService:
 def create_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()]) -> Response[str]:
     caller = require_caller(app, tenantId)
     key = idempotency.parse_key(header(app, "Idempotency-Key"), order.duplicate_prevention_key)
+    fingerprint = request_fingerprint(order)
     location_base = str(app.current_event.request_context.path or app.current_event.path).rstrip("/")
 
     def create() -> StoredResponse:
         result = service().create(
-            order, tenant_id=tenantId, actor=caller.principal.key_id, idempotency_key=key
+            order,
+            tenant_id=tenantId,
+            actor=caller.principal.key_id,
+            idempotency_key=key,
+            fingerprint=fingerprint,
         )
         created = result.order
         if not result.replayed:
@@ -79,7 +84,7 @@ def create_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()
         tenant_id=tenantId,
         route=CREATE_ROUTE,
         key=key,
-        fingerprint=request_fingerprint(order),
+        fingerprint=fingerprint,
         operation=create,
         lambda_context=app.lambda_context,
     )

@@ -85,7 +85,13 @@ class OrderService:
 
     # -------------------------------------------------------------- create / preview
     def create(
-        self, request: OrderCreateRequest, *, tenant_id: str, actor: str, idempotency_key: str | None = None
+        self,
+        request: OrderCreateRequest,
+        *,
+        tenant_id: str,
+        actor: str,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
     ) -> CreateResult:
         """Price and store a new order.
 
@@ -95,7 +101,7 @@ class OrderService:
         request is the same, or refuses the key if it is not.
         """
         priced = self.price(request, tenant_id=tenant_id, actor=actor)
-        fingerprint = request_fingerprint(request)
+        fingerprint = fingerprint or request_fingerprint(request)
         order_id = order_id_for_key(tenant_id, idempotency_key) if idempotency_key else self.ids()
         order = priced.order.model_copy(
             update={"number": self.repo.next_order_number(tenant_id), "id": order_id, "token": self.tokens()}

@@ -41,15 +41,14 @@ def links_for(order: Order) -> dict[str, dict[str, str]]:
     return links
 
 
-def order_response(order: Order) -> OrderResponse:
-    return OrderResponse.model_validate({**order.model_dump(), "_links": links_for(order)})
-
-
 def order_body(order: Order, fields: str | None = None) -> dict[str, Any]:
-    """The JSON-ready body of an order (Decimals kept exact), optionally projected."""
-    body = order_response(order).model_dump(mode="python", by_alias=True, exclude_none=True)
-    for name in _INTERNAL_FIELDS:
-        body.pop(name, None)
+    """The JSON-ready body of an order (Decimals kept exact), optionally projected.
+
+    Its shape is `OrderResponse` (the OpenAPI document's schema): the order's own fields
+    without the internal ones, plus `_links`.
+    """
+    body = order.model_dump(mode="python", exclude_none=True, exclude=set(_INTERNAL_FIELDS))
+    body["_links"] = links_for(order)
     return project(body, fields) if fields else body
 
 

@@ -34,11 +34,13 @@ class Reply:
 
 
 class Server:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, keys: str | None = KEYS) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DYNAMODB_", "ORDERS_"))}
-        env.update(ORDERS_PORT=str(self.port), ORDERS_DATA_DIR=str(data_dir), ORDERS_API_KEYS=KEYS)
+        env.update(ORDERS_PORT=str(self.port), ORDERS_DATA_DIR=str(data_dir))
+        if keys is not None:
+            env["ORDERS_API_KEYS"] = keys
         self.log = data_dir.parent / f"serve-{self.port}.log"
         self._log_file = self.log.open("wb")
         self.process = subprocess.Popen(
@@ -178,3 +180,28 @@ def test_data_survives_a_restart(data_dir: Path) -> None:
     assert fetched.status == 200
     assert fetched.body == created.body
     assert numbered.body["number"] == created.body["number"] + 1
+
+
+def test_printed_dev_key_works_and_stays_the_same_after_a_restart(data_dir: Path) -> None:
+    # GIVEN make serve started with no keys configured
+    first = Server(data_dir, keys=None)
+    try:
+        printed = re.findall(
+            r"API key for tenant dev-tenant \(orders:read orders:write orders:admin\): (\S+)", first.output()
+        )
+        assert len(printed) == 1, first.output()
+        dev_key = printed[0]
+        # WHEN the printed key is used to create an order
+        created = first.request("POST", "/orders/dev-tenant", ORDER, Authorization=dev_key)
+        assert created.status == 201, created.body
+    finally:
+        first.stop()
+    # THEN after a restart the same key is printed and still reads the order
+    second = Server(data_dir, keys=None)
+    try:
+        assert f"): {dev_key}" in second.output()
+        fetched = second.request("GET", f"/orders/dev-tenant/{created.body['id']}", Authorization=dev_key)
+    finally:
+        second.stop()
+    assert fetched.status == 200
+    assert fetched.body == created.body

@@ -34,13 +34,15 @@ class Reply:
 
 
 class Server:
-    def __init__(self, data_dir: Path, keys: str | None = KEYS) -> None:
+    def __init__(self, data_dir: Path, keys: str | None = KEYS, path: str | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DYNAMODB_", "ORDERS_"))}
         env.update(ORDERS_PORT=str(self.port), ORDERS_DATA_DIR=str(data_dir))
         if keys is not None:
             env["ORDERS_API_KEYS"] = keys
+        if path is not None:
+            env["PATH"] = path
         self.log = data_dir.parent / f"serve-{self.port}.log"
         self._log_file = self.log.open("wb")
         self.process = subprocess.Popen(
@@ -204,4 +206,21 @@ def test_printed_dev_key_works_and_stays_the_same_after_a_restart(data_dir: Path
     finally:
         second.stop()
     assert fetched.status == 200
+    assert fetched.body == created.body
+
+
+def test_without_java_serve_falls_back_to_moto_and_still_answers(data_dir: Path, tmp_path: Path) -> None:
+    # GIVEN a PATH on which there is no java
+    server = Server(data_dir, path=str(tmp_path / "empty-bin"))
+    try:
+        # THEN the runner says so and serves on an in-process moto server
+        assert "in-memory moto server" in server.output()
+        assert "no java on PATH" in server.output()
+        created = server.request("POST", "/orders/tenant-a", ORDER, Authorization="key-a-0123456789")
+        fetched = server.request(
+            "GET", f"/orders/tenant-a/{created.body['id']}", Authorization="key-a-0123456789"
+        )
+    finally:
+        server.stop()
+    assert created.status == 201
     assert fetched.body == created.body

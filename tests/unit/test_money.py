@@ -75,6 +75,7 @@ def test_totals_always_add_up(
     assert order.shippable == any(ln["shippable"] for ln in lines)
 
 
+@settings(deadline=None)
 @given(
     amount=st.integers(0, 10**9).map(lambda c: Decimal(c) / 100),
     weights=st.lists(st.integers(0, 10**6).map(Decimal), min_size=1, max_size=20),

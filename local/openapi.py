@@ -61,6 +61,11 @@ IDEMPOTENCY_HEADER: dict[str, Any] = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 257},
 }
 
+REQUEST_ID_HEADER: dict[str, Any] = {
+    "description": "The request id; also the `instance` of a problem.",
+    "schema": {"type": "string"},
+}
+
 #: Routes that accept an Idempotency-Key (API.md: create, fulfil, cancel, refund, void, close, batch).
 IDEMPOTENT_OPERATIONS = {("/orders/{tenantId}", "post")}
 
@@ -82,6 +87,8 @@ def enrich(document: dict[str, Any]) -> dict[str, Any]:
             responses.pop("422", None)
             for status, description in ERRORS.items():
                 responses.setdefault(status, {"description": description, "content": problem})
+            for response in responses.values():
+                response.setdefault("headers", {})["x-request-id"] = REQUEST_ID_HEADER
             if (path, method) in IDEMPOTENT_OPERATIONS:
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
     schemas = components["schemas"]

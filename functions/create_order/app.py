@@ -12,6 +12,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from orders_domain import idempotency
 from orders_domain.api import (
+    ETAG_HEADER,
+    LOCATION_HEADER,
+    REPLAYED_HEADER,
     build_resolver,
     dumps,
     header,
@@ -50,6 +53,11 @@ def service() -> OrderService:
     responses={
         201: {
             "description": "Created; `Location` names the new order, `ETag` is its version.",
+            "headers": {
+                "Location": LOCATION_HEADER,
+                "ETag": ETAG_HEADER,
+                "Idempotent-Replayed": REPLAYED_HEADER,
+            },
             "content": {"application/json": {"model": OrderResponse}},
         }
     },

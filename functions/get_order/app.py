@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from orders_domain.api import build_resolver, json_response, require_caller, resolve
+from orders_domain.api import ETAG_HEADER, build_resolver, json_response, require_caller, resolve
 from orders_domain.auth import TENANT_ID_PATTERN, default_repository
 from orders_domain.models import OrderResponse
 from orders_domain.orders import OrderService
@@ -32,6 +32,7 @@ def service() -> OrderService:
     responses={
         200: {
             "description": "The order; `ETag` is its version.",
+            "headers": {"ETag": ETAG_HEADER},
             "content": {"application/json": {"model": OrderResponse}},
         }
     },

@@ -17,6 +17,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHeader
 
 from orders_domain.auth import Principal, authorize
 from orders_domain.errors import (
@@ -45,6 +46,20 @@ SERVER_FIELDS = frozenset(
 )  # fmt: skip
 
 logger = Logger(service="orders")
+
+# Response headers, for the OpenAPI document of the routes that set them.
+ETAG_HEADER: OpenAPIResponseHeader = {
+    "description": 'The order\'s `sys_version`, quoted: `"3"`.',
+    "schema": {"type": "string"},
+}
+LOCATION_HEADER: OpenAPIResponseHeader = {
+    "description": "Path of the created order.",
+    "schema": {"type": "string"},
+}
+REPLAYED_HEADER: OpenAPIResponseHeader = {
+    "description": "`true` when this is the stored response of an earlier request with the same key.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
 
 
 # ------------------------------------------------------------------ JSON in and out

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -305,6 +306,16 @@ def _flatten(headers: dict[str, list[str]]) -> dict[str, str]:
     }
 
 
+def _event_body(body: bytes | None) -> tuple[str | None, bool]:
+    """Text as is; bytes that are not UTF-8 go base64-encoded, as API Gateway passes binary bodies."""
+    if not body:
+        return None, False
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode("ascii"), True
+
+
 def _has_header(headers: Mapping[str, Any], name: str) -> bool:
     return any(key.lower() == name.lower() for key in headers)
 
@@ -409,12 +420,13 @@ class Gateway:
                 return self._gateway_error(outcome, request_id)
             authorizer_context = outcome
 
+        text, is_base64 = _event_body(body)
         event = {
             **request,
             "stageVariables": None,
             "requestContext": {**request_context, "authorizer": authorizer_context},
-            "body": body.decode("utf-8", errors="replace") if body else None,
-            "isBase64Encoded": False,
+            "body": text,
+            "isBase64Encoded": is_base64,
         }
         return self._invoke_function(route, event, request_id)
 
@@ -694,6 +706,35 @@ class Gateway:
                     self.rfile.readline()
                 return bytes(data)
 
+            # Every method goes through the gateway (unknown ones get its 404, as on API Gateway).
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+            do_TRACE = do_CONNECT = _serve
+
+            def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+                # Errors of the HTTP layer itself (bad request line, header too long): problem details too.
+                request_id = str(uuid.uuid4())
+                try:
+                    title = HTTPStatus(code).phrase
+                except ValueError:
+                    title = "Error"
+                payload = json.dumps(
+                    {
+                        "type": "/problems/bad_request" if code < 500 else "/problems/internal_error",
+                        "title": title,
+                        "status": code,
+                        "detail": message or title,
+                        "code": "bad_request" if code < 500 else "internal_error",
+                        "instance": request_id,
+                    }
+                ).encode("utf-8")
+                self.close_connection = True
+                self.send_response(code, message)
+                self.send_header("Content-Type", "application/problem+json")
+                self.send_header("x-request-id", request_id)
+                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+                    self.wfile.write(payload)
 
         return _Server((host, port), _Handler)

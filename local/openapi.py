@@ -94,7 +94,28 @@ def enrich(document: dict[str, Any]) -> dict[str, Any]:
     schemas = components["schemas"]
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    for schema in schemas.values():
+        _json_numbers(schema)
     return document
+
+
+_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _json_numbers(schema: Any) -> None:
+    """Decimal fields as JSON numbers: pydantic leaves some bounds as `ge`/`le` and defaults as "0"."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "number":
+            if isinstance(schema.get("default"), str):
+                schema["default"] = json.loads(schema["default"])
+            for short, keyword in _BOUNDS.items():
+                if short in schema:
+                    schema[keyword] = schema.pop(short)
+        for value in schema.values():
+            _json_numbers(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _json_numbers(value)
 
 
 def build() -> dict[str, Any]:

@@ -123,6 +123,13 @@ def test_gateway_errors_are_problem_details(server: Server) -> None:
     other_tenant = server.request("GET", "/orders/tenant-a/x", Authorization="key-b-0123456789")
     read_only = server.request("POST", "/orders/tenant-a", ORDER, Authorization="key-a-readonly")
     unknown_route = server.request("GET", "/nothing/here", Authorization="key-a-0123456789")
+    trace = server.request("TRACE", "/orders/tenant-a", Authorization="key-a-0123456789")
+    not_utf8 = server.request(
+        "POST",
+        "/orders/tenant-a",
+        b'{"line_items": [{"quantity": 1, "unit_price": 1}], "memo": "\xff\xfe"}',
+        Authorization="key-a-0123456789",
+    )
     too_large = server.request(
         "POST", "/orders/tenant-a", b"x" * (6 * 1024 * 1024 + 1), Authorization="key-a-0123456789"
     )
@@ -131,12 +138,15 @@ def test_gateway_errors_are_problem_details(server: Server) -> None:
         (other_tenant, 403),
         (read_only, 403),
         (unknown_route, 404),
+        (trace, 404),
+        (not_utf8, 400),
         (too_large, 413),
     ):
         assert reply.status == status
         assert reply.headers["content-type"] == "application/problem+json"
         assert reply.body["status"] == status
         assert reply.body["instance"] == reply.headers["x-request-id"]
+    assert not_utf8.body["errors"] == [{"field": "body", "error": "is not UTF-8"}]
 
 
 def test_openapi_and_swagger_are_served(server: Server) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -176,3 +177,12 @@ def test_a_body_that_is_not_json_is_415(content_type: str) -> None:
 def test_json_with_charset_is_fine() -> None:
     response = post({"line_items": [GOOD_LINE]}, **{"Content-Type": "application/json; charset=utf-8"})
     assert response["statusCode"] == 201
+
+
+def test_a_body_that_is_not_utf8_is_400() -> None:
+    # GIVEN bytes that are not UTF-8, passed base64-encoded as API Gateway passes binary bodies
+    event = with_caller(load_event("create_order.json"))
+    event["body"] = base64.b64encode(b'{"memo": "\xff\xfe\xc3\x28"}').decode()
+    event["isBase64Encoded"] = True
+    problem = assert_problem(invoke("create_order", event), 400)
+    assert problem["errors"] == [{"field": "body", "error": "is not UTF-8"}]

@@ -30,3 +30,16 @@ def test_document_covers_every_route_of_the_template() -> None:
     assert "Idempotency-Key" in [p["name"] for p in create["parameters"]]
     assert create["responses"]["400"]["content"]["application/problem+json"]
     assert "id" not in document["components"]["schemas"]["OrderCreateRequest"]["properties"]
+
+
+def test_money_is_documented_as_json_numbers_and_internal_fields_are_not() -> None:
+    schemas = build()["components"]["schemas"]
+    order = schemas["OrderResponse"]
+    assert order["properties"]["total"]["type"] == "number"
+    assert order["properties"]["total"]["default"] == 0
+    assert schemas["LineItemInput"]["properties"]["unit_price"]["minimum"] == 0
+    assert "tenant_id" not in order["properties"]
+    assert "tenant_id" not in order["required"]
+    text = json.dumps(schemas)
+    assert '"ge"' not in text
+    assert "\\d" not in text  # no decimal-as-string patterns

@@ -5,6 +5,7 @@ Domain errors are mapped to RFC 9457 responses here and nowhere else.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
@@ -21,6 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHea
 
 from orders_domain.auth import Principal, authorize
 from orders_domain.errors import (
+    BadRequest,
     FieldError,
     NotFound,
     OrdersError,
@@ -262,14 +264,22 @@ def build_resolver() -> APIGatewayRestResolver:
     return app
 
 
-def _non_json_body(event: Mapping[str, Any]) -> str | None:
-    """The media type of a body that is not JSON, if so (form bodies are never orders)."""
-    if not event.get("body"):
+def preflight(event: Mapping[str, Any]) -> OrdersError | None:
+    """Refuse bodies no route can read before the resolver sees them: not JSON, or not UTF-8."""
+    body = event.get("body")
+    if not body:
         return None
     headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
     media_type = str(headers.get("content-type") or "").split(";")[0].strip().lower()
     if media_type and not (media_type == APPLICATION_JSON or media_type.endswith("+json")):
-        return media_type
+        return UnsupportedMediaType(f"Send the body as application/json, not {media_type}.")
+    if event.get("isBase64Encoded"):
+        try:
+            base64.b64decode(str(body), validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return BadRequest(
+                "The body is not UTF-8 encoded JSON.", errors=[FieldError("body", "is not UTF-8")]
+            )
     return None
 
 
@@ -277,9 +287,8 @@ def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) ->
     """Run the resolver and stamp `x-request-id` on whatever it answered."""
     ctx = event.get("requestContext") or {}
     request_id = str(ctx.get("requestId") or getattr(context, "aws_request_id", ""))
-    media_type = _non_json_body(event)
-    if media_type is not None:
-        error = UnsupportedMediaType(f"Send the body as application/json, not {media_type}.")
+    error = preflight(event)
+    if error is not None:
         result: dict[str, Any] = {
             "statusCode": error.status,
             "headers": {"Content-Type": PROBLEM_JSON},

@@ -29,6 +29,7 @@ Tenant ids and order ids are validated (no `#`) before they reach this module.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -81,6 +82,16 @@ KEY_ATTRIBUTES = frozenset(
 )
 
 
+def utc_timestamp(value: datetime) -> str:
+    """A fixed-width ISO-8601 UTC form that sorts as text and reads back: 0834-12-02T19:28:24.000000Z.
+
+    (strftime's %Y does not pad years below 1000 on glibc; isoformat does.) A time without a zone
+    is taken as UTC.
+    """
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
 def order_key(tenant_id: str, order_id: str) -> dict[str, str]:
     return {"PK": f"T#{tenant_id}#O#{order_id}", "SK": ORDER_SK}
 
@@ -104,7 +115,7 @@ def tenant_list_pk(tenant_id: str, kind: str = "ORDER") -> str:
 def order_index_attributes(order: Order) -> dict[str, str]:
     """The index attributes of an order item; absent ones keep it out of sparse indexes."""
     t = order.tenant_id
-    sort = f"{order.sys_created_at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{order.id}"
+    sort = f"{utc_timestamp(order.sys_created_at)}#{order.id}"
     attrs = {
         "tenant_list_pk": tenant_list_pk(t),
         "tenant_list_sk": sort,

@@ -21,10 +21,19 @@ import datetime as dt
 import math
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
+from pydantic_core import CoreSchema, PydanticCustomError
 
 # --------------------------------------------------------------------------------------------------
 # Currencies
@@ -97,10 +106,38 @@ def decimal_places(value: Decimal) -> int:
     return max(0, -exponent - trailing_zeros)
 
 
+class _NumberInJson:
+    """JSON Schema of a Decimal as the API speaks it: a JSON number (pydantic says string).
+
+    The HTTP layer writes Decimals as JSON numbers digit for digit, so the documented type is
+    `number`, with the field's bounds as minimum/maximum.
+    """
+
+    _BOUNDS: ClassVar[dict[str, str]] = {
+        "ge": "minimum",
+        "le": "maximum",
+        "gt": "exclusiveMinimum",
+        "lt": "exclusiveMaximum",
+    }
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        branches = schema.get("anyOf", [schema])
+        number = next((b for b in branches if b.get("type") == "number"), None)
+        if number is None:
+            number = {
+                cls._BOUNDS.get(k, k): v for k, v in schema.items() if k not in ("pattern", "type", "anyOf")
+            }
+        return {**number, "type": "number"}
+
+
 #: Money: a finite Decimal (never a float).
-Money = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(_storable)]
+Money = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(_storable), _NumberInJson]
 #: Any other stored number that is not money (weight, exchange rate, coordinates, ...).
-Number = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(_storable)]
+Number = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(_storable), _NumberInJson]
 #: Enum-like strings the API does not close (payment types, methods, ...).
 ShortStr = Annotated[str, Field(max_length=100)]
 #: Who a party reference points at.
@@ -587,6 +624,8 @@ class OrderResponse(Order):
     model_config = ConfigDict(validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
 
     links: dict[str, dict[str, str]] = Field(alias="_links")
+    # Kept in storage, never sent: the tenant is the path's.
+    tenant_id: SkipJsonSchema[str] = Field(exclude=True)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""An in-process stand-in for the Lambda runtime: a context object and handler loading.
+"""An in-process stand-in for the Lambda runtime: a context object and pools of function instances.
 
 Used by the local gateway (`make serve`) and by the tests, so both call a function's handler
 exactly as Lambda (and `sam local invoke -e`) would: `handler(event, context)`.
@@ -39,18 +39,6 @@ class FakeLambdaContext:
     def get_remaining_time_in_millis(self) -> int:
         elapsed = time.monotonic() - self._started
         return max(0, int((self.timeout_seconds - elapsed) * 1000))
-
-
-def load_handler(module: str, attribute: str = "lambda_handler") -> Handler:
-    """Import `functions.<name>.app` style modules and return the handler callable."""
-    handler: Handler = getattr(importlib.import_module(module), attribute)
-    return handler
-
-
-def invoke(module: str, event: dict[str, Any], *, function_name: str | None = None) -> Any:
-    """Call a handler once with a fresh context, as one Lambda invocation."""
-    context = FakeLambdaContext(function_name=function_name or module.split(".")[-2])
-    return load_handler(module)(event, context)
 
 
 def load_instance(module: str) -> ModuleType:

@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -555,9 +554,12 @@ class Gateway:
 
     # ------------------------------------------------------------------ gateway responses
     def _gateway_error(
-        self, response_type: str, request_id: str, *, status: int | None = None
+        self, response_type: str, request_id: str, *, status: int | None = None, message: str | None = None
     ) -> tuple[int, dict[str, list[str]], bytes]:
-        default_status, message = _RESPONSE_DEFAULTS.get(response_type, (500, "Internal server error"))
+        default_status, default_message = _RESPONSE_DEFAULTS.get(
+            response_type, (500, "Internal server error")
+        )
+        message = message or default_message
         own = self.responses.get(response_type)
         fallback = self.responses.get("DEFAULT_5XX" if (status or default_status) >= 500 else "DEFAULT_4XX")
         status = (own.status if own and own.status else None) or status or default_status
@@ -711,30 +713,21 @@ class Gateway:
             do_TRACE = do_CONNECT = _serve
 
             def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-                # Errors of the HTTP layer itself (bad request line, header too long): problem details too.
-                request_id = str(uuid.uuid4())
-                try:
-                    title = HTTPStatus(code).phrase
-                except ValueError:
-                    title = "Error"
-                payload = json.dumps(
-                    {
-                        "type": "/problems/bad_request" if code < 500 else "/problems/internal_error",
-                        "title": title,
-                        "status": code,
-                        "detail": message or title,
-                        "code": "bad_request" if code < 500 else "internal_error",
-                        "instance": request_id,
-                    }
-                ).encode("utf-8")
+                # Errors of the HTTP layer itself (bad request line, header too long) get the
+                # template's default gateway response, like everything else the gateway says.
+                response_type = "DEFAULT_5XX" if code >= 500 else "DEFAULT_4XX"
+                status, headers, payload = gateway._gateway_error(
+                    response_type, str(uuid.uuid4()), status=code, message=message
+                )
                 self.close_connection = True
-                self.send_response(code, message)
-                self.send_header("Content-Type", "application/problem+json")
-                self.send_header("x-request-id", request_id)
+                self.send_response(status, message)
+                for name, values in headers.items():
+                    for value in values:
+                        self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.send_header("Connection", "close")
                 self.end_headers()
-                if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+                if self.command != "HEAD" and status >= 200 and status not in (204, 304):
                     self.wfile.write(payload)
 
         return _Server((host, port), _Handler)

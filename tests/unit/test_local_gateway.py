@@ -586,3 +586,25 @@ def test_chunked_request_body_reaches_the_function(server: int) -> None:
     # THEN the function gets the whole body
     assert echoed_event(response.read())["body"] == '{"a": 1}'
     connection.close()
+
+
+def test_http_layer_errors_are_the_templates_default_problem() -> None:
+    # GIVEN the gateway of the real template over HTTP
+    httpd = Gateway(ROOT / "template.yaml").make_server("127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        with socket.create_connection(("127.0.0.1", httpd.server_address[1]), timeout=5) as sock:
+            # WHEN a header line is longer than any HTTP server accepts
+            sock.sendall(b"GET /orders/t1/o1 HTTP/1.1\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n")
+            response = http.client.HTTPResponse(sock)
+            response.begin()
+            # THEN the answer is the template's DEFAULT_4XX problem, with its request id
+            assert response.status == 431
+            assert response.getheader("Content-Type") == "application/problem+json"
+            problem = json.loads(response.read())
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert problem["status"] == 431
+    assert problem["code"] == "bad_request"
+    assert problem["instance"] == response.getheader("x-request-id")

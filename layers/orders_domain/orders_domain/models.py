@@ -21,7 +21,7 @@ import datetime as dt
 import math
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -110,15 +110,8 @@ class _NumberInJson:
     """JSON Schema of a Decimal as the API speaks it: a JSON number (pydantic says string).
 
     The HTTP layer writes Decimals as JSON numbers digit for digit, so the documented type is
-    `number`, with the field's bounds as minimum/maximum.
+    `number` (local/openapi.py turns any bounds left in pydantic's short form into JSON Schema's).
     """
-
-    _BOUNDS: ClassVar[dict[str, str]] = {
-        "ge": "minimum",
-        "le": "maximum",
-        "gt": "exclusiveMinimum",
-        "lt": "exclusiveMaximum",
-    }
 
     @classmethod
     def __get_pydantic_json_schema__(
@@ -128,9 +121,7 @@ class _NumberInJson:
         branches = schema.get("anyOf", [schema])
         number = next((b for b in branches if b.get("type") == "number"), None)
         if number is None:
-            number = {
-                cls._BOUNDS.get(k, k): v for k, v in schema.items() if k not in ("pattern", "type", "anyOf")
-            }
+            number = {k: v for k, v in schema.items() if k not in ("pattern", "type", "anyOf")}
         return {**number, "type": "number"}
 
 

@@ -120,6 +120,34 @@ def test_lost_idempotency_record_still_cannot_make_a_second_order(
     assert len(orders_in_table(tables, dynamodb_endpoint)) == 1
 
 
+def test_replace_keeps_the_create_fingerprint_and_drops_cleared_fields(
+    tables: dict[str, str], dynamodb_endpoint: str
+) -> None:
+    # GIVEN an order created under a key, with a memo, then changed: memo cleared, version 2
+    repo = repository(tables, dynamodb_endpoint)
+    order_id = body_of(invoke("create_order", create_event({**ORDER, "memo": "hi"}, key="kept")))["id"]
+    stored = repo.get("tenant-a", order_id, consistent=True)
+    assert stored is not None
+    repo.replace(stored.model_copy(update={"memo": None, "sys_version": 2}), expected_version=1)
+    client = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint)
+    for item in client.scan(TableName=tables["IdempotencyTable"])["Items"]:
+        client.delete_item(TableName=tables["IdempotencyTable"], Key={"id": item["id"]})
+    # WHEN the create is retried after its idempotency record is gone
+    retry = invoke("create_order", create_event({**ORDER, "memo": "hi"}, key="kept"))
+    # THEN the changed order is recognised as that create's (its fingerprint survived the change)
+    assert retry["statusCode"] == 201, retry["body"]
+    assert body_of(retry)["id"] == order_id
+    assert body_of(retry)["sys_version"] == 2
+    # AND the cleared field is gone from the item, not left behind
+    raw = client.get_item(TableName=tables["OrdersTable"], Key=order_key_item(order_id), ConsistentRead=True)
+    assert "memo" not in raw["Item"]
+    assert "request_fingerprint" in raw["Item"]
+
+
+def order_key_item(order_id: str) -> dict[str, Any]:
+    return {"PK": {"S": f"T#tenant-a#O#{order_id}"}, "SK": {"S": "ORDER"}}
+
+
 def test_create_is_conditional_on_the_id_being_new(tables: dict[str, str], dynamodb_endpoint: str) -> None:
     repo = repository(tables, dynamodb_endpoint)
     order = body_of(invoke("create_order", create_event(ORDER)))

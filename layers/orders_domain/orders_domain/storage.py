@@ -107,11 +107,15 @@ class OrderRecord(BaseModel):
     #: SHA-256 of the create request that made the order (idempotent retries compare it).
     request_fingerprint: str | None = None
 
-    def to_item(self) -> dict[str, Any]:
+    def order_attributes(self) -> dict[str, Any]:
+        """What the order owns in its item: its fields and its index attributes (not keys)."""
         order = self.order
         fields = to_storage_value(order.model_dump(mode="python", exclude_none=True))
-        item = {**keys.order_key(order.tenant_id, order.id), "entity": "order", **fields}
-        item.update(keys.order_index_attributes(order))
+        return {**fields, **keys.order_index_attributes(order)}
+
+    def to_item(self) -> dict[str, Any]:
+        order = self.order
+        item = {**keys.order_key(order.tenant_id, order.id), "entity": "order", **self.order_attributes()}
         if self.request_fingerprint:
             item["request_fingerprint"] = self.request_fingerprint
         return serialize(item)
@@ -122,6 +126,10 @@ class OrderRecord(BaseModel):
         fingerprint = plain.pop("request_fingerprint", None)
         order = Order.model_validate({k: v for k, v in plain.items() if k not in keys.KEY_ATTRIBUTES})
         return cls(order=order, request_fingerprint=fingerprint)
+
+
+#: Item attributes an order writes: its fields and its (sparse) index attributes.
+_ORDER_OWNED_ATTRIBUTES = frozenset(Order.model_fields) | (keys.KEY_ATTRIBUTES - {"PK", "SK", "entity"})
 
 
 class OrderAlreadyExists(Conflict):
@@ -206,14 +214,29 @@ class DynamoOrderRepository(OrderRepository):
 
     @translate_throttling
     def replace(self, order: Order, *, expected_version: int) -> None:
-        """Write a changed order only if nobody changed it since `expected_version` was read."""
-        item = OrderRecord(order=order).to_item()
+        """Write a changed order only if nobody changed it since `expected_version` was read.
+
+        An update, not a put: it sets what the order owns and removes what it no longer has,
+        and leaves the rest of the item (the create's request fingerprint) as it was.
+        """
+        attributes = OrderRecord(order=order).order_attributes()
+        if approximate_size(attributes) > MAX_ORDER_ITEM_BYTES:
+            raise PayloadTooLarge("The order is too large to store; split it into several orders.")
+        removed = sorted(_ORDER_OWNED_ATTRIBUTES - attributes.keys())
+        names = {f"#s{i}": name for i, name in enumerate(attributes)}
+        names.update({f"#r{i}": name for i, name in enumerate(removed)})
+        values = {f":s{i}": value for i, value in enumerate(attributes.values())}
+        expression = "SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(attributes)))
+        if removed:
+            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removed)))
         try:
-            self._client.put_item(
+            self._client.update_item(
                 TableName=self._table,
-                Item=item,
-                ConditionExpression="attribute_exists(PK) AND sys_version = :expected",
-                ExpressionAttributeValues=serialize({":expected": expected_version}),
+                Key=serialize(keys.order_key(order.tenant_id, order.id)),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(PK) AND #version = :expected",
+                ExpressionAttributeNames={**names, "#version": "sys_version"},
+                ExpressionAttributeValues=serialize({**values, ":expected": expected_version}),
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":

@@ -9,7 +9,7 @@ RUNTIME ?= python3.11
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install test unit integration lint format typecheck cfn build serve openapi clean
+.PHONY: help install test unit integration lint format typecheck cfn build serve openapi api-key revoke-api-key clean
 
 help:
 	@echo "make serve   run the API on http://127.0.0.1:$${ORDERS_PORT:-3000} (DynamoDB Local)"
@@ -60,6 +60,15 @@ test: install lint typecheck cfn build
 
 serve: install
 	$(BIN)/python -m local.serve
+
+# API keys for a tenant: printed once, stored as a hash (ORDERS_TABLE_NAME + DYNAMODB_ENDPOINT_URL, or the stack's table).
+api-key: $(BIN)/.installed
+	@test -n "$(TENANT)" || { echo 'usage: make api-key TENANT=<tenant> [SCOPES="orders:read orders:write"]'; exit 2; }
+	@PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.api_keys create --tenant "$(TENANT)" --scopes "$(SCOPES)"
+
+revoke-api-key: $(BIN)/.installed
+	@test -n "$(KEY_ID)" || { echo 'usage: make revoke-api-key KEY_ID=key_...'; exit 2; }
+	@PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.api_keys revoke --key-id "$(KEY_ID)"
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -205,6 +205,20 @@ def gateway_responses(template: Mapping[str, Any]) -> dict[str, GatewayResponse]
     return responses
 
 
+class OpenAPIConflict(Exception):
+    """Two functions document different schemas under one component name."""
+
+
+def merge_components(merged: dict[str, Any], entries: Mapping[str, Any], section: str, module: str) -> None:
+    """Add one function's components; the same name with other content is refused, never overwritten."""
+    for name, value in entries.items():
+        if name in merged and merged[name] != value:
+            raise OpenAPIConflict(
+                f"components.{section}.{name} from {module} differs from another function's; rename one"
+            )
+        merged[name] = value
+
+
 # ---------------------------------------------------------------------------- helpers
 def _header_pairs(headers: Headers | None) -> list[tuple[str, str]]:
     if not headers:
@@ -620,7 +634,7 @@ class Gateway:
             for api_path, operations in (schema.get("paths") or {}).items():
                 document["paths"].setdefault(api_path, {}).update(operations)
             for section, entries in (schema.get("components") or {}).items():
-                document["components"].setdefault(section, {}).update(entries)
+                merge_components(document["components"].setdefault(section, {}), entries, section, module)
             for tag in schema.get("tags") or []:
                 tags.setdefault(tag["name"], tag)
         if tags:

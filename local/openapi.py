@@ -103,9 +103,9 @@ _BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "ex
 
 
 def _json_numbers(schema: Any) -> None:
-    """Decimal fields as JSON numbers: pydantic leaves some bounds as `ge`/`le` and defaults as "0"."""
+    """Decimal (and validated int) fields: pydantic leaves some bounds as `ge`/`le` and defaults as "0"."""
     if isinstance(schema, dict):
-        if schema.get("type") == "number":
+        if schema.get("type") in ("number", "integer"):
             if isinstance(schema.get("default"), str):
                 schema["default"] = json.loads(schema["default"])
             for short, keyword in _BOUNDS.items():

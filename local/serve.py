@@ -115,15 +115,17 @@ def _data_dir() -> Path:
 
 
 def _seed_api_keys() -> list[tuple[str, str, list[str]]]:
-    from orders_domain import auth
+    from orders_domain import wiring
+    from orders_domain.auth import store_api_key
+    from orders_domain.routes import ALL_SCOPES
 
     spec = os.environ.get("ORDERS_API_KEYS", "").strip()
-    keys = _parse_api_keys(spec, auth.ALL_SCOPES) if spec else []
+    keys = _parse_api_keys(spec, ALL_SCOPES) if spec else []
     if not keys:
-        keys = [(DEV_TENANT, _dev_api_key(), list(auth.ALL_SCOPES))]
+        keys = [(DEV_TENANT, _dev_api_key(), list(ALL_SCOPES))]
     for tenant, key, scopes in keys:
         try:
-            auth.seed_api_key(tenant, key, scopes)
+            store_api_key(wiring.current().api_keys, tenant, key, scopes)
         except ValueError as error:
             raise SystemExit(f"cannot seed the API key of tenant {tenant!r}: {error}") from None
     return keys

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from tests.helpers import TEMPLATE, reset_caches
+from tests.helpers import TEMPLATE, reset_caches, seed_key
 
 
 @pytest.fixture(autouse=True)
@@ -46,8 +46,6 @@ def tables(monkeypatch: pytest.MonkeyPatch, dynamodb_endpoint: str | None) -> It
 @pytest.fixture
 def api_key(tables: dict[str, str]) -> str:
     """A key of tenant-a with every scope, stored hashed the way operators store keys."""
-    from orders_domain.auth import ALL_SCOPES, seed_api_key
-
     key = f"test-key-{uuid.uuid4().hex}"
-    seed_api_key("tenant-a", key, list(ALL_SCOPES))
+    seed_key("tenant-a", key)
     return key

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import importlib
 import json
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ from local.lambda_runtime import FakeLambdaContext
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 TEMPLATE = ROOT / "template.yaml"
-FUNCTIONS = ("create_order", "get_order", "authorizer")
 ALL_SCOPES = "orders:read orders:write orders:admin"
 
 
@@ -38,15 +36,9 @@ def invoke(function: str, event: dict[str, Any], context: FakeLambdaContext | No
 
 def reset_caches() -> None:
     """Forget cached settings, clients and services so each test sees its own tables."""
-    from orders_domain import aws
+    from orders_domain import wiring
 
-    aws.reset_clients()
-    for function in FUNCTIONS:
-        module = sys.modules.get(f"functions.{function}.app")
-        for name in ("service", "repository"):
-            cached = getattr(module, name, None)
-            if cached is not None and hasattr(cached, "cache_clear"):
-                cached.cache_clear()
+    wiring.reset()
 
 
 def with_caller(
@@ -124,3 +116,12 @@ def create_event(body: Any | None = None, key: str | None = None, tenant: str = 
     if tenant != "tenant-a":
         event = for_tenant(event, tenant)
     return with_caller(event, tenant)
+
+
+def seed_key(tenant_id: str, api_key: str, scopes: list[str] | None = None) -> None:
+    """Store a key (hashed) in the current tables, the way `make api-key` does."""
+    from orders_domain import wiring
+    from orders_domain.auth import store_api_key
+    from orders_domain.routes import ALL_SCOPES
+
+    store_api_key(wiring.current().api_keys, tenant_id, api_key, scopes or list(ALL_SCOPES))

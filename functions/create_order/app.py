@@ -1,46 +1,24 @@
 """create_order: POST /orders/{tenantId} (create) and POST /orders/{tenantId}/preview (price only)."""
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
-from functools import lru_cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from orders_domain import idempotency
-from orders_domain.api import (
-    ETAG_HEADER,
-    LOCATION_HEADER,
-    REPLAYED_HEADER,
-    build_resolver,
-    dumps,
-    header,
-    json_response,
-    require_caller,
-    resolve,
-    stored_response,
-)
-from orders_domain.auth import TENANT_ID_PATTERN, default_repository
+from orders_domain import wiring
+from orders_domain.api import ETAG_HEADER, LOCATION_HEADER, REPLAYED_HEADER, dumps, json_response
+from orders_domain.auth import TENANT_ID_PATTERN
+from orders_domain.handler import FunctionApp
 from orders_domain.idempotency import StoredResponse
 from orders_domain.models import OrderCreateRequest, OrderResponse, PreviewResponse
-from orders_domain.orders import OrderService, request_fingerprint
-from orders_domain.representation import order_body
+from orders_domain.representation import order_body, order_headers
+from orders_domain.services import create_fingerprint
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-app = build_resolver()
+fn = FunctionApp()
+app = fn.app
+lambda_handler = fn.lambda_handler
 
 TenantId = Annotated[str, Path(pattern=TENANT_ID_PATTERN, description="The tenant that owns the orders.")]
-CREATE_ROUTE = "POST /orders/{tenantId}"
-
-
-@lru_cache(maxsize=1)
-def service() -> OrderService:
-    return OrderService(default_repository())
 
 
 @app.post(
@@ -64,13 +42,13 @@ def service() -> OrderService:
     tags=["orders"],
 )
 def create_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()]) -> Response[str]:
-    caller = require_caller(app, tenantId)
-    key = idempotency.parse_key(header(app, "Idempotency-Key"), order.duplicate_prevention_key)
-    fingerprint = request_fingerprint(order)
-    location_base = str(app.current_event.request_context.path or app.current_event.path).rstrip("/")
+    caller = fn.caller(tenantId)
+    key = fn.idempotency_key(order.duplicate_prevention_key)
+    fingerprint = create_fingerprint(order)
+    location_base = fn.request_path()
 
     def create() -> StoredResponse:
-        result = service().create(
+        result = wiring.current().create_orders.create(
             order,
             tenant_id=tenantId,
             actor=caller.principal.key_id,
@@ -79,26 +57,16 @@ def create_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()
         )
         created = result.order
         if not result.replayed:
-            logger.info("order created", extra={"order_id": created.id, "tenant_id": tenantId})
-            metrics.add_metric(name="OrderCreated", unit=MetricUnit.Count, value=1)
+            fn.logger.info("order created", extra={"order_id": created.id, "tenant_id": tenantId})
+            fn.count("OrderCreated")
         return StoredResponse(
             status=201,
             body=dumps(order_body(created)),
-            headers={"Location": f"{location_base}/{created.id}", "ETag": f'"{created.sys_version}"'},
+            headers=order_headers(created, location_base=location_base),
             replayed=result.replayed,
         )
 
-    stored = idempotency.run_once(
-        tenant_id=tenantId,
-        route=CREATE_ROUTE,
-        key=key,
-        fingerprint=fingerprint,
-        operation=create,
-        lambda_context=app.lambda_context,
-    )
-    if stored.replayed:
-        metrics.add_metric(name="IdempotentReplay", unit=MetricUnit.Count, value=1)
-    return stored_response(stored)
+    return fn.idempotent(tenant_id=tenantId, key=key, fingerprint=fingerprint, operation=create)
 
 
 @app.post(
@@ -113,8 +81,8 @@ def create_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()
     tags=["orders"],
 )
 def preview_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()]) -> Response[str]:
-    caller = require_caller(app, tenantId)
-    priced = service().preview(order, tenant_id=tenantId, actor=caller.principal.key_id)
+    caller = fn.caller(tenantId)
+    priced = wiring.current().create_orders.preview(order, tenant_id=tenantId, actor=caller.principal.key_id)
     body: dict[str, Any] = {
         "manifest": priced.manifest.model_dump(mode="python"),
         "order": order_body(priced.order),
@@ -122,10 +90,3 @@ def preview_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body(
     for placeholder in ("id", "number", "token", "_links"):
         body["order"].pop(placeholder, None)
     return json_response(200, body)
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return resolve(app, event, context)

@@ -1,29 +1,20 @@
 """get_order: GET /orders/{tenantId}/{id}, where id may be `token-<guest token>`."""
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
-from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from orders_domain.api import ETAG_HEADER, build_resolver, json_response, require_caller, resolve
-from orders_domain.auth import TENANT_ID_PATTERN, default_repository
+from orders_domain import wiring
+from orders_domain.api import ETAG_HEADER, json_response
+from orders_domain.auth import TENANT_ID_PATTERN
+from orders_domain.handler import FunctionApp
 from orders_domain.models import OrderResponse
-from orders_domain.orders import OrderService
-from orders_domain.representation import order_body
+from orders_domain.representation import order_body, order_headers
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-app = build_resolver()
-
-
-@lru_cache(maxsize=1)
-def service() -> OrderService:
-    return OrderService(default_repository())
+fn = FunctionApp()
+app = fn.app
+lambda_handler = fn.lambda_handler
 
 
 @app.get(
@@ -49,13 +40,6 @@ def get_order(
         bool, Query(description="Read the latest write (strongly consistent).")
     ] = False,
 ) -> Response[str]:
-    require_caller(app, tenantId)
-    order = service().get(tenantId, id, consistent=consistentRead)
-    return json_response(200, order_body(order, fields), headers={"ETag": f'"{order.sys_version}"'})
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return resolve(app, event, context)
+    fn.caller(tenantId)
+    order = wiring.current().read_orders.get(tenantId, id, consistent=consistentRead)
+    return json_response(200, order_body(order, fields), headers=order_headers(order))

@@ -7,8 +7,8 @@ from typing import Any
 
 import boto3
 import pytest
-from orders_domain.errors import VersionConflict
-from orders_domain.storage import DynamoOrderRepository, OrderAlreadyExists
+from orders_domain.errors import OrderAlreadyExists, VersionConflict
+from orders_domain.storage import DynamoOrderRepository
 
 from local.lambda_runtime import InstancePool
 from tests.helpers import (
@@ -156,7 +156,7 @@ def test_create_is_conditional_on_the_id_being_new(tables: dict[str, str], dynam
     with pytest.raises(OrderAlreadyExists) as raised:
         repo.create(stored)
     assert raised.value.existing is not None
-    assert raised.value.existing.order == stored
+    assert raised.value.existing == stored
 
 
 def test_stale_version_write_is_a_version_conflict_and_changes_nothing(

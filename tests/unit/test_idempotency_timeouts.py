@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from orders_domain.orders import OrderService
+from orders_domain.services import CreateOrders
 
 from local.lambda_runtime import FakeLambdaContext
 from tests.helpers import body_of, create_event, invoke
@@ -20,13 +20,13 @@ class LambdaKilled(BaseException):
 
 
 def die_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_create = OrderService.create
+    real_create = CreateOrders.create
 
-    def dying_create(self: OrderService, *args: Any, **kwargs: Any) -> Any:
-        monkeypatch.setattr(OrderService, "create", real_create)
+    def dying_create(self: CreateOrders, *args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(CreateOrders, "create", real_create)
         raise LambdaKilled
 
-    monkeypatch.setattr(OrderService, "create", dying_create)
+    monkeypatch.setattr(CreateOrders, "create", dying_create)
 
 
 def test_key_of_an_invocation_that_timed_out_is_free_once_its_time_is_up(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -13,15 +13,12 @@ from hypothesis import strategies as st
 from orders_domain import money
 from orders_domain.errors import Unprocessable
 from orders_domain.models import OrderCreateRequest
-from orders_domain.orders import OrderService
-from orders_domain.storage import OrderRepository
+from orders_domain.services import Pricing
 
 
-def service() -> OrderService:
-    # Pricing must not touch storage: a bare object makes any storage call fail the test.
-    return OrderService(
-        cast(OrderRepository, object()), clock=lambda: datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    )
+def service() -> Pricing:
+    # Pricing has no storage at all: it cannot touch the table.
+    return Pricing(clock=lambda: datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
 
 
 CENT = Decimal("0.01")

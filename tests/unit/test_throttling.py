@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from botocore.stub import Stubber
-from orders_domain import aws
+from orders_domain import wiring
 
 from tests.helpers import body_of, create_event, get_event_for, header_of, invoke
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("tables")
 @pytest.fixture
 def throttled_dynamodb() -> Iterator[Stubber]:
     # GIVEN a DynamoDB that answers every call with a throttling error
-    stubber = Stubber(aws.dynamodb_client())
+    stubber = Stubber(wiring.current().dynamodb)
     for _ in range(10):  # enough for boto3's retries of each call
         stubber.add_client_error("get_item", "ProvisionedThroughputExceededException", http_status_code=400)
     with stubber:
@@ -31,7 +31,7 @@ def test_throttled_read_is_429(throttled_dynamodb: Stubber) -> None:
 
 
 def test_throttled_idempotency_store_is_429_and_creates_nothing() -> None:
-    stubber = Stubber(aws.dynamodb_client())
+    stubber = Stubber(wiring.current().dynamodb)
     for _ in range(10):
         stubber.add_client_error("put_item", "ThrottlingException", http_status_code=400)
     with stubber:

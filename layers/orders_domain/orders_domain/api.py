@@ -31,22 +31,11 @@ from orders_domain.errors import (
     ValidationFailed,
 )
 from orders_domain.idempotency import StoredResponse
+from orders_domain.models import SERVER_OWNED_FIELDS
 
 PROBLEM_JSON = "application/problem+json"
 APPLICATION_JSON = "application/json"
 MAX_JSON_DEPTH = 32
-# Fields the server sets: sending them is an error that names them as such.
-SERVER_FIELDS = frozenset(
-    {
-        "id", "number", "token", "status", "tenant_id", "balance_due", "amount_paid",
-        "amount_pending_capture", "amount_refunded", "subtotal", "taxes", "discounts", "total",
-        "total_in_base_currency", "total_weight", "shippable", "payments", "refunded_payments",
-        "line_number", "quantity_to_be_shipped", "quantity_shipped", "quantity_cancelled",
-        "quantity_pending_return", "quantity_returned", "quantity_available_for_cancellation",
-        "quantity_available_for_return", "parent_line_item_id", "amount_to_pay_upon_creation",
-    }
-)  # fmt: skip
-
 logger = Logger(service="orders")
 
 # Response headers, for the OpenAPI document of the routes that set them.
@@ -144,7 +133,7 @@ def field_errors_from_pydantic(errors: list[Mapping[str, Any]]) -> list[FieldErr
         message = str(err.get("msg", "is invalid"))
         if kind == "extra_forbidden":
             name = str(loc[-1]) if loc else ""
-            is_server = name in SERVER_FIELDS or name.startswith("sys_")
+            is_server = name in SERVER_OWNED_FIELDS or name.startswith("sys_")
             message = "is set by the server and may not be sent" if is_server else "is not a known field"
         elif kind == "missing":
             message = "is required"
@@ -222,8 +211,8 @@ def require_caller(app: APIGatewayRestResolver, tenant_id: str) -> RequestInfo:
     """Defence in depth: the function checks tenant and scope again, whatever the gateway did."""
     principal = principal_of(app)
     event = app.current_event
-    route = event.get("resource") or event.path  # the route template: no stage prefix
-    authorize(principal, tenant_id=tenant_id, method=event.http_method, path=route)
+    resource = event.get("resource") or event.path  # the route template: no stage prefix
+    authorize(principal, tenant_id=tenant_id, method=event.http_method, resource=resource)
     return RequestInfo(request_id=request_id_of(app), principal=principal)
 
 

@@ -1,27 +1,31 @@
-"""API keys: stored as SHA-256 hashes only; a key belongs to one tenant and carries scopes."""
+"""API keys and who may do what: a key belongs to one tenant and carries scopes.
+
+Keys are stored as SHA-256 hashes only. `Authenticator` keeps verified keys in memory for
+`API_KEY_CACHE_SECONDS` (60 s by default), so a warm authorizer does not read DynamoDB on every
+request; a revoked key therefore stops working within that time. Unknown keys are not cached.
+`authorize` is the one place a route's scope is enforced (the authorizer and, again, every function).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from orders_domain.aws import dynamodb_client
 from orders_domain.errors import Forbidden, Unauthorized
-from orders_domain.settings import get_settings
-from orders_domain.storage import ApiKeyRecord, DynamoOrderRepository, OrderRepository
-
-SCOPE_READ = "orders:read"
-SCOPE_WRITE = "orders:write"
-SCOPE_ADMIN = "orders:admin"
-ALL_SCOPES: tuple[str, ...] = (SCOPE_READ, SCOPE_WRITE, SCOPE_ADMIN)
+from orders_domain.ports import ApiKeyRecord, ApiKeyStore
+from orders_domain.routes import ALL_SCOPES, scope_of
 
 TENANT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 _TENANT_RE = re.compile(TENANT_ID_PATTERN)
-_MAX_KEY_LENGTH = 512
-
-# Admin operations per API.md: void, close, delete, batch (method, last path segment test).
-_ADMIN_SEGMENTS = ("void", "close", "batch")
+MAX_KEY_LENGTH = 512
+#: Verified keys a warm authorizer remembers at most (least recently used go first).
+CACHE_MAX_KEYS = 1024
 
 
 @dataclass(frozen=True)
@@ -40,17 +44,6 @@ def key_id_of(api_key: str) -> str:
     return "key_" + hash_key(api_key)[:12]
 
 
-def required_scope(method: str, path: str) -> str:
-    """The scope a route needs. Reads need read; admin operations need admin; other writes write."""
-    method = method.upper()
-    segments = [s for s in path.split("/") if s]
-    if method == "DELETE" or (method == "POST" and segments[2:3] and segments[2] in _ADMIN_SEGMENTS):
-        return SCOPE_ADMIN
-    if method in ("GET", "HEAD", "OPTIONS"):
-        return SCOPE_READ
-    return SCOPE_WRITE
-
-
 def api_key_from_headers(headers: dict[str, str] | None) -> str | None:
     """The bare key from `Authorization` (as the source APIs send it) or `x-api-key`."""
     lowered = {k.lower(): v for k, v in (headers or {}).items() if isinstance(v, str)}
@@ -64,20 +57,53 @@ def api_key_from_headers(headers: dict[str, str] | None) -> str | None:
     return value or None
 
 
-def authenticate(repo: OrderRepository, api_key: str | None) -> Principal:
-    if not api_key or len(api_key) > _MAX_KEY_LENGTH:
-        raise Unauthorized("A valid API key is required.")
-    record = repo.get_api_key(hash_key(api_key))
-    if record is None or not record.active:
-        raise Unauthorized("A valid API key is required.")
-    return Principal(tenant_id=record.tenant_id, scopes=record.scopes, key_id=record.key_id)
+class Authenticator:
+    """API key -> Principal, remembering verified keys for `ttl_seconds`."""
+
+    def __init__(
+        self, store: ApiKeyStore, *, ttl_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._store = store
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def authenticate(self, api_key: str | None) -> Principal:
+        if not api_key or len(api_key) > MAX_KEY_LENGTH:
+            raise Unauthorized("A valid API key is required.")
+        key_hash = hash_key(api_key)
+        now = self._clock()
+        with self._lock:
+            cached = self._verified.get(key_hash)
+            if cached is not None and cached[1] > now:
+                self._verified.move_to_end(key_hash)
+                return cached[0]
+        record = self._store.get(key_hash)
+        if record is None or not record.active:
+            with self._lock:
+                self._verified.pop(key_hash, None)
+            raise Unauthorized("A valid API key is required.")
+        principal = Principal(tenant_id=record.tenant_id, scopes=record.scopes, key_id=record.key_id)
+        if self._ttl > 0:
+            with self._lock:
+                self._verified[key_hash] = (principal, now + self._ttl)
+                self._verified.move_to_end(key_hash)
+                while len(self._verified) > CACHE_MAX_KEYS:
+                    self._verified.popitem(last=False)
+        return principal
 
 
-def authorize(principal: Principal, *, tenant_id: str | None, method: str, path: str) -> None:
-    """Raise Forbidden unless the key's tenant is the path's tenant and it has the route's scope."""
+def authorize(principal: Principal, *, tenant_id: str | None, method: str, resource: str) -> None:
+    """Raise Forbidden unless the key's tenant is the path's and it has the route's declared scope.
+
+    A route with no declared scope (routes.ROUTE_SCOPES) is refused: deny by default.
+    """
     if tenant_id is None or tenant_id != principal.tenant_id:
         raise Forbidden("This API key may not use this tenant.")
-    scope = required_scope(method, path)
+    scope = scope_of(method, resource)
+    if scope is None:
+        raise Forbidden("This route has no declared scope; no key may call it.")
     if scope not in principal.scopes:
         raise Forbidden(f"This API key lacks the scope {scope}.")
 
@@ -86,24 +112,22 @@ def is_valid_tenant_id(tenant_id: str) -> bool:
     return bool(_TENANT_RE.match(tenant_id))
 
 
-def default_repository() -> DynamoOrderRepository:
-    return DynamoOrderRepository(dynamodb_client(), get_settings().orders_table_name)
+def new_api_key() -> str:
+    return "ok_" + secrets.token_urlsafe(32)
 
 
-def seed_api_key(
-    tenant_id: str, api_key: str, scopes: list[str] | tuple[str, ...], repo: OrderRepository | None = None
-) -> ApiKeyRecord:
-    """Store a key (hashed) for a tenant; used by `make serve`, tests and operators."""
-    unknown = set(scopes) - set(ALL_SCOPES)
+def store_api_key(store: ApiKeyStore, tenant_id: str, api_key: str, scopes: Iterable[str]) -> ApiKeyRecord:
+    """Store a key (its hash only) for a tenant; used by `make api-key`, `make serve` and tests."""
+    wanted = tuple(scopes) or ALL_SCOPES
+    unknown = set(wanted) - set(ALL_SCOPES)
     if unknown:
-        raise ValueError(f"unknown scopes: {sorted(unknown)}")
+        raise ValueError(f"unknown scopes: {sorted(unknown)}; use {' '.join(ALL_SCOPES)}")
     if not is_valid_tenant_id(tenant_id):
-        raise ValueError("invalid tenant id")
+        raise ValueError(f"invalid tenant id: it must match {TENANT_ID_PATTERN}")
+    if not api_key or len(api_key) > MAX_KEY_LENGTH:
+        raise ValueError(f"an API key has 1 to {MAX_KEY_LENGTH} characters")
     record = ApiKeyRecord(
-        key_hash=hash_key(api_key),
-        tenant_id=tenant_id,
-        scopes=tuple(scopes or ALL_SCOPES),
-        key_id=key_id_of(api_key),
+        key_hash=hash_key(api_key), tenant_id=tenant_id, scopes=wanted, key_id=key_id_of(api_key)
     )
-    (repo or default_repository()).put_api_key(record)
+    store.put(record)
     return record

@@ -1,8 +1,12 @@
-"""Domain errors. Each carries its HTTP status and problem `code`; http.py maps them once."""
+"""Domain errors. Each carries its HTTP status and problem `code`; api.problem_response maps them once."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from orders_domain.models import Order
 
 
 @dataclass(frozen=True)
@@ -85,3 +89,12 @@ class IdempotencyKeyReused(Unprocessable):
 
 class Throttled(OrdersError):
     status, code, title = 429, "throttled", "Too Many Requests"
+
+
+class OrderAlreadyExists(Conflict):
+    """A create met an existing order with the same id; carries what is stored (read in the same call)."""
+
+    def __init__(self, existing: Order | None = None, fingerprint: str | None = None) -> None:
+        super().__init__("An order with this id already exists.")
+        self.existing = existing
+        self.fingerprint = fingerprint

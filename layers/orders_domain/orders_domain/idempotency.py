@@ -17,21 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
-from orders_domain.aws import dynamodb_client
 from orders_domain.errors import BadRequest, IdempotencyInProgress, IdempotencyKeyReused
-from orders_domain.settings import get_settings
 from orders_domain.storage import is_throttling, throttled
 
 MAX_KEY_LENGTH = 255
@@ -79,14 +74,6 @@ def parse_key(header_value: str | None, body_value: str | None) -> str | None:
     return header_key if header_key is not None else body_value
 
 
-def _persistence() -> DynamoDBPersistenceLayer:
-    # One per call: Powertools keeps per-request state on the layer, and concurrent local
-    # invocations share this module. The DynamoDB client itself is cached and thread-safe.
-    return DynamoDBPersistenceLayer(
-        table_name=get_settings().idempotency_table_name, boto3_client=dynamodb_client()
-    )
-
-
 def _mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
     response = dict(response)
     response[_REPLAYED] = True
@@ -101,8 +88,14 @@ def run_once(
     fingerprint: Any,
     operation: Callable[[], StoredResponse],
     lambda_context: Any | None,
+    persistence_store: BasePersistenceLayer,
+    expires_after_seconds: int,
 ) -> StoredResponse:
-    """Run `operation` at most once per (tenant, route, key); without a key, just run it."""
+    """Run `operation` at most once per (tenant, route, key); without a key, just run it.
+
+    `persistence_store` is built once per client (wiring): building one per call would register
+    another hook on the shared DynamoDB client every time.
+    """
     if key is None:
         return operation()
 
@@ -110,7 +103,7 @@ def run_once(
         event_key_jmespath="[tenant_id, route, key]",
         payload_validation_jmespath="fingerprint",
         raise_on_no_idempotency_key=True,
-        expires_after_seconds=get_settings().idempotency_ttl_seconds,
+        expires_after_seconds=expires_after_seconds,
         response_hook=_mark_replayed,
     )
     if lambda_context is not None:
@@ -121,7 +114,7 @@ def run_once(
 
     guarded = idempotent_function(
         data_keyword_argument="request",
-        persistence_store=_persistence(),
+        persistence_store=persistence_store,
         config=config,
         key_prefix="orders-api",
     )(_call)

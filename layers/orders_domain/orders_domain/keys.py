@@ -7,6 +7,7 @@ Single-table layout (the table itself is defined once, in template.yaml):
 | order             | T#<tenant>#O#<order id>          | ORDER             |
 | order number seq. | T#<tenant>#COUNTER               | ORDER_NUMBER      |
 | API key           | APIKEY#<sha256 of the key>       | APIKEY            |
+| API key id        | APIKEYID#<key id>                | APIKEYID          |
 
 Later items of an order (fulfillments, refunds, history) go in the order's own item
 collection (same PK, their own SK), so no list in the order item grows without bound.
@@ -102,6 +103,11 @@ def order_number_counter_key(tenant_id: str) -> dict[str, str]:
 
 def api_key_key(key_hash: str) -> dict[str, str]:
     return {"PK": f"APIKEY#{key_hash}", "SK": "APIKEY"}
+
+
+def api_key_id_key(key_id: str) -> dict[str, str]:
+    """Pointer from a key's non-secret id to its hash (operators revoke by id)."""
+    return {"PK": f"APIKEYID#{key_id}", "SK": "APIKEYID"}
 
 
 def token_pk(tenant_id: str, token: str) -> str:

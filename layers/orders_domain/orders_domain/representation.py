@@ -1,43 +1,50 @@
-"""The response boundary: an order as clients see it (HAL links, field projection)."""
+"""The response boundary: an order as clients see it (HAL links, field projection, ETag, Location)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from orders_domain import lifecycle
 from orders_domain.errors import BadRequest, FieldError
-from orders_domain.models import Order, OrderResponse
+from orders_domain.lifecycle import Operation
+from orders_domain.models import RESPONSE_EXCLUDED_FIELDS, Order, OrderResponse
 
-_CLOSED_FOR_CHANGES = ("cancelled", "voided", "closed")
-_INTERNAL_FIELDS = frozenset({"tenant_id", "sys_deleted", "sys_deleted_at", "duplicate_prevention_key"})
+#: Link relation -> the operation it offers; present only while the lifecycle allows it.
+_ACTION_LINKS: tuple[tuple[str, Operation, str], ...] = (
+    ("fulfill", Operation.FULFIL, "/fulfill"),
+    ("cancel", Operation.CANCEL, "/cancel"),
+    ("refunds", Operation.REFUND, "/refunds"),
+    ("will-call-check", Operation.WILL_CALL_CHECK, "/will-call-check"),
+)
 
 
 def order_path(order: Order) -> str:
     return f"/orders/{order.tenant_id}/{order.id}"
 
 
+def etag(order: Order) -> str:
+    """The `ETag` of an order response: its `sys_version`, quoted."""
+    return f'"{order.sys_version}"'
+
+
+def order_headers(order: Order, *, location_base: str | None = None) -> dict[str, str]:
+    """`ETag`, and `Location` (the order's URL under `location_base`, the request's own path)."""
+    headers = {"ETag": etag(order)}
+    if location_base is not None:
+        headers["Location"] = f"{location_base.rstrip('/')}/{order.id}"
+    return headers
+
+
 def links_for(order: Order) -> dict[str, dict[str, str]]:
-    """`self`, plus the actions the order's state allows now."""
+    """`self`, `fulfillments`, plus the actions the order's state allows now (lifecycle decides)."""
     base = order_path(order)
     links = {
         "self": {"href": base},
         "fulfillments": {"href": f"/orders/{order.tenant_id}/fulfillments?order_id={order.id}"},
     }
-    if order.status == "voided":
-        return links
-    open_quantity = sum(
-        li.quantity - li.quantity_shipped - li.quantity_cancelled
-        for li in order.line_items
-        if li.status != "refunded"
-    )
-    refundable = any(
-        li.quantity_shipped > li.quantity_returned for li in order.line_items if li.status != "refunded"
-    )
-    if open_quantity > 0 and order.status not in _CLOSED_FOR_CHANGES:
-        links["fulfill"] = {"href": f"{base}/fulfill"}
-        links["cancel"] = {"href": f"{base}/cancel"}
-    if refundable:
-        links["refunds"] = {"href": f"{base}/refunds"}
-    links["will-call-check"] = {"href": f"{base}/will-call-check"}
+    for rel, operation, suffix in _ACTION_LINKS:
+        if lifecycle.allowed(operation, order):
+            links[rel] = {"href": base + suffix}
     return links
 
 
@@ -47,7 +54,7 @@ def order_body(order: Order, fields: str | None = None) -> dict[str, Any]:
     Its shape is `OrderResponse` (the OpenAPI document's schema): the order's own fields
     without the internal ones, plus `_links`.
     """
-    body = order.model_dump(mode="python", exclude_none=True, exclude=set(_INTERNAL_FIELDS))
+    body = order.model_dump(mode="python", exclude_none=True, exclude=set(RESPONSE_EXCLUDED_FIELDS))
     body["_links"] = links_for(order)
     return project(body, fields) if fields else body
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+
+#: How long a warm authorizer trusts a verified API key without reading it again.
+DEFAULT_API_KEY_CACHE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -13,12 +16,14 @@ class Settings:
     idempotency_table_name: str
     dynamodb_endpoint_url: str | None
     idempotency_ttl_seconds: int = 24 * 60 * 60
+    api_key_cache_seconds: float = DEFAULT_API_KEY_CACHE_SECONDS
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings(
-        orders_table_name=os.environ["ORDERS_TABLE_NAME"],
-        idempotency_table_name=os.environ["IDEMPOTENCY_TABLE_NAME"],
-        dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
-    )
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            orders_table_name=env["ORDERS_TABLE_NAME"],
+            idempotency_table_name=env["IDEMPOTENCY_TABLE_NAME"],
+            dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL") or None,
+            api_key_cache_seconds=float(env.get("API_KEY_CACHE_SECONDS") or DEFAULT_API_KEY_CACHE_SECONDS),
+        )

@@ -1,4 +1,4 @@
-"""DynamoDB access. The only module that talks to the orders table.
+"""The orders table's order items: the only code that reads or writes them.
 
 Records are the order's own fields at the top level of the item plus the key and index
 attributes of keys.py; `OrderRecord` converts both ways so no raw item ever leaves this module.
@@ -6,92 +6,29 @@ attributes of keys.py; `OrderRecord` converts both ways so no raw item ever leav
 
 from __future__ import annotations
 
-import functools
 import json
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from orders_domain import keys
-from orders_domain.errors import Conflict, PayloadTooLarge, Throttled, VersionConflict
+from orders_domain.errors import OrderAlreadyExists, PayloadTooLarge, VersionConflict
 from orders_domain.models import Order
+from orders_domain.storage.codec import (
+    condition_failed,
+    deserialize,
+    serialize,
+    to_storage_value,
+    translate_throttling,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
 #: DynamoDB refuses items over 400 KB; stay clear of it with room for index attributes.
 MAX_ORDER_ITEM_BYTES = 350_000
-
-
-def to_storage_value(value: Any) -> Any:
-    """Python values -> what TypeSerializer accepts: Decimal for numbers, ISO strings for times."""
-    if isinstance(value, bool) or value is None or isinstance(value, (str, int, Decimal)):
-        return value
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, datetime):
-        return keys.utc_timestamp(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): to_storage_value(v) for k, v in value.items() if v is not None}
-    if isinstance(value, (list, tuple)):
-        return [to_storage_value(v) for v in value]
-    raise TypeError(f"cannot store {type(value).__name__}")
-
-
-def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(to_storage_value(v)) for k, v in item.items() if v is not None}
-
-
-def deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
-
-
-#: DynamoDB's "slow down" answers (after boto3's own retries): a 429 for the client, not a 500.
-THROTTLING_CODES = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
-)
-RETRY_AFTER_THROTTLED_SECONDS = 1
-
-
-def is_throttling(exc: BaseException | None) -> bool:
-    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in THROTTLING_CODES
-
-
-def throttled() -> Throttled:
-    return Throttled(
-        "The order store is busy; retry shortly.", headers={"Retry-After": str(RETRY_AFTER_THROTTLED_SECONDS)}
-    )
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def translate_throttling(method: Callable[P, R]) -> Callable[P, R]:
-    """Turn DynamoDB throttling into the domain's Throttled error."""
-
-    @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return method(*args, **kwargs)
-        except ClientError as exc:
-            if is_throttling(exc):
-                raise throttled() from exc
-            raise
-
-    return wrapper
 
 
 class OrderRecord(BaseModel):
@@ -132,50 +69,13 @@ class OrderRecord(BaseModel):
 _ORDER_OWNED_ATTRIBUTES = frozenset(Order.model_fields) | (keys.KEY_ATTRIBUTES - {"PK", "SK", "entity"})
 
 
-class OrderAlreadyExists(Conflict):
-    """A create met an existing order with the same id (read back without a second call)."""
-
-    def __init__(self, existing: OrderRecord | None) -> None:
-        super().__init__("An order with this id already exists.")
-        self.existing = existing
-
-
 def approximate_size(item: Mapping[str, Any]) -> int:
     return len(json.dumps(item, default=str))
 
 
-@dataclass(frozen=True)
-class ApiKeyRecord:
-    key_hash: str
-    tenant_id: str
-    scopes: tuple[str, ...]
-    key_id: str
-    active: bool = True
+class DynamoOrderRepository:
+    """`ports.OrderRepository` on DynamoDB."""
 
-
-class OrderRepository(ABC):
-    """What the domain needs from storage; tests may use the DynamoDB one on moto."""
-
-    @abstractmethod
-    def next_order_number(self, tenant_id: str) -> int: ...
-
-    @abstractmethod
-    def create(self, order: Order, *, request_fingerprint: str | None = None) -> None: ...
-
-    @abstractmethod
-    def get(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> Order | None: ...
-
-    @abstractmethod
-    def get_by_token(self, tenant_id: str, token: str) -> Order | None: ...
-
-    @abstractmethod
-    def get_api_key(self, key_hash: str) -> ApiKeyRecord | None: ...
-
-    @abstractmethod
-    def put_api_key(self, record: ApiKeyRecord) -> None: ...
-
-
-class DynamoOrderRepository(OrderRepository):
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
@@ -207,9 +107,12 @@ class DynamoOrderRepository(OrderRepository):
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 old: Mapping[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
-                raise OrderAlreadyExists(OrderRecord.from_item(old) if old else None) from exc
+                if not old:
+                    raise OrderAlreadyExists() from exc
+                record = OrderRecord.from_item(old)
+                raise OrderAlreadyExists(record.order, record.request_fingerprint) from exc
             raise
 
     @translate_throttling
@@ -239,7 +142,7 @@ class DynamoOrderRepository(OrderRepository):
                 ExpressionAttributeValues=serialize({**values, ":expected": expected_version}),
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 raise VersionConflict(
                     f"Order {order.id} was changed by another request; read it again and retry."
                 ) from exc
@@ -272,29 +175,3 @@ class DynamoOrderRepository(OrderRepository):
             return None
         order = OrderRecord.from_item(items[0]).order
         return None if order.sys_deleted else order
-
-    @translate_throttling
-    def get_api_key(self, key_hash: str) -> ApiKeyRecord | None:
-        out = self._client.get_item(TableName=self._table, Key=serialize(keys.api_key_key(key_hash)))
-        if "Item" not in out:
-            return None
-        data = deserialize(out["Item"])
-        return ApiKeyRecord(
-            key_hash=key_hash,
-            tenant_id=data["tenant_id"],
-            scopes=tuple(data.get("scopes", [])),
-            key_id=data["key_id"],
-            active=bool(data.get("active", True)),
-        )
-
-    @translate_throttling
-    def put_api_key(self, record: ApiKeyRecord) -> None:
-        item = {
-            **keys.api_key_key(record.key_hash),
-            "entity": "api_key",
-            "tenant_id": record.tenant_id,
-            "scopes": list(record.scopes),
-            "key_id": record.key_id,
-            "active": record.active,
-        }
-        self._client.put_item(TableName=self._table, Item=serialize(item))

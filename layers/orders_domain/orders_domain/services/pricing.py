@@ -1,72 +1,20 @@
-"""Order services: create (with pricing), preview, get. No HTTP, no boto3 here."""
+"""Pricing: every server-owned field of a new order, computed from a validated request."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-import secrets
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from orders_domain import money
-from orders_domain.errors import FieldError, IdempotencyKeyReused, NotFound, Unprocessable, ValidationFailed
-from orders_domain.models import (
-    LineItem,
-    Order,
-    OrderCreateRequest,
-    Payment,
-    PaymentDue,
-    PreviewManifest,
-)
-from orders_domain.storage import OrderAlreadyExists, OrderRepository
+from orders_domain import lifecycle, money
+from orders_domain.errors import FieldError, Unprocessable, ValidationFailed
+from orders_domain.lifecycle import PaymentStatus
+from orders_domain.models import LineItem, Order, OrderCreateRequest, Payment, PaymentDue, PreviewManifest
+from orders_domain.services.common import new_line_id, utcnow
 
-ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
-TOKEN_PREFIX = "token-"  # noqa: S105 - a path prefix, not a secret
-_ID_RE = re.compile(ORDER_ID_PATTERN)
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _PREVIEW_PLACEHOLDER = "preview"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-#: Namespace of order ids derived from idempotency keys (uuid5).
-_KEYED_ORDER_IDS = uuid.UUID("6f1d3c52-8c1e-4f0a-9a57-2f6b7c1d9e40")
-
-
-def order_id_for_key(tenant_id: str, idempotency_key: str) -> str:
-    return str(uuid.uuid5(_KEYED_ORDER_IDS, f"{tenant_id}\n{idempotency_key}"))
-
-
-def request_fingerprint(request: OrderCreateRequest) -> str:
-    """What makes two create requests "the same request" (the key itself does not count)."""
-    canonical = json.dumps(
-        request.model_dump(mode="json", exclude={"duplicate_prevention_key"}),
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class CreateResult:
-    order: Order
-    #: True when the order already existed for this idempotency key (nothing new was written).
-    replayed: bool
 
 
 @dataclass
@@ -76,54 +24,14 @@ class PricedOrder:
 
 
 @dataclass
-class OrderService:
-    repo: OrderRepository
+class Pricing:
+    """Prices orders. Touches no storage: a preview is this and nothing else."""
+
     clock: Callable[[], datetime] = utcnow
-    ids: Callable[[], str] = new_id
-    tokens: Callable[[], str] = new_token
-    _line_ids: Callable[[], str] = field(default=lambda: uuid.uuid4().hex[:16])
-
-    # -------------------------------------------------------------- create / preview
-    def create(
-        self,
-        request: OrderCreateRequest,
-        *,
-        tenant_id: str,
-        actor: str,
-        idempotency_key: str | None = None,
-        fingerprint: str | None = None,
-    ) -> CreateResult:
-        """Price and store a new order.
-
-        With an idempotency key the order id is derived from (tenant, key), so even a retry that
-        outlives the idempotency record (a timed-out first attempt, a retry after 24 h) cannot
-        make a second order: the conditional put finds the first one and returns it if the
-        request is the same, or refuses the key if it is not.
-        """
-        priced = self.price(request, tenant_id=tenant_id, actor=actor)
-        fingerprint = fingerprint or request_fingerprint(request)
-        order_id = order_id_for_key(tenant_id, idempotency_key) if idempotency_key else self.ids()
-        order = priced.order.model_copy(
-            update={"number": self.repo.next_order_number(tenant_id), "id": order_id, "token": self.tokens()}
-        )
-        try:
-            self.repo.create(order, request_fingerprint=fingerprint)
-        except OrderAlreadyExists as exists:
-            record = exists.existing
-            if idempotency_key is None or record is None:
-                raise
-            if record.request_fingerprint != fingerprint:
-                raise IdempotencyKeyReused(
-                    "This idempotency key was already used with a different request."
-                ) from exists
-            return CreateResult(order=record.order, replayed=True)
-        return CreateResult(order=order, replayed=False)
-
-    def preview(self, request: OrderCreateRequest, *, tenant_id: str, actor: str) -> PricedOrder:
-        return self.price(request, tenant_id=tenant_id, actor=actor)
+    line_ids: Callable[[], str] = new_line_id
 
     def price(self, request: OrderCreateRequest, *, tenant_id: str, actor: str) -> PricedOrder:
-        """Compute every server-owned field of a new order from a validated request."""
+        """The order as it would be stored (id, number and token are placeholders) and its manifest."""
         now = self.clock()
         currency = request.currency_code
         data = request.model_dump(exclude={"line_items", "duplicate_prevention_key"}, exclude_none=True)
@@ -137,19 +45,17 @@ class OrderService:
         total = subtotal - discounts + taxes + shipping
 
         payments: list[Payment] = []
-        line_status = "awaiting payment"
-        if has_payment and request.payment_info is not None:
+        if request.payment_info is not None:
             payments.append(
                 Payment(
-                    payment_id=self._line_ids(),
+                    payment_id=self.line_ids(),
                     type=request.payment_info.type,
                     amount=total,
-                    status="pending",
+                    status=PaymentStatus.PENDING,
                     date=now,
                     line_item_ids=[ln["order_line_item_id"] for ln in lines],
                 )
             )
-            line_status = "paid"
         pending = total if has_payment else money.ZERO
 
         line_items = []
@@ -160,7 +66,7 @@ class OrderService:
             line_items.append(
                 LineItem(
                     **ln,
-                    status=line_status,
+                    status=lifecycle.initial_line_status(has_payment),
                     total=line_total,
                     amount_pending_capture=line_pending,
                     amount_to_pay_upon_creation=line_pending,
@@ -199,7 +105,7 @@ class OrderService:
             token=_PREVIEW_PLACEHOLDER,
             tenant_id=tenant_id,
             date=order_date,
-            status="paid" if has_payment else "awaiting payment",
+            status=lifecycle.initial_order_status(has_payment),
             subtotal=subtotal,
             discounts=discounts,
             taxes=taxes,
@@ -212,7 +118,7 @@ class OrderService:
             balance_due=total - pending,
             total_weight=weight,
             shippable=shippable,
-            sys_shippable_status="awaiting shipment" if shippable else None,
+            sys_shippable_status=lifecycle.initial_shipping_status(shippable),
             payments=payments,
             refunded_payments=[],
             line_items=line_items,
@@ -240,7 +146,7 @@ class OrderService:
         for number, item in enumerate(request.line_items, start=1):
             ln = item.model_dump(exclude_none=True)
             ln["line_number"] = number
-            ln["order_line_item_id"] = item.order_line_item_id or self._line_ids()
+            ln["order_line_item_id"] = item.order_line_item_id or self.line_ids()
             ln["_gross"] = money.rounded(Decimal(item.quantity) * item.unit_price, currency)
             ln["discounts"] = money.ZERO
             ln["taxes"] = item.taxes or money.ZERO
@@ -263,22 +169,6 @@ class OrderService:
             for ln, part in zip(targets, money.allocate(coupon.discount, room, currency), strict=True):
                 ln["discounts"] += part
         return lines
-
-    # -------------------------------------------------------------- read
-    def get(self, tenant_id: str, order_ref: str, *, consistent: bool = False) -> Order:
-        """An order by id, or by guest token when the reference is `token-<token>`."""
-        if order_ref.startswith(TOKEN_PREFIX):
-            token = order_ref[len(TOKEN_PREFIX) :]
-            found = self.repo.get_by_token(tenant_id, token) if _TOKEN_RE.match(token) else None
-        else:
-            found = (
-                self.repo.get(tenant_id, order_ref, consistent=consistent)
-                if _ID_RE.match(order_ref)
-                else None
-            )
-        if found is None or found.tenant_id != tenant_id:
-            raise NotFound(f"Order {order_ref} was not found.")
-        return found
 
 
 def _merchant_account(request: OrderCreateRequest) -> str | None:

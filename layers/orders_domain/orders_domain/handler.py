@@ -1,0 +1,98 @@
+"""One pattern for every function's app.py: its Powertools app, its caller, its idempotent routes.
+
+A function module needs only its routes:
+
+    fn = FunctionApp()
+    app = fn.app                      # the resolver; routes are declared on it
+    lambda_handler = fn.lambda_handler
+
+`FunctionApp` carries the logger (correlation id from the API Gateway request), tracer and
+metrics, the resolver with the shared error mapping (api.build_resolver), the caller check and
+`idempotent`, which runs an effect at most once per (tenant, route, Idempotency-Key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from orders_domain import idempotency, wiring
+from orders_domain.api import RequestInfo, build_resolver, header, require_caller, resolve, stored_response
+from orders_domain.idempotency import StoredResponse
+
+
+class FunctionApp:
+    """One Lambda function's HTTP app."""
+
+    def __init__(self) -> None:
+        self.logger = Logger()
+        self.tracer = Tracer()
+        self.metrics = Metrics()
+        self.app: APIGatewayRestResolver = build_resolver()
+        self.lambda_handler = self._build_handler()
+
+    def _build_handler(self) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+        app = self.app
+
+        @self.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+        @self.tracer.capture_lambda_handler
+        @self.metrics.log_metrics
+        def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            return resolve(app, event, context)
+
+        return lambda_handler
+
+    # ------------------------------------------------------------------ per request
+    def caller(self, tenant_id: str) -> RequestInfo:
+        """The caller, checked again here (tenant and the route's declared scope)."""
+        return require_caller(self.app, tenant_id)
+
+    def header(self, name: str) -> str | None:
+        return header(self.app, name)
+
+    def request_path(self) -> str:
+        """The path the client called (with the stage prefix on AWS), for `Location` headers."""
+        event = self.app.current_event
+        return str(event.request_context.path or event.path).rstrip("/")
+
+    def idempotency_key(self, body_value: str | None = None) -> str | None:
+        """The request's `Idempotency-Key` (or a body's `duplicate_prevention_key`); bad keys are 400."""
+        return idempotency.parse_key(self.header("Idempotency-Key"), body_value)
+
+    def count(self, metric: str) -> None:
+        self.metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+
+    def idempotent(
+        self,
+        *,
+        tenant_id: str,
+        key: str | None,
+        fingerprint: str,
+        operation: Callable[[], StoredResponse],
+    ) -> Response[str]:
+        """Run `operation` at most once per (tenant, this route, key) and answer its stored response.
+
+        Same key and request: the first response again, with `Idempotent-Replayed: true`. Same key,
+        other request: 422. Still running: 409 with `Retry-After`. Without a key: just run it.
+        """
+        event = self.app.current_event
+        route = f"{event.http_method} {event.get('resource') or event.path}"
+        ports = wiring.current()
+        stored = idempotency.run_once(
+            tenant_id=tenant_id,
+            route=route,
+            key=key,
+            fingerprint=fingerprint,
+            operation=operation,
+            lambda_context=self.app.lambda_context,
+            persistence_store=ports.idempotency_store,
+            expires_after_seconds=ports.settings.idempotency_ttl_seconds,
+        )
+        if stored.replayed:
+            self.count("IdempotentReplay")
+        return stored_response(stored)

@@ -1,0 +1,243 @@
+"""The order lifecycle, written once: statuses, which operation each state allows, and line quantities.
+
+Every route and every representation asks this module: `_links` (what the client may do next),
+fulfil, cancel, void, close, refund, will-call pickup, patch, put and delete. A forbidden move is a
+`Conflict` (409) that names the reason; the caller changes nothing.
+
+Status strings appear in this module only (a test checks that no other module spells one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from orders_domain.errors import Conflict
+
+if TYPE_CHECKING:
+    from orders_domain.models import LineItem, Order
+
+
+class OrderStatus(StrEnum):
+    AWAITING_PAYMENT = "awaiting payment"
+    PAID = "paid"
+    PARTIALLY_FULFILLED = "partially fulfilled"
+    FULFILLED = "fulfilled"
+    PARTIALLY_REFUNDED = "partially refunded"
+    REFUNDED = "refunded"
+    CANCELLED = "cancelled"
+    VOIDED = "voided"
+    CLOSED = "closed"
+
+
+class LineStatus(StrEnum):
+    AWAITING_PAYMENT = "awaiting payment"
+    PAID = "paid"
+    PARTIALLY_FULFILLED = "partially fulfilled"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    #: A refund line (negative amounts, `parent_line_item_id` = the refunded line).
+    REFUNDED = "refunded"
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    SETTLED = "settled"
+    VOIDED = "voided"
+    REFUNDED = "refunded"
+
+
+class ShippingStatus(StrEnum):
+    """`sys_shippable_status` of a shippable order (absent once cancelled or voided)."""
+
+    AWAITING_SHIPMENT = "awaiting shipment"
+    PARTIALLY_SHIPPED = "partially shipped"
+    SHIPPED = "shipped"
+
+
+class Operation(StrEnum):
+    """Everything a client can do to an order, each checked here before it changes anything."""
+
+    CREATE = "create"
+    PATCH = "patch"
+    PUT = "put"
+    DELETE = "delete"
+    FULFIL = "fulfil"
+    CANCEL = "cancel"
+    VOID = "void"
+    CLOSE = "close"
+    REFUND = "refund"
+    WILL_CALL_CHECK = "will-call check"
+    WILL_CALL_PICKUP = "will-call pickup"
+
+
+S = OrderStatus
+_ALL = frozenset(OrderStatus)
+
+#: Operation -> the order statuses in which it may run. Some operations also need quantities
+#: (something open to fulfil or cancel, something fulfilled to refund): `check` adds those.
+ALLOWED: dict[Operation, frozenset[OrderStatus]] = {
+    # Create makes a new order; on an existing one (any status) it is a conflict.
+    Operation.CREATE: frozenset(),
+    Operation.PATCH: _ALL - {S.CANCELLED, S.VOIDED, S.CLOSED},
+    Operation.PUT: _ALL - {S.CANCELLED, S.VOIDED, S.CLOSED},
+    # Only orders with nothing paid and nothing fulfilled may be deleted.
+    Operation.DELETE: frozenset({S.AWAITING_PAYMENT, S.CANCELLED}),
+    Operation.FULFIL: _ALL - {S.CANCELLED, S.VOIDED, S.CLOSED},
+    Operation.CANCEL: _ALL - {S.CANCELLED, S.VOIDED, S.CLOSED},
+    # Refunds already made cannot be voided; refund the rest instead.
+    Operation.VOID: frozenset({S.AWAITING_PAYMENT, S.PAID, S.PARTIALLY_FULFILLED, S.FULFILLED, S.CANCELLED}),
+    # Close what is settled: every line fulfilled, refunded or cancelled.
+    Operation.CLOSE: frozenset({S.FULFILLED, S.PARTIALLY_REFUNDED, S.REFUNDED, S.CANCELLED}),
+    # Closed orders still take refunds; whether a line can be refunded is a line question.
+    Operation.REFUND: _ALL - {S.VOIDED},
+    # What can be refunded or picked up is worth asking about until the order is voided.
+    Operation.WILL_CALL_CHECK: _ALL - {S.VOIDED},
+    Operation.WILL_CALL_PICKUP: frozenset(
+        {S.PARTIALLY_FULFILLED, S.FULFILLED, S.PARTIALLY_REFUNDED, S.REFUNDED, S.CLOSED}
+    ),
+}
+
+_WHY_NOT: dict[OrderStatus, str] = {
+    S.AWAITING_PAYMENT: "the order is awaiting payment",
+    S.PAID: "nothing of the order has been fulfilled",
+    S.PARTIALLY_FULFILLED: "the order still has open lines",
+    S.FULFILLED: "the order is fulfilled",
+    S.PARTIALLY_REFUNDED: "refunds have been made",
+    S.REFUNDED: "the order has been refunded",
+    S.CANCELLED: "the order is cancelled",
+    S.VOIDED: "the order is voided; nothing further may change",
+    S.CLOSED: "the order is closed; only refunds may change it",
+}
+
+
+class OrderStateConflict(Conflict):
+    """The order's state forbids the operation (409); nothing was changed."""
+
+    code = "order_state_conflict"
+
+
+def status_allows(operation: Operation, status: OrderStatus) -> bool:
+    return status in ALLOWED[operation]
+
+
+def status_conflict(operation: Operation, status: OrderStatus) -> OrderStateConflict | None:
+    """The 409 an operation gets in a status, or None when the status allows it."""
+    if status_allows(operation, status):
+        return None
+    if operation is Operation.CREATE:
+        return OrderStateConflict("An order with this id already exists.")
+    return OrderStateConflict(f"Cannot {operation.value} this order: {_WHY_NOT[status]}.")
+
+
+def conflict(operation: Operation, order: Order) -> OrderStateConflict | None:
+    """The 409 the operation gets on this order now (status, then quantities), or None if allowed."""
+    status = OrderStatus(order.status)
+    refused = status_conflict(operation, status)
+    if refused is not None:
+        return refused
+    if operation in (Operation.FULFIL, Operation.CANCEL) and open_quantity(order.line_items) == 0:
+        return OrderStateConflict(f"Cannot {operation.value} this order: no line has anything open.")
+    if operation is Operation.REFUND and not any(refundable_quantity(li) > 0 for li in order.line_items):
+        return OrderStateConflict("Cannot refund this order: nothing fulfilled is left to refund.")
+    if operation is Operation.DELETE and (order.amount_paid > 0 or shipped_quantity(order.line_items) > 0):
+        return OrderStateConflict("Cannot delete this order: it has payments or fulfilments.")
+    if operation is Operation.WILL_CALL_PICKUP and not any(
+        refundable_quantity(li) > 0 and not li.picked_up for li in order.line_items
+    ):
+        return OrderStateConflict("Cannot record a pickup: nothing fulfilled is waiting to be picked up.")
+    return None
+
+
+def allowed(operation: Operation, order: Order) -> bool:
+    return conflict(operation, order) is None
+
+
+def check(operation: Operation, order: Order) -> None:
+    """Raise the 409 when the order's state forbids the operation."""
+    refused = conflict(operation, order)
+    if refused is not None:
+        raise refused
+
+
+# ------------------------------------------------------------------ lines and quantities
+def is_refund_line(line: LineItem) -> bool:
+    return line.status == LineStatus.REFUNDED
+
+
+def goods_lines(lines: Iterable[LineItem]) -> list[LineItem]:
+    """The lines that sell something (refund lines left out)."""
+    return [li for li in lines if not is_refund_line(li)]
+
+
+def line_open_quantity(line: LineItem) -> int:
+    """Neither fulfilled nor cancelled: what fulfil or cancel may still take."""
+    if is_refund_line(line):
+        return 0
+    return line.quantity - line.quantity_shipped - line.quantity_cancelled
+
+
+def cancellable_quantity(line: LineItem) -> int:
+    """Fulfilled quantity cannot be cancelled (refund it); everything open can."""
+    return line_open_quantity(line)
+
+
+def refundable_quantity(line: LineItem) -> int:
+    """Fulfilled and not yet refunded."""
+    if is_refund_line(line):
+        return 0
+    return max(0, line.quantity_shipped - line.quantity_returned)
+
+
+def open_quantity(lines: Iterable[LineItem]) -> int:
+    return sum(line_open_quantity(li) for li in lines)
+
+
+def shipped_quantity(lines: Iterable[LineItem]) -> int:
+    return sum(li.quantity_shipped for li in goods_lines(lines))
+
+
+REASON_VOIDED = "The order has been voided."
+REASON_REFUND_LINE = "This line is itself a refund."
+REASON_REFUNDED = "The product has already been refunded."
+REASON_CANCELLED = "The product has been cancelled."
+REASON_NOT_FULFILLED = "The product has not been fulfilled; cancel it instead."
+REASON_PICKED_UP = "The product has already been picked up."
+
+
+def non_refundable_reason(order: Order, line: LineItem) -> str | None:
+    """Why the line cannot be refunded now, or None when it can (API.md: refundable lines)."""
+    if order.status == OrderStatus.VOIDED:
+        return REASON_VOIDED
+    if is_refund_line(line):
+        return REASON_REFUND_LINE
+    if refundable_quantity(line) > 0:
+        return None
+    if line.quantity_shipped > 0:
+        return REASON_REFUNDED
+    if line.quantity_cancelled >= line.quantity:
+        return REASON_CANCELLED
+    return REASON_NOT_FULFILLED
+
+
+def non_self_service_refundable_reason(order: Order, line: LineItem) -> str | None:
+    """A guest may refund a line themselves when it is refundable and not picked up."""
+    reason = non_refundable_reason(order, line)
+    if reason is not None:
+        return reason
+    return REASON_PICKED_UP if line.picked_up else None
+
+
+# ------------------------------------------------------------------ statuses of a new order
+def initial_order_status(has_payment: bool) -> OrderStatus:
+    """An order with an authorised payment is `paid`; without one it awaits payment (even at zero)."""
+    return OrderStatus.PAID if has_payment else OrderStatus.AWAITING_PAYMENT
+
+
+def initial_line_status(has_payment: bool) -> LineStatus:
+    return LineStatus.PAID if has_payment else LineStatus.AWAITING_PAYMENT
+
+
+def initial_shipping_status(shippable: bool) -> ShippingStatus | None:
+    return ShippingStatus.AWAITING_SHIPMENT if shippable else None

@@ -1,0 +1,60 @@
+"""Pydantic models of the Orders API, one module per boundary.
+
+- `types`: scalar types (Money, Number, strict Int and Bool), field markers, bases
+- `parts`: nested types and the client-writable fields shared by request and domain
+- `requests`: what clients send (create / preview)
+- `orders`: the domain order, its lines and payments; the one list of server-owned fields
+- `responses`: what routes send back (order response schema, preview manifest)
+
+The order schema is the "create order" object of the commerce API in seeds/003. Serialisation:
+`model_dump(mode="python")` yields `Decimal`s, which the HTTP layer writes as JSON numbers digit for
+digit (never through float).
+"""
+
+from orders_domain.models.orders import (
+    LINE_SERVER_FIELDS,
+    ORDER_SERVER_FIELDS,
+    RESPONSE_EXCLUDED_FIELDS,
+    SERVER_OWNED_FIELDS,
+    LineItem,
+    Order,
+    Payment,
+    RefundedPayment,
+    protected_paths,
+)
+from orders_domain.models.parts import Address, Coupon, PaymentInfo
+from orders_domain.models.requests import LineItemInput, OrderCreateRequest
+from orders_domain.models.responses import (
+    ManifestError,
+    OrderResponse,
+    PaymentDue,
+    PreviewManifest,
+    PreviewResponse,
+)
+from orders_domain.models.types import MAX_AMOUNT, MAX_JSON_DEPTH, Money, Number
+
+__all__ = [
+    "LINE_SERVER_FIELDS",
+    "MAX_AMOUNT",
+    "MAX_JSON_DEPTH",
+    "ORDER_SERVER_FIELDS",
+    "RESPONSE_EXCLUDED_FIELDS",
+    "SERVER_OWNED_FIELDS",
+    "Address",
+    "Coupon",
+    "LineItem",
+    "LineItemInput",
+    "ManifestError",
+    "Money",
+    "Number",
+    "Order",
+    "OrderCreateRequest",
+    "OrderResponse",
+    "Payment",
+    "PaymentDue",
+    "PaymentInfo",
+    "PreviewManifest",
+    "PreviewResponse",
+    "RefundedPayment",
+    "protected_paths",
+]

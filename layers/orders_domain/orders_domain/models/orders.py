@@ -1,0 +1,140 @@
+"""The domain boundary: an order as the service holds and stores it.
+
+`Order` holds computed values and computes nothing (services.pricing does). Fields the client
+never writes carry the `SERVER` or `INTERNAL` marker; `SERVER_OWNED_FIELDS`, `RESPONSE_EXCLUDED_FIELDS`
+and the response model are all derived from those markers, so the list is written once.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from orders_domain.lifecycle import LineStatus, OrderStatus, PaymentStatus, ShippingStatus
+from orders_domain.models.parts import CalculatedFieldError, LineItemFields, OrderFields
+from orders_domain.models.types import INTERNAL, SERVER, DomainModel, Money, Number, ShortStr, marked
+
+#: Server-set amounts and counters (sent in responses).
+SMoney = Annotated[Money, SERVER]
+SInt = Annotated[int, SERVER]
+
+
+class LineItem(DomainModel, LineItemFields):
+    """A stored line, with what the service computes. Refund lines carry negative amounts."""
+
+    line_number: Annotated[int, SERVER] = Field(ge=1)
+    order_line_item_id: str
+    status: Annotated[LineStatus, SERVER]
+    quantity: int
+    unit_price: Money
+    taxes: Money = Decimal(0)
+    weight: Number | None = None
+    quantity_to_be_shipped: SInt = 0
+    quantity_shipped: SInt = 0
+    quantity_cancelled: SInt = 0
+    quantity_pending_return: SInt = 0
+    quantity_returned: SInt = 0
+    quantity_available_for_cancellation: SInt = 0
+    quantity_available_for_return: SInt = 0
+    parent_line_item_id: Annotated[str | None, SERVER] = None
+    balance_due: SMoney = Decimal(0)
+    amount_paid: SMoney = Decimal(0)
+    amount_to_pay_upon_creation: SMoney = Decimal(0)
+    amount_pending_capture: SMoney = Decimal(0)
+    amount_refunded: SMoney = Decimal(0)
+    total: SMoney = Decimal(0)
+    total_in_base_currency: Annotated[Money | None, SERVER] = None
+    discounts: SMoney = Decimal(0)
+    picked_up: Annotated[bool, SERVER] = False
+
+
+class Payment(DomainModel):
+    """A payment on the order; refunds are negative with status `refunded`."""
+
+    payment_id: str
+    type: ShortStr
+    amount: Money
+    status: PaymentStatus
+    date: dt.datetime
+    line_item_ids: list[str] = Field(default_factory=list)
+    parent_payment_id: str | None = None
+
+
+class RefundedPayment(DomainModel):
+    """A refund of (part of) a payment."""
+
+    payment_id: str
+    refund_payment_id: str
+    amount: Money
+    date: dt.datetime
+    line_numbers: list[int]
+
+
+class Order(DomainModel, OrderFields):
+    """A stored order. Holds computed values; computes nothing."""
+
+    id: Annotated[str, SERVER]
+    number: SInt
+    token: Annotated[str, SERVER]
+    # Kept in storage, never sent: the tenant is the path's.
+    tenant_id: Annotated[str, INTERNAL]
+    status: Annotated[OrderStatus, SERVER]
+    balance_due: SMoney = Decimal(0)
+    amount_paid: SMoney = Decimal(0)
+    amount_pending_capture: SMoney = Decimal(0)
+    amount_refunded: SMoney = Decimal(0)
+    subtotal: SMoney = Decimal(0)
+    taxes: SMoney = Decimal(0)
+    shipping_charges: Money = Decimal(0)
+    discounts: SMoney = Decimal(0)
+    total: SMoney = Decimal(0)
+    total_in_base_currency: Annotated[Money | None, SERVER] = None
+    total_weight: Annotated[Number, SERVER] = Decimal(0)
+    shippable: Annotated[bool, SERVER] = False
+    payments: Annotated[list[Payment], SERVER] = Field(default_factory=list)
+    refunded_payments: Annotated[list[RefundedPayment], SERVER] = Field(default_factory=list)
+    line_items: list[LineItem]
+    sys_shippable_status: Annotated[ShippingStatus | None, SERVER] = None
+    sys_deleted_by_id: Annotated[str | None, SERVER] = None
+    sys_version: SInt
+    sys_created_at: Annotated[dt.datetime, SERVER]
+    sys_last_modified_at: Annotated[dt.datetime, SERVER]
+    sys_created_by_id: Annotated[str | None, SERVER] = None
+    sys_last_modified_by_id: Annotated[str | None, SERVER] = None
+    sys_external_id: Annotated[str | None, SERVER] = None
+    sys_locked: Annotated[bool | None, SERVER] = None
+    sys_bulk_load_pk: Annotated[str | None, SERVER] = None
+    sys_bulk_load_at: Annotated[str | None, SERVER] = None
+    sys_bulk_load_id: Annotated[str | None, SERVER] = None
+    sys_bulk_load_record_no: Annotated[int | None, SERVER] = None
+    sys_bulk_load_source_file: Annotated[str | None, SERVER] = None
+    sys_last_bulk_data_operation_id: Annotated[str | None, SERVER] = None
+    sys_last_bulk_data_operation_sys_version: Annotated[str | None, SERVER] = None
+    sys_directive: Annotated[str | None, SERVER] = None
+    sys_calculated_field_error: Annotated[str | None, SERVER] = None
+    sys_snapshot_base_version: Annotated[int | None, SERVER] = None
+    sys_has_files_in_s3: Annotated[bool | None, SERVER] = None
+    sys_configuration_snapshot_id: Annotated[str | None, SERVER] = None
+    sys_last_security_context: Annotated[dict[str, Any], SERVER] = Field(default_factory=dict)
+    sys_calculated_field_errors: Annotated[list[CalculatedFieldError], SERVER] = Field(default_factory=list)
+    sys_deleted: Annotated[bool, INTERNAL] = False
+    sys_deleted_at: Annotated[dt.datetime | None, INTERNAL] = None
+
+
+#: Order fields only the server writes (sent or not).
+ORDER_SERVER_FIELDS = marked(Order, SERVER, INTERNAL)
+#: Line fields only the server writes.
+LINE_SERVER_FIELDS = marked(LineItem, SERVER, INTERNAL)
+#: The one list of server-owned field names: a request naming one is told it is server-set,
+#: and (next) a JSON Patch path to one is protected.
+SERVER_OWNED_FIELDS = ORDER_SERVER_FIELDS | LINE_SERVER_FIELDS
+#: Order fields kept in storage and never sent to a client.
+RESPONSE_EXCLUDED_FIELDS = marked(Order, INTERNAL)
+
+
+def protected_paths() -> frozenset[str]:
+    """JSON Pointer paths a client may not change: `/id`, `/sys_version`, `/line_items/*/total`, ..."""
+    return frozenset(f"/{name}" for name in ORDER_SERVER_FIELDS) | frozenset(
+        f"/line_items/*/{name}" for name in LINE_SERVER_FIELDS
+    )

@@ -1,0 +1,108 @@
+"""The request boundary: what a client sends to create (or price) an order.
+
+Request models carry client-writable fields only; a server-owned field sent here fails validation
+as an unknown field, and the HTTP layer names it as server-set (models.orders.SERVER_OWNED_FIELDS).
+`OrderCreateRequest` checks the currency (ISO 4217), that every amount has no more decimals than
+the currency's minor unit (and rewrites given amounts to exactly that many places), and the line
+ids that coupons refer to.
+"""
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Self
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from orders_domain import money
+from orders_domain.models.parts import LineItemFields, OrderFields
+from orders_domain.models.types import MAX_AMOUNT, InputModel, Int, Money, Number
+
+
+class LineItemInput(InputModel, LineItemFields):
+    """A line as the client sends it."""
+
+    quantity: Int = Field(gt=0, le=1_000_000)
+    unit_price: Money = Field(ge=0, lt=MAX_AMOUNT)
+    taxes: Money = Field(default=Decimal(0), ge=0, lt=MAX_AMOUNT)
+    weight: Number | None = Field(default=None, ge=0)
+    order_line_item_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class OrderCreateRequest(InputModel, OrderFields):
+    """The body of a create (or preview) request: client-writable fields only."""
+
+    duplicate_prevention_key: str | None = Field(default=None, min_length=1, max_length=255)
+    line_items: list[LineItemInput] = Field(min_length=1, max_length=500)
+    shipping_charges: Money = Field(default=Decimal(0), ge=0, lt=MAX_AMOUNT)
+
+    @field_validator("currency_code", "base_currency_code")
+    @classmethod
+    def _known_currency(cls, value: str | None) -> str | None:
+        if value is not None and not money.is_currency(value):
+            raise PydanticCustomError("unknown_currency", "unknown currency code")
+        return value
+
+    @field_validator("date")
+    @classmethod
+    def _iso_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                dt.datetime.fromisoformat(value)
+            except ValueError:
+                raise PydanticCustomError("iso_date", "must be an ISO-8601 date or date-time") from None
+        return value
+
+    @model_validator(mode="after")
+    def _check_amounts_and_line_ids(self) -> Self:
+        allowed = money.minor_units(self.currency_code)
+        quantum = money.quantum(self.currency_code)
+        for path, owner, name in self._money_fields():
+            value: Decimal | None = getattr(owner, name)
+            if value is None:
+                continue
+            if money.decimal_places(value) > allowed:
+                raise PydanticCustomError(
+                    "money_precision",
+                    "{field} has more decimals than {currency} allows ({allowed})",
+                    {"field": path, "currency": self.currency_code, "allowed": allowed},
+                )
+            if name in owner.model_fields_set:
+                # Exact (checked above): "10.500" and "1E+1" become "10.50" and "10.00" in USD.
+                setattr(owner, name, value.quantize(quantum))
+
+        line_ids: set[str] = set()
+        for i, line in enumerate(self.line_items):
+            line_id = line.order_line_item_id
+            if line_id is None:
+                continue
+            if line_id in line_ids:
+                raise PydanticCustomError(
+                    "duplicate_order_line_item_id",
+                    "{field} repeats order_line_item_id '{order_line_item_id}'",
+                    {"field": f"line_items[{i}].order_line_item_id", "order_line_item_id": line_id},
+                )
+            line_ids.add(line_id)
+        for i, coupon in enumerate(self.coupons or []):
+            for j, ref in enumerate(coupon.order_line_item_ids or []):
+                if ref not in line_ids:
+                    raise PydanticCustomError(
+                        "unknown_order_line_item_id",
+                        "{field} names no line of this order: '{order_line_item_id}'",
+                        {"field": f"coupons[{i}].order_line_item_ids[{j}]", "order_line_item_id": ref},
+                    )
+        return self
+
+    def _money_fields(self) -> Iterator[tuple[str, BaseModel, str]]:
+        """(path, model, field name) of every amount in the request."""
+        yield "shipping_charges", self, "shipping_charges"
+        for i, line in enumerate(self.line_items):
+            yield f"line_items[{i}].unit_price", line, "unit_price"
+            yield f"line_items[{i}].taxes", line, "taxes"
+            for j, txn in enumerate(line.related_transactions or []):
+                yield f"line_items[{i}].related_transactions[{j}].amount", txn, "amount"
+        for i, coupon in enumerate(self.coupons or []):
+            yield f"coupons[{i}].discount", coupon, "discount"
+        for i, usage in enumerate(self.credit_usages or []):
+            yield f"credit_usages[{i}].amount_to_use", usage, "amount_to_use"

@@ -1,0 +1,78 @@
+"""The response boundary: an order as routes send it, and the preview's manifest."""
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from orders_domain.models.orders import RESPONSE_EXCLUDED_FIELDS, Order
+from orders_domain.models.types import DomainModel, Money
+
+Links = dict[str, dict[str, str]]
+
+
+class _ResponseBase(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+
+def _order_response_model() -> type[BaseModel]:
+    """`Order` without the fields that never leave storage, plus HAL `_links`.
+
+    Exactly what a response carries: the schema cannot list a field no response has.
+    """
+    fields: dict[str, Any] = {
+        name: (info.annotation, info)
+        for name, info in Order.model_fields.items()
+        if name not in RESPONSE_EXCLUDED_FIELDS
+    }
+    fields["links"] = (
+        Links,
+        Field(alias="_links", description="HAL links: `self` and the actions allowed now."),
+    )
+    model: type[BaseModel] = create_model(
+        "OrderResponse",
+        __base__=_ResponseBase,
+        __doc__="An order as a route returns it, with HAL `_links`.",
+        **fields,
+    )
+    return model
+
+
+#: The OpenAPI schema of every order response (the body itself is built by representation.order_body).
+OrderResponse = _order_response_model()
+
+
+class ManifestError(DomainModel):
+    """A problem the preview found."""
+
+    code: str
+    order_line_item_id: str | None = None
+    message: str
+
+
+class PaymentDue(DomainModel):
+    """What one merchant account collects at checkout."""
+
+    merchant_account_id: str | None = None
+    amount_due: Money
+
+
+class PreviewManifest(DomainModel):
+    """What checkout would collect."""
+
+    errors: list[ManifestError] = Field(default_factory=list)
+    payments_due: list[PaymentDue] = Field(default_factory=list)
+    total_amount_due_at_checkout: Money
+    primary_amount_due_at_checkout: Money
+    additional_payments_due_at_checkout: Money
+
+
+class PreviewResponse(DomainModel):
+    """The preview route's body: the manifest and the order as it would be (not stored, so a dict)."""
+
+    manifest: PreviewManifest
+    order: dict[str, Any]

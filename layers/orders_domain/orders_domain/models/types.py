@@ -1,0 +1,167 @@
+"""Scalar types, field markers and the two model bases shared by every boundary.
+
+- Money is `Money` (a finite `Decimal`), never a float; other numbers that get stored (weights, rates,
+  coordinates, custom numeric values) are `Number`, since DynamoDB refuses floats. Every number must
+  fit DynamoDB's number type (38 significant digits, magnitude 1E-128..1E+126). Floats in free-form JSON
+  (`payload`, `table_value`) become `Decimal` on validation.
+- JSON types are strict where a coercion would hide a client's mistake: `Int` refuses booleans and
+  strings (`"quantity": true` is not 1), `Bool` refuses anything but a boolean (`"yes"` is not true).
+  Money and other numbers still accept numeric strings (`"10.50"`), as documented.
+- Server-owned fields carry a marker, `SERVER` (the client never writes it; responses carry it) or
+  `INTERNAL` (never written by the client, never sent to it). models.orders derives the one list of
+  server-owned fields from those markers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    Strict,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
+
+#: Client-given amounts stay below this, so sums over 500 lines of 1,000,000 units stay exact in the
+#: default 28-digit decimal context, and a JSON number parsed through float keeps every digit.
+MAX_AMOUNT = Decimal(10**12)
+
+#: Free-form JSON deeper than this is refused (DynamoDB allows 32 levels in the whole item).
+MAX_JSON_DEPTH = 16
+
+
+# ------------------------------------------------------------------ who owns a field
+@dataclass(frozen=True)
+class Owner:
+    """Field marker: who writes the field and whether clients see it."""
+
+    kind: Literal["server", "internal"]
+
+
+#: Set by the server only; sent in responses.
+SERVER = Owner("server")
+#: Set by the server only; kept in storage, never sent.
+INTERNAL = Owner("internal")
+
+
+def marked(model: type[BaseModel], *markers: Owner) -> frozenset[str]:
+    """Names of the model's fields that carry one of the markers."""
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if any(m in markers for m in info.metadata if isinstance(m, Owner))
+    )
+
+
+# ------------------------------------------------------------------ numbers
+def _storable(value: Decimal) -> Decimal:
+    """Refuse numbers DynamoDB cannot hold (over 38 significant digits, magnitude outside 1E-128..1E+126)."""
+    if value.is_zero():
+        return value
+    if len(value.as_tuple().digits) > 38:
+        raise PydanticCustomError("number_too_precise", "Number has more than 38 significant digits")
+    if not -128 <= value.adjusted() <= 125:
+        raise PydanticCustomError("number_out_of_range", "Number is too large or too small")
+    return value
+
+
+class _NumberInJson:
+    """JSON Schema of a Decimal as the API speaks it: a JSON number (pydantic says string).
+
+    The HTTP layer writes Decimals as JSON numbers digit for digit, so the documented type is
+    `number` (local/openapi.py turns any bounds left in pydantic's short form into JSON Schema's).
+    """
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # The same schema in both directions (bounds included): the API reads and writes the same
+        # JSON number, and a model used by requests and responses stays one OpenAPI component
+        # instead of `-Input` / `-Output` variants that functions would document differently.
+        # (pydantic keeps the mode on its generator; pydantic is pinned, and the OpenAPI tests fail
+        # if this stops working.)
+        generator = getattr(handler, "generate_json_schema", None)
+        mode = getattr(generator, "_mode", None)
+        if generator is not None and mode is not None:
+            generator._mode = "validation"
+        try:
+            schema = handler(core_schema)
+        finally:
+            if generator is not None and mode is not None:
+                generator._mode = mode
+        branches = schema.get("anyOf", [schema])
+        number = next((b for b in branches if b.get("type") == "number"), None)
+        if number is None:
+            number = {k: v for k, v in schema.items() if k not in ("pattern", "type", "anyOf")}
+        return {**number, "type": "number"}
+
+
+def _whole_number(value: Any) -> Any:
+    """An integer field takes JSON integers only: not booleans, not strings."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+#: Money: a finite Decimal (never a float).
+Money = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(_storable), _NumberInJson]
+#: Any other stored number that is not money (weight, exchange rate, coordinates, ...).
+Number = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(_storable), _NumberInJson]
+#: An integer: a JSON integer, never a boolean or a string.
+Int = Annotated[int, BeforeValidator(_whole_number)]
+#: A boolean: `true` or `false`, never "yes", 1 or "true".
+Bool = Annotated[bool, Strict()]
+#: Enum-like strings the API does not close (payment types, methods, ...).
+ShortStr = Annotated[str, Field(max_length=100)]
+#: Who a party reference points at.
+PartyType = Literal["organization", "contact"]
+
+
+def _json_to_storable(value: Any, depth: int = 0) -> Any:
+    """Floats -> Decimal in free-form JSON, so it can be stored; refuse NaN, Infinity, deep nesting."""
+    if depth > MAX_JSON_DEPTH:
+        raise PydanticCustomError("json_too_deep", "JSON value is nested too deeply")
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise PydanticCustomError("finite_number", "Input should be a finite number")
+        return _storable(Decimal(repr(value)))
+    if isinstance(value, int):
+        return int(_storable(Decimal(value)))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise PydanticCustomError("finite_number", "Input should be a finite number")
+        return _storable(value)
+    if isinstance(value, dict):
+        return {k: _json_to_storable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_to_storable(v, depth + 1) for v in value]
+    return value
+
+
+#: A free-form JSON object (`payload`, table rows).
+JsonObject = Annotated[dict[str, Any], AfterValidator(_json_to_storable)]
+
+
+# ------------------------------------------------------------------ bases
+class InputModel(BaseModel):
+    """Base of request models: unknown fields are errors, strings are capped."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=10_000)
+
+
+class DomainModel(BaseModel):
+    """Base of domain models."""
+
+    model_config = ConfigDict(extra="forbid")

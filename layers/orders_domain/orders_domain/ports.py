@@ -1,0 +1,52 @@
+"""What the domain needs from the outside world, as protocols; storage implements them.
+
+Services depend on these, never on boto3: unit tests run them on in-memory fakes, handlers on
+moto, the integration tier on DynamoDB Local. Later functions add their ports here
+(`FulfillmentStore` for fulfilment records, `EventPublisher` for EventBridge).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from orders_domain.models import Order
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    """A stored API key: only its hash, the tenant it belongs to and its scopes."""
+
+    key_hash: str
+    tenant_id: str
+    scopes: tuple[str, ...]
+    key_id: str
+    active: bool = True
+
+
+class OrderRepository(Protocol):
+    """Orders, keyed by tenant and id. Writes are conditional (create once, update on version)."""
+
+    def next_order_number(self, tenant_id: str) -> int: ...
+
+    def create(self, order: Order, *, request_fingerprint: str | None = None) -> None:
+        """Store a new order; `OrderAlreadyExists` (with the stored one) when the id is taken."""
+
+    def replace(self, order: Order, *, expected_version: int) -> None:
+        """Write a changed order; `VersionConflict` unless it is still at `expected_version`."""
+
+    def get(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> Order | None: ...
+
+    def get_by_token(self, tenant_id: str, token: str) -> Order | None: ...
+
+
+class ApiKeyStore(Protocol):
+    """API keys by hash (the clear key is never stored), and a revoke by the key's id."""
+
+    def get(self, key_hash: str) -> ApiKeyRecord | None: ...
+
+    def put(self, record: ApiKeyRecord) -> None: ...
+
+    def revoke(self, key_id: str) -> bool:
+        """Mark the key with this id inactive; False when there is no such key."""

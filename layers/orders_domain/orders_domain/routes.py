@@ -1,0 +1,68 @@
+"""Every route of the API and the scope it needs: declared here once, enforced by `auth.authorize`.
+
+Paths are API Gateway resource paths (what `event["resource"]` carries): `token-<token>` lookups
+share the `{id}` resource. A route missing from this table is refused (403), never let through.
+Routes of later issues are declared already so their scopes are settled before their code lands.
+Scopes per API.md: reads `orders:read` (preview and search are reads), writes `orders:write`;
+void, close, delete, batch and override `orders:admin`.
+"""
+
+from __future__ import annotations
+
+SCOPE_READ = "orders:read"
+SCOPE_WRITE = "orders:write"
+SCOPE_ADMIN = "orders:admin"
+ALL_SCOPES: tuple[str, ...] = (SCOPE_READ, SCOPE_WRITE, SCOPE_ADMIN)
+
+_T = "/orders/{tenantId}"
+
+#: (method, resource path) -> scope.
+ROUTE_SCOPES: dict[tuple[str, str], str] = {
+    # create_order
+    ("POST", _T): SCOPE_WRITE,
+    ("POST", f"{_T}/preview"): SCOPE_READ,
+    # get_order
+    ("GET", f"{_T}/{{id}}"): SCOPE_READ,
+    ("GET", f"{_T}/{{id}}/history"): SCOPE_READ,
+    # patch_order
+    ("PATCH", f"{_T}/{{id}}"): SCOPE_WRITE,
+    ("PUT", f"{_T}/{{id}}"): SCOPE_WRITE,
+    ("DELETE", f"{_T}/{{id}}"): SCOPE_ADMIN,
+    ("POST", f"{_T}/batch"): SCOPE_ADMIN,
+    # search_orders
+    ("GET", _T): SCOPE_READ,
+    ("POST", f"{_T}/search"): SCOPE_READ,
+    ("GET", f"{_T}/customer/{{customerType}}/{{customerId}}"): SCOPE_READ,
+    ("GET", f"{_T}/billToContact/{{partyId}}"): SCOPE_READ,
+    ("GET", f"{_T}/billToOrganization/{{partyId}}"): SCOPE_READ,
+    ("GET", f"{_T}/shipToContact/{{partyId}}"): SCOPE_READ,
+    ("GET", f"{_T}/shipToOrganization/{{partyId}}"): SCOPE_READ,
+    ("GET", f"{_T}/coupon/{{couponType}}/{{couponId}}"): SCOPE_READ,
+    ("GET", f"{_T}/couponUsages/{{couponType}}/{{couponId}}"): SCOPE_READ,
+    ("GET", f"{_T}/couponCodeUsages/{{couponCodeId}}"): SCOPE_READ,
+    ("GET", f"{_T}/shippableStatus/{{status}}"): SCOPE_READ,
+    ("GET", f"{_T}/shippable/status/{{status}}"): SCOPE_READ,
+    ("GET", f"{_T}/installmentSchedule/{{scheduleId}}"): SCOPE_READ,
+    # fulfill_order
+    ("POST", f"{_T}/{{id}}/fulfill"): SCOPE_WRITE,
+    ("GET", f"{_T}/fulfillments"): SCOPE_READ,
+    ("GET", f"{_T}/fulfillments/{{fulfillmentId}}"): SCOPE_READ,
+    ("PATCH", f"{_T}/fulfillments/{{fulfillmentId}}"): SCOPE_WRITE,
+    # cancel_order
+    ("POST", f"{_T}/{{id}}/cancel"): SCOPE_WRITE,
+    ("POST", f"{_T}/void/{{id}}"): SCOPE_ADMIN,
+    ("POST", f"{_T}/close/{{id}}"): SCOPE_ADMIN,
+    # will_call_check
+    ("GET", f"{_T}/{{id}}/will-call-check"): SCOPE_READ,
+    # refund_order
+    ("GET", f"{_T}/refund-reasons"): SCOPE_READ,
+    ("POST", f"{_T}/{{id}}/refunds"): SCOPE_WRITE,
+    # planned: the commerce API's overrides (admin)
+    ("POST", f"{_T}/override"): SCOPE_ADMIN,
+    ("POST", f"{_T}/override/preview"): SCOPE_ADMIN,
+}
+
+
+def scope_of(method: str, resource: str) -> str | None:
+    """The scope a route needs, or None when the route is not declared (callers deny)."""
+    return ROUTE_SCOPES.get((method.upper(), resource))

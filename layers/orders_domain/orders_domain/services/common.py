@@ -1,0 +1,51 @@
+"""What every service shares: the clock, id makers, request fingerprints, order references."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+TOKEN_PREFIX = "token-"  # noqa: S105 - a path prefix, not a secret
+ORDER_ID_RE = re.compile(ORDER_ID_PATTERN)
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+#: Namespace of order ids derived from idempotency keys (uuid5).
+_KEYED_ORDER_IDS = uuid.UUID("6f1d3c52-8c1e-4f0a-9a57-2f6b7c1d9e40")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def new_line_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def order_id_for_key(tenant_id: str, idempotency_key: str) -> str:
+    return str(uuid.uuid5(_KEYED_ORDER_IDS, f"{tenant_id}\n{idempotency_key}"))
+
+
+def request_fingerprint(request: BaseModel | Any, *, exclude: set[str] | None = None) -> str:
+    """What makes two requests "the same request": SHA-256 of their canonical JSON.
+
+    Idempotency keys themselves (`exclude`) do not count.
+    """
+    data = request.model_dump(mode="json", exclude=exclude) if isinstance(request, BaseModel) else request
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

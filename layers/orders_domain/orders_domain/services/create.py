@@ -1,0 +1,69 @@
+"""Create an order: price it, number it, store it once per idempotency key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from orders_domain.errors import IdempotencyKeyReused, OrderAlreadyExists
+from orders_domain.models import Order, OrderCreateRequest
+from orders_domain.ports import OrderRepository
+from orders_domain.services.common import new_id, new_token, order_id_for_key, request_fingerprint
+from orders_domain.services.pricing import PricedOrder, Pricing
+
+
+def create_fingerprint(request: OrderCreateRequest) -> str:
+    """What makes two creates "the same request" (the key itself does not count)."""
+    return request_fingerprint(request, exclude={"duplicate_prevention_key"})
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    order: Order
+    #: True when the order already existed for this idempotency key (nothing new was written).
+    replayed: bool
+
+
+@dataclass
+class CreateOrders:
+    repo: OrderRepository
+    pricing: Pricing = field(default_factory=Pricing)
+    ids: Callable[[], str] = new_id
+    tokens: Callable[[], str] = new_token
+
+    def preview(self, request: OrderCreateRequest, *, tenant_id: str, actor: str) -> PricedOrder:
+        return self.pricing.price(request, tenant_id=tenant_id, actor=actor)
+
+    def create(
+        self,
+        request: OrderCreateRequest,
+        *,
+        tenant_id: str,
+        actor: str,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> CreateResult:
+        """Price and store a new order.
+
+        With an idempotency key the order id is derived from (tenant, key), so even a retry that
+        outlives the idempotency record (a timed-out first attempt, a retry after 24 h) cannot
+        make a second order: the conditional put finds the first one and returns it if the
+        request is the same, or refuses the key if it is not.
+        """
+        priced = self.pricing.price(request, tenant_id=tenant_id, actor=actor)
+        fingerprint = fingerprint or create_fingerprint(request)
+        order_id = order_id_for_key(tenant_id, idempotency_key) if idempotency_key else self.ids()
+        order = priced.order.model_copy(
+            update={"number": self.repo.next_order_number(tenant_id), "id": order_id, "token": self.tokens()}
+        )
+        try:
+            self.repo.create(order, request_fingerprint=fingerprint)
+        except OrderAlreadyExists as exists:
+            if idempotency_key is None or exists.existing is None:
+                raise
+            if exists.fingerprint != fingerprint:
+                raise IdempotencyKeyReused(
+                    "This idempotency key was already used with a different request."
+                ) from exists
+            return CreateResult(order=exists.existing, replayed=True)
+        return CreateResult(order=order, replayed=False)

@@ -1,0 +1,28 @@
+"""Read one order, by id or by guest token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orders_domain.errors import NotFound
+from orders_domain.models import Order
+from orders_domain.ports import OrderRepository
+from orders_domain.services.common import ORDER_ID_RE, TOKEN_PREFIX, TOKEN_RE
+
+
+@dataclass
+class ReadOrders:
+    repo: OrderRepository
+
+    def get(self, tenant_id: str, order_ref: str, *, consistent: bool = False) -> Order:
+        """An order by id, or by guest token when the reference is `token-<token>`; else 404."""
+        found: Order | None = None
+        if order_ref.startswith(TOKEN_PREFIX):
+            token = order_ref[len(TOKEN_PREFIX) :]
+            if TOKEN_RE.match(token):
+                found = self.repo.get_by_token(tenant_id, token)
+        elif ORDER_ID_RE.match(order_ref):
+            found = self.repo.get(tenant_id, order_ref, consistent=consistent)
+        if found is None or found.tenant_id != tenant_id:
+            raise NotFound(f"Order {order_ref} was not found.")
+        return found

@@ -1,0 +1,125 @@
+"""The one place that builds settings, clients, stores and services: lazily, once per process.
+
+Nothing is built at import time. Every function's handler asks `current()` for what it needs; a
+warm Lambda instance reuses it all (one DynamoDB client, one idempotency persistence layer, one
+authenticator with its key cache). Tests call `reset()` to start from the environment again;
+there is no other cache to clear.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import boto3
+from botocore.config import Config
+
+from orders_domain.auth import Authenticator
+from orders_domain.services import CreateOrders, ReadOrders
+from orders_domain.settings import Settings
+from orders_domain.storage import DynamoApiKeyStore, DynamoOrderRepository
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+T = TypeVar("T")
+
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+
+
+class Wiring:
+    """Lazily built collaborators; each is built once, on first use, thread-safely."""
+
+    def __init__(self, settings: Settings | None = None, dynamodb: DynamoDBClient | None = None) -> None:
+        self._built: dict[str, Any] = {}
+        self._lock = threading.RLock()
+        if settings is not None:
+            self._built["settings"] = settings
+        if dynamodb is not None:
+            self._built["dynamodb"] = dynamodb
+
+    def _once(self, name: str, build: Callable[[], T]) -> T:
+        with self._lock:
+            if name not in self._built:
+                self._built[name] = build()
+            value: T = self._built[name]
+            return value
+
+    @property
+    def settings(self) -> Settings:
+        return self._once("settings", Settings.from_environment)
+
+    @property
+    def dynamodb(self) -> DynamoDBClient:
+        return self._once(
+            "dynamodb",
+            lambda: boto3.client(
+                "dynamodb", endpoint_url=self.settings.dynamodb_endpoint_url, config=_CLIENT_CONFIG
+            ),
+        )
+
+    @property
+    def orders(self) -> DynamoOrderRepository:
+        return self._once(
+            "orders", lambda: DynamoOrderRepository(self.dynamodb, self.settings.orders_table_name)
+        )
+
+    @property
+    def api_keys(self) -> DynamoApiKeyStore:
+        return self._once(
+            "api_keys", lambda: DynamoApiKeyStore(self.dynamodb, self.settings.orders_table_name)
+        )
+
+    @property
+    def authenticator(self) -> Authenticator:
+        return self._once(
+            "authenticator",
+            lambda: Authenticator(self.api_keys, ttl_seconds=self.settings.api_key_cache_seconds),
+        )
+
+    @property
+    def idempotency_store(self) -> DynamoDBPersistenceLayer:
+        """One persistence layer per client: each one registers a hook on the client it is given.
+
+        Sharing it is safe: Powertools configures it once from the (constant) config and keeps
+        no per-request state on it; the request's data and remaining time are passed per call.
+        """
+
+        def build() -> DynamoDBPersistenceLayer:
+            from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+            return DynamoDBPersistenceLayer(
+                table_name=self.settings.idempotency_table_name, boto3_client=self.dynamodb
+            )
+
+        return self._once("idempotency_store", build)
+
+    @property
+    def create_orders(self) -> CreateOrders:
+        return self._once("create_orders", lambda: CreateOrders(self.orders))
+
+    @property
+    def read_orders(self) -> ReadOrders:
+        return self._once("read_orders", lambda: ReadOrders(self.orders))
+
+
+_current: Wiring | None = None
+_current_lock = threading.Lock()
+
+
+def current() -> Wiring:
+    """The process's wiring, built from the environment on first use."""
+    global _current
+    with _current_lock:
+        if _current is None:
+            _current = Wiring()
+        return _current
+
+
+def reset(wiring: Wiring | None = None) -> None:
+    """Forget everything built (tests, the local runner switching endpoints), or install `wiring`."""
+    global _current
+    with _current_lock:
+        _current = wiring

@@ -1,0 +1,110 @@
+"""`make api-key` / `make revoke-api-key`: manage API keys as an operator does.
+
+    make api-key TENANT=acme SCOPES="orders:read orders:write"
+    make revoke-api-key KEY_ID=key_0123456789ab
+
+A new key is random, printed once, and stored only as its SHA-256 hash with its tenant and
+scopes; its key id (`key_...`, not secret, the one logs and `sys_created_by_id` show) is what
+revoking takes. Warm authorizers keep honouring a revoked key for at most API_KEY_CACHE_SECONDS
+(60 s by default).
+
+Which table: ORDERS_TABLE_NAME when set (with DYNAMODB_ENDPOINT_URL for a local DynamoDB, e.g.
+the one `make serve` prints, where the table is `orders-local`); otherwise the OrdersTableName
+output of the deployed stack (STACK, default: samconfig.toml's stack_name).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from orders_domain.wiring import Wiring
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL_TABLE = "orders-local"
+
+
+def _stack_name() -> str:
+    if os.environ.get("STACK"):
+        return os.environ["STACK"]
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    return str(config["default"]["global"]["parameters"]["stack_name"])
+
+
+def _table_name() -> str:
+    if os.environ.get("ORDERS_TABLE_NAME"):
+        return os.environ["ORDERS_TABLE_NAME"]
+    if os.environ.get("DYNAMODB_ENDPOINT_URL"):
+        return LOCAL_TABLE
+    import boto3
+
+    stack = _stack_name()
+    outputs = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0].get("Outputs", [])
+    for output in outputs:
+        if output["OutputKey"] == "OrdersTableName":
+            return str(output["OutputValue"])
+    raise SystemExit(f"stack {stack} has no OrdersTableName output; set ORDERS_TABLE_NAME")
+
+
+def _wiring() -> Wiring:
+    from orders_domain.settings import Settings
+    from orders_domain.wiring import Wiring
+
+    settings = Settings(
+        orders_table_name=_table_name(),
+        idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME", ""),
+        dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
+    )
+    return Wiring(settings=settings)
+
+
+def create(tenant: str, scopes: str) -> int:
+    from orders_domain.auth import new_api_key, store_api_key
+
+    ports = _wiring()
+    key = new_api_key()
+    try:
+        record = store_api_key(ports.api_keys, tenant, key, scopes.split())
+    except ValueError as error:
+        print(f"api-key: {error}", file=sys.stderr)
+        return 2
+    print(f"tenant:  {record.tenant_id}")
+    print(f"scopes:  {' '.join(record.scopes)}")
+    print(f"key id:  {record.key_id}   (not secret; revoke with: make revoke-api-key KEY_ID={record.key_id})")
+    print(f"API key: {key}")
+    print("The key is shown once and stored only as a hash: keep it now.", file=sys.stderr)
+    return 0
+
+
+def revoke(key_id: str) -> int:
+    ports = _wiring()
+    if not ports.api_keys.revoke(key_id):
+        print(f"revoke-api-key: no key with id {key_id}", file=sys.stderr)
+        return 1
+    print(
+        f"revoked {key_id}; authorizers stop accepting it within {ports.settings.api_key_cache_seconds:g} s"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local.api_keys", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    new = commands.add_parser("create", help="create a key, print it once, store its hash")
+    new.add_argument("--tenant", required=True)
+    new.add_argument("--scopes", default="", help="space-separated scopes; default: all three")
+    gone = commands.add_parser("revoke", help="revoke a key by its key id")
+    gone.add_argument("--key-id", required=True)
+    args = parser.parse_args(argv)
+    if args.command == "create":
+        return create(args.tenant, args.scopes)
+    return revoke(args.key_id)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""In-memory implementations of the domain's ports: domain services tested without moto or DynamoDB."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+from orders_domain.errors import OrderAlreadyExists, VersionConflict
+from orders_domain.models import Order
+from orders_domain.ports import ApiKeyRecord
+
+
+class InMemoryOrderRepository:
+    """`ports.OrderRepository` in a dict, with the same conditions as the DynamoDB one."""
+
+    def __init__(self) -> None:
+        self.orders: dict[tuple[str, str], tuple[Order, str | None]] = {}
+        self.counters: defaultdict[str, int] = defaultdict(int)
+        self.calls: list[str] = []
+        self._lock = threading.Lock()
+
+    def next_order_number(self, tenant_id: str) -> int:
+        self.calls.append("next_order_number")
+        with self._lock:
+            self.counters[tenant_id] += 1
+            return self.counters[tenant_id]
+
+    def create(self, order: Order, *, request_fingerprint: str | None = None) -> None:
+        self.calls.append("create")
+        with self._lock:
+            existing = self.orders.get((order.tenant_id, order.id))
+            if existing is not None:
+                raise OrderAlreadyExists(existing[0], existing[1])
+            self.orders[(order.tenant_id, order.id)] = (order, request_fingerprint)
+
+    def replace(self, order: Order, *, expected_version: int) -> None:
+        self.calls.append("replace")
+        with self._lock:
+            existing = self.orders.get((order.tenant_id, order.id))
+            if existing is None or existing[0].sys_version != expected_version:
+                raise VersionConflict(f"Order {order.id} was changed by another request.")
+            self.orders[(order.tenant_id, order.id)] = (order, existing[1])
+
+    def get(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> Order | None:
+        self.calls.append("get")
+        found = self.orders.get((tenant_id, order_id))
+        return None if found is None or found[0].sys_deleted else found[0]
+
+    def get_by_token(self, tenant_id: str, token: str) -> Order | None:
+        self.calls.append("get_by_token")
+        for (tenant, _), (order, _) in self.orders.items():
+            if tenant == tenant_id and order.token == token and not order.sys_deleted:
+                return order
+        return None
+
+
+class InMemoryApiKeyStore:
+    """`ports.ApiKeyStore` in a dict; counts reads so caching can be observed."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, ApiKeyRecord] = {}
+        self.reads = 0
+
+    def get(self, key_hash: str) -> ApiKeyRecord | None:
+        self.reads += 1
+        return self.keys.get(key_hash)
+
+    def put(self, record: ApiKeyRecord) -> None:
+        self.keys[record.key_hash] = record
+
+    def revoke(self, key_id: str) -> bool:
+        for key_hash, record in self.keys.items():
+            if record.key_id == key_id:
+                self.keys[key_hash] = ApiKeyRecord(
+                    key_hash=record.key_hash,
+                    tenant_id=record.tenant_id,
+                    scopes=record.scopes,
+                    key_id=record.key_id,
+                    active=False,
+                )
+                return True
+        return False

@@ -1,0 +1,219 @@
+"""The lifecycle as a full table: every order status x every operation -> allowed, or its 409.
+
+The expected table is written out here, independently of lifecycle.ALLOWED, so a change to the
+rules shows up as a diff in this file.
+"""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from orders_domain import lifecycle
+from orders_domain.lifecycle import LineStatus, Operation, OrderStateConflict, OrderStatus
+from orders_domain.models import LineItem, Order
+from orders_domain.representation import links_for
+
+from tests.helpers import ROOT
+
+S = OrderStatus
+O = Operation  # noqa: E741 - a table reads better with short names
+
+# status -> operations allowed in it (by status alone; quantities are tested below)
+EXPECTED: dict[OrderStatus, set[Operation]] = {
+    S.AWAITING_PAYMENT: {O.PATCH, O.PUT, O.DELETE, O.FULFIL, O.CANCEL, O.VOID, O.REFUND, O.WILL_CALL_CHECK},
+    S.PAID: {O.PATCH, O.PUT, O.FULFIL, O.CANCEL, O.VOID, O.REFUND, O.WILL_CALL_CHECK},
+    S.PARTIALLY_FULFILLED: {
+        O.PATCH, O.PUT, O.FULFIL, O.CANCEL, O.VOID, O.REFUND, O.WILL_CALL_CHECK, O.WILL_CALL_PICKUP,
+    },
+    S.FULFILLED: {
+        O.PATCH, O.PUT, O.FULFIL, O.CANCEL, O.VOID, O.CLOSE, O.REFUND, O.WILL_CALL_CHECK, O.WILL_CALL_PICKUP,
+    },
+    S.PARTIALLY_REFUNDED: {
+        O.PATCH, O.PUT, O.FULFIL, O.CANCEL, O.CLOSE, O.REFUND, O.WILL_CALL_CHECK, O.WILL_CALL_PICKUP,
+    },
+    S.REFUNDED: {
+        O.PATCH, O.PUT, O.FULFIL, O.CANCEL, O.CLOSE, O.REFUND, O.WILL_CALL_CHECK, O.WILL_CALL_PICKUP,
+    },
+    S.CANCELLED: {O.DELETE, O.VOID, O.CLOSE, O.REFUND, O.WILL_CALL_CHECK},
+    S.VOIDED: set(),
+    S.CLOSED: {O.REFUND, O.WILL_CALL_CHECK, O.WILL_CALL_PICKUP},
+}  # fmt: skip
+
+
+def test_the_table_covers_every_status_and_operation() -> None:
+    assert set(EXPECTED) == set(OrderStatus)
+    assert set(lifecycle.ALLOWED) == set(Operation)
+
+
+@pytest.mark.parametrize("status", list(OrderStatus))
+@pytest.mark.parametrize("operation", list(Operation))
+def test_every_status_and_operation(status: OrderStatus, operation: Operation) -> None:
+    refused = lifecycle.status_conflict(operation, status)
+    if operation in EXPECTED[status]:
+        assert refused is None
+    else:
+        assert isinstance(refused, OrderStateConflict)
+        assert refused.status == 409
+        assert refused.code == "order_state_conflict"
+        assert refused.detail.endswith(".")
+        if operation is not Operation.CREATE:
+            assert operation.value in refused.detail
+
+
+# ------------------------------------------------------------------ quantities
+def line(**changes: Any) -> LineItem:
+    data: dict[str, Any] = {
+        "line_number": 1,
+        "order_line_item_id": "l1",
+        "status": LineStatus.PAID,
+        "quantity": 2,
+        "unit_price": Decimal("10.00"),
+    }
+    data.update(changes)
+    return LineItem.model_validate(data)
+
+
+def order(status: OrderStatus = S.PAID, lines: list[LineItem] | None = None, **changes: Any) -> Order:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    data: dict[str, Any] = {
+        "id": "o1",
+        "number": 1,
+        "token": "t" * 32,
+        "tenant_id": "tenant-a",
+        "status": status,
+        "line_items": lines if lines is not None else [line()],
+        "sys_version": 1,
+        "sys_created_at": now,
+        "sys_last_modified_at": now,
+    }
+    data.update(changes)
+    return Order.model_validate(data)
+
+
+def test_nothing_open_means_no_fulfil_and_no_cancel() -> None:
+    done = order(S.FULFILLED, [line(quantity_shipped=2, status=LineStatus.FULFILLED)])
+    for operation in (Operation.FULFIL, Operation.CANCEL):
+        refused = lifecycle.conflict(operation, done)
+        assert refused is not None
+        assert "open" in refused.detail
+
+
+def test_refund_needs_something_fulfilled_and_not_yet_refunded() -> None:
+    assert lifecycle.conflict(Operation.REFUND, order(S.PAID)) is not None
+    half = order(S.PARTIALLY_FULFILLED, [line(quantity_shipped=1)])
+    assert lifecycle.conflict(Operation.REFUND, half) is None
+    refunded = order(S.REFUNDED, [line(quantity_shipped=1, quantity_returned=1, quantity_cancelled=1)])
+    assert lifecycle.conflict(Operation.REFUND, refunded) is not None
+
+
+def test_delete_refuses_an_order_with_payments_or_fulfilments() -> None:
+    assert lifecycle.conflict(Operation.DELETE, order(S.AWAITING_PAYMENT)) is None
+    assert lifecycle.conflict(Operation.DELETE, order(S.AWAITING_PAYMENT, amount_paid=Decimal(1))) is not None
+    cancelled_after_shipping = order(S.CANCELLED, [line(quantity_shipped=1, quantity_cancelled=1)])
+    assert lifecycle.conflict(Operation.DELETE, cancelled_after_shipping) is not None
+
+
+def test_pickup_needs_a_fulfilled_line_not_yet_picked_up() -> None:
+    assert (
+        lifecycle.conflict(Operation.WILL_CALL_PICKUP, order(S.FULFILLED, [line(quantity_shipped=2)])) is None
+    )
+    picked = order(S.FULFILLED, [line(quantity_shipped=2, picked_up=True)])
+    assert lifecycle.conflict(Operation.WILL_CALL_PICKUP, picked) is not None
+
+
+def test_check_raises_the_conflict_and_allows_the_rest() -> None:
+    with pytest.raises(OrderStateConflict):
+        lifecycle.check(Operation.FULFIL, order(S.VOIDED))
+    lifecycle.check(Operation.FULFIL, order(S.PAID))
+
+
+@pytest.mark.parametrize(
+    ("the_line", "status", "reason", "self_service_reason"),
+    [
+        (line(quantity_shipped=2), S.FULFILLED, None, None),
+        (line(quantity_shipped=2, picked_up=True), S.FULFILLED, None, lifecycle.REASON_PICKED_UP),
+        (line(quantity_shipped=2, quantity_returned=2), S.REFUNDED, lifecycle.REASON_REFUNDED, None),
+        (line(), S.PAID, lifecycle.REASON_NOT_FULFILLED, None),
+        (line(quantity_cancelled=2), S.CANCELLED, lifecycle.REASON_CANCELLED, None),
+        (line(quantity_shipped=2), S.VOIDED, lifecycle.REASON_VOIDED, None),
+        (line(status=LineStatus.REFUNDED, quantity=-1), S.REFUNDED, lifecycle.REASON_REFUND_LINE, None),
+    ],
+)
+def test_why_a_line_is_not_refundable(
+    the_line: LineItem, status: OrderStatus, reason: str | None, self_service_reason: str | None
+) -> None:
+    the_order = order(status, [the_line])
+    assert lifecycle.non_refundable_reason(the_order, the_line) == reason
+    expected_self_service = reason if reason is not None else self_service_reason
+    assert lifecycle.non_self_service_refundable_reason(the_order, the_line) == expected_self_service
+
+
+def test_quantities_of_a_line() -> None:
+    partly = line(quantity=5, quantity_shipped=2, quantity_cancelled=1, quantity_returned=1)
+    assert lifecycle.line_open_quantity(partly) == 2
+    assert lifecycle.cancellable_quantity(partly) == 2
+    assert lifecycle.refundable_quantity(partly) == 1
+    refund_line = line(status=LineStatus.REFUNDED, quantity=-1)
+    assert lifecycle.line_open_quantity(refund_line) == 0
+    assert lifecycle.refundable_quantity(refund_line) == 0
+
+
+# ------------------------------------------------------------------ links ask the lifecycle
+@pytest.mark.parametrize("status", list(OrderStatus))
+def test_links_offer_exactly_what_the_lifecycle_allows(status: OrderStatus) -> None:
+    the_order = order(status, [line(quantity=3, quantity_shipped=1)])
+    links = links_for(the_order)
+    assert links["self"]["href"] == "/orders/tenant-a/o1"
+    assert "fulfillments" in links
+    for rel, operation in (
+        ("fulfill", Operation.FULFIL),
+        ("cancel", Operation.CANCEL),
+        ("refunds", Operation.REFUND),
+        ("will-call-check", Operation.WILL_CALL_CHECK),
+    ):
+        assert (rel in links) == lifecycle.allowed(operation, the_order), (status, rel)
+
+
+# ------------------------------------------------------------------ status strings live in one module
+SOURCES = [ROOT / "layers" / "orders_domain" / "orders_domain", ROOT / "functions", ROOT / "local"]
+STATUS_STRINGS = {
+    member.value
+    for enum in (
+        lifecycle.OrderStatus,
+        lifecycle.LineStatus,
+        lifecycle.PaymentStatus,
+        lifecycle.ShippingStatus,
+    )
+    for member in enum
+}
+
+
+def string_literals(path: Path) -> list[tuple[int, str]]:
+    found = []
+    for token in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+        if token.type == tokenize.STRING:
+            body = token.string.lstrip("rbuRBUfF")
+            if body[:3] in ('"""', "'''"):
+                continue  # docstrings may name a status in prose
+            found.append((token.start[0], body.strip("\"'")))
+    return found
+
+
+def test_no_status_string_outside_the_lifecycle_module() -> None:
+    offenders = []
+    for root in SOURCES:
+        for path in root.rglob("*.py"):
+            if path.name == "lifecycle.py":
+                continue
+            offenders += [
+                f"{path.relative_to(ROOT)}:{n}: {s!r}"
+                for n, s in string_literals(path)
+                if s in STATUS_STRINGS
+            ]
+    assert offenders == [], "spell statuses with orders_domain.lifecycle enums:\n" + "\n".join(offenders)

@@ -1,0 +1,147 @@
+"""Every route has a declared scope, the one API.md gives it; an undeclared route is refused."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+from orders_domain.auth import Principal, authorize
+from orders_domain.errors import Forbidden
+from orders_domain.routes import ROUTE_SCOPES, SCOPE_ADMIN, SCOPE_READ, SCOPE_WRITE, scope_of
+
+from local.gateway import routes_from_template
+from local.tables import load_template
+from tests.helpers import ROOT, TEMPLATE, invoke, load_event, seed_key, with_headers
+
+API_MD = ROOT / "docs" / "API.md"
+_ADMIN_SEGMENTS = {"void", "close", "batch", "override"}
+_METHOD = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S+)$")
+
+
+def scope_by_api_md(method: str, path: str) -> str:
+    """API.md's rule, written independently of routes.py: reads read (preview and search too),
+    void/close/delete/batch/override admin, other writes write."""
+    segments = [s for s in path.split("/") if s]
+    if method == "DELETE" or _ADMIN_SEGMENTS & set(segments):
+        return SCOPE_ADMIN
+    if method == "GET" or segments[-1] in ("preview", "search"):
+        return SCOPE_READ
+    return SCOPE_WRITE
+
+
+def shape(path: str) -> str:
+    """A resource path with parameter names dropped; `token-{token}` is the `{id}` resource."""
+    return re.sub(r"\{[^}]*\}", "{}", path.replace("token-{token}", "{id}"))
+
+
+def api_md_routes() -> set[tuple[str, str]]:
+    """(method, path) of every route in API.md's "Routes" section, plus the planned admin override."""
+    text = API_MD.read_text(encoding="utf-8")
+    routes_section = text.split("## Routes", 1)[1].split("## Planned routes", 1)[0]
+    override_rows = [line for line in text.splitlines() if "/override" in line and line.startswith("|")]
+    found: set[tuple[str, str]] = set()
+    for line in routes_section.splitlines() + override_rows:
+        if not line.startswith("| `"):
+            continue
+        first_cell = line.split("|")[1]
+        method = ""
+        for item in re.findall(r"`([^`]+)`", first_cell):
+            match = _METHOD.match(item.strip())
+            if match:
+                method, path = match.groups()
+            else:  # `billToOrganization/{id}`: another path under the tenant, same method
+                path = "/orders/{tenantId}/" + item.strip().strip("/")
+            found.add((method, path))
+    return found
+
+
+def declared_shapes() -> dict[tuple[str, str], str]:
+    return {(method, shape(path)): scope for (method, path), scope in ROUTE_SCOPES.items()}
+
+
+def resolver_routes() -> set[tuple[str, str]]:
+    """(method, path) of every route every function's Powertools resolver serves."""
+    found = set()
+    for module in {route.module for route in routes_from_template(load_template(TEMPLATE))}:
+        app = importlib.import_module(module).app
+        for route in app._static_routes + app._dynamic_routes:
+            found.add((route.method, route.openapi_path))
+    return found
+
+
+def test_api_md_is_read_in_full() -> None:
+    # The parser must see every group of API.md, or the comparison below proves nothing.
+    routes = api_md_routes()
+    assert len(routes) >= 30
+    assert ("POST", "/orders/{tenantId}/preview") in routes
+    assert ("GET", "/orders/{tenantId}/shipToOrganization/{id}") in routes
+
+
+def test_every_api_md_route_is_declared_with_the_scope_api_md_gives_it() -> None:
+    declared = declared_shapes()
+    for method, path in api_md_routes():
+        assert (method, shape(path)) in declared, f"{method} {path} has no declared scope"
+        assert declared[(method, shape(path))] == scope_by_api_md(method, path), f"{method} {path}"
+
+
+def test_nothing_is_declared_that_api_md_does_not_name() -> None:
+    documented = {(method, shape(path)) for method, path in api_md_routes()}
+    assert set(declared_shapes()) <= documented
+
+
+@pytest.mark.parametrize(
+    ("source", "routes"),
+    [
+        (
+            "template.yaml",
+            lambda: {(r.method, r.path) for r in routes_from_template(load_template(TEMPLATE))},
+        ),
+        ("function resolvers", resolver_routes),
+    ],
+)
+def test_every_served_route_has_the_api_md_scope(source: str, routes: object) -> None:
+    served = routes()  # type: ignore[operator]
+    assert served, source
+    for method, path in served:
+        scope = scope_of(method, path)
+        assert scope is not None, f"{source}: {method} {path} has no declared scope"
+        assert scope == scope_by_api_md(method, path), f"{source}: {method} {path}"
+
+
+def test_template_and_resolvers_serve_the_same_routes() -> None:
+    template = {(r.method, r.path) for r in routes_from_template(load_template(TEMPLATE))}
+    assert template == resolver_routes()
+
+
+def test_a_route_with_no_declared_scope_is_refused_even_with_every_scope() -> None:
+    principal = Principal("tenant-a", (SCOPE_READ, SCOPE_WRITE, SCOPE_ADMIN), "key_x")
+    with pytest.raises(Forbidden, match="no declared scope"):
+        authorize(principal, tenant_id="tenant-a", method="POST", resource="/orders/{tenantId}/undeclared")
+    with pytest.raises(Forbidden):
+        authorize(principal, tenant_id="tenant-a", method="HEAD", resource="/orders/{tenantId}/{id}")
+
+
+@pytest.mark.usefixtures("tables")
+def test_authorizer_denies_an_undeclared_route_to_an_all_scopes_key() -> None:
+    # GIVEN a key with every scope
+    seed_key("tenant-a", "all-scopes-key")
+    event = with_headers(load_event("authorizer.json"), **{"x-api-key": "all-scopes-key"})
+    event.update(
+        httpMethod="POST", resource="/orders/{tenantId}/undeclared", path="/orders/tenant-a/undeclared"
+    )
+    # WHEN it calls a route nobody declared
+    result = invoke("authorizer", event)
+    # THEN it is denied, with the reason
+    assert result["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    assert "no declared scope" in result["context"]["reason"]
+
+
+@pytest.mark.usefixtures("tables")
+def test_read_only_key_may_preview_but_not_create() -> None:
+    seed_key("tenant-a", "read-only-key", ["orders:read"])
+    base = with_headers(load_event("authorizer.json"), **{"x-api-key": "read-only-key"})
+    preview = {**base, "httpMethod": "POST", "resource": "/orders/{tenantId}/preview"}
+    create = {**base, "httpMethod": "POST", "resource": "/orders/{tenantId}"}
+    assert invoke("authorizer", preview)["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert invoke("authorizer", create)["policyDocument"]["Statement"][0]["Effect"] == "Deny"

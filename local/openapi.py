@@ -66,12 +66,11 @@ REQUEST_ID_HEADER: dict[str, Any] = {
     "schema": {"type": "string"},
 }
 
-#: Routes that accept an Idempotency-Key (API.md: create, fulfil, cancel, refund, void, close, batch).
-IDEMPOTENT_OPERATIONS = {("/orders/{tenantId}", "post")}
-
 
 def enrich(document: dict[str, Any]) -> dict[str, Any]:
     """Add security, problem responses and the idempotency header to a merged document."""
+    from orders_domain.routes import IDEMPOTENT_ROUTES
+
     components = document.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     components["securitySchemes"] = {
@@ -89,7 +88,7 @@ def enrich(document: dict[str, Any]) -> dict[str, Any]:
                 responses.setdefault(status, {"description": description, "content": problem})
             for response in responses.values():
                 response.setdefault("headers", {})["x-request-id"] = REQUEST_ID_HEADER
-            if (path, method) in IDEMPOTENT_OPERATIONS:
+            if (method.upper(), path) in IDEMPOTENT_ROUTES:
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
     schemas = components["schemas"]
     for unused in ("HTTPValidationError", "ValidationError"):

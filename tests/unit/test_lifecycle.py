@@ -104,6 +104,15 @@ def test_nothing_open_means_no_fulfil_and_no_cancel() -> None:
         assert "open" in refused.detail
 
 
+def test_close_needs_every_line_settled() -> None:
+    half_refunded = order(S.PARTIALLY_REFUNDED, [line(quantity=3, quantity_shipped=1, quantity_returned=1)])
+    refused = lifecycle.conflict(Operation.CLOSE, half_refunded)
+    assert refused is not None
+    assert "open" in refused.detail
+    settled = order(S.PARTIALLY_REFUNDED, [line(quantity=3, quantity_shipped=2, quantity_cancelled=1)])
+    assert lifecycle.conflict(Operation.CLOSE, settled) is None
+
+
 def test_refund_needs_something_fulfilled_and_not_yet_refunded() -> None:
     assert lifecycle.conflict(Operation.REFUND, order(S.PAID)) is not None
     half = order(S.PARTIALLY_FULFILLED, [line(quantity_shipped=1)])

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+
+import pytest
 
 from local.openapi import build
 from tests.helpers import ROOT
@@ -43,3 +46,16 @@ def test_money_is_documented_as_json_numbers_and_internal_fields_are_not() -> No
     text = json.dumps(schemas)
     assert '"ge"' not in text
     assert "\\d" not in text  # no decimal-as-string patterns
+
+
+def test_merge_refuses_a_component_two_functions_define_differently() -> None:
+    from local.gateway import OpenAPIConflict, merge_components
+
+    merged: dict[str, Any] = {"Order": {"type": "object"}}
+    # the same definition again, and a new one, merge
+    merge_components(merged, {"Order": {"type": "object"}, "Fulfillment": {"type": "object"}}, "schemas", "a")
+    assert set(merged) == {"Order", "Fulfillment"}
+    # another definition under a taken name is refused, and the first one kept
+    with pytest.raises(OpenAPIConflict, match=r"components\.schemas\.Order from b"):
+        merge_components(merged, {"Order": {"type": "string"}}, "schemas", "b")
+    assert merged["Order"] == {"type": "object"}

@@ -6,11 +6,22 @@ import importlib
 import re
 
 import pytest
+from aws_lambda_powertools.event_handler import Response
 from orders_domain.auth import Principal, authorize
 from orders_domain.errors import Forbidden
-from orders_domain.routes import ROUTE_SCOPES, SCOPE_ADMIN, SCOPE_READ, SCOPE_WRITE, scope_of
+from orders_domain.handler import FunctionApp
+from orders_domain.idempotency import StoredResponse
+from orders_domain.routes import (
+    IDEMPOTENT_ROUTES,
+    ROUTE_SCOPES,
+    SCOPE_ADMIN,
+    SCOPE_READ,
+    SCOPE_WRITE,
+    scope_of,
+)
 
 from local.gateway import routes_from_template
+from local.lambda_runtime import FakeLambdaContext
 from local.tables import load_template
 from tests.helpers import ROOT, TEMPLATE, invoke, load_event, seed_key, with_headers
 
@@ -31,8 +42,8 @@ def scope_by_api_md(method: str, path: str) -> str:
 
 
 def shape(path: str) -> str:
-    """A resource path with parameter names dropped; `token-{token}` is the `{id}` resource."""
-    return re.sub(r"\{[^}]*\}", "{}", path.replace("token-{token}", "{id}"))
+    """The API Gateway resource of an API.md path: `token-{token}` is served by the `{id}` resource."""
+    return path.replace("token-{token}", "{id}")
 
 
 def api_md_routes() -> set[tuple[str, str]]:
@@ -145,3 +156,36 @@ def test_read_only_key_may_preview_but_not_create() -> None:
     create = {**base, "httpMethod": "POST", "resource": "/orders/{tenantId}"}
     assert invoke("authorizer", preview)["policyDocument"]["Statement"][0]["Effect"] == "Allow"
     assert invoke("authorizer", create)["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+
+
+def test_idempotent_routes_are_declared_writes_and_documented_with_the_header() -> None:
+    from local.openapi import build
+
+    assert set(ROUTE_SCOPES) >= IDEMPOTENT_ROUTES
+    assert all(
+        method == "POST" and ROUTE_SCOPES[(method, path)] != SCOPE_READ for method, path in IDEMPOTENT_ROUTES
+    )
+    for path, operations in build()["paths"].items():
+        for method, operation in operations.items():
+            names = [p["name"] for p in operation.get("parameters", [])]
+            assert ("Idempotency-Key" in names) == ((method.upper(), path) in IDEMPOTENT_ROUTES), (
+                method,
+                path,
+            )
+
+
+@pytest.mark.usefixtures("tables")
+def test_an_idempotent_effect_on_an_undeclared_route_is_a_fault_not_a_silent_success() -> None:
+    # (with tables in place, only the declaration check stands between this route and a 200)
+    fn = FunctionApp()
+
+    @fn.app.post("/orders/<tenantId>/preview")
+    def not_idempotent(tenantId: str) -> Response[str]:
+        return fn.idempotent(
+            tenant_id=tenantId, key="k", fingerprint="f", operation=lambda: StoredResponse(200, "{}")
+        )
+
+    event = with_headers(load_event("create_order_preview.json"))
+    response = fn.lambda_handler(event, FakeLambdaContext())
+    assert response["statusCode"] == 500
+    assert "internal_error" in response["body"]

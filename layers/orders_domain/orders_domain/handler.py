@@ -24,6 +24,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from orders_domain import idempotency, wiring
 from orders_domain.api import RequestInfo, build_resolver, header, require_caller, resolve, stored_response
 from orders_domain.idempotency import StoredResponse
+from orders_domain.routes import IDEMPOTENT_ROUTES
 
 
 class FunctionApp:
@@ -81,7 +82,10 @@ class FunctionApp:
         other request: 422. Still running: 409 with `Retry-After`. Without a key: just run it.
         """
         event = self.app.current_event
-        route = f"{event.http_method} {event.get('resource') or event.path}"
+        method, resource = event.http_method.upper(), str(event.get("resource") or event.path)
+        if (method, resource) not in IDEMPOTENT_ROUTES:
+            raise RuntimeError(f"{method} {resource} is not declared in routes.IDEMPOTENT_ROUTES")
+        route = f"{method} {resource}"
         ports = wiring.current()
         stored = idempotency.run_once(
             tenant_id=tenant_id,

@@ -139,6 +139,8 @@ def conflict(operation: Operation, order: Order) -> OrderStateConflict | None:
         return refused
     if operation in (Operation.FULFIL, Operation.CANCEL) and open_quantity(order.line_items) == 0:
         return OrderStateConflict(f"Cannot {operation.value} this order: no line has anything open.")
+    if operation is Operation.CLOSE and open_quantity(order.line_items) > 0:
+        return OrderStateConflict("Cannot close this order: some lines are open; fulfil or cancel them.")
     if operation is Operation.REFUND and not any(refundable_quantity(li) > 0 for li in order.line_items):
         return OrderStateConflict("Cannot refund this order: nothing fulfilled is left to refund.")
     if operation is Operation.DELETE and (order.amount_paid > 0 or shipped_quantity(order.line_items) > 0):

@@ -70,7 +70,7 @@ def project(body: dict[str, Any], fields: str) -> dict[str, Any]:
         wanted.setdefault(head, set())
         if rest:
             wanted[head].add(rest)
-    known = set(OrderResponse.model_fields) | {"_links"}
+    known = {info.alias or name for name, info in OrderResponse.model_fields.items()}
     unknown = sorted(set(wanted) - known)
     if unknown:
         raise BadRequest(

@@ -33,16 +33,16 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("GET", _T): SCOPE_READ,
     ("POST", f"{_T}/search"): SCOPE_READ,
     ("GET", f"{_T}/customer/{{customerType}}/{{customerId}}"): SCOPE_READ,
-    ("GET", f"{_T}/billToContact/{{partyId}}"): SCOPE_READ,
-    ("GET", f"{_T}/billToOrganization/{{partyId}}"): SCOPE_READ,
-    ("GET", f"{_T}/shipToContact/{{partyId}}"): SCOPE_READ,
-    ("GET", f"{_T}/shipToOrganization/{{partyId}}"): SCOPE_READ,
+    ("GET", f"{_T}/billToContact/{{id}}"): SCOPE_READ,
+    ("GET", f"{_T}/billToOrganization/{{id}}"): SCOPE_READ,
+    ("GET", f"{_T}/shipToContact/{{id}}"): SCOPE_READ,
+    ("GET", f"{_T}/shipToOrganization/{{id}}"): SCOPE_READ,
     ("GET", f"{_T}/coupon/{{couponType}}/{{couponId}}"): SCOPE_READ,
     ("GET", f"{_T}/couponUsages/{{couponType}}/{{couponId}}"): SCOPE_READ,
     ("GET", f"{_T}/couponCodeUsages/{{couponCodeId}}"): SCOPE_READ,
     ("GET", f"{_T}/shippableStatus/{{status}}"): SCOPE_READ,
     ("GET", f"{_T}/shippable/status/{{status}}"): SCOPE_READ,
-    ("GET", f"{_T}/installmentSchedule/{{scheduleId}}"): SCOPE_READ,
+    ("GET", f"{_T}/installmentSchedule/{{id}}"): SCOPE_READ,
     # fulfill_order
     ("POST", f"{_T}/{{id}}/fulfill"): SCOPE_WRITE,
     ("GET", f"{_T}/fulfillments"): SCOPE_READ,
@@ -61,6 +61,22 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("POST", f"{_T}/override"): SCOPE_ADMIN,
     ("POST", f"{_T}/override/preview"): SCOPE_ADMIN,
 }
+
+
+#: Routes that take an `Idempotency-Key` (API.md: create, fulfil, cancel, refund, void, close, batch).
+#: `FunctionApp.idempotent` refuses to run on any other route, and the OpenAPI document lists the
+#: header on exactly these.
+IDEMPOTENT_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", _T),
+        ("POST", f"{_T}/{{id}}/fulfill"),
+        ("POST", f"{_T}/{{id}}/cancel"),
+        ("POST", f"{_T}/{{id}}/refunds"),
+        ("POST", f"{_T}/void/{{id}}"),
+        ("POST", f"{_T}/close/{{id}}"),
+        ("POST", f"{_T}/batch"),
+    }
+)
 
 
 def scope_of(method: str, resource: str) -> str | None:

@@ -9,7 +9,7 @@ RUNTIME ?= python3.11
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install test unit integration lint format typecheck cfn build serve openapi api-key revoke-api-key clean
+.PHONY: help install test unit integration lint format typecheck cfn build serve openapi api-key revoke-api-key bench clean
 
 help:
 	@echo "make serve   run the API on http://127.0.0.1:$${ORDERS_PORT:-3000} (DynamoDB Local)"
@@ -60,6 +60,10 @@ test: install lint typecheck cfn build
 
 serve: install
 	$(BIN)/python -m local.serve
+
+# What a request costs (bench-results.json); QUICK=1 for a short run (CI checks the JSON, not the figures).
+bench: install build
+	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.bench $(if $(QUICK),--quick)
 
 # API keys for a tenant: printed once, stored as a hash (ORDERS_TABLE_NAME + DYNAMODB_ENDPOINT_URL, or the stack's table).
 api-key: $(BIN)/.installed

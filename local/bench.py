@@ -1,0 +1,584 @@
+"""`make bench`: what a request costs. Writes bench-results.json and prints a table.
+
+Everything runs against DynamoDB Local in its own process (started here; never moto), with the
+functions' real handlers and the events in events/:
+
+- `cold_start`: per function, a fresh Python process imports the handler module and answers its
+  first event; interleaved with the floor (a fresh process that imports boto3, creates a DynamoDB
+  client and returns). Both are timed inside the child from its first statement, so interpreter
+  start-up, the same for both, is left out. Median of `--cold-runs` runs.
+- `operations`: per route, the handler's self-time (wall time less the time botocore spends between
+  sending a DynamoDB request and starting to parse its answer, i.e. the network and DynamoDB itself),
+  p50/p99 in microseconds, the DynamoDB calls by API name, and RRU/WRU from the real items
+  (local/capacity.py applies DynamoDB's rounding, index amplification and transaction rules).
+- `scaling`: create self-time p50 with 1 / 10 / 100 / 500 lines.
+- `cost_per_million`: dollars per million requests at the on-demand list prices in `PRICES`.
+- `package_bytes`: the built layer and functions (`sam build` output in .aws-sam/build).
+
+Routes join with one entry in `operations()`. `--quick` runs few iterations (CI checks the JSON only;
+timings vary from machine to machine and are never asserted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+EVENTS = ROOT / "events"
+RESULTS = "bench-results.json"
+TENANT = "tenant-a"
+#: The key events/authorizer.json (and the others) carry.
+EVENT_KEY = "example-key-not-real"
+
+#: On-demand list prices, us-east-1, USD. The one place prices live.
+PRICES = {
+    "api_gateway_rest_per_million_requests": 3.50,
+    "lambda_per_million_requests": 0.20,
+    "lambda_per_gb_second": 0.0000166667,
+    "dynamodb_per_million_wru": 0.625,
+    "dynamodb_per_million_rru": 0.125,
+}
+#: Functions and the event each answers first on a cold start.
+COLD_START_EVENTS = {
+    "create_order": "create_order.json",
+    "get_order": "get_order.json",
+    "authorizer": "authorizer.json",
+}
+
+_CHILD = r"""
+import sys, time
+t0 = time.perf_counter()
+import json, os
+kind, event_file = sys.argv[1], sys.argv[2]
+
+class Context:
+    function_name = "bench"
+    memory_limit_in_mb = 512
+    aws_request_id = "cold-start"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:bench"
+    def get_remaining_time_in_millis(self):
+        return 10_000
+
+if kind == "floor":
+    import boto3
+    client = boto3.client("dynamodb", endpoint_url=os.environ["DYNAMODB_ENDPOINT_URL"])
+    result = {"statusCode": 200}
+else:
+    import importlib
+    module = importlib.import_module(f"functions.{kind}.app")
+    with open(event_file) as f:
+        event = json.load(f)
+    result = module.lambda_handler(event, Context())
+elapsed = (time.perf_counter() - t0) * 1000
+sys.__stdout__.write("\nBENCH " + json.dumps({"ms": elapsed, "answer": result.get("statusCode") or
+    result.get("policyDocument", {}).get("Statement", [{}])[0].get("Effect")}) + "\n")
+"""
+
+
+# ---------------------------------------------------------------------------- measuring DynamoDB calls
+@dataclass
+class Call:
+    api: str
+    table: str
+    params: dict[str, Any]
+    parsed: dict[str, Any] | None = None
+    waiting_ns: int = 0
+
+
+@dataclass
+class Recorder:
+    """Botocore hooks on one client: which calls a handler makes and how long it waits on DynamoDB."""
+
+    calls: list[Call] = field(default_factory=list)
+    _sent_at: int = 0
+
+    def attach(self, client: Any) -> None:
+        events = client.meta.events
+        events.register("before-parameter-build.dynamodb", self._before_call)
+        events.register("before-send.dynamodb", self._before_send)
+        events.register("before-parse.dynamodb", self._before_parse)
+        events.register("after-call.dynamodb", self._after_call)
+
+    def _before_call(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        # The API's own parameters (before serialisation): what the handler asked for.
+        self.calls.append(Call(api=model.name, table=str(params.get("TableName", "")), params=dict(params)))
+
+    def _before_send(self, **_: Any) -> None:
+        self._sent_at = time.perf_counter_ns()
+
+    def _before_parse(self, **_: Any) -> None:
+        if self.calls and self._sent_at:
+            self.calls[-1].waiting_ns += time.perf_counter_ns() - self._sent_at
+            self._sent_at = 0
+
+    def _after_call(self, parsed: dict[str, Any], **_: Any) -> None:
+        if self.calls:
+            self.calls[-1].parsed = parsed
+
+    def take(self) -> list[Call]:
+        calls, self.calls = self.calls, []
+        return calls
+
+
+@dataclass
+class Sample:
+    self_ns: int
+    wall_ns: int
+    calls: list[Call]
+    answer: Any
+
+
+@dataclass
+class Bench:
+    endpoint: str
+    tables: dict[str, str]
+    index_keys: dict[str, dict[str, list[str]]]
+    recorder: Recorder = field(default_factory=Recorder)
+    #: Whole-handler time (self + DynamoDB) p50 per measured operation, for the Lambda cost.
+    wall_us_p50: dict[str, int] = field(default_factory=dict)
+
+    def invoke(self, function: str, event: dict[str, Any]) -> Sample:
+        from local.lambda_runtime import FakeLambdaContext
+
+        handler = _handler(function)
+        context = FakeLambdaContext(function_name=function)
+        self.recorder.take()
+        started = time.perf_counter_ns()
+        answer: Any = handler(event, context)
+        wall = time.perf_counter_ns() - started
+        calls = self.recorder.take()
+        waiting = sum(c.waiting_ns for c in calls)
+        return Sample(self_ns=wall - waiting, wall_ns=wall, calls=calls, answer=answer)
+
+    # ------------------------------------------------------------------ capacity of the recorded calls
+    def capacity(self, calls: list[Call]) -> tuple[float, float]:
+        from local import capacity
+
+        rru, wru = 0.0, 0.0
+        for call in calls:
+            keys = self.index_keys.get(call.table, {})
+            if call.api == "GetItem":
+                item = (call.parsed or {}).get("Item") or {}
+                rru += capacity.read_units(
+                    capacity.item_size(item), consistent=bool(call.params.get("ConsistentRead"))
+                )
+            elif call.api == "Query":
+                items = (call.parsed or {}).get("Items") or []
+                size = sum(capacity.item_size(i) for i in items)
+                rru += capacity.read_units(size, consistent=bool(call.params.get("ConsistentRead")))
+            elif call.api == "PutItem":
+                wru += capacity.write_cost(None, call.params["Item"], keys)
+            elif call.api == "UpdateItem":
+                after = self._item_now(call.table, call.params["Key"])
+                wru += capacity.write_cost(None, after, keys)
+            elif call.api == "DeleteItem":
+                wru += 1
+            elif call.api == "TransactWriteItems":
+                for entry in call.params["TransactItems"]:
+                    ((_kind, body),) = entry.items()
+                    item = body.get("Item") or self._item_now(body["TableName"], body["Key"])
+                    wru += capacity.write_cost(
+                        None, item, self.index_keys.get(body["TableName"], {}), transactional=True
+                    )
+        return rru, wru
+
+    def _item_now(self, table: str, key: dict[str, Any]) -> dict[str, Any]:
+        out = _admin_client(self.endpoint).get_item(TableName=table, Key=key, ConsistentRead=True)
+        return dict(out.get("Item") or key)
+
+
+def _handler(function: str) -> Callable[..., Any]:
+    import importlib
+
+    handler: Callable[..., Any] = importlib.import_module(f"functions.{function}.app").lambda_handler
+    return handler
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Lambda writes logs and metrics to stdout: keep the cost of writing them, drop the text.
+
+    At the file-descriptor level, since Powertools' log handler holds the original stream.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(devnull)
+        os.close(saved)
+
+
+_ADMIN: dict[str, Any] = {}
+
+
+def _admin_client(endpoint: str) -> Any:
+    """A second client, not recorded, for reading items back (never inside a measured call)."""
+    if endpoint not in _ADMIN:
+        import boto3
+
+        _ADMIN[endpoint] = boto3.client("dynamodb", endpoint_url=endpoint)
+    return _ADMIN[endpoint]
+
+
+# ---------------------------------------------------------------------------- events
+def event(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    loaded["requestContext"]["requestId"] = str(uuid.uuid4())
+    return loaded
+
+
+def order_body(lines: int) -> dict[str, Any]:
+    return {
+        "currency_code": "USD",
+        "bill_to_type": "contact",
+        "bill_to_contact_id": "contact-42",
+        "ship_to_type": "contact",
+        "ship_to_contact_id": "contact-42",
+        "payment_info": {"type": "credit card"},
+        "coupons": [{"coupon_id": "c1", "coupon_type": "promo", "discount": 1}],
+        "line_items": [
+            {
+                "description": f"Ticket {n}",
+                "sku": f"SKU-{n}",
+                "quantity": 2,
+                "unit_price": "13.75",
+                "shippable": True,
+            }
+            for n in range(lines)
+        ],
+    }
+
+
+def create_event(lines: int) -> dict[str, Any]:
+    created = event("create_order.json")
+    created["body"] = json.dumps(order_body(lines))
+    created["headers"]["Idempotency-Key"] = f'"{uuid.uuid4()}"'
+    created["multiValueHeaders"] = {k: [v] for k, v in created["headers"].items()}
+    return created
+
+
+def preview_event(lines: int) -> dict[str, Any]:
+    preview = event("create_order_preview.json")
+    preview["body"] = json.dumps(order_body(lines))
+    return preview
+
+
+def get_event(order_ref: str, query: dict[str, str] | None = None) -> dict[str, Any]:
+    got = event("get_order.json")
+    got["path"] = f"/orders/{TENANT}/{order_ref}"
+    got["pathParameters"] = {"tenantId": TENANT, "id": order_ref}
+    got["queryStringParameters"] = query
+    got["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
+    return got
+
+
+# ---------------------------------------------------------------------------- the measurements
+def percentile(values: list[int], share: float) -> int:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
+
+
+def measure(
+    bench: Bench, name: str, function: str, make_event: Callable[[], dict[str, Any]], runs: int
+) -> dict[str, Any]:
+    bench.invoke(function, make_event())  # warm: the first call builds clients and caches
+    samples = [bench.invoke(function, make_event()) for _ in range(runs)]
+    last = samples[-1]
+    rru, wru = bench.capacity(last.calls)
+    bench.wall_us_p50[name] = percentile([s.wall_ns for s in samples], 0.5) // 1000
+    return {
+        "self_us_p50": percentile([s.self_ns for s in samples], 0.5) // 1000,
+        "self_us_p99": percentile([s.self_ns for s in samples], 0.99) // 1000,
+        "ddb_calls": dict(Counter(c.api for c in last.calls)),
+        "rru": rru,
+        "wru": wru,
+    }
+
+
+def operations(bench: Bench, runs: int) -> dict[str, dict[str, Any]]:
+    """Every route, as one line each: (name, function, event maker)."""
+    created = json.loads(bench.invoke("create_order", create_event(3)).answer["body"])
+    order_id, token = created["id"], created["token"]
+    routes: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
+        ("create_1_line", "create_order", lambda: create_event(1)),
+        ("create_10_lines", "create_order", lambda: create_event(10)),
+        ("create_100_lines", "create_order", lambda: create_event(100)),
+        ("preview_10_lines", "create_order", lambda: preview_event(10)),
+        ("get", "get_order", lambda: get_event(order_id)),
+        ("get_by_token", "get_order", lambda: get_event(f"token-{token}")),
+        (
+            "get_with_fields",
+            "get_order",
+            lambda: get_event(order_id, {"fields": "total,status,line_items.sku"}),
+        ),
+        ("authorizer_warm", "authorizer", lambda: event("authorizer.json")),
+    ]
+    return {name: measure(bench, name, function, make, runs) for name, function, make in routes}
+
+
+def scaling(bench: Bench, runs: int) -> dict[str, Any]:
+    creates = {}
+    for lines in (1, 10, 100, 500):
+        make: Callable[[], dict[str, Any]] = functools.partial(create_event, lines)
+        result = measure(bench, f"create_{lines}", "create_order", make, max(3, runs // (1 + lines // 50)))
+        creates[str(lines)] = result["self_us_p50"]
+    per_line = {k: round(v / int(k), 1) for k, v in creates.items()}
+    return {
+        "create_self_us_p50_by_lines": creates,
+        "create_self_us_per_line": per_line,
+        "page_cost_by_orders": None,
+    }
+
+
+def cold_start(env: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
+    timings: dict[str, list[float]] = {name: [] for name in [*COLD_START_EVENTS, "floor"]}
+    for _ in range(runs):
+        for name in timings:  # interleaved: each function beside the floor of the same moment
+            event_file = EVENTS / COLD_START_EVENTS.get(name, "get_order.json")
+            out = subprocess.run(
+                [sys.executable, "-c", _CHILD, name, str(event_file)],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH ")), None)
+            if line is None:
+                raise SystemExit(f"cold start of {name} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+            timings[name].append(json.loads(line[6:])["ms"])
+    floor = statistics.median(timings.pop("floor"))
+    return {
+        name: {"median_ms": round(statistics.median(values), 1), "floor_median_ms": round(floor, 1)}
+        for name, values in timings.items()
+    }
+
+
+def package_bytes() -> dict[str, int]:
+    build = ROOT / ".aws-sam" / "build"
+    if not build.is_dir():
+        raise SystemExit("no .aws-sam/build: run `make build` first (make bench does)")
+    sizes: dict[str, int] = {}
+    layer = build / "DomainLayer"
+    sizes["layer_unzipped"] = _tree_bytes(layer)
+    sizes["layer_zipped"] = _zipped_bytes(layer)
+    for function in sorted(p for p in build.iterdir() if p.is_dir() and p.name.endswith("Function")):
+        sizes[f"{function.name}_unzipped"] = _tree_bytes(function)
+    return sizes
+
+
+def _tree_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def _zipped_bytes(root: Path) -> int:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(root))
+    return buffer.tell()
+
+
+def cost_per_million(bench: Bench, ops: dict[str, dict[str, Any]], memory_mb: int) -> dict[str, float | None]:
+    """Dollars per million requests: API Gateway + the authorizer's and the route's Lambda + DynamoDB."""
+    gb = memory_mb / 1024
+
+    def lambda_cost(wall_us: float) -> float:
+        billed_ms = max(1, -(-int(wall_us) // 1000))  # Lambda bills whole milliseconds
+        return (
+            PRICES["lambda_per_million_requests"]
+            + billed_ms / 1000 * gb * PRICES["lambda_per_gb_second"] * 1e6
+        )
+
+    # ReauthorizeEvery is 0: the authorizer runs on every request.
+    per_request = PRICES["api_gateway_rest_per_million_requests"] + lambda_cost(
+        bench.wall_us_p50["authorizer_warm"]
+    )
+
+    def route(name: str) -> float:
+        op = ops[name]
+        ddb = op["rru"] * PRICES["dynamodb_per_million_rru"] + op["wru"] * PRICES["dynamodb_per_million_wru"]
+        return round(per_request + lambda_cost(bench.wall_us_p50[name]) + ddb, 2)
+
+    return {"create": route("create_10_lines"), "get": route("get"), "list_page": None}
+
+
+# ---------------------------------------------------------------------------- the run
+def _environment(endpoint: str, tables: dict[str, str]) -> dict[str, str]:
+    return {
+        "ORDERS_TABLE_NAME": tables["OrdersTable"],
+        "IDEMPOTENCY_TABLE_NAME": tables["IdempotencyTable"],
+        "DYNAMODB_ENDPOINT_URL": endpoint,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "POWERTOOLS_SERVICE_NAME": "orders",
+        "POWERTOOLS_METRICS_NAMESPACE": "OrdersApi",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        # No X-Ray daemon here; the template turns tracing on for AWS.
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+
+
+def _index_keys(template: dict[str, Any], tables: dict[str, str]) -> dict[str, dict[str, list[str]]]:
+    from local.tables import table_definitions
+
+    out: dict[str, dict[str, list[str]]] = {}
+    for logical, definition in table_definitions(template).items():
+        out[tables[logical]] = {
+            index["IndexName"]: [k["AttributeName"] for k in index["KeySchema"]]
+            for index in definition.get("GlobalSecondaryIndexes", [])
+        }
+    return out
+
+
+def run(quick: bool) -> dict[str, Any]:
+    import boto3
+
+    from local.dynamodb_local import DynamoDBLocal
+    from local.tables import create_tables, load_template
+
+    runs, cold_runs = (20, 3) if quick else (300, 15)
+    template = load_template(TEMPLATE)
+    memory_mb = int(template["Globals"]["Function"]["MemorySize"])
+    suffix = uuid.uuid4().hex[:8]
+    tables = {"OrdersTable": f"bench-orders-{suffix}", "IdempotencyTable": f"bench-idempotency-{suffix}"}
+    with DynamoDBLocal(ROOT) as ddb:
+        assert ddb.endpoint_url is not None
+        env = _environment(ddb.endpoint_url, tables)
+        os.environ.update(env)
+        create_tables(boto3.client("dynamodb", endpoint_url=ddb.endpoint_url), tables, TEMPLATE)
+
+        from orders_domain import wiring
+        from orders_domain.auth import store_api_key
+
+        wiring.reset()
+        store_api_key(wiring.current().api_keys, TENANT, EVENT_KEY, [])
+        bench = Bench(ddb.endpoint_url, tables, _index_keys(template, tables))
+        bench.recorder.attach(wiring.current().dynamodb)
+
+        results: dict[str, Any] = {}
+        results["cold_start"] = cold_start(
+            {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'orders_domain'}:{ROOT}"}, cold_runs
+        )
+        results["operations"] = operations(bench, runs)
+        results["scaling"] = scaling(bench, runs)
+        results["cost_per_million"] = cost_per_million(bench, results["operations"], memory_mb)
+        results["package_bytes"] = package_bytes()
+    return results
+
+
+#: The JSON's shape: top-level keys, and the keys of each entry of the per-name sections.
+SHAPE = {
+    "cold_start": {"median_ms", "floor_median_ms"},
+    "operations": {"self_us_p50", "self_us_p99", "ddb_calls", "rru", "wru"},
+    "scaling": None,
+    "cost_per_million": None,
+    "package_bytes": None,
+}
+
+
+def check_shape(results: dict[str, Any]) -> list[str]:
+    """What is missing or extra in the results (empty when the JSON has exactly the keys above)."""
+    problems = []
+    if set(results) != set(SHAPE):
+        problems.append(f"top-level keys {sorted(results)} != {sorted(SHAPE)}")
+    for section, keys in SHAPE.items():
+        if keys is None:
+            continue
+        for name, entry in (results.get(section) or {}).items():
+            if set(entry) != keys:
+                problems.append(f"{section}.{name} has {sorted(entry)}, not {sorted(keys)}")
+    if set(results.get("cold_start", {})) != set(COLD_START_EVENTS):
+        problems.append("cold_start does not cover every function")
+    if {"create", "get", "list_page"} != set(results.get("cost_per_million", {})):
+        problems.append("cost_per_million needs create, get and list_page")
+    if "layer_unzipped" not in results.get("package_bytes", {}):
+        problems.append("package_bytes has no layer_unzipped")
+    return problems
+
+
+def budgets(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    """The budget lines of the proof-harness issue: (what, holds, the figure)."""
+    lines = []
+    for name, cold in results["cold_start"].items():
+        ratio = cold["median_ms"] / cold["floor_median_ms"]
+        lines.append((f"cold start {name} <= 1.5x floor", ratio <= 1.5, f"{ratio:.2f}x"))
+    ops = results["operations"]
+    lines.append(
+        ("get self-time p50 <= 0.5 ms", ops["get"]["self_us_p50"] <= 500, f"{ops['get']['self_us_p50']} us")
+    )
+    create10 = ops["create_10_lines"]["self_us_p50"]
+    lines.append(("create with 10 lines <= 2 ms", create10 <= 2000, f"{create10} us"))
+    lines.append(("get = 1 GetItem", ops["get"]["ddb_calls"] == {"GetItem": 1}, str(ops["get"]["ddb_calls"])))
+    warm = ops["authorizer_warm"]["ddb_calls"]
+    lines.append(("warm authorizer makes no DynamoDB call", not warm, str(warm)))
+    layer = results["package_bytes"]["layer_unzipped"]
+    lines.append(("layer <= 25 MB unzipped", layer <= 25 * 2**20, f"{layer / 2**20:.1f} MB"))
+    return lines
+
+
+def print_table(results: dict[str, Any]) -> None:
+    print(f"{'operation':<20}{'self p50 us':>12}{'self p99 us':>12}{'RRU':>7}{'WRU':>7}  DynamoDB calls")
+    for name, op in results["operations"].items():
+        calls = ", ".join(f"{api} x{n}" for api, n in op["ddb_calls"].items()) or "-"
+        print(
+            f"{name:<20}{op['self_us_p50']:>12}{op['self_us_p99']:>12}{op['rru']:>7g}{op['wru']:>7g}  {calls}"
+        )
+    print()
+    print(f"{'cold start':<20}{'median ms':>12}{'floor ms':>12}{'ratio':>8}")
+    for name, cold in results["cold_start"].items():
+        ratio = cold["median_ms"] / cold["floor_median_ms"]
+        print(f"{name:<20}{cold['median_ms']:>12}{cold['floor_median_ms']:>12}{ratio:>8.2f}")
+    print()
+    print("create self-time p50 by lines:", results["scaling"]["create_self_us_p50_by_lines"])
+    print("cost per million requests (USD):", results["cost_per_million"])
+    print("package bytes:", results["package_bytes"])
+    print()
+    for what, holds, figure in budgets(results):
+        print(f"{'ok  ' if holds else 'OVER'} {what:<42} {figure}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few iterations (CI: the JSON, not the figures)")
+    parser.add_argument("--output", default=RESULTS)
+    args = parser.parse_args(argv)
+    with _quiet():
+        results = run(args.quick)
+    Path(args.output).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print_table(results)
+    print(f"\nwrote {args.output}")
+    problems = check_shape(results)
+    for problem in problems:
+        print(f"bench-results.json: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 from orders_domain.errors import OrderAlreadyExists, VersionConflict
-from orders_domain.storage import DynamoOrderRepository
+from orders_domain.storage.orders import DynamoOrderRepository
 
 from local.lambda_runtime import InstancePool
 from tests.helpers import (

@@ -6,17 +6,18 @@ A function module needs only its routes:
     app = fn.app                      # the resolver; routes are declared on it
     lambda_handler = fn.lambda_handler
 
-`FunctionApp` carries the logger (correlation id from the API Gateway request), tracer and
-metrics, the resolver with the shared error mapping (api.build_resolver), the caller check and
-`idempotent`, which runs an effect at most once per (tenant, route, Idempotency-Key).
+`FunctionApp` carries the logger (correlation id from the API Gateway request), metrics, the
+tracer when tracing is on, the resolver with the shared error mapping (api.build_resolver), the
+caller check and `idempotent`, which runs an effect at most once per (tenant, route, key).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -26,27 +27,49 @@ from orders_domain.api import RequestInfo, build_resolver, header, require_calle
 from orders_domain.idempotency import StoredResponse
 from orders_domain.routes import IDEMPOTENT_ROUTES
 
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def tracing_enabled() -> bool:
+    """Powertools' own switch: X-Ray subsegments unless POWERTOOLS_TRACE_DISABLED is true."""
+    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() not in ("true", "1")
+
 
 class FunctionApp:
     """One Lambda function's HTTP app."""
 
     def __init__(self) -> None:
         self.logger = Logger()
-        self.tracer = Tracer()
         self.metrics = Metrics()
         self.app: APIGatewayRestResolver = build_resolver()
-        self.lambda_handler = self._build_handler()
+        self._handler = self._build_handler()
+        self._traced: Handler | None = None
 
-    def _build_handler(self) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    def _build_handler(self) -> Handler:
         app = self.app
 
         @self.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-        @self.tracer.capture_lambda_handler
         @self.metrics.log_metrics
-        def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             return resolve(app, event, context)
 
-        return lambda_handler
+        return handler
+
+    def lambda_handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """The function's entry point. The X-Ray SDK (about 100 ms to import) is loaded on the first
+        invocation, and only when tracing is on (the template's `DetailedTracing` parameter)."""
+        if self._traced is None:
+            self._traced = self._with_tracing(self._handler)
+        return self._traced(event, context)
+
+    @staticmethod
+    def _with_tracing(handler: Handler) -> Handler:
+        if not tracing_enabled():
+            return handler
+        from aws_lambda_powertools import Tracer
+
+        traced: Handler = Tracer().capture_lambda_handler(handler)
+        return traced
 
     # ------------------------------------------------------------------ per request
     def caller(self, tenant_id: str) -> RequestInfo:

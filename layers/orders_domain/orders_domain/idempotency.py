@@ -27,7 +27,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePer
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 from orders_domain.errors import BadRequest, IdempotencyInProgress, IdempotencyKeyReused
-from orders_domain.storage import is_throttling, throttled
+from orders_domain.storage.codec import is_throttling, throttled
 
 MAX_KEY_LENGTH = 255
 RETRY_AFTER_SECONDS = 2

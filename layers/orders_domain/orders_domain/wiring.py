@@ -1,6 +1,7 @@
 """The one place that builds settings, clients, stores and services: lazily, once per process.
 
-Nothing is built at import time. Every function's handler asks `current()` for what it needs; a
+Nothing is built at import time, and each collaborator's module is imported when it is first built
+(the authorizer never loads the order models). Every function's handler asks `current()`; a
 warm Lambda instance reuses it all (one DynamoDB client, one idempotency persistence layer, one
 authenticator with its key cache). Tests call `reset()` to start from the environment again;
 there is no other cache to clear.
@@ -15,14 +16,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import boto3
 from botocore.config import Config
 
-from orders_domain.auth import Authenticator
-from orders_domain.services import CreateOrders, ReadOrders
 from orders_domain.settings import Settings
-from orders_domain.storage import DynamoApiKeyStore, DynamoOrderRepository
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from orders_domain.auth import Authenticator
+    from orders_domain.services import CreateOrders, ReadOrders
+    from orders_domain.storage.api_keys import DynamoApiKeyStore
+    from orders_domain.storage.orders import DynamoOrderRepository
 
 T = TypeVar("T")
 
@@ -62,22 +65,30 @@ class Wiring:
 
     @property
     def orders(self) -> DynamoOrderRepository:
-        return self._once(
-            "orders", lambda: DynamoOrderRepository(self.dynamodb, self.settings.orders_table_name)
-        )
+        def build() -> DynamoOrderRepository:
+            from orders_domain.storage.orders import DynamoOrderRepository
+
+            return DynamoOrderRepository(self.dynamodb, self.settings.orders_table_name)
+
+        return self._once("orders", build)
 
     @property
     def api_keys(self) -> DynamoApiKeyStore:
-        return self._once(
-            "api_keys", lambda: DynamoApiKeyStore(self.dynamodb, self.settings.orders_table_name)
-        )
+        def build() -> DynamoApiKeyStore:
+            from orders_domain.storage.api_keys import DynamoApiKeyStore
+
+            return DynamoApiKeyStore(self.dynamodb, self.settings.orders_table_name)
+
+        return self._once("api_keys", build)
 
     @property
     def authenticator(self) -> Authenticator:
-        return self._once(
-            "authenticator",
-            lambda: Authenticator(self.api_keys, ttl_seconds=self.settings.api_key_cache_seconds),
-        )
+        def build() -> Authenticator:
+            from orders_domain.auth import Authenticator
+
+            return Authenticator(self.api_keys, ttl_seconds=self.settings.api_key_cache_seconds)
+
+        return self._once("authenticator", build)
 
     @property
     def idempotency_store(self) -> DynamoDBPersistenceLayer:
@@ -98,11 +109,21 @@ class Wiring:
 
     @property
     def create_orders(self) -> CreateOrders:
-        return self._once("create_orders", lambda: CreateOrders(self.orders))
+        def build() -> CreateOrders:
+            from orders_domain.services import CreateOrders
+
+            return CreateOrders(self.orders)
+
+        return self._once("create_orders", build)
 
     @property
     def read_orders(self) -> ReadOrders:
-        return self._once("read_orders", lambda: ReadOrders(self.orders))
+        def build() -> ReadOrders:
+            from orders_domain.services import ReadOrders
+
+            return ReadOrders(self.orders)
+
+        return self._once("read_orders", build)
 
 
 _current: Wiring | None = None

@@ -155,13 +155,17 @@ JsonObject = Annotated[dict[str, Any], AfterValidator(_json_to_storable)]
 
 
 # ------------------------------------------------------------------ bases
+# `defer_build`: a model's validator is built when it is first used, not at import, so a cold
+# start pays only for the models its route touches (get never builds the create request's).
+
+
 class InputModel(BaseModel):
     """Base of request models: unknown fields are errors, strings are capped."""
 
-    model_config = ConfigDict(extra="forbid", str_max_length=10_000)
+    model_config = ConfigDict(extra="forbid", str_max_length=10_000, defer_build=True)
 
 
 class DomainModel(BaseModel):
     """Base of domain models."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)

@@ -9,7 +9,7 @@ RUNTIME ?= python3.11
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install test unit integration lint format typecheck cfn build serve openapi api-key revoke-api-key bench clean
+.PHONY: help install test unit integration lint format typecheck cfn build serve openapi api-key revoke-api-key bench fuzz clean
 
 help:
 	@echo "make serve   run the API on http://127.0.0.1:$${ORDERS_PORT:-3000} (DynamoDB Local)"
@@ -64,6 +64,10 @@ serve: install
 # What a request costs (bench-results.json); QUICK=1 for a short run (CI checks the JSON, not the figures).
 bench: install build
 	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.bench $(if $(QUICK),--quick)
+
+# Whether an attacker's tools break it (security-results.json): schemathesis and the tenant sweep.
+fuzz: install
+	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.fuzz $(if $(QUICK),--quick)
 
 # API keys for a tenant: printed once, stored as a hash (ORDERS_TABLE_NAME + DYNAMODB_ENDPOINT_URL, or the stack's table).
 api-key: $(BIN)/.installed

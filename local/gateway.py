@@ -722,9 +722,15 @@ class Gateway:
                     self.rfile.readline()
                 return bytes(data)
 
-            # Every method goes through the gateway (unknown ones get its 404, as on API Gateway).
+            # Every method goes through the gateway (unknown ones get its 404, as on API Gateway),
+            # also ones http.server has never heard of (QUERY, PROPFIND, ...): never its bare 501.
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
             do_TRACE = do_CONNECT = _serve
+
+            def __getattr__(self, name: str) -> Any:
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
 
             def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
                 # Errors of the HTTP layer itself (bad request line, header too long) get the

@@ -105,11 +105,13 @@ def _json_numbers(schema: Any) -> None:
     """Decimal (and validated int) fields: pydantic leaves some bounds as `ge`/`le` and defaults as "0"."""
     if isinstance(schema, dict):
         if schema.get("type") in ("number", "integer"):
-            if isinstance(schema.get("default"), str):
-                schema["default"] = json.loads(schema["default"])
             for short, keyword in _BOUNDS.items():
                 if short in schema:
                     schema[keyword] = schema.pop(short)
+            # pydantic writes Decimal bounds and defaults as strings ("1000000000000"): JSON numbers here.
+            for keyword in ("default", *_BOUNDS.values(), "multipleOf"):
+                if isinstance(schema.get(keyword), str):
+                    schema[keyword] = json.loads(schema[keyword])
         for value in schema.values():
             _json_numbers(value)
     elif isinstance(schema, list):

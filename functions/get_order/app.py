@@ -9,7 +9,7 @@ from orders_domain import wiring
 from orders_domain.api import ETAG_HEADER, json_response
 from orders_domain.auth import TENANT_ID_PATTERN
 from orders_domain.handler import FunctionApp
-from orders_domain.models import OrderResponse
+from orders_domain.models import OrderProjection, OrderResponse
 from orders_domain.representation import order_body, order_headers
 
 fn = FunctionApp()
@@ -24,7 +24,8 @@ lambda_handler = fn.lambda_handler
         200: {
             "description": "The order; `ETag` is its version.",
             "headers": {"ETag": ETAG_HEADER},
-            "content": {"application/json": {"model": OrderResponse}},
+            # Without `fields` the whole order; with it, `id` and the fields asked for.
+            "content": {"application/json": {"model": OrderResponse | OrderProjection}},
         }
     },
     tags=["orders"],

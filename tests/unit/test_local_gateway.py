@@ -608,3 +608,23 @@ def test_http_layer_errors_are_the_templates_default_problem() -> None:
     assert problem["status"] == 431
     assert problem["code"] == "bad_request"
     assert problem["instance"] == response.getheader("x-request-id")
+
+
+@pytest.mark.parametrize("method", ["QUERY", "PROPFIND"])
+def test_a_method_http_server_does_not_know_is_the_gateways_404_not_a_501(method: str) -> None:
+    # GIVEN the gateway of the real template over HTTP
+    httpd = Gateway(ROOT / "template.yaml").make_server("127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=5)
+        # WHEN a client uses a method no route has (schemathesis sends QUERY)
+        connection.request(method, "/orders/t1/o1", headers={"Authorization": "any"})
+        response = connection.getresponse()
+        problem = json.loads(response.read())
+        connection.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    # THEN it is API Gateway's answer for an unknown route, in the problem shape
+    assert response.status == 404
+    assert problem["code"] == "not_found"

@@ -59,3 +59,18 @@ def test_merge_refuses_a_component_two_functions_define_differently() -> None:
     with pytest.raises(OpenAPIConflict, match=r"components\.schemas\.Order from b"):
         merge_components(merged, {"Order": {"type": "string"}}, "schemas", "b")
     assert merged["Order"] == {"type": "object"}
+
+
+def test_numeric_keywords_are_json_numbers_everywhere() -> None:
+    # A bound written as a string ("1000000000000") makes the document invalid for schema tools.
+    keywords = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+
+    def strings(node: Any, path: str) -> list[str]:
+        if isinstance(node, dict):
+            found = [f"{path}.{k}" for k, v in node.items() if k in keywords and isinstance(v, str)]
+            return found + [p for k, v in node.items() for p in strings(v, f"{path}.{k}")]
+        if isinstance(node, list):
+            return [p for i, v in enumerate(node) for p in strings(v, f"{path}[{i}]")]
+        return []
+
+    assert strings(build(), "$") == []

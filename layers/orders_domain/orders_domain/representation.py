@@ -60,7 +60,7 @@ def order_body(order: Order, fields: str | None = None) -> dict[str, Any]:
 
 
 def project(body: dict[str, Any], fields: str) -> dict[str, Any]:
-    """`fields=a,b,line_items.sku`: keep those (and `id`); unknown names are a 400."""
+    """`fields=a,b,line_items.sku`: keep those (and `id`); unknown names are a 400; none named, all."""
     wanted: dict[str, set[str]] = {}
     for raw in fields.split(","):
         name = raw.strip()
@@ -70,6 +70,8 @@ def project(body: dict[str, Any], fields: str) -> dict[str, Any]:
         wanted.setdefault(head, set())
         if rest:
             wanted[head].add(rest)
+    if not wanted:
+        return body
     known = {info.alias or name for name, info in OrderResponse.model_fields.items()}
     unknown = sorted(set(wanted) - known)
     if unknown:

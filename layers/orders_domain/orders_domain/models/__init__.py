@@ -26,6 +26,7 @@ from orders_domain.models.parts import Address, Coupon, PaymentInfo
 from orders_domain.models.requests import LineItemInput, OrderCreateRequest
 from orders_domain.models.responses import (
     ManifestError,
+    OrderProjection,
     OrderResponse,
     PaymentDue,
     PreviewManifest,
@@ -49,6 +50,7 @@ __all__ = [
     "Number",
     "Order",
     "OrderCreateRequest",
+    "OrderProjection",
     "OrderResponse",
     "Payment",
     "PaymentDue",

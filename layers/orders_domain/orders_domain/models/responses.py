@@ -47,6 +47,14 @@ def _order_response_model() -> type[BaseModel]:
 OrderResponse = _order_response_model()
 
 
+class OrderProjection(BaseModel):
+    """An order response cut down by `fields=`: `id` and the fields asked for (see OrderResponse)."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)
+
+    id: str
+
+
 class ManifestError(DomainModel):
     """A problem the preview found."""
 

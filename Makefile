@@ -9,7 +9,7 @@ RUNTIME ?= python3.11
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install test unit integration lint format typecheck cfn build serve openapi api-key revoke-api-key bench fuzz clean
+.PHONY: help install test unit integration lint format typecheck cfn build serve openapi api-key revoke-api-key bench fuzz reliability clean
 
 help:
 	@echo "make serve   run the API on http://127.0.0.1:$${ORDERS_PORT:-3000} (DynamoDB Local)"
@@ -68,6 +68,10 @@ bench: install build
 # Whether an attacker's tools break it (security-results.json): schemathesis and the tenant sweep.
 fuzz: install
 	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.fuzz $(if $(QUICK),--quick)
+
+# Whether a retry, a race or a fault can lose or double an order (reliability-results.json).
+reliability: install
+	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.reliability $(if $(QUICK),--quick)
 
 # API keys for a tenant: printed once, stored as a hash (ORDERS_TABLE_NAME + DYNAMODB_ENDPOINT_URL, or the stack's table).
 api-key: $(BIN)/.installed

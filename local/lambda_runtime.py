@@ -6,6 +6,7 @@ exactly as Lambda (and `sam local invoke -e`) would: `handler(event, context)`.
 
 from __future__ import annotations
 
+import abc
 import importlib
 import importlib.util
 import threading
@@ -41,6 +42,46 @@ class FakeLambdaContext:
         return max(0, int((self.timeout_seconds - elapsed) * 1000))
 
 
+_request = threading.local()
+
+
+def _event_of_this_thread(_router: Any) -> Any:
+    return getattr(_request, "event", None)
+
+
+def _set_event_of_this_thread(_router: Any, event: Any) -> None:
+    _request.event = event
+
+
+class _PerThreadCurrentEvent(type(abc.ABC)):  # type: ignore[misc]
+    """Metaclass for Powertools' BaseRouter: `BaseRouter.current_event` per thread, not per process."""
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        if name == "current_event" and not isinstance(value, property):
+            _request.event = value
+            return
+        super().__setattr__(name, value)
+
+    def __getattribute__(cls, name: str) -> Any:
+        if name == "current_event":
+            return getattr(_request, "event", None)
+        return super().__getattribute__(name)
+
+
+def isolate_concurrent_requests() -> None:
+    """Powertools keeps the request being resolved on a class attribute (`BaseRouter.current_event`):
+    right for Lambda, where a process runs one request at a time, wrong here, where concurrent
+    requests run in threads of one process (each function instance has its own resolver, but they
+    share that class). Make it per thread, so one request never reads another's event.
+    """
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    if isinstance(BaseRouter, _PerThreadCurrentEvent):
+        return
+    BaseRouter.current_event = property(_event_of_this_thread, _set_event_of_this_thread)  # type: ignore[assignment]
+    BaseRouter.__class__ = _PerThreadCurrentEvent  # type: ignore[method-assign]
+
+
 def load_instance(module: str) -> ModuleType:
     """A fresh copy of a function module: its own globals, resolver and caches.
 
@@ -48,6 +89,7 @@ def load_instance(module: str) -> ModuleType:
     the current event on module-level state. Concurrent local invocations therefore each get an
     instance of their own, as concurrent Lambda invocations get environments of their own.
     """
+    isolate_concurrent_requests()
     spec = importlib.util.find_spec(module)
     if spec is None or spec.loader is None:
         raise ModuleNotFoundError(module)

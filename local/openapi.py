@@ -44,7 +44,9 @@ ERRORS = {
     "413": "The body or the order is too large.",
     "422": "Well-formed but does not fit (e.g. a discount over the amount), or an idempotency key reused "
     "with another request.",
-    "429": "Throttled.",
+    "429": "Throttled; retry after `Retry-After` seconds.",
+    "503": "The order store did not answer in time or failed on its side; nothing is half-written: retry "
+    "(with the same Idempotency-Key).",
     "500": "A fault on our side; quote `instance`.",
 }
 

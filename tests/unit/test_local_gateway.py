@@ -628,3 +628,27 @@ def test_a_method_http_server_does_not_know_is_the_gateways_404_not_a_501(method
     # THEN it is API Gateway's answer for an unknown route, in the problem shape
     assert response.status == 404
     assert problem["code"] == "not_found"
+
+
+def test_concurrent_requests_each_see_their_own_event_in_powertools() -> None:
+    # Powertools keeps the current event on a class shared by every resolver of the process; the
+    # local runtime makes it per thread (on Lambda a process runs one request at a time).
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    from local.lambda_runtime import isolate_concurrent_requests
+
+    isolate_concurrent_requests()
+    seen: dict[str, object] = {}
+    both_set = threading.Barrier(2)
+
+    def request(name: str) -> None:
+        BaseRouter.current_event = name  # type: ignore[assignment]
+        both_set.wait(timeout=5)  # the other thread has set its own by now
+        seen[name] = BaseRouter.current_event
+
+    threads = [threading.Thread(target=request, args=(n,)) for n in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == {"first": "first", "second": "second"}

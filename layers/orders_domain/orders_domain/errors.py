@@ -91,6 +91,12 @@ class Throttled(OrdersError):
     status, code, title = 429, "throttled", "Too Many Requests"
 
 
+class Unavailable(OrdersError):
+    """The store did not answer in time, or failed on its side: nothing is known to be lost; retry."""
+
+    status, code, title = 503, "service_unavailable", "Service Unavailable"
+
+
 class OrderAlreadyExists(Conflict):
     """A create met an existing order with the same id; carries what is stored (read in the same call)."""
 

@@ -27,7 +27,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePer
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 from orders_domain.errors import BadRequest, IdempotencyInProgress, IdempotencyKeyReused
-from orders_domain.storage.codec import is_throttling, throttled
+from orders_domain.storage.codec import transient_error
 
 MAX_KEY_LENGTH = 255
 RETRY_AFTER_SECONDS = 2
@@ -125,8 +125,9 @@ def run_once(
     except IdempotencyValidationError as exc:
         raise IdempotencyKeyReused("This idempotency key was already used with a different request.") from exc
     except IdempotencyPersistenceLayerError as exc:
-        if is_throttling(exc.__cause__):
-            raise throttled() from exc
+        error = transient_error(exc.__cause__)
+        if error is not None:
+            raise error from exc
         raise
     except IdempotencyAlreadyInProgressError as exc:
         raise IdempotencyInProgress(

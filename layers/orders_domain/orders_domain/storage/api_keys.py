@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from orders_domain import keys
 from orders_domain.ports import ApiKeyRecord
-from orders_domain.storage.codec import condition_failed, deserialize, serialize, translate_throttling
+from orders_domain.storage.codec import condition_failed, deserialize, serialize, translate_store_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -25,7 +25,7 @@ class DynamoApiKeyStore:
         self._client = client
         self._table = table_name
 
-    @translate_throttling
+    @translate_store_errors
     def get(self, key_hash: str) -> ApiKeyRecord | None:
         out = self._client.get_item(TableName=self._table, Key=serialize(keys.api_key_key(key_hash)))
         if "Item" not in out:
@@ -39,7 +39,7 @@ class DynamoApiKeyStore:
             active=bool(data.get("active", True)),
         )
 
-    @translate_throttling
+    @translate_store_errors
     def put(self, record: ApiKeyRecord) -> None:
         item: dict[str, Any] = {
             **keys.api_key_key(record.key_hash),
@@ -57,7 +57,7 @@ class DynamoApiKeyStore:
             ]
         )
 
-    @translate_throttling
+    @translate_store_errors
     def revoke(self, key_id: str) -> bool:
         out = self._client.get_item(
             TableName=self._table, Key=serialize(keys.api_key_id_key(key_id)), ConsistentRead=True

@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from orders_domain import keys
-from orders_domain.errors import Throttled
+from orders_domain.errors import OrdersError, Throttled, Unavailable
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -66,20 +66,56 @@ def throttled() -> Throttled:
     )
 
 
+#: DynamoDB answers that mean "not now" rather than "no" (after boto3's own retries): a 503.
+UNAVAILABLE_CODES = frozenset(
+    {
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+    }
+)
+RETRY_AFTER_UNAVAILABLE_SECONDS = 1
+
+
+def is_unavailable(exc: BaseException | None) -> bool:
+    """A fault on the store's side or on the way to it: timeouts, dropped connections, its 500s."""
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") in UNAVAILABLE_CODES
+    return isinstance(exc, HTTPClientError | ConnectionError)
+
+
+def unavailable() -> Unavailable:
+    return Unavailable(
+        "The order store did not answer in time; retry (with the same Idempotency-Key, if you sent one).",
+        headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)},
+    )
+
+
+def transient_error(exc: BaseException | None) -> OrdersError | None:
+    """The domain error for a transient store failure (429 or 503), or None when it is not one."""
+    if is_throttling(exc):
+        return throttled()
+    if is_unavailable(exc):
+        return unavailable()
+    return None
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def translate_throttling(method: Callable[P, R]) -> Callable[P, R]:
-    """Turn DynamoDB throttling into the domain's Throttled error."""
+def translate_store_errors(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn DynamoDB throttling into Throttled (429), and its timeouts and 500s into Unavailable (503)."""
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(*args, **kwargs)
-        except ClientError as exc:
-            if is_throttling(exc):
-                raise throttled() from exc
+        except (ClientError, HTTPClientError, ConnectionError) as exc:
+            error = transient_error(exc)
+            if error is not None:
+                raise error from exc
             raise
 
     return wrapper

@@ -21,7 +21,7 @@ from orders_domain.storage.codec import (
     deserialize,
     serialize,
     to_storage_value,
-    translate_throttling,
+    translate_store_errors,
 )
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class DynamoOrderRepository:
         self._client = client
         self._table = table_name
 
-    @translate_throttling
+    @translate_store_errors
     def next_order_number(self, tenant_id: str) -> int:
         # An atomic counter: concurrent creates never share a number. A create that fails
         # after taking its number leaves a gap; numbers are unique, not gapless.
@@ -94,7 +94,7 @@ class DynamoOrderRepository:
         )
         return int(out["Attributes"]["last_number"]["N"])
 
-    @translate_throttling
+    @translate_store_errors
     def create(self, order: Order, *, request_fingerprint: str | None = None) -> None:
         item = OrderRecord(order=order, request_fingerprint=request_fingerprint).to_item()
         if approximate_size(item) > MAX_ORDER_ITEM_BYTES:
@@ -115,7 +115,7 @@ class DynamoOrderRepository:
                 raise OrderAlreadyExists(record.order, record.request_fingerprint) from exc
             raise
 
-    @translate_throttling
+    @translate_store_errors
     def replace(self, order: Order, *, expected_version: int) -> None:
         """Write a changed order only if nobody changed it since `expected_version` was read.
 
@@ -148,7 +148,7 @@ class DynamoOrderRepository:
                 ) from exc
             raise
 
-    @translate_throttling
+    @translate_store_errors
     def get(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> Order | None:
         out = self._client.get_item(
             TableName=self._table,
@@ -161,7 +161,7 @@ class DynamoOrderRepository:
         order = OrderRecord.from_item(item).order
         return None if order.sys_deleted else order
 
-    @translate_throttling
+    @translate_store_errors
     def get_by_token(self, tenant_id: str, token: str) -> Order | None:
         out = self._client.query(
             TableName=self._table,

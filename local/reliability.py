@@ -1,0 +1,421 @@
+"""`make reliability`: whether a retry, a race or a fault can lose or double an order.
+
+On DynamoDB Local (moto has neither real concurrency nor transaction tokens), through the local
+gateway over HTTP, with the functions' real handlers. Writes reliability-results.json.
+
+- **races**: concurrent creates with one Idempotency-Key (exactly one order, every answer the same
+  order or a 409 to retry), with different keys (one order each, numbers unique), and reads of those
+  orders while they are written (a 200 is the whole order, else 404; never a 500).
+- **lost responses**: for every DynamoDB write call of every mutating route, a botocore hook sends the
+  request to DynamoDB (so the write happens), then raises a read timeout as if the answer was lost, and
+  the SDK retries; then the client retries the whole request with and without its Idempotency-Key.
+- **injected faults**: throttling, TransactionConflict, a 500 and a timeout at each DynamoDB call of
+  each mutating route; the answer must be a success or a retryable 409/429/503 (never a 500), and the
+  client's retry with the same key must complete with one order.
+- an **invariant checker** over every order afterwards: API.md's money rules, line counters, versions,
+  unique numbers, one order per key, no idempotency record left in progress.
+
+Mutating routes join through `MUTATIONS` (a request maker and the DynamoDB writes it makes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import sys
+import threading
+import urllib.error
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = "reliability-results.json"
+TENANT = "tenant-a"
+ORDER = {
+    "payment_info": {"type": "card"},
+    "shipping_charges": "4.99",
+    "coupons": [{"coupon_id": "c1", "coupon_type": "promo", "discount": "1.50"}],
+    "line_items": [
+        {"description": "Ticket", "quantity": 2, "unit_price": "13.75", "taxes": "1.10", "shippable": True},
+        {"description": "Poster", "quantity": 1, "unit_price": "9.99"},
+    ],
+}
+#: Answers a client may retry (API.md: in progress, throttled, unavailable).
+RETRYABLE = {409, 429, 503}
+
+
+@dataclass
+class Tally:
+    concurrent_requests: int = 0
+    injected_faults: int = 0
+    replayed_stream_records: int = 0
+    lost_updates: int = 0
+    partial_writes: int = 0
+    double_effects: int = 0
+    server_errors: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def problem(self, kind: str, what: str) -> None:
+        setattr(self, kind, getattr(self, kind) + 1)
+        self.notes.append(f"{kind}: {what}")
+
+    def results(self) -> dict[str, int]:
+        return {k: v for k, v in self.__dict__.items() if k != "notes"}
+
+
+@dataclass
+class Api:
+    base: str
+    key: str
+
+    def call(
+        self, method: str, path: str, body: Any = None, idempotency_key: str | None = None
+    ) -> tuple[int, Any]:
+        headers = {"Authorization": self.key}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = f'"{idempotency_key}"'
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback only
+                status, text = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read()
+        return status, json.loads(text, parse_float=Decimal) if text else None
+
+    def create(self, key: str | None) -> tuple[int, Any]:
+        return self.call("POST", f"/orders/{TENANT}", ORDER, idempotency_key=key)
+
+
+# ---------------------------------------------------------------------------- fault injection
+class Faults:
+    """botocore hooks on the functions' DynamoDB client: lose a response, or answer with an error."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._plan: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+        self.fired = 0
+        client.meta.events.register("before-send.dynamodb", self._before_send)
+
+    @contextmanager
+    def once(self, api: str, fault: str, times: int = 1) -> Iterator[None]:
+        """The next `times` attempts of `api` meet `fault` (then the SDK's own retry goes through)."""
+        with self._lock:
+            self._plan.setdefault(api, []).extend([fault] * times)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._plan.pop(api, None)
+
+    def _before_send(self, request: Any, **kwargs: Any) -> Any:
+        from botocore.awsrequest import AWSResponse
+        from botocore.compat import HTTPHeaders
+        from botocore.exceptions import ReadTimeoutError
+
+        api = str(kwargs.get("event_name", "")).rsplit(".", 1)[-1]
+        with self._lock:
+            queue = self._plan.get(api)
+            fault = queue.pop(0) if queue else None
+        if fault is None:
+            return None
+        self.fired += 1
+        if fault == "lost_response":
+            self.client._endpoint.http_session.send(request)  # the write reaches DynamoDB...
+            raise ReadTimeoutError(endpoint_url=request.url)  # ...and its answer is lost
+        if fault == "timeout":
+            raise ReadTimeoutError(endpoint_url=request.url)
+        code, status = {
+            "throttling": ("ProvisionedThroughputExceededException", 400),
+            "transaction_conflict": ("TransactionConflictException", 400),
+            "server_error": ("InternalServerError", 500),
+        }[fault]
+        body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": fault}).encode()
+        headers = HTTPHeaders()
+        headers["Content-Type"] = "application/x-amz-json-1.0"
+        return AWSResponse(request.url, status, headers, _Raw(body))
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+#: Mutating route -> the DynamoDB write calls one request makes (with an Idempotency-Key).
+MUTATIONS: dict[str, list[str]] = {"create": ["PutItem", "UpdateItem"]}
+FAULTS = ("throttling", "transaction_conflict", "server_error", "timeout")
+
+
+# ---------------------------------------------------------------------------- scenarios
+def parallel(count: int, work: Callable[[int], Any], tally: Tally) -> list[Any]:
+    tally.concurrent_requests += count
+    with ThreadPoolExecutor(max_workers=min(count, 32)) as pool:
+        return list(pool.map(work, range(count)))
+
+
+def races(api: Api, tally: Tally, scale: int) -> dict[str, str]:
+    """Returns idempotency key -> order id of every order these scenarios made."""
+    made: dict[str, str] = {}
+    # one key, many concurrent creates: one order; every answer that order or "retry later"
+    for round_ in range(scale):
+        key = f"race-same-{round_}-{uuid.uuid4().hex[:6]}"
+        answers = parallel(25, functools.partial(_create_ignoring_index, api, key), tally)
+        same = {body["id"] for status, body in answers if status in (200, 201)}
+        for status, body in answers:
+            if status >= 500:
+                tally.problem("server_errors", f"race same key: {status} {body}")
+            elif status not in (201, 409):
+                tally.problem("server_errors", f"race same key: unexpected {status} {body}")
+        if len(same) > 1:
+            tally.problem("double_effects", f"one key, {len(same)} orders")
+        if same:
+            made[key] = same.pop()
+    # different keys, concurrently, and reads of the orders made so far in between them
+    keys = [f"race-many-{uuid.uuid4().hex}" for _ in range(50 * scale)]
+    known = list(made.values())
+
+    def create_or_read(i: int) -> tuple[str, tuple[int, Any]]:
+        if i % 2:
+            return "read", api.call("GET", f"/orders/{TENANT}/{known[i % len(known)]}")
+        return keys[i // 2], api.create(keys[i // 2])
+
+    mixed = parallel(2 * len(keys), create_or_read, tally)
+    for what, (status, body) in mixed:
+        if what != "read":
+            continue
+        if status >= 500:
+            tally.problem("server_errors", f"read during writes: {status}")
+        elif status != 200 or "line_items" not in body:
+            tally.problem("partial_writes", f"a read during writes saw {status} {body}")
+    for key, (status, body) in (entry for entry in mixed if entry[0] != "read"):
+        if status in RETRYABLE:  # told to come back: the client does
+            status, body = _retry_later(api, key)
+        if status != 201:
+            tally.problem("server_errors" if status >= 500 else "lost_updates", f"create {status} {body}")
+        else:
+            made[key] = body["id"]
+    return made
+
+
+def _create_ignoring_index(api: Api, key: str, _index: int) -> tuple[int, Any]:
+    return api.create(key)
+
+
+def lost_responses(api: Api, faults: Faults, tally: Tally) -> dict[str, str]:
+    made: dict[str, str] = {}
+    for route, calls in MUTATIONS.items():
+        for api_call in calls:
+            for occurrence in ("first", "every"):
+                key = f"lost-{route}-{api_call}-{occurrence}-{uuid.uuid4().hex[:6]}"
+                fault_count = 1 if occurrence == "first" else 4
+                with faults.once(api_call, "lost_response", times=fault_count):
+                    status, body = api.create(key)
+                tally.injected_faults += fault_count
+                if status >= 500 and status != 503:
+                    tally.problem("server_errors", f"lost {api_call} response: {status} {body}")
+                # the client retries the whole request with its key: it must get the one order
+                retry_status, retry = _retry_later(api, key)
+                if retry_status != 201:
+                    tally.problem("lost_updates", f"retry after lost {api_call}: {retry_status} {retry}")
+                    continue
+                if status == 201 and body["id"] != retry["id"]:
+                    tally.problem("double_effects", f"lost {api_call}: retry made another order")
+                made[key] = retry["id"]
+    return made
+
+
+def injected_faults(api: Api, faults: Faults, tally: Tally) -> dict[str, str]:
+    made: dict[str, str] = {}
+    for route, calls in MUTATIONS.items():
+        for api_call in calls:
+            for fault in FAULTS:
+                # four in a row outlast boto3's own retries (3 attempts), so the client sees the fault
+                for depth in (1, 4):
+                    key = f"fault-{route}-{api_call}-{fault}-{depth}-{uuid.uuid4().hex[:6]}"
+                    with faults.once(api_call, fault, times=depth):
+                        status, body = api.create(key)
+                    tally.injected_faults += depth
+                    if status >= 500 and status != 503:
+                        tally.problem("server_errors", f"{fault} x{depth} at {api_call}: {status} {body}")
+                    elif status not in (201, *RETRYABLE):
+                        tally.problem("server_errors", f"{fault} x{depth} at {api_call}: unexpected {status}")
+                    # (a 409 means the first attempt is still marked in progress: retry until it is not)
+                    retry_status, retry = _retry_later(api, key)
+                    if retry_status != 201:
+                        tally.problem(
+                            "lost_updates", f"retry after {fault} at {api_call}: {retry_status} {retry}"
+                        )
+                        continue
+                    if status == 201 and retry["id"] != body["id"]:
+                        tally.problem("double_effects", f"{fault} at {api_call}: retry made another order")
+                    made[key] = retry["id"]
+    return made
+
+
+def _retry_later(api: Api, key: str) -> tuple[int, Any]:
+    """Retry as a client told 409/429/503 does, until the first attempt's Lambda time (10 s here) is up."""
+    import time
+
+    deadline = time.monotonic() + 15
+    status, body = api.create(key)
+    while status in RETRYABLE and time.monotonic() < deadline:
+        time.sleep(0.5)
+        status, body = api.create(key)
+    return status, body
+
+
+def retries_without_key(api: Api, faults: Faults, tally: Tally) -> None:
+    """Without a key a retry is a new request: two orders, as documented; counted, not a fault."""
+    with faults.once("PutItem", "lost_response"):
+        status, _ = api.create(None)
+    tally.injected_faults += 1
+    if status >= 500:
+        tally.problem("server_errors", f"lost response without a key: {status}")
+
+
+# ---------------------------------------------------------------------------- invariants
+def check_invariants(client: Any, tables: dict[str, str], made: dict[str, str], tally: Tally) -> int:
+    from orders_domain.storage.orders import OrderRecord
+
+    orders = []
+    paginator = client.get_paginator("query")
+    for page in paginator.paginate(
+        TableName=tables["OrdersTable"],
+        IndexName="by-tenant-date",
+        KeyConditionExpression="tenant_list_pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"T#{TENANT}#ORDER"}},
+    ):
+        orders += [OrderRecord.from_item(item).order for item in page["Items"]]
+    by_id = {o.id: o for o in orders}
+    for key, order_id in made.items():
+        if order_id not in by_id:
+            tally.problem("lost_updates", f"acknowledged order {order_id} ({key}) is not stored")
+    numbers = Counter(o.number for o in orders)
+    for number, count in numbers.items():
+        if count > 1:
+            tally.problem("double_effects", f"order number {number} used {count} times")
+    for order in orders:
+        for problem in money_problems(order):
+            tally.problem("partial_writes", f"order {order.id}: {problem}")
+    stuck = client.scan(
+        TableName=tables["IdempotencyTable"],
+        FilterExpression="#s = :p",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":p": {"S": "INPROGRESS"}},
+    )["Items"]
+    for item in stuck:
+        tally.problem("partial_writes", f"idempotency record left in progress: {item['id']['S'][:40]}")
+    return len(orders)
+
+
+def money_problems(order: Any) -> list[str]:
+    """API.md's rules that every order keeps at every state."""
+    problems = []
+    lines = order.line_items
+    if order.subtotal != sum((li.total + li.discounts - li.taxes for li in lines), Decimal(0)):
+        problems.append("subtotal is not the lines' gross")
+    if order.discounts != sum((li.discounts for li in lines), Decimal(0)):
+        problems.append("discounts are not the lines'")
+    if order.taxes != sum((li.taxes for li in lines), Decimal(0)):
+        problems.append("taxes are not the lines'")
+    if order.total != order.subtotal - order.discounts + order.taxes + order.shipping_charges:
+        problems.append("total != subtotal - discounts + taxes + shipping")
+    paid = order.amount_paid + order.amount_pending_capture - order.amount_refunded
+    if order.balance_due != order.total - paid:
+        problems.append("balance_due != total - (paid + pending - refunded)")
+    if order.amount_refunded > order.amount_paid:
+        problems.append("refunded more than paid")
+    for li in lines:
+        if li.quantity_shipped + li.quantity_cancelled > li.quantity:
+            problems.append(f"line {li.line_number}: shipped + cancelled > quantity")
+        if li.quantity_returned > li.quantity_shipped:
+            problems.append(f"line {li.line_number}: returned > shipped")
+    if order.sys_version < 1:
+        problems.append("version below 1")
+    return problems
+
+
+# ---------------------------------------------------------------------------- the run
+def run(scale: int) -> tuple[dict[str, int], list[str]]:
+    import boto3
+
+    from local import serve
+    from local.dynamodb_local import DynamoDBLocal, free_port
+    from local.tables import create_tables
+
+    serve._configure_environment()
+    suffix = uuid.uuid4().hex[:8]
+    tables = {"OrdersTable": f"rel-orders-{suffix}", "IdempotencyTable": f"rel-idempotency-{suffix}"}
+    os.environ["ORDERS_TABLE_NAME"] = tables["OrdersTable"]
+    os.environ["IDEMPOTENCY_TABLE_NAME"] = tables["IdempotencyTable"]
+    tally = Tally()
+    with DynamoDBLocal(ROOT) as ddb:
+        assert ddb.endpoint_url is not None
+        os.environ["DYNAMODB_ENDPOINT_URL"] = ddb.endpoint_url
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = ddb.endpoint_url
+        admin = boto3.client("dynamodb", endpoint_url=ddb.endpoint_url)
+        create_tables(admin, tables, ROOT / "template.yaml")
+
+        from orders_domain import wiring
+        from orders_domain.auth import store_api_key
+
+        from local.gateway import Gateway
+
+        wiring.reset()
+        key = f"reliability-{uuid.uuid4().hex}"
+        store_api_key(wiring.current().api_keys, TENANT, key, [])
+        faults = Faults(wiring.current().dynamodb)
+        gateway = Gateway(ROOT / "template.yaml")
+        server = gateway.make_server("127.0.0.1", free_port())
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        api = Api(f"http://127.0.0.1:{server.server_address[1]}", key)
+        try:
+            made = races(api, tally, scale)
+            made |= lost_responses(api, faults, tally)
+            made |= injected_faults(api, faults, tally)
+            retries_without_key(api, faults, tally)
+            checked = check_invariants(admin, tables, made, tally)
+        finally:
+            server.shutdown()
+            server.server_close()
+    # Faults that fired (a planned fault the SDK never reached, after its last attempt, is not counted).
+    tally.injected_faults = faults.fired
+    tally.notes.append(f"invariants checked on {checked} orders")
+    return tally.results(), tally.notes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local.reliability", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one round of each race (CI)")
+    parser.add_argument("--output", default=RESULTS)
+    args = parser.parse_args(argv)
+    results, notes = run(scale=1 if args.quick else 6)
+    Path(args.output).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    for name, value in results.items():
+        print(f"{name:<26}{value:>8}")
+    for note in notes:
+        print(f"  {note}")
+    failed = any(results[k] for k in ("lost_updates", "partial_writes", "double_effects", "server_errors"))
+    print(f"\n{'FAIL' if failed else 'ok'}: wrote {args.output}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
 import tempfile
-import threading
 import urllib.error
 import urllib.request
 import uuid
@@ -157,49 +155,16 @@ def schemathesis(base: str, key: str, max_examples: int, workdir: Path, *, quick
 
 
 def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, int], dict[str, Any]]:
-    import boto3
+    from local.harness import running_api
 
-    from local import serve
-    from local.dynamodb_local import DynamoDBLocal, free_port
-    from local.tables import create_tables
-
-    serve._configure_environment()
-    suffix = uuid.uuid4().hex[:8]
-    os.environ["ORDERS_TABLE_NAME"] = f"fuzz-orders-{suffix}"
-    os.environ["IDEMPOTENCY_TABLE_NAME"] = f"fuzz-idempotency-{suffix}"
     a = Tenant(TENANT_A, f"fuzz-a-{uuid.uuid4().hex}")
     b = Tenant(TENANT_B, f"fuzz-b-{uuid.uuid4().hex}")
-    with DynamoDBLocal(ROOT) as ddb, tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
-        assert ddb.endpoint_url is not None
-        os.environ["DYNAMODB_ENDPOINT_URL"] = ddb.endpoint_url
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = ddb.endpoint_url
-        tables = {
-            "OrdersTable": os.environ["ORDERS_TABLE_NAME"],
-            "IdempotencyTable": os.environ["IDEMPOTENCY_TABLE_NAME"],
-        }
-        create_tables(boto3.client("dynamodb", endpoint_url=ddb.endpoint_url), tables, ROOT / "template.yaml")
-
-        from orders_domain import wiring
-        from orders_domain.auth import store_api_key
-
-        from local.gateway import Gateway
-
-        wiring.reset()
-        for tenant in (a, b):
-            store_api_key(wiring.current().api_keys, tenant.tenant_id, tenant.key, [])
-        gateway = Gateway(ROOT / "template.yaml")
-        server = gateway.make_server("127.0.0.1", free_port())
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        try:
-            seed(base, a)
-            seed(base, b)
-            document = gateway.openapi()
-            fuzzed = schemathesis(base, a.key, max_examples, Path(tmp), quick=quick)
-            sweep = tenant_sweep(base, document, a, b)
-        finally:
-            server.shutdown()
-            server.server_close()
+    keys = {a.key: a.tenant_id, b.key: b.tenant_id}
+    with running_api("fuzz", keys) as api, tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
+        seed(api.base_url, a)
+        seed(api.base_url, b)
+        fuzzed = schemathesis(api.base_url, a.key, max_examples, Path(tmp), quick=quick)
+        sweep = tenant_sweep(api.base_url, api.gateway.openapi(), a, b)
 
     failures = fuzzed.get("failures") or []
     st_server_errors = sum(f["count"] for f in failures if f.get("code") in SERVER_ERROR_CODES)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
 import sys
 import threading
 import urllib.error
@@ -354,47 +353,20 @@ def money_problems(order: Any) -> list[str]:
 
 # ---------------------------------------------------------------------------- the run
 def run(scale: int) -> tuple[dict[str, int], list[str]]:
-    import boto3
+    from orders_domain import wiring
 
-    from local import serve
-    from local.dynamodb_local import DynamoDBLocal, free_port
-    from local.tables import create_tables
+    from local.harness import running_api
 
-    serve._configure_environment()
-    suffix = uuid.uuid4().hex[:8]
-    tables = {"OrdersTable": f"rel-orders-{suffix}", "IdempotencyTable": f"rel-idempotency-{suffix}"}
-    os.environ["ORDERS_TABLE_NAME"] = tables["OrdersTable"]
-    os.environ["IDEMPOTENCY_TABLE_NAME"] = tables["IdempotencyTable"]
     tally = Tally()
-    with DynamoDBLocal(ROOT) as ddb:
-        assert ddb.endpoint_url is not None
-        os.environ["DYNAMODB_ENDPOINT_URL"] = ddb.endpoint_url
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = ddb.endpoint_url
-        admin = boto3.client("dynamodb", endpoint_url=ddb.endpoint_url)
-        create_tables(admin, tables, ROOT / "template.yaml")
-
-        from orders_domain import wiring
-        from orders_domain.auth import store_api_key
-
-        from local.gateway import Gateway
-
-        wiring.reset()
-        key = f"reliability-{uuid.uuid4().hex}"
-        store_api_key(wiring.current().api_keys, TENANT, key, [])
+    key = f"reliability-{uuid.uuid4().hex}"
+    with running_api("rel", {key: TENANT}) as running:
         faults = Faults(wiring.current().dynamodb)
-        gateway = Gateway(ROOT / "template.yaml")
-        server = gateway.make_server("127.0.0.1", free_port())
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        api = Api(f"http://127.0.0.1:{server.server_address[1]}", key)
-        try:
-            made = races(api, tally, scale)
-            made |= lost_responses(api, faults, tally)
-            made |= injected_faults(api, faults, tally)
-            retries_without_key(api, faults, tally)
-            checked = check_invariants(admin, tables, made, tally)
-        finally:
-            server.shutdown()
-            server.server_close()
+        api = Api(running.base_url, key)
+        made = races(api, tally, scale)
+        made |= lost_responses(api, faults, tally)
+        made |= injected_faults(api, faults, tally)
+        retries_without_key(api, faults, tally)
+        checked = check_invariants(running.admin, running.tables, made, tally)
     # Faults that fired (a planned fault the SDK never reached, after its last attempt, is not counted).
     tally.injected_faults = faults.fired
     tally.notes.append(f"invariants checked on {checked} orders")

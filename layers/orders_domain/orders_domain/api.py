@@ -6,12 +6,9 @@ Domain errors are mapped to RFC 9457 responses here and nowhere else.
 from __future__ import annotations
 
 import base64
-import json
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -31,11 +28,11 @@ from orders_domain.errors import (
     ValidationFailed,
 )
 from orders_domain.idempotency import StoredResponse
+from orders_domain.jsonio import dumps, loads
 from orders_domain.models import SERVER_OWNED_FIELDS
 
 PROBLEM_JSON = "application/problem+json"
 APPLICATION_JSON = "application/json"
-MAX_JSON_DEPTH = 32
 logger = Logger(service="orders")
 
 # Response headers, for the OpenAPI document of the routes that set them.
@@ -54,55 +51,6 @@ REPLAYED_HEADER: OpenAPIResponseHeader = {
 
 
 # ------------------------------------------------------------------ JSON in and out
-def _reject_constant(name: str) -> Any:
-    raise json.JSONDecodeError(f"{name} is not a JSON number", name, 0)
-
-
-def _depth(value: Any, limit: int) -> int:
-    depth, level = 0, [value]
-    while level:
-        depth += 1
-        if depth > limit:
-            return depth
-        nxt: list[Any] = []
-        for v in level:
-            if isinstance(v, dict):
-                nxt.extend(v.values())
-            elif isinstance(v, list):
-                nxt.extend(v)
-        level = nxt
-    return depth - 1
-
-
-def loads(text: str | bytes) -> Any:
-    """Strict JSON: numbers with a fraction become Decimal, no NaN/Infinity, bounded nesting."""
-    try:
-        value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-    except RecursionError as exc:
-        raise json.JSONDecodeError("JSON nested too deeply", str(text)[:20], 0) from exc
-    if _depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
-        raise json.JSONDecodeError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", "", 0)
-    return value
-
-
-def dumps(value: Any) -> str:
-    """JSON with Decimals written digit for digit as numbers (never through float)."""
-    marker = uuid.uuid4().hex
-    pattern = re.compile(f'"{marker}([^"]*)"')
-
-    def default(obj: Any) -> Any:
-        if isinstance(obj, Decimal):
-            if not obj.is_finite():
-                raise ValueError("non-finite number")
-            return f"{marker}{obj}"
-        if hasattr(obj, "isoformat"):
-            return obj.isoformat().replace("+00:00", "Z")
-        raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-    text = json.dumps(value, default=default, separators=(",", ":"), ensure_ascii=False)
-    return pattern.sub(lambda m: m.group(1), text)
-
-
 # ------------------------------------------------------------------ problem details
 def _loc_to_path(loc: tuple[Any, ...] | list[Any]) -> str:
     path = ""

@@ -1,0 +1,63 @@
+"""Exact JSON in and out: numbers with a fraction are Decimals both ways, never floats.
+
+Used by the HTTP layer (request bodies, responses) and by storage (the order document).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from decimal import Decimal
+from typing import Any
+
+MAX_JSON_DEPTH = 32
+
+
+def _reject_constant(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} is not a JSON number", name, 0)
+
+
+def _depth(value: Any, limit: int) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        if depth > limit:
+            return depth
+        nxt: list[Any] = []
+        for v in level:
+            if isinstance(v, dict):
+                nxt.extend(v.values())
+            elif isinstance(v, list):
+                nxt.extend(v)
+        level = nxt
+    return depth - 1
+
+
+def loads(text: str | bytes) -> Any:
+    """Strict JSON: numbers with a fraction become Decimal, no NaN/Infinity, bounded nesting."""
+    try:
+        value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except RecursionError as exc:
+        raise json.JSONDecodeError("JSON nested too deeply", str(text)[:20], 0) from exc
+    if _depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise json.JSONDecodeError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", "", 0)
+    return value
+
+
+def dumps(value: Any) -> str:
+    """JSON with Decimals written digit for digit as numbers (never through float)."""
+    marker = uuid.uuid4().hex
+    pattern = re.compile(f'"{marker}([^"]*)"')
+
+    def default(obj: Any) -> Any:
+        if isinstance(obj, Decimal):
+            if not obj.is_finite():
+                raise ValueError("non-finite number")
+            return f"{marker}{obj}"
+        if hasattr(obj, "isoformat"):
+            return obj.isoformat().replace("+00:00", "Z")
+        raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+    text = json.dumps(value, default=default, separators=(",", ":"), ensure_ascii=False)
+    return pattern.sub(lambda m: m.group(1), text)

@@ -7,11 +7,16 @@ functions' real handlers and the events in events/:
   first event; interleaved with the floor (a fresh process that imports boto3, creates a DynamoDB
   client and returns). Both are timed inside the child from its first statement, so interpreter
   start-up, the same for both, is left out. Median of `--cold-runs` runs.
-- `operations`: per route, the handler's self-time (wall time less the time botocore spends between
-  sending a DynamoDB request and starting to parse its answer, i.e. the network and DynamoDB itself),
-  p50/p99 in microseconds, the DynamoDB calls by API name, and RRU/WRU from the real items
-  (local/capacity.py applies DynamoDB's rounding, index amplification and transaction rules).
-- `scaling`: create self-time p50 with 1 / 10 / 100 / 500 lines.
+- `operations`: per route, the handler's self-time: its wall time less the time inside DynamoDB
+  client calls (botocore's `before-parameter-build` to `after-call` hooks: the SDK's checks,
+  serialisation, signing, the network, DynamoDB itself, parsing, retries), p50/p99 in microseconds;
+  the DynamoDB calls by API name; RRU/WRU from the real items (local/capacity.py applies DynamoDB's
+  rounding, index projections and amplification, and transaction rules). The printed table adds
+  the SDK's own CPU inside those calls (call time less the wire) beside self-time, and the Lambda
+  cost below bills the whole wall time.
+- `scaling`: create self-time p50 with 1 / 10 / 100 / 500 lines; a list page (25 rows, the
+  scatter-gather read over every write shard of the tenant-date index, storage.orders.list_page)
+  with 100 / 1,000 / 10,000 orders in the tenant: its latency, self-time, queries and RRU.
 - `cost_per_million`: dollars per million requests at the on-demand list prices in `PRICES`.
 - `package_bytes`: the built layer and functions (`sam build` output in .aws-sam/build).
 
@@ -30,12 +35,14 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +62,11 @@ PRICES = {
     "dynamodb_per_million_wru": 0.625,
     "dynamodb_per_million_rru": 0.125,
 }
+#: botocore's own CPU inside DynamoDB calls, p50 per operation: printed beside self-time, not in the JSON.
+SDK_US_P50: dict[str, int] = {}
+#: Orders in the tenant for the page-cost figures (the quick run stops at the second).
+PAGE_SIZES = (100, 1_000, 10_000)
+PAGE_LIMIT = 25
 #: Functions and the event each answers first on a cold start.
 COLD_START_EVENTS = {
     "create_order": "create_order.json",
@@ -99,15 +111,27 @@ class Call:
     table: str
     params: dict[str, Any]
     parsed: dict[str, Any] | None = None
+    #: Time on the wire: from sending the request to having the response's bytes.
     waiting_ns: int = 0
+    #: The whole client call (parameter checks, serialisation, signing, the wire, parsing, retries).
+    started_ns: int = 0
+    ended_ns: int = 0
+
+    @property
+    def call_ns(self) -> int:
+        return max(0, self.ended_ns - self.started_ns)
 
 
 @dataclass
 class Recorder:
-    """Botocore hooks on one client: which calls a handler makes and how long it waits on DynamoDB."""
+    """Botocore hooks on one client: which calls a handler makes and how long it waits on DynamoDB.
+
+    Per thread (a list page reads its shards from several threads at once): each hook belongs to
+    the call its own thread is making.
+    """
 
     calls: list[Call] = field(default_factory=list)
-    _sent_at: int = 0
+    _local: threading.local = field(default_factory=threading.local)
 
     def attach(self, client: Any) -> None:
         events = client.meta.events
@@ -115,31 +139,65 @@ class Recorder:
         events.register("before-send.dynamodb", self._before_send)
         events.register("before-parse.dynamodb", self._before_parse)
         events.register("after-call.dynamodb", self._after_call)
+        events.register("after-call-error.dynamodb", self._after_call_error)
+
+    def _current(self) -> Call | None:
+        call: Call | None = getattr(self._local, "call", None)
+        return call
 
     def _before_call(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         # The API's own parameters (before serialisation): what the handler asked for.
-        self.calls.append(Call(api=model.name, table=str(params.get("TableName", "")), params=dict(params)))
+        call = Call(
+            api=model.name,
+            table=str(params.get("TableName", "")),
+            params=dict(params),
+            started_ns=time.perf_counter_ns(),
+        )
+        self._local.call = call
+        self.calls.append(call)
 
     def _before_send(self, **_: Any) -> None:
-        self._sent_at = time.perf_counter_ns()
+        self._local.sent_at = time.perf_counter_ns()
 
     def _before_parse(self, **_: Any) -> None:
-        if self.calls and self._sent_at:
-            self.calls[-1].waiting_ns += time.perf_counter_ns() - self._sent_at
-            self._sent_at = 0
+        call, sent_at = self._current(), getattr(self._local, "sent_at", 0)
+        if call is not None and sent_at:
+            call.waiting_ns += time.perf_counter_ns() - sent_at
+            self._local.sent_at = 0
 
     def _after_call(self, parsed: dict[str, Any], **_: Any) -> None:
-        if self.calls:
-            self.calls[-1].parsed = parsed
+        call = self._current()
+        if call is not None:
+            call.parsed = parsed
+            call.ended_ns = time.perf_counter_ns()
+
+    def _after_call_error(self, **_: Any) -> None:
+        call = self._current()
+        if call is not None:
+            call.ended_ns = time.perf_counter_ns()
 
     def take(self) -> list[Call]:
         calls, self.calls = self.calls, []
         return calls
 
 
+def inside_calls_ns(calls: list[Call]) -> int:
+    """Time during which at least one DynamoDB call was under way (the union of their intervals)."""
+    total, reach = 0, 0
+    for call in sorted(calls, key=lambda c: c.started_ns):
+        start, end = max(call.started_ns, reach), call.ended_ns or call.started_ns
+        if end > start:
+            total += end - start
+            reach = end
+    return total
+
+
 @dataclass
 class Sample:
+    #: The handler's own time: its wall time less the time inside DynamoDB client calls.
     self_ns: int
+    #: botocore's CPU inside those calls (their time less the wire): reported beside self-time.
+    sdk_ns: int
     wall_ns: int
     calls: list[Call]
     answer: Any
@@ -149,7 +207,7 @@ class Sample:
 class Bench:
     endpoint: str
     tables: dict[str, str]
-    index_keys: dict[str, dict[str, list[str]]]
+    index_keys: dict[str, dict[str, Any]]
     recorder: Recorder = field(default_factory=Recorder)
     #: Whole-handler time (self + DynamoDB) p50 per measured operation, for the Lambda cost.
     wall_us_p50: dict[str, int] = field(default_factory=dict)
@@ -164,8 +222,11 @@ class Bench:
         answer: Any = handler(event, context)
         wall = time.perf_counter_ns() - started
         calls = self.recorder.take()
+        inside = inside_calls_ns(calls)
         waiting = sum(c.waiting_ns for c in calls)
-        return Sample(self_ns=wall - waiting, wall_ns=wall, calls=calls, answer=answer)
+        return Sample(
+            self_ns=wall - inside, sdk_ns=inside - waiting, wall_ns=wall, calls=calls, answer=answer
+        )
 
     # ------------------------------------------------------------------ capacity of the recorded calls
     def capacity(self, calls: list[Call]) -> tuple[float, float]:
@@ -308,6 +369,7 @@ def measure(
     last = samples[-1]
     rru, wru = bench.capacity(last.calls)
     bench.wall_us_p50[name] = percentile([s.wall_ns for s in samples], 0.5) // 1000
+    SDK_US_P50[name] = percentile([s.sdk_ns for s in samples], 0.5) // 1000
     return {
         "self_us_p50": percentile([s.self_ns for s in samples], 0.5) // 1000,
         "self_us_p99": percentile([s.self_ns for s in samples], 0.99) // 1000,
@@ -348,8 +410,56 @@ def scaling(bench: Bench, runs: int) -> dict[str, Any]:
     return {
         "create_self_us_p50_by_lines": creates,
         "create_self_us_per_line": per_line,
-        "page_cost_by_orders": None,
+        "page_cost_by_orders": page_cost(bench, PAGE_SIZES[:2] if runs < 50 else PAGE_SIZES, runs),
     }
+
+
+def page_cost(bench: Bench, sizes: tuple[int, ...], runs: int) -> dict[str, dict[str, Any]]:
+    """A first list page of a tenant with `n` orders: flat in n, its cost the shard fan-out."""
+    from orders_domain import wiring
+    from orders_domain.models import OrderCreateRequest
+    from orders_domain.services import CreateOrders
+    from orders_domain.storage.orders import OrderRecord
+
+    from tests.fakes import InMemoryOrderRepository
+
+    tenant = "tenant-pages"
+    request = OrderCreateRequest.model_validate(order_body(1))
+    template = CreateOrders(InMemoryOrderRepository()).create(request, tenant_id=tenant, actor="bench").order
+    repo = wiring.current().orders
+    admin = _admin_client(bench.endpoint)
+    table = bench.tables["OrdersTable"]
+    written, out = 0, {}
+    for n in sizes:
+        items = []
+        for i in range(written, n):
+            created = template.sys_created_at.replace(microsecond=0) - timedelta(seconds=n - i)
+            order = template.model_copy(
+                update={"id": str(uuid.uuid4()), "number": i + 1, "sys_created_at": created, "date": created}
+            )
+            items.append({"PutRequest": {"Item": OrderRecord(order=order).to_item()}})
+        for start in range(0, len(items), 25):
+            pending: dict[str, Any] = {table: items[start : start + 25]}
+            while pending:
+                pending = admin.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        written = n
+        samples = []
+        for _ in range(max(5, runs // 10)):
+            bench.recorder.take()
+            started = time.perf_counter_ns()
+            page = repo.list_page(tenant, limit=PAGE_LIMIT)
+            wall = time.perf_counter_ns() - started
+            calls = bench.recorder.take()
+            samples.append((wall, wall - inside_calls_ns(calls), calls))
+            assert len(page.rows) == PAGE_LIMIT
+        rru, _ = bench.capacity(samples[-1][2])
+        out[str(n)] = {
+            "wall_us_p50": percentile([w for w, _, _ in samples], 0.5) // 1000,
+            "self_us_p50": percentile([s for _, s, _ in samples], 0.5) // 1000,
+            "queries": len(samples[-1][2]),
+            "rru": rru,
+        }
+    return out
 
 
 def cold_start(env: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
@@ -445,13 +555,15 @@ def _environment(endpoint: str, tables: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _index_keys(template: dict[str, Any], tables: dict[str, str]) -> dict[str, dict[str, list[str]]]:
+def _index_keys(template: dict[str, Any], tables: dict[str, str]) -> dict[str, dict[str, Any]]:
+    from local.capacity import Index
     from local.tables import table_definitions
 
-    out: dict[str, dict[str, list[str]]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for logical, definition in table_definitions(template).items():
+        table_keys = [k["AttributeName"] for k in definition["KeySchema"]]
         out[tables[logical]] = {
-            index["IndexName"]: [k["AttributeName"] for k in index["KeySchema"]]
+            index["IndexName"]: Index.from_definition(index, table_keys)
             for index in definition.get("GlobalSecondaryIndexes", [])
         }
     return out
@@ -544,11 +656,16 @@ def budgets(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
 
 
 def print_table(results: dict[str, Any]) -> None:
-    print(f"{'operation':<20}{'self p50 us':>12}{'self p99 us':>12}{'RRU':>7}{'WRU':>7}  DynamoDB calls")
+    print(
+        f"{'operation':<20}{'self p50 us':>12}{'self p99 us':>12}{'SDK p50 us':>11}{'RRU':>7}{'WRU':>7}"
+        "  DynamoDB calls"
+    )
     for name, op in results["operations"].items():
         calls = ", ".join(f"{api} x{n}" for api, n in op["ddb_calls"].items()) or "-"
+        sdk = SDK_US_P50.get(name, "")
         print(
-            f"{name:<20}{op['self_us_p50']:>12}{op['self_us_p99']:>12}{op['rru']:>7g}{op['wru']:>7g}  {calls}"
+            f"{name:<20}{op['self_us_p50']:>12}{op['self_us_p99']:>12}{sdk:>11}"
+            f"{op['rru']:>7g}{op['wru']:>7g}  {calls}"
         )
     print()
     print(f"{'cold start':<20}{'median ms':>12}{'floor ms':>12}{'ratio':>8}")
@@ -557,6 +674,7 @@ def print_table(results: dict[str, Any]) -> None:
         print(f"{name:<20}{cold['median_ms']:>12}{cold['floor_median_ms']:>12}{ratio:>8.2f}")
     print()
     print("create self-time p50 by lines:", results["scaling"]["create_self_us_p50_by_lines"])
+    print(f"list page of {PAGE_LIMIT} by orders in the tenant:", results["scaling"]["page_cost_by_orders"])
     print("cost per million requests (USD):", results["cost_per_million"])
     print("package bytes:", results["package_bytes"])
     print()

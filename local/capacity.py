@@ -11,14 +11,17 @@ The rules (DynamoDB developer guide, "Item sizes and formats" and "Read/write ca
   consistent one 0.5 RRU. A Query adds up the sizes of the items it returns and then rounds up once;
   a GetItem that finds nothing still costs the minimum.
 - Writes are billed in 1 KB units of the larger of the item before and after. Every global secondary
-  index the item is in costs a write of its own (its projection; ALL here), and one whose key
-  attributes change costs two (a delete and a put). Transactions cost twice.
+  index the item is in costs a write of its own, sized by its entry (the index's keys, the table's
+  keys and the projected attributes: all of them, none, or the INCLUDE list), and one whose key
+  attributes change costs two (a delete and a put); a write that changes nothing an index projects
+  does not write to it. Transactions cost twice.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -71,30 +74,68 @@ def write_units(item_bytes: int) -> int:
     return max(1, math.ceil(item_bytes / WRITE_UNIT_BYTES))
 
 
-def indexes_holding(item: Mapping[str, Any], index_keys: Mapping[str, Iterable[str]]) -> list[str]:
-    """The GSIs (name -> key attribute names) an item appears in: it carries all of their key attributes."""
-    return [name for name, attrs in index_keys.items() if all(a in item for a in attrs)]
+@dataclass(frozen=True)
+class Index:
+    """A global secondary index as its writes see it: its key attributes and what it projects."""
+
+    keys: tuple[str, ...]
+    projection: str = "ALL"  # ALL | KEYS_ONLY | INCLUDE
+    include: tuple[str, ...] = ()
+    table_keys: tuple[str, ...] = ("PK", "SK")
+
+    @classmethod
+    def from_definition(cls, definition: Mapping[str, Any], table_keys: Iterable[str]) -> Index:
+        projection = definition.get("Projection", {})
+        return cls(
+            keys=tuple(k["AttributeName"] for k in definition["KeySchema"]),
+            projection=str(projection.get("ProjectionType", "ALL")),
+            include=tuple(projection.get("NonKeyAttributes", ())),
+            table_keys=tuple(table_keys),
+        )
+
+    def holds(self, item: Mapping[str, Any] | None) -> bool:
+        return item is not None and all(a in item for a in self.keys)
+
+    def entry(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """The index's copy of an item."""
+        if self.projection == "ALL":
+            return dict(item)
+        names = {*self.keys, *self.table_keys, *(self.include if self.projection == "INCLUDE" else ())}
+        return {k: v for k, v in item.items() if k in names}
+
+
+def _as_index(spec: Index | Iterable[str]) -> Index:
+    return spec if isinstance(spec, Index) else Index(keys=tuple(spec))
+
+
+def indexes_holding(item: Mapping[str, Any], index_keys: Mapping[str, Index | Iterable[str]]) -> list[str]:
+    """The GSIs an item appears in: it carries all of their key attributes."""
+    return [name for name, spec in index_keys.items() if _as_index(spec).holds(item)]
 
 
 def write_cost(
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any] | None,
-    index_keys: Mapping[str, Iterable[str]],
+    index_keys: Mapping[str, Index | Iterable[str]],
     *,
     transactional: bool = False,
 ) -> int:
-    """WRU of one item write: the table, each index it leaves, enters or changes in, x2 in a transaction."""
+    """WRU of one item write: the table, each index it leaves, enters or changes in, x2 in a transaction.
+
+    `index_keys` maps index names to `Index` (or, for an ALL projection, just the key attributes).
+    """
     size = max(item_size(before) if before else 0, item_size(after) if after else 0)
     units = write_units(size)
-    for attrs in index_keys.values():
-        keys = list(attrs)
-        was = before is not None and all(a in before for a in keys)
-        now = after is not None and all(a in after for a in keys)
+    for spec in index_keys.values():
+        index = _as_index(spec)
+        was, now = index.holds(before), index.holds(after)
         if not (was or now):
             continue
-        moved = was and now and any(before[a] != after[a] for a in keys)  # type: ignore[index]
-        if was and now and not moved and before == after:
-            continue  # nothing changed in this index
-        projected = max(item_size(before) if was and before else 0, item_size(after) if now and after else 0)
+        old = index.entry(before) if was and before is not None else None
+        new = index.entry(after) if now and after is not None else None
+        if old == new:
+            continue  # nothing this index holds changed
+        moved = old is not None and new is not None and any(old[a] != new[a] for a in index.keys)
+        projected = max(item_size(old) if old else 0, item_size(new) if new else 0)
         units += write_units(projected) * (2 if moved else 1)
     return units * (2 if transactional else 1)

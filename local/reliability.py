@@ -294,12 +294,12 @@ def check_invariants(client: Any, tables: dict[str, str], made: dict[str, str], 
     from orders_domain.storage.orders import OrderRecord
 
     orders = []
-    paginator = client.get_paginator("query")
+    paginator = client.get_paginator("scan")
     for page in paginator.paginate(
         TableName=tables["OrdersTable"],
-        IndexName="by-tenant-date",
-        KeyConditionExpression="tenant_list_pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"T#{TENANT}#ORDER"}},
+        FilterExpression="entity = :order",
+        ExpressionAttributeValues={":order": {"S": "order"}},
+        ConsistentRead=True,
     ):
         orders += [OrderRecord.from_item(item).order for item in page["Items"]]
     by_id = {o.id: o for o in orders}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from typing import Any
 
 import boto3
 import pytest
+from orders_domain import keys
 from orders_domain.errors import OrderAlreadyExists, VersionConflict
 from orders_domain.storage.orders import DynamoOrderRepository
 
@@ -62,7 +65,7 @@ def test_eight_concurrent_identical_creates_make_exactly_one_order(
     # or "still in progress" (409 + Retry-After); none is a second order or a 5xx
     stored = orders_in_table(tables, dynamodb_endpoint)
     assert len(stored) == 1
-    order_id = stored[0]["id"]["S"]
+    order_id = json.loads(stored[0]["doc"]["S"])["id"]
     for response in responses:
         assert response["statusCode"] in (201, 409), response["body"]
         if response["statusCode"] == 201:
@@ -140,7 +143,7 @@ def test_replace_keeps_the_create_fingerprint_and_drops_cleared_fields(
     assert body_of(retry)["sys_version"] == 2
     # AND the cleared field is gone from the item, not left behind
     raw = client.get_item(TableName=tables["OrdersTable"], Key=order_key_item(order_id), ConsistentRead=True)
-    assert "memo" not in raw["Item"]
+    assert "memo" not in json.loads(raw["Item"]["doc"]["S"])
     assert "request_fingerprint" in raw["Item"]
 
 
@@ -199,15 +202,47 @@ def test_indexes_hold_the_order_where_the_routes_will_look(
             ExpressionAttributeNames={"#k": attribute},
             ExpressionAttributeValues={":v": {"S": value}},
         )
-        return [item["id"]["S"] for item in out["Items"]]
+        return [json.loads(item["summary"]["S"])["id"] for item in out["Items"]]
 
-    assert query("by-tenant-date", "tenant_list_pk", "T#tenant-a#ORDER") == [order["id"]]
+    shard = keys.shard_of(order["id"])
+    assert query("by-tenant-date", "tenant_list_pk", f"T#tenant-a#ORDER#{shard:02d}") == [order["id"]]
     assert query("by-bill-to", "bill_to_pk", "T#tenant-a#BILL#contact#c-1") == [order["id"]]
-    assert query("by-shippable-status", "shippable_pk", "T#tenant-a#SHIPST#awaiting shipment") == [
-        order["id"]
-    ]
+    assert query(
+        "by-shippable-status", "shippable_pk", f"T#tenant-a#SHIPST#awaiting shipment#{shard:02d}"
+    ) == [order["id"]]
     assert query("by-installment-schedule", "installment_pk", "T#tenant-a#INST#inst-9") == [order["id"]]
     assert query("by-ship-to", "ship_to_pk", "T#tenant-a#SHIP#contact#c-1") == []  # no ship-to given
+
+
+def test_indexes_hold_keys_and_the_list_row_only(tables: dict[str, str], dynamodb_endpoint: str) -> None:
+    # GIVEN an order with a bill-to contact
+    order = body_of(
+        invoke(
+            "create_order", create_event({**ORDER, "bill_to_type": "contact", "bill_to_contact_id": "c-2"})
+        )
+    )
+    client = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint)
+    # WHEN its entries are read from the list index and the token index
+    listed = client.query(
+        TableName=tables["OrdersTable"],
+        IndexName="by-bill-to",
+        KeyConditionExpression="bill_to_pk = :v",
+        ExpressionAttributeValues={":v": {"S": "T#tenant-a#BILL#contact#c-2"}},
+    )["Items"]
+    by_token = client.query(
+        TableName=tables["OrdersTable"],
+        IndexName="by-token",
+        KeyConditionExpression="token_pk = :v",
+        ExpressionAttributeValues={":v": {"S": f"T#tenant-a#TOKEN#{order['token']}"}},
+    )["Items"]
+    # THEN the list index carries the keys and the summary row (exact money), never the whole order
+    assert set(listed[0]) == {"PK", "SK", "bill_to_pk", "bill_to_sk", "summary"}
+    row = json.loads(listed[0]["summary"]["S"], parse_float=Decimal)
+    assert row["total"] == Decimal(order["total"])
+    assert row["number"] == order["number"]
+    assert "line_items" not in row
+    # AND the token index only keys
+    assert set(by_token[0]) == {"PK", "SK", "token_pk"}
 
 
 def test_authorizer_against_keys_stored_in_dynamodb_local(api_key: str) -> None:

@@ -85,3 +85,43 @@ def test_the_recorder_sees_each_call_with_its_parameters_and_answer(tables: dict
     assert calls[1].parsed is not None
     assert calls[1].parsed["Item"]["v"] == {"N": "1"}
     assert recorder.take() == []
+
+
+def test_lean_projections_cost_their_entry_not_the_item() -> None:
+    # GIVEN a 3 KB item in a KEYS_ONLY index and an INCLUDE index projecting a small attribute
+    indexes = {
+        "by-token": capacity.Index(keys=("token_pk",), projection="KEYS_ONLY"),
+        "by-bill-to": capacity.Index(
+            keys=("bill_to_pk", "bill_to_sk"), projection="INCLUDE", include=("summary",)
+        ),
+    }
+    item = {
+        "PK": {"S": "a"},
+        "SK": {"S": "b"},
+        "token_pk": {"S": "t"},
+        "bill_to_pk": {"S": "c"},
+        "bill_to_sk": {"S": "d"},
+        "summary": {"S": "s" * 300},
+        "doc": {"S": "x" * 3000},
+    }
+    # THEN the table write is 4 units, each index entry 1
+    assert capacity.write_cost(None, item, indexes) == 4 + 1 + 1
+    # AND a change to an attribute no index projects writes only the table
+    changed = {**item, "doc": {"S": "y" * 3000}}
+    assert capacity.write_cost(item, changed, indexes) == 4
+    # AND a change to the projected row writes the INCLUDE index too, not the KEYS_ONLY one
+    resummarised = {**changed, "summary": {"S": "r" * 300}}
+    assert capacity.write_cost(changed, resummarised, indexes) == 4 + 1
+
+
+def test_an_index_reads_its_projection_from_the_template_definition() -> None:
+    definition = {
+        "IndexName": "by-x",
+        "KeySchema": [{"AttributeName": "x_pk", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["summary"]},
+    }
+    index = capacity.Index.from_definition(definition, ["PK", "SK"])
+    entry = index.entry(
+        {"PK": {"S": "p"}, "SK": {"S": "s"}, "x_pk": {"S": "x"}, "summary": {"S": "r"}, "doc": {"S": "d"}}
+    )
+    assert set(entry) == {"PK", "SK", "x_pk", "summary"}

@@ -27,11 +27,12 @@ from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePer
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 from orders_domain.errors import BadRequest, IdempotencyInProgress, IdempotencyKeyReused
-from orders_domain.storage.codec import transient_error
+from orders_domain.faults import transient_error
 
 MAX_KEY_LENGTH = 255
 RETRY_AFTER_SECONDS = 2
 _REPLAYED = "replayed"
+KEY_PREFIX = "orders-api"
 
 
 @dataclass
@@ -80,6 +81,27 @@ def _mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
     return response
 
 
+def store_config(expires_after_seconds: int) -> IdempotencyConfig:
+    """The one idempotency configuration: what a record is keyed by, validated on, kept for."""
+    return IdempotencyConfig(
+        event_key_jmespath="[tenant_id, route, key]",
+        payload_validation_jmespath="fingerprint",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=expires_after_seconds,
+        response_hook=_mark_replayed,
+    )
+
+
+def configure_store(persistence_store: BasePersistenceLayer, expires_after_seconds: int) -> None:
+    """Configure a shared persistence layer once, before any request uses it.
+
+    Powertools marks a layer configured before it sets the configuration's fields, so two
+    requests configuring one shared layer at once could see it half set; wiring calls this
+    once, under its lock, and every later `configure` by Powertools is a no-op.
+    """
+    persistence_store.configure(store_config(expires_after_seconds), key_prefix=KEY_PREFIX)
+
+
 def run_once(
     *,
     tenant_id: str,
@@ -99,13 +121,7 @@ def run_once(
     if key is None:
         return operation()
 
-    config = IdempotencyConfig(
-        event_key_jmespath="[tenant_id, route, key]",
-        payload_validation_jmespath="fingerprint",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=expires_after_seconds,
-        response_hook=_mark_replayed,
-    )
+    config = store_config(expires_after_seconds)
     if lambda_context is not None:
         config.register_lambda_context(lambda_context)
 
@@ -116,7 +132,7 @@ def run_once(
         data_keyword_argument="request",
         persistence_store=persistence_store,
         config=config,
-        key_prefix="orders-api",
+        key_prefix=KEY_PREFIX,
     )(_call)
     try:
         result = guarded(

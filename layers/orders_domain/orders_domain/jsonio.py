@@ -45,10 +45,15 @@ def loads(text: str | bytes) -> Any:
     return value
 
 
+#: Decimals travel through json.dumps as marked strings and are unquoted after: a marker random per
+#: process (no input can guess it), and its pattern compiled once, not on every call.
+_MARKER = uuid.uuid4().hex
+_MARKED = re.compile(f'"{_MARKER}([^"]*)"')
+
+
 def dumps(value: Any) -> str:
     """JSON with Decimals written digit for digit as numbers (never through float)."""
-    marker = uuid.uuid4().hex
-    pattern = re.compile(f'"{marker}([^"]*)"')
+    marker, pattern = _MARKER, _MARKED
 
     def default(obj: Any) -> Any:
         if isinstance(obj, Decimal):

@@ -16,20 +16,28 @@ Indexes (sparse: an item carries an index's attributes only when it belongs in i
 
 | index                    | PK attribute / value                        | SK attribute / value |
 |--------------------------|---------------------------------------------|----------------------|
-| by-tenant-date           | tenant_list_pk  T#<tenant>#<kind>           | tenant_list_sk <date>#<id> |
+| by-tenant-date           | tenant_list_pk  T#<tenant>#<kind>#<shard>   | tenant_list_sk <date>#<id> |
 | by-token                 | token_pk        T#<tenant>#TOKEN#<token>    | -                    |
 | by-bill-to               | bill_to_pk      T#<tenant>#BILL#<type>#<id> | bill_to_sk <date>#<id> |
 | by-ship-to               | ship_to_pk      T#<tenant>#SHIP#<type>#<id> | ship_to_sk <date>#<id> |
 | by-coupon                | coupon_pk       T#<tenant>#CPN#<type>#<id>  | coupon_sk <date>#<order id>#<n> |
 | by-coupon-code           | coupon_code_pk  T#<tenant>#CPNCODE#<code>   | coupon_code_sk <date>#<order>#<n> |
-| by-shippable-status      | shippable_pk    T#<tenant>#SHIPST#<status>  | shippable_sk <date>#<id> |
+| by-shippable-status      | shippable_pk    T#<tenant>#SHIPST#<status>#<shard> | shippable_sk <date>#<id> |
 | by-installment-schedule  | installment_pk  T#<tenant>#INST#<schedule>  | installment_sk <date>#<id> |
+
+Every index projects its keys and `summary` (by-token: keys only; template.yaml).
+
+The two keys every order of a tenant writes are write-sharded: `<shard>` is `shard_of(order id)`,
+two digits, one of `WRITE_SHARDS`, so one tenant's creates spread over that many partitions
+(docs/SCALING.md); a list reads every shard and merges (storage.orders). Changing WRITE_SHARDS
+means rewriting those keys of every order: it is sized for the largest tenant now.
 
 Tenant ids and order ids are validated (no `#`) before they reach this module.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -57,6 +65,9 @@ ALL_INDEXES = (
     INDEX_SHIPPABLE_STATUS,
     INDEX_INSTALLMENT_SCHEDULE,
 )
+
+#: Write shards of the keys every order of a tenant writes (tenant_list_pk, shippable_pk).
+WRITE_SHARDS = 32
 
 #: Attributes that belong to the storage record, not to the order.
 KEY_ATTRIBUTES = frozenset(
@@ -114,16 +125,42 @@ def token_pk(tenant_id: str, token: str) -> str:
     return f"T#{tenant_id}#TOKEN#{token}"
 
 
-def tenant_list_pk(tenant_id: str, kind: str = "ORDER") -> str:
-    return f"T#{tenant_id}#{kind}"
+def shard_of(order_id: str) -> int:
+    """The write shard of an order: stable across processes and Python versions (not `hash()`)."""
+    return int.from_bytes(hashlib.sha256(order_id.encode()).digest()[:4], "big") % WRITE_SHARDS
+
+
+def tenant_list_pk(tenant_id: str, shard: int, kind: str = "ORDER") -> str:
+    return f"T#{tenant_id}#{kind}#{shard:02d}"
+
+
+def shippable_pk(tenant_id: str, status: str, shard: int) -> str:
+    return f"T#{tenant_id}#SHIPST#{status}#{shard:02d}"
+
+
+def sharded_pks(tenant_id: str, index: str, status: str | None = None) -> list[str]:
+    """Every partition key a sharded index holds for the tenant (and shipping status): a list reads all."""
+    if index == INDEX_TENANT_DATE:
+        return [tenant_list_pk(tenant_id, s) for s in range(WRITE_SHARDS)]
+    if index == INDEX_SHIPPABLE_STATUS and status is not None:
+        return [shippable_pk(tenant_id, status, s) for s in range(WRITE_SHARDS)]
+    raise ValueError(f"{index} is not a sharded index (or needs a status)")
+
+
+#: Partition and sort key attribute of each index (template.yaml defines the same; tests check it).
+INDEX_KEY_ATTRIBUTES = {
+    INDEX_TENANT_DATE: ("tenant_list_pk", "tenant_list_sk"),
+    INDEX_SHIPPABLE_STATUS: ("shippable_pk", "shippable_sk"),
+}
 
 
 def order_index_attributes(order: Order) -> dict[str, str]:
     """The index attributes of an order item; absent ones keep it out of sparse indexes."""
     t = order.tenant_id
+    shard = shard_of(order.id)
     sort = f"{utc_timestamp(order.sys_created_at)}#{order.id}"
     attrs = {
-        "tenant_list_pk": tenant_list_pk(t),
+        "tenant_list_pk": tenant_list_pk(t, shard),
         "tenant_list_sk": sort,
         "token_pk": token_pk(t, order.token),
     }
@@ -136,7 +173,7 @@ def order_index_attributes(order: Order) -> dict[str, str]:
         attrs["ship_to_pk"] = f"T#{t}#SHIP#{order.ship_to_type}#{ship_to}"
         attrs["ship_to_sk"] = sort
     if order.shippable and order.sys_shippable_status:
-        attrs["shippable_pk"] = f"T#{t}#SHIPST#{order.sys_shippable_status}"
+        attrs["shippable_pk"] = shippable_pk(t, order.sys_shippable_status, shard)
         attrs["shippable_sk"] = sort
     if order.installment_schedule_id:
         attrs["installment_pk"] = f"T#{t}#INST#{order.installment_schedule_id}"

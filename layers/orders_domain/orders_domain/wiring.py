@@ -29,7 +29,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+# A list page reads every write shard at once (storage.orders): enough pooled connections for them.
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=2,
+    read_timeout=5,
+    max_pool_connections=16,
+)
 
 
 class Wiring:
@@ -94,16 +100,21 @@ class Wiring:
     def idempotency_store(self) -> DynamoDBPersistenceLayer:
         """One persistence layer per client: each one registers a hook on the client it is given.
 
-        Sharing it is safe: Powertools configures it once from the (constant) config and keeps
-        no per-request state on it; the request's data and remaining time are passed per call.
+        Sharing it is safe: it is configured here, once, under the lock (Powertools' own
+        `configure` is not thread-safe), and keeps no per-request state; the request's data and
+        remaining time are passed per call.
         """
 
         def build() -> DynamoDBPersistenceLayer:
             from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-            return DynamoDBPersistenceLayer(
+            from orders_domain.idempotency import configure_store
+
+            store = DynamoDBPersistenceLayer(
                 table_name=self.settings.idempotency_table_name, boto3_client=self.dynamodb
             )
+            configure_store(store, self.settings.idempotency_ttl_seconds)
+            return store
 
         return self._once("idempotency_store", build)
 

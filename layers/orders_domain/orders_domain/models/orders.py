@@ -138,3 +138,31 @@ def protected_paths() -> frozenset[str]:
     return frozenset(f"/{name}" for name in ORDER_SERVER_FIELDS) | frozenset(
         f"/line_items/*/{name}" for name in LINE_SERVER_FIELDS
     )
+
+
+#: An order's list row (API.md: search and list items are summary rows of these fields). Storage
+#: keeps it beside the order and every index projects only it, so a list page reads rows, not orders.
+SUMMARY_FIELDS = frozenset(
+    {
+        "id",
+        "number",
+        "date",
+        "type",
+        "status",
+        "currency_code",
+        "total",
+        "amount_paid",
+        "balance_due",
+        "discounts",
+        "total_weight",
+        "purchase_order_number",
+        "shipping_method_name",
+        "bill_to_type",
+        "bill_to_contact_id",
+        "bill_to_organization_id",
+        "ship_to_type",
+        "ship_to_contact_id",
+        "ship_to_organization_id",
+        "sys_version",
+    }
+)

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from orders_domain import keys
+from orders_domain.faults import translate_store_errors
 from orders_domain.ports import ApiKeyRecord
-from orders_domain.storage.codec import condition_failed, deserialize, serialize, translate_store_errors
+from orders_domain.storage.codec import condition_failed, deserialize, serialize
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

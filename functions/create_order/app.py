@@ -6,12 +6,12 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from orders_domain import wiring
-from orders_domain.api import ETAG_HEADER, LOCATION_HEADER, REPLAYED_HEADER, dumps, json_response
+from orders_domain.api import ETAG_HEADER, LOCATION_HEADER, REPLAYED_HEADER, json_response
 from orders_domain.auth import TENANT_ID_PATTERN
 from orders_domain.handler import FunctionApp
 from orders_domain.idempotency import StoredResponse
 from orders_domain.models import OrderCreateRequest, OrderResponse, PreviewResponse
-from orders_domain.representation import order_body, order_headers
+from orders_domain.representation import order_body, order_headers, order_json
 from orders_domain.services import create_fingerprint
 
 fn = FunctionApp()
@@ -61,7 +61,7 @@ def create_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()
             fn.count("OrderCreated")
         return StoredResponse(
             status=201,
-            body=dumps(order_body(created)),
+            body=order_json(created),
             headers=order_headers(created, location_base=location_base),
             replayed=result.replayed,
         )

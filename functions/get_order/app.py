@@ -6,11 +6,11 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from orders_domain import wiring
-from orders_domain.api import ETAG_HEADER, json_response
+from orders_domain.api import ETAG_HEADER, json_text_response
 from orders_domain.auth import TENANT_ID_PATTERN
 from orders_domain.handler import FunctionApp
 from orders_domain.models import OrderProjection, OrderResponse
-from orders_domain.representation import order_body, order_headers
+from orders_domain.representation import order_headers, order_json
 
 fn = FunctionApp()
 app = fn.app
@@ -43,4 +43,4 @@ def get_order(
 ) -> Response[str]:
     fn.caller(tenantId)
     order = wiring.current().read_orders.get(tenantId, id, consistent=consistentRead)
-    return json_response(200, order_body(order, fields), headers=order_headers(order))
+    return json_text_response(200, order_json(order, fields), headers=order_headers(order))

@@ -38,6 +38,19 @@ def test_layer_is_at_opt_python_without_a_nested_python_folder() -> None:
         assert not (layer / "python" / provided).exists(), provided
 
 
+def test_layer_ships_bytecode_for_the_runtime_it_was_built_for() -> None:
+    # GIVEN the layer built for this interpreter's version (make build: RUNTIME=python3.11)
+    layer = BUILD / "DomainLayer" / "python"
+    tag = sys.implementation.cache_tag
+    sources = [p for p in layer.rglob("*.py") if "__pycache__" not in p.parts]
+    # THEN every module has its .pyc for that runtime (Lambda cannot write them to /opt), and no other
+    missing = [p for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.{tag}.pyc").is_file()]
+    assert sources
+    assert not missing, missing[:5]
+    others = {p.name.split(".")[1] for p in layer.rglob("*.pyc")} - {tag}
+    assert not others
+
+
 def test_built_function_runs_the_sample_event_with_only_the_built_layer(tmp_path: object) -> None:
     # GIVEN the built function folder as the task root and the built layer as /opt/python
     layer = BUILD / "DomainLayer" / "python"

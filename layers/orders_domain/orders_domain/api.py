@@ -115,9 +115,12 @@ def problem_response(error: OrdersError, request_id: str) -> Response[str]:
 
 
 def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response[str]:
-    return Response(
-        status_code=status, content_type=APPLICATION_JSON, body=dumps(body), headers=dict(headers or {})
-    )
+    return json_text_response(status, dumps(body), headers)
+
+
+def json_text_response(status: int, text: str, headers: Mapping[str, str] | None = None) -> Response[str]:
+    """A JSON response whose body is already JSON text."""
+    return Response(status_code=status, content_type=APPLICATION_JSON, body=text, headers=dict(headers or {}))
 
 
 def stored_response(stored: StoredResponse) -> Response[str]:

@@ -51,6 +51,20 @@ _MARKER = uuid.uuid4().hex
 _MARKED = re.compile(f'"{_MARKER}([^"]*)"')
 
 
+#: Serialization context flag: pydantic writes Decimals as marked strings, `unmark` makes them numbers.
+NUMBERS = "numbers"
+
+
+def number_token(value: Decimal) -> str:
+    """A Decimal inside pydantic's JSON output, to become a JSON number in `unmark`."""
+    return f"{_MARKER}{value}"
+
+
+def unmark(text: str) -> str:
+    """Marked Decimals (`number_token`) in a JSON text -> JSON numbers, digit for digit."""
+    return _MARKED.sub(lambda m: m.group(1), text)
+
+
 def dumps(value: Any) -> str:
     """JSON with Decimals written digit for digit as numbers (never through float)."""
     marker, pattern = _MARKER, _MARKED

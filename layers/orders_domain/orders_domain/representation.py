@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from orders_domain import lifecycle
+from orders_domain import jsonio, lifecycle
 from orders_domain.errors import BadRequest, FieldError
 from orders_domain.lifecycle import Operation
 from orders_domain.models import RESPONSE_EXCLUDED_FIELDS, Order, OrderResponse
@@ -46,6 +47,22 @@ def links_for(order: Order) -> dict[str, dict[str, str]]:
         if lifecycle.allowed(operation, order):
             links[rel] = {"href": base + suffix}
     return links
+
+
+def order_json(order: Order, fields: str | None = None) -> str:
+    """The JSON text of an order response: `order_body` serialised, in one pass without `fields`.
+
+    pydantic writes the order (Decimals marked, then unmarked into JSON numbers, digit for digit)
+    and `_links` is appended: the same text `jsonio.dumps(order_body(order))` gives, at a
+    fraction of the cost on the hottest path (get).
+    """
+    if fields:
+        return jsonio.dumps(order_body(order, fields))
+    text = order.model_dump_json(
+        exclude_none=True, exclude=set(RESPONSE_EXCLUDED_FIELDS), context={jsonio.NUMBERS: True}
+    )
+    links = json.dumps(links_for(order), separators=(",", ":"), ensure_ascii=False)
+    return jsonio.unmark(f'{text[:-1]},"_links":{links}}}')
 
 
 def order_body(order: Order, fields: str | None = None) -> dict[str, Any]:

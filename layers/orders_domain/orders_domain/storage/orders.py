@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict
 
 from orders_domain import jsonio, keys
 from orders_domain.errors import OrderAlreadyExists, PayloadTooLarge, VersionConflict
@@ -44,10 +43,13 @@ def summary_of(order: Order) -> str:
     return jsonio.dumps(order.model_dump(mode="python", include=set(SUMMARY_FIELDS), exclude_none=True))
 
 
-class OrderRecord(BaseModel):
-    """The storage boundary of an order: the order plus what only storage needs."""
+@dataclass(frozen=True)
+class OrderRecord:
+    """The storage boundary of an order: the order plus what only storage needs.
 
-    model_config = ConfigDict(frozen=True)
+    A dataclass, not a model: a pydantic wrapper would build Order's schema a second time on a
+    cold start.
+    """
 
     order: Order
     #: SHA-256 of the create request that made the order (idempotent retries compare it).

@@ -3,8 +3,10 @@
 Everything runs against DynamoDB Local in its own process (started here; never moto), with the
 functions' real handlers and the events in events/:
 
-- `cold_start`: per function, a fresh Python process imports the handler module and answers its
-  first event; interleaved with the floor (a fresh process that imports boto3, creates a DynamoDB
+- `cold_start`: per function, a fresh Python process laid out as Lambda lays it out from `sam build`'s
+  output (the function's folder as working directory, the built layer and its bytecode on the path,
+  the interpreter's boto3) imports the handler module and answers its first event; interleaved with
+  the floor (a fresh process that imports boto3, creates a DynamoDB
   client and returns). Both are timed inside the child from its first statement, so interpreter
   start-up, the same for both, is left out. Median of `--cold-runs` runs.
 - `operations`: per route, the handler's self-time: the CPU time of the thread running it less its
@@ -94,8 +96,7 @@ if kind == "floor":
     client = boto3.client("dynamodb", endpoint_url=os.environ["DYNAMODB_ENDPOINT_URL"])
     result = {"statusCode": 200}
 else:
-    import importlib
-    module = importlib.import_module(f"functions.{kind}.app")
+    import app as module
     with open(event_file) as f:
         event = json.load(f)
     result = module.lambda_handler(event, Context())
@@ -423,7 +424,12 @@ def page_cost(bench: Bench, sizes: tuple[int, ...], runs: int) -> dict[str, dict
         for i in range(written, n):
             created = template.sys_created_at.replace(microsecond=0) - timedelta(seconds=n - i)
             order = template.model_copy(
-                update={"id": str(uuid.uuid4()), "number": i + 1, "sys_created_at": created, "date": created}
+                update={
+                    "id": str(uuid.uuid4()),
+                    "number": i + 1,
+                    "sys_created_at": created,
+                    "date": created.isoformat().replace("+00:00", "Z"),
+                }
             )
             items.append({"PutRequest": {"Item": OrderRecord(order=order).to_item()}})
         for start in range(0, len(items), 25):
@@ -450,15 +456,37 @@ def page_cost(bench: Bench, sizes: tuple[int, ...], runs: int) -> dict[str, dict
     return out
 
 
+def deployed_layout(function: str) -> tuple[Path, str]:
+    """Where Lambda runs a function from, as `sam build` made it: its folder as the task root
+    (/var/task, the working directory) and the built layer (/opt/python) on the path, bytecode
+    included; boto3 is the interpreter's own, as the runtime's is."""
+    build = ROOT / ".aws-sam" / "build"
+    from local.tables import load_template
+
+    for logical, resource in load_template(TEMPLATE)["Resources"].items():
+        code = str((resource.get("Properties") or {}).get("CodeUri", "")).rstrip("/")
+        if resource.get("Type") == "AWS::Serverless::Function" and code == f"functions/{function}":
+            task = build / logical
+            if not (task / "app.py").is_file():
+                raise SystemExit(f"no {task}: run `make build` first (make bench does)")
+            return task, f"{task}{os.pathsep}{build / 'DomainLayer' / 'python'}"
+    raise SystemExit(f"template.yaml has no function with CodeUri functions/{function}/")
+
+
 def cold_start(env: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
+    # As deployed: the built function and layer, and routes without their documentation-only
+    # response models (the template never sets that variable).
+    env = {k: v for k, v in env.items() if k not in ("ORDERS_DOCUMENT_RESPONSES", "PYTHONPATH")}
+    layouts = {name: deployed_layout(name) for name in COLD_START_EVENTS}
     timings: dict[str, list[float]] = {name: [] for name in [*COLD_START_EVENTS, "floor"]}
     for _ in range(runs):
         for name in timings:  # interleaved: each function beside the floor of the same moment
             event_file = EVENTS / COLD_START_EVENTS.get(name, "get_order.json")
+            task, path = layouts.get(name, (ROOT, ""))
             out = subprocess.run(
                 [sys.executable, "-c", _CHILD, name, str(event_file)],
-                cwd=ROOT,
-                env=env,
+                cwd=task,
+                env={**env, "PYTHONPATH": path} if path else env,
                 capture_output=True,
                 text=True,
                 timeout=120,
@@ -585,9 +613,7 @@ def run(quick: bool) -> dict[str, Any]:
         bench.recorder.attach(wiring.current().dynamodb)
 
         results: dict[str, Any] = {}
-        results["cold_start"] = cold_start(
-            {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'orders_domain'}:{ROOT}"}, cold_runs
-        )
+        results["cold_start"] = cold_start(dict(os.environ), cold_runs)
         results["operations"] = operations(bench, runs)
         results["scaling"] = scaling(bench, runs)
         results["cost_per_million"] = cost_per_million(bench, results["operations"], memory_mb)

@@ -10,6 +10,7 @@ import base64
 import importlib
 import json
 import logging
+import os
 import re
 import threading
 import uuid
@@ -22,6 +23,9 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from local import lambda_runtime
+
+# The local gateway serves /openapi.json from the functions it loads: they document their responses.
+os.environ.setdefault("ORDERS_DOCUMENT_RESPONSES", "1")
 from local.tables import load_template
 
 logger = logging.getLogger(__name__)

@@ -6,9 +6,13 @@ Idempotency-Key header). `python -m local.openapi` prints it; docs/openapi.json 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
+
+# Functions imported from here document their response models (orders_domain.api.json_content).
+os.environ.setdefault("ORDERS_DOCUMENT_RESPONSES", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 

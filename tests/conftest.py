@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -9,6 +10,11 @@ import boto3
 import pytest
 
 from tests.helpers import TEMPLATE, reset_caches, seed_key
+
+# Before any function module is imported: routes carry their response models, as wherever the
+# OpenAPI document is generated (orders_domain.api.json_content); the serving path is what
+# tests/integration/test_sam_build.py runs.
+os.environ.setdefault("ORDERS_DOCUMENT_RESPONSES", "1")
 
 
 @pytest.fixture(autouse=True)

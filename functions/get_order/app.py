@@ -5,11 +5,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from orders_domain import wiring
-from orders_domain.api import ETAG_HEADER, json_text_response
+from orders_domain import models, wiring
+from orders_domain.api import ETAG_HEADER, json_content, json_text_response
 from orders_domain.auth import TENANT_ID_PATTERN
 from orders_domain.handler import FunctionApp
-from orders_domain.models import OrderProjection, OrderResponse
 from orders_domain.representation import order_headers, order_json
 
 fn = FunctionApp()
@@ -25,7 +24,7 @@ lambda_handler = fn.lambda_handler
             "description": "The order; `ETag` is its version.",
             "headers": {"ETag": ETAG_HEADER},
             # Without `fields` the whole order; with it, `id` and the fields asked for.
-            "content": {"application/json": {"model": OrderResponse | OrderProjection}},
+            "content": json_content(lambda: models.OrderResponse | models.OrderProjection),
         }
     },
     tags=["orders"],

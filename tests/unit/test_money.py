@@ -47,7 +47,7 @@ def test_totals_always_add_up(
     if paid:
         body["payment_info"] = {"type": "credit card"}
     # WHEN it is priced
-    order = service().price(OrderCreateRequest.model_validate(body), tenant_id="t", actor="a").order
+    order = service().price(OrderCreateRequest.model_validate(body), tenant_id="t", actor="a")
     # THEN every rule of API.md holds exactly
     assert order.subtotal == subtotal
     assert order.discounts == discount
@@ -102,7 +102,7 @@ def test_coupon_limited_to_some_lines_only_discounts_those() -> None:
         ],
         "coupons": [{"coupon_id": "C", "discount": 5, "order_line_item_ids": ["a"]}],
     }
-    order = service().price(OrderCreateRequest.model_validate(body), tenant_id="t", actor="a").order
+    order = service().price(OrderCreateRequest.model_validate(body), tenant_id="t", actor="a")
     assert [li.discounts for li in order.line_items] == [Decimal("5.00"), Decimal(0)]
 
 
@@ -125,6 +125,6 @@ def test_foreign_currency_totals_in_base_currency() -> None:
         "exchange_rate": "1.0825",
         "line_items": [{"quantity": 3, "unit_price": "19.99"}],
     }
-    order = service().price(OrderCreateRequest.model_validate(body), tenant_id="t", actor="a").order
+    order = service().price(OrderCreateRequest.model_validate(body), tenant_id="t", actor="a")
     assert order.total == Decimal("59.97")
     assert order.total_in_base_currency == Decimal("64.92")  # 64.917525 half-even

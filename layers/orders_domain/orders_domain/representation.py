@@ -8,7 +8,7 @@ from typing import Any
 from orders_domain import jsonio, lifecycle
 from orders_domain.errors import BadRequest, FieldError
 from orders_domain.lifecycle import Operation
-from orders_domain.models import RESPONSE_EXCLUDED_FIELDS, Order, OrderResponse
+from orders_domain.models import RESPONSE_EXCLUDED_FIELDS, Order
 
 #: Link relation -> the operation it offers; present only while the lifecycle allows it.
 _ACTION_LINKS: tuple[tuple[str, Operation, str], ...] = (
@@ -89,6 +89,8 @@ def project(body: dict[str, Any], fields: str) -> dict[str, Any]:
             wanted[head].add(rest)
     if not wanted:
         return body
+    from orders_domain.models.responses import OrderResponse  # only a projection needs it
+
     known = {info.alias or name for name, info in OrderResponse.model_fields.items()}
     unknown = sorted(set(wanted) - known)
     if unknown:

@@ -11,6 +11,9 @@ The order schema is the "create order" object of the commerce API in seeds/003. 
 digit (never through float).
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from orders_domain.models.orders import (
     LINE_SERVER_FIELDS,
     ORDER_SERVER_FIELDS,
@@ -23,16 +26,41 @@ from orders_domain.models.orders import (
     protected_paths,
 )
 from orders_domain.models.parts import Address, Coupon, PaymentInfo
-from orders_domain.models.requests import LineItemInput, OrderCreateRequest
-from orders_domain.models.responses import (
-    ManifestError,
-    OrderProjection,
-    OrderResponse,
-    PaymentDue,
-    PreviewManifest,
-    PreviewResponse,
-)
 from orders_domain.models.types import MAX_AMOUNT, MAX_JSON_DEPTH, Money, Number
+
+if TYPE_CHECKING:
+    from orders_domain.models.requests import LineItemInput, OrderCreateRequest
+    from orders_domain.models.responses import (
+        ManifestError,
+        OrderProjection,
+        OrderResponse,
+        PaymentDue,
+        PreviewManifest,
+        PreviewResponse,
+    )
+
+#: Loaded when first named (PEP 562): a function that never reads a create request or documents a
+#: response (get) does not pay for defining those models on its cold start.
+_LAZY = {
+    "LineItemInput": "requests",
+    "OrderCreateRequest": "requests",
+    "ManifestError": "responses",
+    "OrderProjection": "responses",
+    "OrderResponse": "responses",
+    "PaymentDue": "responses",
+    "PreviewManifest": "responses",
+    "PreviewResponse": "responses",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "LINE_SERVER_FIELDS",

@@ -145,7 +145,7 @@ class CalculatedFieldError(InputModel):
 class LineItemFields(BaseModel):
     """Line fields that the client writes and that read the same on both sides."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     product_type: str | None = None
     parent_order_line_item_id: str | None = None
@@ -174,7 +174,7 @@ class LineItemFields(BaseModel):
 class OrderFields(BaseModel):
     """Order fields that the client writes and that read the same on both sides."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     batch_id: str | None = None
     override_order_date: Bool | None = None

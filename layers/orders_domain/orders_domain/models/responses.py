@@ -43,8 +43,18 @@ def _order_response_model() -> type[BaseModel]:
     return model
 
 
-#: The OpenAPI schema of every order response (the body itself is built by representation.order_body).
-OrderResponse = _order_response_model()
+_BUILT: dict[str, type[BaseModel]] = {}
+
+
+def __getattr__(name: str) -> Any:
+    """`OrderResponse`: the OpenAPI schema of every order response (the body itself is built by
+    representation). Made on first use: serving an order never needs it, only documenting one and
+    checking the names of `fields=`."""
+    if name != "OrderResponse":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _BUILT:
+        _BUILT[name] = _order_response_model()
+    return _BUILT[name]
 
 
 class OrderProjection(BaseModel):

@@ -32,7 +32,7 @@ class CreateOrders:
     tokens: Callable[[], str] = new_token
 
     def preview(self, request: OrderCreateRequest, *, tenant_id: str, actor: str) -> PricedOrder:
-        return self.pricing.price(request, tenant_id=tenant_id, actor=actor)
+        return self.pricing.preview(request, tenant_id=tenant_id, actor=actor)
 
     def create(
         self,
@@ -53,7 +53,7 @@ class CreateOrders:
         priced = self.pricing.price(request, tenant_id=tenant_id, actor=actor)
         fingerprint = fingerprint or create_fingerprint(request)
         order_id = order_id_for_key(tenant_id, idempotency_key) if idempotency_key else self.ids()
-        order = priced.order.model_copy(
+        order = priced.model_copy(
             update={"number": self.repo.next_order_number(tenant_id), "id": order_id, "token": self.tokens()}
         )
         try:

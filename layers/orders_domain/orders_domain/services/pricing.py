@@ -6,15 +6,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orders_domain import lifecycle, money
 from orders_domain.errors import FieldError, Unprocessable, ValidationFailed
 from orders_domain.lifecycle import PaymentStatus
-from orders_domain.models import LineItem, Order, OrderCreateRequest, Payment, PaymentDue, PreviewManifest
+from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.services.common import new_line_id, utcnow
 
 _PREVIEW_PLACEHOLDER = "preview"
+
+
+if TYPE_CHECKING:
+    from orders_domain.models import PreviewManifest
 
 
 @dataclass
@@ -30,8 +34,29 @@ class Pricing:
     clock: Callable[[], datetime] = utcnow
     line_ids: Callable[[], str] = new_line_id
 
-    def price(self, request: OrderCreateRequest, *, tenant_id: str, actor: str) -> PricedOrder:
+    def preview(self, request: OrderCreateRequest, *, tenant_id: str, actor: str) -> PricedOrder:
         """The order as it would be stored (id, number and token are placeholders) and its manifest."""
+        from orders_domain.models import PaymentDue, PreviewManifest  # a create never needs them
+
+        order = self.price(request, tenant_id=tenant_id, actor=actor)
+        total, has_payment = order.total, request.payment_info is not None
+        manifest = PreviewManifest(
+            errors=[],
+            payments_due=[PaymentDue(merchant_account_id=_merchant_account(request), amount_due=total)]
+            if total > 0
+            else [],
+            total_amount_due_at_checkout=total if has_payment else money.ZERO,
+            primary_amount_due_at_checkout=total if has_payment else money.ZERO,
+            additional_payments_due_at_checkout=money.ZERO,
+        )
+        return PricedOrder(order=order, manifest=manifest)
+
+    def price(self, request: OrderCreateRequest, *, tenant_id: str, actor: str) -> Order:
+        """The order as it would be stored (id, number and token are placeholders).
+
+        Lines and payments are built as plain data and validated once, with the order: on a cold
+        start only the order's schema is built, not one per nested model as well.
+        """
         now = self.clock()
         currency = request.currency_code
         data = request.model_dump(exclude={"line_items", "duplicate_prevention_key"}, exclude_none=True)
@@ -44,17 +69,17 @@ class Pricing:
         shipping = request.shipping_charges
         total = subtotal - discounts + taxes + shipping
 
-        payments: list[Payment] = []
+        payments: list[dict[str, Any]] = []
         if request.payment_info is not None:
             payments.append(
-                Payment(
-                    payment_id=self.line_ids(),
-                    type=request.payment_info.type,
-                    amount=total,
-                    status=PaymentStatus.PENDING,
-                    date=now,
-                    line_item_ids=[ln["order_line_item_id"] for ln in lines],
-                )
+                {
+                    "payment_id": self.line_ids(),
+                    "type": request.payment_info.type,
+                    "amount": total,
+                    "status": PaymentStatus.PENDING,
+                    "date": now,
+                    "line_item_ids": [ln["order_line_item_id"] for ln in lines],
+                }
             )
         pending = total if has_payment else money.ZERO
 
@@ -64,27 +89,27 @@ class Pricing:
             line_total = gross - ln["discounts"] + ln["taxes"]
             line_pending = line_total if has_payment else money.ZERO
             line_items.append(
-                LineItem(
+                {
                     **ln,
-                    status=lifecycle.initial_line_status(has_payment),
-                    total=line_total,
-                    amount_pending_capture=line_pending,
-                    amount_to_pay_upon_creation=line_pending,
-                    amount_paid=money.ZERO,
-                    amount_refunded=money.ZERO,
-                    balance_due=line_total - line_pending,
-                    quantity_to_be_shipped=ln["quantity"],
-                    quantity_shipped=0,
-                    quantity_cancelled=0,
-                    quantity_pending_return=0,
-                    quantity_returned=0,
-                    quantity_available_for_cancellation=ln["quantity"],
-                    quantity_available_for_return=0,
-                )
+                    "status": lifecycle.initial_line_status(has_payment),
+                    "total": line_total,
+                    "amount_pending_capture": line_pending,
+                    "amount_to_pay_upon_creation": line_pending,
+                    "amount_paid": money.ZERO,
+                    "amount_refunded": money.ZERO,
+                    "balance_due": line_total - line_pending,
+                    "quantity_to_be_shipped": ln["quantity"],
+                    "quantity_shipped": 0,
+                    "quantity_cancelled": 0,
+                    "quantity_pending_return": 0,
+                    "quantity_returned": 0,
+                    "quantity_available_for_cancellation": ln["quantity"],
+                    "quantity_available_for_return": 0,
+                }
             )
 
-        shippable = any(li.shippable for li in line_items)
-        weight = sum(((li.weight or money.ZERO) * li.quantity for li in line_items), Decimal(0))
+        shippable = any(li.get("shippable") for li in line_items)
+        weight = sum(((li.get("weight") or money.ZERO) * li["quantity"] for li in line_items), Decimal(0))
         base_currency = request.base_currency_code or currency
         rate = request.exchange_rate if request.exchange_rate is not None else Decimal(1)
         if (
@@ -128,23 +153,15 @@ class Pricing:
             sys_created_by_id=actor,
             sys_last_modified_by_id=actor,
         )
-        order = Order.model_validate(data)
-        manifest = PreviewManifest(
-            errors=[],
-            payments_due=[PaymentDue(merchant_account_id=_merchant_account(request), amount_due=total)]
-            if total > 0
-            else [],
-            total_amount_due_at_checkout=total if has_payment else money.ZERO,
-            primary_amount_due_at_checkout=total if has_payment else money.ZERO,
-            additional_payments_due_at_checkout=money.ZERO,
-        )
-        return PricedOrder(order=order, manifest=manifest)
+        return Order.model_validate(data)
 
     def _price_lines(self, request: OrderCreateRequest) -> list[dict[str, Any]]:
         currency = request.currency_code
         lines: list[dict[str, Any]] = []
-        for number, item in enumerate(request.line_items, start=1):
-            ln = item.model_dump(exclude_none=True)
+        # The lines' data from the request's own dump (dumping each line on its own would build
+        # the line model's schema a second time on a cold start).
+        dumped = request.model_dump(include={"line_items"}, exclude_none=True)["line_items"]
+        for number, (item, ln) in enumerate(zip(request.line_items, dumped, strict=True), start=1):
             ln["line_number"] = number
             ln["order_line_item_id"] = item.order_line_item_id or self.line_ids()
             ln["_gross"] = money.rounded(Decimal(item.quantity) * item.unit_price, currency)

@@ -60,9 +60,17 @@ def number_token(value: Decimal) -> str:
     return f"{_MARKER}{value}"
 
 
+_OPEN = f'"{_MARKER}'
+
+
 def unmark(text: str) -> str:
-    """Marked Decimals (`number_token`) in a JSON text -> JSON numbers, digit for digit."""
-    return _MARKED.sub(lambda m: m.group(1), text)
+    """Marked Decimals (`number_token`) in a JSON text -> JSON numbers, digit for digit.
+
+    Each `"<marker>12.50"` loses its opening quote and marker, and the quote that closes it (the
+    first quote after the digits, which contain none).
+    """
+    head, *rest = text.split(_OPEN)
+    return head + "".join(part.replace('"', "", 1) for part in rest)
 
 
 def dumps(value: Any) -> str:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import secrets
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -34,18 +32,18 @@ def new_token() -> str:
 
 
 def new_line_id() -> str:
-    return uuid.uuid4().hex[:16]
+    return secrets.token_hex(8)
 
 
 def order_id_for_key(tenant_id: str, idempotency_key: str) -> str:
     return str(uuid.uuid5(_KEYED_ORDER_IDS, f"{tenant_id}\n{idempotency_key}"))
 
 
-def request_fingerprint(request: BaseModel | Any, *, exclude: set[str] | None = None) -> str:
+def request_fingerprint(request: BaseModel, *, exclude: set[str] | None = None) -> str:
     """What makes two requests "the same request": SHA-256 of their canonical JSON.
 
-    Idempotency keys themselves (`exclude`) do not count.
+    Canonical because it is the validated model that is written, not the client's text: fields in
+    the model's order, defaults filled in, numbers normalised by validation, whatever the client's
+    key order or spacing. Idempotency keys themselves (`exclude`) do not count.
     """
-    data = request.model_dump(mode="json", exclude=exclude) if isinstance(request, BaseModel) else request
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(request.model_dump_json(exclude=exclude).encode("utf-8")).hexdigest()

@@ -40,7 +40,12 @@ _DOC, _SUMMARY, _VERSION, _FINGERPRINT = "doc", "summary", "sys_version", "reque
 
 def summary_of(order: Order) -> str:
     """The order's list row as JSON (numbers as JSON numbers, digit for digit)."""
-    return jsonio.dumps(order.model_dump(mode="python", include=set(SUMMARY_FIELDS), exclude_none=True))
+    return jsonio.unmark(
+        order.model_dump_json(include=_SUMMARY_INCLUDE, exclude_none=True, context={jsonio.NUMBERS: True})
+    )
+
+
+_SUMMARY_INCLUDE = set(SUMMARY_FIELDS)
 
 
 @dataclass(frozen=True)

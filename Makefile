@@ -7,7 +7,11 @@ BIN := $(VENV)/bin
 # CI and local builds use the local interpreter's runtime; deploys default to the template's.
 RUNTIME ?= python3.11
 export SAM_CLI_TELEMETRY := 0
+# The region the caller chose (environment), if any: `make api-key` against a deployed stack uses it,
+# or the AWS profile's; local targets fall back to us-east-1 (DynamoDB Local ignores it).
+CALLER_REGION := $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
 export AWS_DEFAULT_REGION ?= us-east-1
+AWS_CLI_ENV := $(if $(CALLER_REGION),AWS_DEFAULT_REGION=$(CALLER_REGION),env -u AWS_DEFAULT_REGION)
 
 .PHONY: help install test unit integration lint format typecheck cfn build serve openapi api-key revoke-api-key bench fuzz reliability clean
 
@@ -75,12 +79,12 @@ reliability: install
 
 # API keys for a tenant: printed once, stored as a hash (ORDERS_TABLE_NAME + DYNAMODB_ENDPOINT_URL, or the stack's table).
 api-key: $(BIN)/.installed
-	@test -n "$(TENANT)" || { echo 'usage: make api-key TENANT=<tenant> [SCOPES="orders:read orders:write"]'; exit 2; }
-	@PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.api_keys create --tenant "$(TENANT)" --scopes "$(SCOPES)"
+	@test -n "$(TENANT)" || { echo 'usage: make api-key TENANT=<tenant> [SCOPES="orders:read orders:write"] (default: orders:read)'; exit 2; }
+	@$(AWS_CLI_ENV) PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.api_keys create --tenant "$(TENANT)" --scopes "$(SCOPES)"
 
 revoke-api-key: $(BIN)/.installed
 	@test -n "$(KEY_ID)" || { echo 'usage: make revoke-api-key KEY_ID=key_...'; exit 2; }
-	@PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.api_keys revoke --key-id "$(KEY_ID)"
+	@$(AWS_CLI_ENV) PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.api_keys revoke --key-id "$(KEY_ID)"
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

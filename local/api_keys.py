@@ -1,6 +1,6 @@
 """`make api-key` / `make revoke-api-key`: manage API keys as an operator does.
 
-    make api-key TENANT=acme SCOPES="orders:read orders:write"
+    make api-key TENANT=acme SCOPES="orders:read orders:write"   (no SCOPES: orders:read only)
     make revoke-api-key KEY_ID=key_0123456789ab
 
 A new key is random, printed once, and stored only as its SHA-256 hash with its tenant and
@@ -63,13 +63,17 @@ def _wiring() -> Wiring:
     return Wiring(settings=settings)
 
 
+#: What a key gets when the operator names no scopes: reading only. Writing and admin are asked for.
+DEFAULT_SCOPES = "orders:read"
+
+
 def create(tenant: str, scopes: str) -> int:
     from orders_domain.auth import new_api_key, store_api_key
 
     ports = _wiring()
     key = new_api_key()
     try:
-        record = store_api_key(ports.api_keys, tenant, key, scopes.split())
+        record = store_api_key(ports.api_keys, tenant, key, (scopes.strip() or DEFAULT_SCOPES).split())
     except ValueError as error:
         print(f"api-key: {error}", file=sys.stderr)
         return 2
@@ -97,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     new = commands.add_parser("create", help="create a key, print it once, store its hash")
     new.add_argument("--tenant", required=True)
-    new.add_argument("--scopes", default="", help="space-separated scopes; default: all three")
+    new.add_argument("--scopes", default="", help=f"space-separated scopes; default: {DEFAULT_SCOPES}")
     gone = commands.add_parser("revoke", help="revoke a key by its key id")
     gone.add_argument("--key-id", required=True)
     args = parser.parse_args(argv)

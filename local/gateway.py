@@ -14,7 +14,7 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -213,14 +213,38 @@ class OpenAPIConflict(Exception):
     """Two functions document different schemas under one component name."""
 
 
-def merge_components(merged: dict[str, Any], entries: Mapping[str, Any], section: str, module: str) -> None:
-    """Add one function's components; the same name with other content is refused, never overwritten."""
+def merge_refusing(
+    merged: dict[str, Any], entries: Mapping[str, Any], conflict: Callable[[str], str]
+) -> None:
+    """Add entries to a merged section; a name already there with other content is refused, never
+    overwritten (`conflict(name)` says which)."""
     for name, value in entries.items():
         if name in merged and merged[name] != value:
-            raise OpenAPIConflict(
-                f"components.{section}.{name} from {module} differs from another function's; rename one"
-            )
+            raise OpenAPIConflict(conflict(name))
         merged[name] = value
+
+
+def merge_components(merged: dict[str, Any], entries: Mapping[str, Any], section: str, module: str) -> None:
+    """Add one function's components."""
+    merge_refusing(
+        merged,
+        entries,
+        lambda name: f"components.{section}.{name} from {module} differs from another function's; rename one",
+    )
+
+
+def merge_operations(merged: dict[str, Any], operations: Mapping[str, Any], path: str, module: str) -> None:
+    """Add one function's operations on a path; a method another function documents is refused."""
+    merge_refusing(
+        merged,
+        operations,
+        lambda method: f"{method.upper()} {path} from {module} is documented by another function too",
+    )
+
+
+def function_handlers(template: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """Every function of the template: logical id -> (handler module, attribute)."""
+    return {logical_id: _handler_location(props) for logical_id, props in _functions(template).items()}
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -636,7 +660,7 @@ class Gateway:
                 schema = schema.model_dump(mode="json", by_alias=True, exclude_none=True)
             document["openapi"] = schema.get("openapi", document["openapi"])
             for api_path, operations in (schema.get("paths") or {}).items():
-                document["paths"].setdefault(api_path, {}).update(operations)
+                merge_operations(document["paths"].setdefault(api_path, {}), operations, api_path, module)
             for section, entries in (schema.get("components") or {}).items():
                 merge_components(document["components"].setdefault(section, {}), entries, section, module)
             for tag in schema.get("tags") or []:

@@ -116,16 +116,20 @@ def _data_dir() -> Path:
 
 def _seed_api_keys() -> list[tuple[str, str, list[str]]]:
     from orders_domain import wiring
-    from orders_domain.auth import store_api_key
+    from orders_domain.auth import hash_key, store_api_key
     from orders_domain.routes import ALL_SCOPES
 
     spec = os.environ.get("ORDERS_API_KEYS", "").strip()
     keys = _parse_api_keys(spec, ALL_SCOPES) if spec else []
     if not keys:
         keys = [(DEV_TENANT, _dev_api_key(), list(ALL_SCOPES))]
+    store = wiring.current().api_keys
     for tenant, key, scopes in keys:
+        existing = store.get(hash_key(key))
+        if existing is not None and not existing.active:
+            continue  # revoked stays revoked: a restart does not bring a key back
         try:
-            store_api_key(wiring.current().api_keys, tenant, key, scopes)
+            store_api_key(store, tenant, key, scopes)
         except ValueError as error:
             raise SystemExit(f"cannot seed the API key of tenant {tenant!r}: {error}") from None
     return keys

@@ -125,3 +125,11 @@ def seed_key(tenant_id: str, api_key: str, scopes: list[str] | None = None) -> N
     from orders_domain.routes import ALL_SCOPES
 
     store_api_key(wiring.current().api_keys, tenant_id, api_key, scopes or list(ALL_SCOPES))
+
+
+def function_modules() -> list[str]:
+    """The handler module of every function in template.yaml (so a new function is covered by itself)."""
+    from local.gateway import function_handlers
+    from local.tables import load_template
+
+    return sorted({module for module, _ in function_handlers(load_template(TEMPLATE)).values()})

@@ -64,6 +64,23 @@ def test_server_fields_are_400_naming_the_field(body: dict[str, Any], field: str
 @pytest.mark.parametrize(
     ("body", "field"),
     [
+        # server-owned at the other level only, or nowhere: unknown here
+        ({"line_items": [GOOD_LINE], "quantity_shipped": 1}, "quantity_shipped"),
+        ({"line_items": [{**GOOD_LINE, "sys_version": 3}]}, "line_items[0].sys_version"),
+        ({"line_items": [{**GOOD_LINE, "token": "t"}]}, "line_items[0].token"),
+        ({"line_items": [GOOD_LINE], "sys_anything": 1}, "sys_anything"),
+    ],
+)
+def test_a_field_owned_by_the_server_only_at_another_level_is_unknown_where_it_was_sent(
+    body: dict[str, Any], field: str
+) -> None:
+    problem = assert_problem(post(body), 400, "validation_error")
+    assert {"field": field, "error": "is not a known field"} in problem["errors"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
         ({"line_items": [GOOD_LINE], "colour": "red"}, "colour"),
         ({"line_items": [{**GOOD_LINE, "quantity": 0}]}, "line_items[0].quantity"),
         ({"line_items": [{**GOOD_LINE, "quantity": -2}]}, "line_items[0].quantity"),

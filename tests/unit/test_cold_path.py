@@ -10,20 +10,20 @@ import pytest
 from orders_domain.handler import FunctionApp
 
 from local.lambda_runtime import FakeLambdaContext
-from tests.helpers import ROOT, body_of, load_event
+from tests.helpers import ROOT, body_of, function_modules, load_event
 
-PROBE = "import sys, functions.{name}.app as m; m.lambda_handler; print('aws_xray_sdk' in sys.modules)"
+PROBE = "import sys, {module} as m; m.lambda_handler; print('aws_xray_sdk' in sys.modules)"
 
 
-@pytest.mark.parametrize("name", ["create_order", "get_order", "authorizer"])
-def test_importing_a_function_does_not_load_the_xray_sdk(name: str) -> None:
+@pytest.mark.parametrize("module", function_modules())
+def test_importing_a_function_does_not_load_the_xray_sdk(module: str) -> None:
     env = {
         **os.environ,
         "PYTHONPATH": f"{ROOT / 'layers' / 'orders_domain'}:{ROOT}",
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
     out = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", PROBE.format(name=name)],
+        [sys.executable, "-c", PROBE.format(module=module)],
         cwd=ROOT,
         env=env,
         capture_output=True,

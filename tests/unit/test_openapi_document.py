@@ -20,12 +20,17 @@ def test_committed_openapi_document_matches_the_handlers() -> None:
 
 
 def test_document_covers_every_route_of_the_template() -> None:
+    from local.gateway import routes_from_template
+    from local.tables import load_template
+    from tests.helpers import TEMPLATE
+
     document = build()
-    assert set(document["paths"]) == {
-        "/orders/{tenantId}",
-        "/orders/{tenantId}/preview",
-        "/orders/{tenantId}/{id}",
-    }
+    # every Api event of template.yaml, in OpenAPI's {param} form, and each with its method
+    routes = routes_from_template(load_template(TEMPLATE))
+    assert routes
+    assert set(document["paths"]) == {route.path for route in routes}
+    for route in routes:
+        assert route.method.lower() in document["paths"][route.path], (route.method, route.path)
     create = document["paths"]["/orders/{tenantId}"]["post"]
     assert create["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/OrderCreateRequest"
@@ -74,3 +79,17 @@ def test_numeric_keywords_are_json_numbers_everywhere() -> None:
         return []
 
     assert strings(build(), "$") == []
+
+
+def test_two_functions_documenting_one_operation_is_refused_not_overwritten() -> None:
+    from local.gateway import OpenAPIConflict, merge_operations
+
+    # GIVEN GET /orders/{tenantId}/{id} documented by one function
+    merged: dict[str, Any] = {}
+    merge_operations(merged, {"get": {"summary": "Get an order"}}, "/orders/{tenantId}/{id}", "a")
+    # WHEN another function documents another method there, and then the same method differently
+    merge_operations(merged, {"patch": {"summary": "Patch an order"}}, "/orders/{tenantId}/{id}", "b")
+    with pytest.raises(OpenAPIConflict, match=r"GET /orders/\{tenantId\}/\{id\} from c"):
+        merge_operations(merged, {"get": {"summary": "Something else"}}, "/orders/{tenantId}/{id}", "c")
+    # THEN both distinct operations are kept and the first GET stands
+    assert merged == {"get": {"summary": "Get an order"}, "patch": {"summary": "Patch an order"}}

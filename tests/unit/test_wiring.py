@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from orders_domain import wiring
 
-from tests.helpers import create_event, invoke
+from tests.helpers import create_event, function_modules, invoke
 
 BODY = {"line_items": [{"quantity": 1, "unit_price": 5}]}
 
@@ -53,16 +53,55 @@ def test_reset_rebuilds_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     wiring.reset()
 
 
-def test_nothing_is_built_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
-    # GIVEN no configuration at all
-    monkeypatch.delenv("ORDERS_TABLE_NAME", raising=False)
-    wiring.reset()
-    # WHEN every function module is imported afresh
-    from local.lambda_runtime import load_instance
+_IMPORT_PROBE = """
+import importlib, sys
+import boto3, boto3.session
+from orders_domain.settings import Settings
+built = []
+def refuse(*args, **kwargs):
+    built.append(args)
+    raise AssertionError("built at import")
+boto3.client = refuse
+boto3.session.Session.client = refuse
+Settings.from_environment = classmethod(lambda cls, environ=None: refuse("settings"))
+for module in sys.argv[1:]:
+    importlib.import_module(module)
+print(len(built))
+"""
 
-    for module in ("functions.create_order.app", "functions.get_order.app", "functions.authorizer.app"):
-        load_instance(module)
-    # THEN nothing needed the environment yet; the first use does
-    with pytest.raises(KeyError):
-        _ = wiring.current().settings
-    wiring.reset()
+
+def test_importing_any_function_reads_no_settings_and_builds_no_client() -> None:
+    # GIVEN a fresh interpreter where building a client or reading settings fails
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    modules = function_modules()
+    assert len(modules) >= 3
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'orders_domain'}{os.pathsep}{ROOT}"}
+    env.pop("ORDERS_TABLE_NAME", None)
+    # WHEN every function module of the template is imported there, first time for everything
+    out = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", _IMPORT_PROBE, *modules], env=env, capture_output=True, text=True, check=False
+    )
+    # THEN none of them built anything (an import that did would have failed, or been counted)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "0"
+
+
+def test_the_import_probe_catches_a_module_that_builds_at_import(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    (tmp_path / "eager.py").write_text("import boto3\nclient = boto3.client('dynamodb')\n")
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'orders_domain'}{os.pathsep}{tmp_path}"}
+    out = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", _IMPORT_PROBE, "eager"], env=env, capture_output=True, text=True, check=False
+    )
+    assert out.returncode != 0
+    assert "built at import" in out.stderr

@@ -30,7 +30,7 @@ from orders_domain.errors import (
 )
 from orders_domain.idempotency import StoredResponse
 from orders_domain.jsonio import dumps, loads
-from orders_domain.models import SERVER_OWNED_FIELDS
+from orders_domain.models import is_server_owned
 
 PROBLEM_JSON = "application/problem+json"
 APPLICATION_JSON = "application/json"
@@ -81,8 +81,8 @@ def field_errors_from_pydantic(errors: list[Mapping[str, Any]]) -> list[FieldErr
         field = str(ctx["field"]) if isinstance(ctx, Mapping) and ctx.get("field") else _loc_to_path(loc)
         message = str(err.get("msg", "is invalid"))
         if kind == "extra_forbidden":
-            name = str(loc[-1]) if loc else ""
-            is_server = name in SERVER_OWNED_FIELDS or name.startswith("sys_")
+            path = loc[1:] if loc[:1] == ["body"] else loc
+            is_server = is_server_owned(path)
             message = "is set by the server and may not be sent" if is_server else "is not a known field"
         elif kind == "missing":
             message = "is required"

@@ -92,10 +92,12 @@ ALLOWED: dict[Operation, frozenset[OrderStatus]] = {
     Operation.CLOSE: frozenset({S.FULFILLED, S.PARTIALLY_REFUNDED, S.REFUNDED, S.CANCELLED}),
     # Closed orders still take refunds; whether a line can be refunded is a line question.
     Operation.REFUND: _ALL - {S.VOIDED},
-    # What can be refunded or picked up is worth asking about until the order is voided.
+    # A check changes nothing: what can be refunded or picked up is worth asking about until the
+    # order is voided, closed orders included (they still take refunds).
     Operation.WILL_CALL_CHECK: _ALL - {S.VOIDED},
+    # Recording a pickup changes the order: not once it is closed (closed: only refunds, API.md).
     Operation.WILL_CALL_PICKUP: frozenset(
-        {S.PARTIALLY_FULFILLED, S.FULFILLED, S.PARTIALLY_REFUNDED, S.REFUNDED, S.CLOSED}
+        {S.PARTIALLY_FULFILLED, S.FULFILLED, S.PARTIALLY_REFUNDED, S.REFUNDED}
     ),
 }
 
@@ -110,6 +112,41 @@ _WHY_NOT: dict[OrderStatus, str] = {
     S.VOIDED: "the order is voided; nothing further may change",
     S.CLOSED: "the order is closed; only refunds may change it",
 }
+
+
+#: Where the status alone does not say why: the operation's own rule (every refused status), or
+#: the rule for one operation in one status. Looked up before _WHY_NOT.
+_WHY_NOT_OPERATION: dict[Operation, str] = {
+    Operation.DELETE: "only an order with nothing paid and nothing fulfilled may be deleted",
+}
+_SETTLED = "only a settled order (every line fulfilled, refunded or cancelled) may be closed"
+_WHY_NOT_FOR: dict[tuple[Operation, OrderStatus], str] = {
+    (Operation.CLOSE, S.AWAITING_PAYMENT): f"{_SETTLED}, and this one is awaiting payment",
+    (Operation.CLOSE, S.PAID): f"{_SETTLED}, and nothing of this one has been fulfilled",
+    (Operation.CLOSE, S.PARTIALLY_FULFILLED): f"{_SETTLED}; fulfil or cancel its open lines first",
+    (Operation.CLOSE, S.CLOSED): "the order is already closed",
+    (
+        Operation.VOID,
+        S.PARTIALLY_REFUNDED,
+    ): "refunds have been made, which a void cannot undo; refund the rest",
+    (Operation.VOID, S.REFUNDED): "the order has been refunded; there is nothing left to void",
+}
+
+
+#: What a refused operation was trying to do, where "<operation> this order" does not read.
+_ACTION: dict[Operation, str] = {
+    Operation.WILL_CALL_CHECK: "check this order for will-call",
+    Operation.WILL_CALL_PICKUP: "record a will-call pickup on this order",
+}
+
+
+def _action(operation: Operation) -> str:
+    return _ACTION.get(operation) or f"{operation.value} this order"
+
+
+def why_not(operation: Operation, status: OrderStatus) -> str:
+    """Why `operation` may not run on an order in `status` (a clause, for a 409's detail)."""
+    return _WHY_NOT_FOR.get((operation, status)) or _WHY_NOT_OPERATION.get(operation) or _WHY_NOT[status]
 
 
 class OrderStateConflict(Conflict):
@@ -128,7 +165,7 @@ def status_conflict(operation: Operation, status: OrderStatus) -> OrderStateConf
         return None
     if operation is Operation.CREATE:
         return OrderStateConflict("An order with this id already exists.")
-    return OrderStateConflict(f"Cannot {operation.value} this order: {_WHY_NOT[status]}.")
+    return OrderStateConflict(f"Cannot {_action(operation)}: {why_not(operation, status)}.")
 
 
 def conflict(operation: Operation, order: Order) -> OrderStateConflict | None:
@@ -138,7 +175,7 @@ def conflict(operation: Operation, order: Order) -> OrderStateConflict | None:
     if refused is not None:
         return refused
     if operation in (Operation.FULFIL, Operation.CANCEL) and open_quantity(order.line_items) == 0:
-        return OrderStateConflict(f"Cannot {operation.value} this order: no line has anything open.")
+        return OrderStateConflict(f"Cannot {_action(operation)}: no line has anything open.")
     if operation is Operation.CLOSE and open_quantity(order.line_items) > 0:
         return OrderStateConflict("Cannot close this order: some lines are open; fulfil or cancel them.")
     if operation is Operation.REFUND and not any(refundable_quantity(li) > 0 for li in order.line_items):

@@ -23,6 +23,7 @@ from orders_domain.models.orders import (
     Order,
     Payment,
     RefundedPayment,
+    is_server_owned,
     protected_paths,
 )
 from orders_domain.models.parts import Address, Coupon, PaymentInfo
@@ -86,5 +87,6 @@ __all__ = [
     "PreviewManifest",
     "PreviewResponse",
     "RefundedPayment",
+    "is_server_owned",
     "protected_paths",
 ]

@@ -6,6 +6,7 @@ and the response model are all derived from those markers, so the list is writte
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -129,6 +130,19 @@ LINE_SERVER_FIELDS = marked(LineItem, SERVER, INTERNAL)
 #: The one list of server-owned field names: a request naming one is told it is server-set,
 #: and (next) a JSON Patch path to one is protected.
 SERVER_OWNED_FIELDS = ORDER_SERVER_FIELDS | LINE_SERVER_FIELDS
+
+
+def is_server_owned(path: Sequence[str | int]) -> bool:
+    """Whether a field path in a request body names a server-owned field, at its own level:
+    `("sys_version",)` on the order, `("line_items", 0, "status")` on a line. Other nested paths
+    (an address's fields, a payload) never do."""
+    if len(path) == 1:
+        return path[0] in ORDER_SERVER_FIELDS
+    if len(path) == 3 and path[0] == "line_items" and isinstance(path[1], int):
+        return path[2] in LINE_SERVER_FIELDS
+    return False
+
+
 #: Order fields kept in storage and never sent to a client.
 RESPONSE_EXCLUDED_FIELDS = marked(Order, INTERNAL)
 

@@ -3,10 +3,18 @@
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+# orders_domain first: it makes the Powertools event handler load only the resolver used here.
 from orders_domain import models, wiring
-from orders_domain.api import ETAG_HEADER, LOCATION_HEADER, REPLAYED_HEADER, json_content, json_response
+from orders_domain.api import (
+    ETAG_HEADER,
+    LOCATION_HEADER,
+    REPLAYED_HEADER,
+    Body,
+    Path,
+    Response,
+    json_content,
+    json_response,
+)
 from orders_domain.auth import TENANT_ID_PATTERN
 from orders_domain.handler import FunctionApp
 from orders_domain.idempotency import StoredResponse

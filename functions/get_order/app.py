@@ -3,10 +3,9 @@
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+# orders_domain first: it makes the Powertools event handler load only the resolver used here.
 from orders_domain import models, wiring
-from orders_domain.api import ETAG_HEADER, json_content, json_text_response
+from orders_domain.api import ETAG_HEADER, Path, Query, Response, json_content, json_text_response
 from orders_domain.auth import TENANT_ID_PATTERN
 from orders_domain.handler import FunctionApp
 from orders_domain.representation import order_headers, order_json

@@ -486,7 +486,8 @@ def cold_start(env: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
             out = subprocess.run(
                 [sys.executable, "-c", _CHILD, name, str(event_file)],
                 cwd=task,
-                env={**env, "PYTHONPATH": path} if path else env,
+                # Lambda's runtime sets the function's name (orders_domain.cold_start reads it).
+                env={**env, "PYTHONPATH": path, "AWS_LAMBDA_FUNCTION_NAME": name} if path else env,
                 capture_output=True,
                 text=True,
                 timeout=120,

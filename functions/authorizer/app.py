@@ -13,7 +13,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from orders_domain import wiring
+from orders_domain import cold_start, wiring
 from orders_domain.auth import api_key_from_headers, authorize
 from orders_domain.errors import Forbidden, Unauthorized
 
@@ -33,6 +33,13 @@ def _policy(principal_id: str, effect: str, method_arn: str, context: dict[str, 
 
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        return _authorize(event)
+    finally:
+        cold_start.resume()
+
+
+def _authorize(event: dict[str, Any]) -> dict[str, Any]:
     try:
         principal = wiring.current().authenticator.authenticate(api_key_from_headers(event.get("headers")))
     except Unauthorized:

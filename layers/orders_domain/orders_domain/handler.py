@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from orders_domain import idempotency, wiring
+from orders_domain import cold_start, idempotency, wiring
 from orders_domain.api import RequestInfo, build_resolver, header, require_caller, resolve, stored_response
 from orders_domain.idempotency import StoredResponse
 from orders_domain.routes import IDEMPOTENT_ROUTES
@@ -60,7 +60,10 @@ class FunctionApp:
         invocation, and only when tracing is on (the template's `DetailedTracing` parameter)."""
         if self._traced is None:
             self._traced = self._with_tracing(self._handler)
-        return self._traced(event, context)
+        try:
+            return self._traced(event, context)
+        finally:
+            cold_start.resume()
 
     @staticmethod
     def _with_tracing(handler: Handler) -> Handler:

@@ -25,13 +25,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     GetJsonSchemaHandler,
-    PlainSerializer,
     SerializationInfo,
     Strict,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, PydanticCustomError
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from orders_domain import jsonio
 
@@ -80,12 +80,26 @@ def _storable(value: Decimal) -> Decimal:
     return value
 
 
-class _NumberInJson:
-    """JSON Schema of a Decimal as the API speaks it: a JSON number (pydantic says string).
+class _StorableNumber:
+    """A Decimal as the service holds it, in one annotation (each field builds faster with one):
 
-    The HTTP layer writes Decimals as JSON numbers digit for digit, so the documented type is
-    `number` (local/openapi.py turns any bounds left in pydantic's short form into JSON Schema's).
+    - validated: finite and storable in DynamoDB (`_storable`, after pydantic's own checks);
+    - serialised: in JSON a string, exact (storage), or a marked string that becomes a JSON number
+      (responses, `_decimal_to_json`);
+    - documented: a JSON number (pydantic says string). The HTTP layer writes Decimals as JSON
+      numbers digit for digit, so the documented type is `number` (local/openapi.py turns any
+      bounds left in pydantic's short form into JSON Schema's).
     """
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            _storable,
+            handler(source),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                _decimal_to_json, info_arg=True, when_used="json"
+            ),
+        )
 
     @classmethod
     def __get_pydantic_json_schema__(
@@ -127,16 +141,10 @@ def _decimal_to_json(value: Decimal, info: SerializationInfo) -> str:
     return str(value)
 
 
-_DECIMAL_JSON = PlainSerializer(_decimal_to_json, when_used="json")
-
 #: Money: a finite Decimal (never a float).
-Money = Annotated[
-    Decimal, Field(allow_inf_nan=False), AfterValidator(_storable), _NumberInJson, _DECIMAL_JSON
-]
+Money = Annotated[Decimal, Field(allow_inf_nan=False), _StorableNumber]
 #: Any other stored number that is not money (weight, exchange rate, coordinates, ...).
-Number = Annotated[
-    Decimal, Field(allow_inf_nan=False), AfterValidator(_storable), _NumberInJson, _DECIMAL_JSON
-]
+Number = Annotated[Decimal, Field(allow_inf_nan=False), _StorableNumber]
 #: An integer: a JSON integer, never a boolean or a string.
 Int = Annotated[int, BeforeValidator(_whole_number)]
 #: A boolean: `true` or `false`, never "yes", 1 or "true".

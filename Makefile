@@ -7,8 +7,10 @@ BIN := $(VENV)/bin
 # CI and local builds use the local interpreter's runtime; deploys default to the template's.
 RUNTIME ?= python3.11
 export SAM_CLI_TELEMETRY := 0
-# The region the caller chose (environment), if any: `make api-key` against a deployed stack uses it,
-# or the AWS profile's; local targets fall back to us-east-1 (DynamoDB Local ignores it).
+# The region the caller chose (AWS_REGION, else AWS_DEFAULT_REGION), if any. `make api-key` and
+# `make revoke-api-key` run in it; with none, no region is forced on them and local/api_keys.py takes
+# the AWS profile's, and us-east-1 only when the profile names none. Other targets default to
+# us-east-1 (local runs: DynamoDB Local ignores the region).
 CALLER_REGION := $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
 export AWS_DEFAULT_REGION ?= us-east-1
 AWS_CLI_ENV := $(if $(CALLER_REGION),AWS_DEFAULT_REGION=$(CALLER_REGION),env -u AWS_DEFAULT_REGION)

@@ -10,7 +10,8 @@ revoking takes. Warm authorizers keep honouring a revoked key for at most API_KE
 
 Which table: ORDERS_TABLE_NAME when set (with DYNAMODB_ENDPOINT_URL for a local DynamoDB, e.g.
 the one `make serve` prints, where the table is `orders-local`); otherwise the OrdersTableName
-output of the deployed stack (STACK, default: samconfig.toml's stack_name).
+output of the deployed stack (STACK, default: samconfig.toml's stack_name). Which region: the
+caller's (AWS_REGION, AWS_DEFAULT_REGION, else the AWS profile's), us-east-1 only when none is set.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import os
 import sys
 import tomllib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +29,25 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_TABLE = "orders-local"
+#: The region only when the caller names none (environment or AWS profile).
+FALLBACK_REGION = "us-east-1"
+
+
+def _profile_region() -> str | None:
+    """The region of the selected AWS profile (~/.aws/config), if it names one."""
+    import botocore.session
+
+    region = botocore.session.Session().get_config_variable("region")
+    return str(region) if region else None
+
+
+def caller_region(
+    environ: Mapping[str, str], profile_region: Callable[[], str | None] = _profile_region
+) -> str:
+    """AWS_REGION, else AWS_DEFAULT_REGION, else the AWS profile's region, else us-east-1."""
+    return (
+        environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or profile_region() or FALLBACK_REGION
+    )
 
 
 def _stack_name() -> str:
@@ -105,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     gone = commands.add_parser("revoke", help="revoke a key by its key id")
     gone.add_argument("--key-id", required=True)
     args = parser.parse_args(argv)
+    # boto3 reads AWS_DEFAULT_REGION (not AWS_REGION): every client below uses the caller's region.
+    os.environ["AWS_DEFAULT_REGION"] = caller_region(os.environ)
     if args.command == "create":
         return create(args.tenant, args.scopes)
     return revoke(args.key_id)

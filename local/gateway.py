@@ -14,7 +14,7 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -210,36 +210,30 @@ def gateway_responses(template: Mapping[str, Any]) -> dict[str, GatewayResponse]
 
 
 class OpenAPIConflict(Exception):
-    """Two functions document different schemas under one component name."""
-
-
-def merge_refusing(
-    merged: dict[str, Any], entries: Mapping[str, Any], conflict: Callable[[str], str]
-) -> None:
-    """Add entries to a merged section; a name already there with other content is refused, never
-    overwritten (`conflict(name)` says which)."""
-    for name, value in entries.items():
-        if name in merged and merged[name] != value:
-            raise OpenAPIConflict(conflict(name))
-        merged[name] = value
+    """Two functions document one operation, or different schemas under one component name."""
 
 
 def merge_components(merged: dict[str, Any], entries: Mapping[str, Any], section: str, module: str) -> None:
-    """Add one function's components."""
-    merge_refusing(
-        merged,
-        entries,
-        lambda name: f"components.{section}.{name} from {module} differs from another function's; rename one",
-    )
+    """Add one function's components; the same name with other content is refused, never overwritten
+    (the same content again is one shared model, documented by each function that uses it)."""
+    for name, value in entries.items():
+        if name in merged and merged[name] != value:
+            raise OpenAPIConflict(
+                f"components.{section}.{name} from {module} differs from another function's; rename one"
+            )
+        merged[name] = value
 
 
 def merge_operations(merged: dict[str, Any], operations: Mapping[str, Any], path: str, module: str) -> None:
-    """Add one function's operations on a path; a method another function documents is refused."""
-    merge_refusing(
-        merged,
-        operations,
-        lambda method: f"{method.upper()} {path} from {module} is documented by another function too",
-    )
+    """Add one function's operations on a path. A method another function already documents there is
+    refused even when both say the same: one operation is served by one function, and a second
+    document of it means two functions claim it (never a silent overwrite)."""
+    for method, operation in operations.items():
+        if method in merged:
+            raise OpenAPIConflict(
+                f"{method.upper()} {path} from {module} is documented by another function too"
+            )
+        merged[method] = operation
 
 
 def function_handlers(template: Mapping[str, Any]) -> dict[str, tuple[str, str]]:

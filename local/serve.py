@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 3000
@@ -114,7 +115,18 @@ def _data_dir() -> Path:
     return Path(os.environ.get("ORDERS_DATA_DIR") or ROOT / ".local-data")
 
 
-def _seed_api_keys() -> list[tuple[str, str, list[str]]]:
+class SeededKey(NamedTuple):
+    tenant: str
+    key: str
+    scopes: list[str]
+    #: False when the key was revoked: a restart never brings it back.
+    active: bool = True
+
+
+def _seed_api_keys() -> list[SeededKey]:
+    """Store the keys `make serve` prints: ORDERS_API_KEYS, or else the dev key. A key already in the
+    table is left as it is (a revoked one stays revoked), except that an active key seeded from
+    ORDERS_API_KEYS takes the tenant and scopes the variable now gives it."""
     from orders_domain import wiring
     from orders_domain.auth import hash_key, store_api_key
     from orders_domain.routes import ALL_SCOPES
@@ -124,15 +136,19 @@ def _seed_api_keys() -> list[tuple[str, str, list[str]]]:
     if not keys:
         keys = [(DEV_TENANT, _dev_api_key(), list(ALL_SCOPES))]
     store = wiring.current().api_keys
+    seeded = []
     for tenant, key, scopes in keys:
         existing = store.get(hash_key(key))
         if existing is not None and not existing.active:
-            continue  # revoked stays revoked: a restart does not bring a key back
-        try:
-            store_api_key(store, tenant, key, scopes)
-        except ValueError as error:
-            raise SystemExit(f"cannot seed the API key of tenant {tenant!r}: {error}") from None
-    return keys
+            seeded.append(SeededKey(tenant, key, scopes, active=False))
+            continue
+        if existing is None or (existing.tenant_id, existing.scopes) != (tenant, tuple(scopes)):
+            try:
+                store_api_key(store, tenant, key, scopes)
+            except ValueError as error:
+                raise SystemExit(f"cannot seed the API key of tenant {tenant!r}: {error}") from None
+        seeded.append(SeededKey(tenant, key, scopes))
+    return seeded
 
 
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -180,10 +196,22 @@ def _serve(endpoint: str, port: int) -> int:
         ) from None
 
     url = f"http://{HOST}:{port}"
-    tenant, key, _ = keys[0]
+    tenant, key, _, _ = next((k for k in keys if k.active), keys[0])
     print(f"Orders API on {url}  (OpenAPI: {url}/openapi.json, Swagger UI: {url}/swagger)")
-    for each_tenant, each_key, each_scopes in keys:
-        print(f"API key for tenant {each_tenant} ({' '.join(each_scopes)}): {each_key}")
+    for each in keys:
+        if each.active:
+            print(f"API key for tenant {each.tenant} ({' '.join(each.scopes)}): {each.key}")
+        else:
+            print(
+                f"API key for tenant {each.tenant}: {each.key} is revoked and stays revoked", file=sys.stderr
+            )
+    if not any(each.active for each in keys):
+        hint = (
+            "name another key in ORDERS_API_KEYS"
+            if os.environ.get("ORDERS_API_KEYS", "").strip()
+            else f"delete {_data_dir() / 'dev-api-key'} and restart for a new dev key"
+        )
+        print(f"no active API key: {hint}", file=sys.stderr)
     print(
         f"try:  curl -s -X POST {url}/orders/{tenant} -H 'Authorization: {key}'"
         " -H 'Content-Type: application/json'"

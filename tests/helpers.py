@@ -133,3 +133,14 @@ def function_modules() -> list[str]:
     from local.tables import load_template
 
     return sorted({module for module, _ in function_handlers(load_template(TEMPLATE)).values()})
+
+
+def authorizer_module() -> str:
+    """The handler module of the function behind the API's DefaultAuthorizer in template.yaml."""
+    from local.gateway import authorizer_function_id, function_handlers
+    from local.tables import load_template
+
+    template = load_template(TEMPLATE)
+    function_id = authorizer_function_id(template)
+    assert function_id is not None, "template.yaml names no DefaultAuthorizer function"
+    return function_handlers(template)[function_id][0]

@@ -54,6 +54,8 @@ def order_count(tables: dict[str, str]) -> int:
         ({"line_items": [GOOD_LINE], "balance_due": 0}, "balance_due"),
         ({"line_items": [{**GOOD_LINE, "total": 5}]}, "line_items[0].total"),
         ({"line_items": [{**GOOD_LINE, "status": "paid"}]}, "line_items[0].status"),
+        ({"line_items": [{**GOOD_LINE, "quantity_shipped": 1}]}, "line_items[0].quantity_shipped"),
+        ({"line_items": [GOOD_LINE, {**GOOD_LINE, "picked_up": True}]}, "line_items[1].picked_up"),
     ],
 )
 def test_server_fields_are_400_naming_the_field(body: dict[str, Any], field: str) -> None:
@@ -68,14 +70,44 @@ def test_server_fields_are_400_naming_the_field(body: dict[str, Any], field: str
         ({"line_items": [GOOD_LINE], "quantity_shipped": 1}, "quantity_shipped"),
         ({"line_items": [{**GOOD_LINE, "sys_version": 3}]}, "line_items[0].sys_version"),
         ({"line_items": [{**GOOD_LINE, "token": "t"}]}, "line_items[0].token"),
+        ({"line_items": [GOOD_LINE], "picked_up": True}, "picked_up"),
+        ({"line_items": [{**GOOD_LINE, "number": 2}]}, "line_items[0].number"),
+        ({"line_items": [GOOD_LINE], "billing_address": {"id": "a1"}}, "billing_address.id"),
         ({"line_items": [GOOD_LINE], "sys_anything": 1}, "sys_anything"),
     ],
 )
-def test_a_field_owned_by_the_server_only_at_another_level_is_unknown_where_it_was_sent(
+def test_given_a_field_server_owned_only_at_another_level_when_sent_then_it_is_unknown_where_it_was_sent(
     body: dict[str, Any], field: str
 ) -> None:
+    # GIVEN a create naming a field the server owns on the line but not the order, or the reverse,
+    # or one inside an address, or a made-up sys_ field
+    # WHEN it is posted
     problem = assert_problem(post(body), 400, "validation_error")
+    # THEN the field is unknown where it was sent, not "set by the server"
     assert {"field": field, "error": "is not a known field"} in problem["errors"]
+
+
+@pytest.mark.parametrize(
+    ("loc", "message"),
+    [
+        (("body", "line_items", 0, "quantity_shipped"), "is set by the server and may not be sent"),
+        (("body", "quantity_shipped"), "is not a known field"),
+        (("body", "token"), "is set by the server and may not be sent"),
+        (("body", "line_items", 3, "token"), "is not a known field"),
+        (("line_items", 0, "status"), "is set by the server and may not be sent"),
+        (("body", "shipping_address", "status"), "is not a known field"),
+    ],
+)
+def test_given_an_unknown_field_error_when_mapped_then_it_is_checked_at_its_own_level(
+    loc: tuple[Any, ...], message: str
+) -> None:
+    from orders_domain.api import field_errors_from_pydantic
+
+    # GIVEN pydantic's extra_forbidden error at an order-level or a line-level location
+    # WHEN it becomes a problem's field error
+    (error,) = field_errors_from_pydantic([{"type": "extra_forbidden", "loc": loc, "msg": "Extra inputs"}])
+    # THEN it is server-set only if that level's model marks the field so
+    assert error.error == message
 
 
 @pytest.mark.parametrize(

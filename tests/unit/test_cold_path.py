@@ -10,13 +10,15 @@ import pytest
 from orders_domain.handler import FunctionApp
 
 from local.lambda_runtime import FakeLambdaContext
-from tests.helpers import ROOT, body_of, function_modules, load_event
+from tests.helpers import ROOT, authorizer_module, body_of, function_modules, load_event
 
 PROBE = "import sys, {module} as m; m.lambda_handler; print('aws_xray_sdk' in sys.modules)"
 
 
 @pytest.mark.parametrize("module", function_modules())
-def test_importing_a_function_does_not_load_the_xray_sdk(module: str) -> None:
+def test_given_tracing_off_when_a_function_of_the_template_is_imported_then_the_xray_sdk_is_not_loaded(
+    module: str,
+) -> None:
     env = {
         **os.environ,
         "PYTHONPATH": f"{ROOT / 'layers' / 'orders_domain'}:{ROOT}",
@@ -66,14 +68,16 @@ def test_with_tracing_off_the_handler_runs_unwrapped(monkeypatch: pytest.MonkeyP
     assert fn._traced is fn._handler
 
 
-def test_the_authorizer_does_not_load_the_order_models() -> None:
+def test_given_the_templates_authorizer_when_imported_and_wired_then_the_order_models_are_not_loaded() -> (
+    None
+):
     env = {
         **os.environ,
         "PYTHONPATH": f"{ROOT / 'layers' / 'orders_domain'}:{ROOT}",
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
     probe = (
-        "import sys, functions.authorizer.app as m; m.lambda_handler;"
+        f"import sys, {authorizer_module()} as m; m.lambda_handler;"
         "from orders_domain import wiring; from orders_domain.settings import Settings;"
         "w = wiring.Wiring(settings=Settings('t', 'i', 'http://127.0.0.1:1')); w.authenticator;"
         "print(sorted(n for n in ('orders_domain.models', 'pydantic') if n in sys.modules))"

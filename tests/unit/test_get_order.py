@@ -63,6 +63,18 @@ def test_unknown_field_in_fields_is_400(order: dict[str, Any]) -> None:
     assert body_of(response)["errors"] == [{"field": "fields", "error": "unknown field 'nope'"}]
 
 
+@pytest.mark.parametrize("name", ["tenant_id", "sys_deleted", "duplicate_prevention_key"])
+def test_given_a_field_no_response_carries_when_named_in_fields_then_it_is_400(
+    order: dict[str, Any], name: str
+) -> None:
+    # GIVEN a field the order keeps (or a create takes) but no order response carries
+    # WHEN a client asks for it with fields=
+    response = invoke("get_order", get_event_for(order["id"], query={"fields": f"id,{name}"}))
+    # THEN it is a 400 naming it, not a silent projection without it
+    assert response["statusCode"] == 400
+    assert body_of(response)["errors"] == [{"field": "fields", "error": f"unknown field {name!r}"}]
+
+
 def test_bad_consistent_read_value_is_400(order: dict[str, Any]) -> None:
     response = invoke("get_order", get_event_for(order["id"], query={"consistentRead": "maybe"}))
     assert response["statusCode"] == 400

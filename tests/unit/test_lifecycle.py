@@ -138,6 +138,22 @@ def test_pickup_needs_a_fulfilled_line_not_yet_picked_up() -> None:
     assert lifecycle.conflict(Operation.WILL_CALL_PICKUP, picked) is not None
 
 
+def test_given_a_closed_order_with_a_line_to_pick_up_when_asked_then_no_pickup_but_the_check_still_runs() -> (
+    None
+):
+    # GIVEN a closed order whose fulfilled line has not been picked up (quantities would allow it)
+    closed = order(S.CLOSED, [line(quantity_shipped=2, status=LineStatus.FULFILLED)])
+    # WHEN a pickup and a will-call check are asked of it
+    pickup = lifecycle.conflict(Operation.WILL_CALL_PICKUP, closed)
+    # THEN the pickup is refused (closed: only refunds change it) and the check, which changes nothing, runs
+    assert pickup is not None
+    assert pickup.detail == (
+        "Cannot record a will-call pickup on this order: the order is closed; only refunds may change it."
+    )
+    assert lifecycle.conflict(Operation.WILL_CALL_CHECK, closed) is None
+    assert lifecycle.conflict(Operation.REFUND, closed) is None
+
+
 def test_check_raises_the_conflict_and_allows_the_rest() -> None:
     with pytest.raises(OrderStateConflict):
         lifecycle.check(Operation.FULFIL, order(S.VOIDED))
@@ -193,8 +209,13 @@ EXPECTED_LINKS: dict[OrderStatus, set[str]] = {
 
 
 @pytest.mark.parametrize("status", list(OrderStatus))
-def test_links_offer_exactly_the_actions_the_status_allows(status: OrderStatus) -> None:
+def test_given_an_order_in_each_status_when_its_links_are_built_then_they_are_the_written_out_actions(
+    status: OrderStatus,
+) -> None:
+    # GIVEN an order in `status` with something open and something refundable
+    # WHEN its links are built
     links = links_for(order(status, [line(quantity=3, quantity_shipped=1)]))
+    # THEN they are exactly the table's, whatever the lifecycle module says
     assert links["self"] == {"href": "/orders/tenant-a/o1"}
     assert links["fulfillments"] == {"href": "/orders/tenant-a/fulfillments?order_id=o1"}
     assert set(links) - {"self", "fulfillments"} == EXPECTED_LINKS[status]
@@ -212,12 +233,34 @@ def test_links_drop_fulfil_and_cancel_when_nothing_is_open() -> None:
         (
             O.DELETE,
             S.PAID,
-            "Cannot delete this order: only an order with nothing paid and nothing fulfilled may be deleted.",
+            "Cannot delete this order: only an order with nothing paid and nothing fulfilled may be deleted"
+            ", and this one has a payment; cancel it first.",
         ),
         (
             O.DELETE,
-            S.CLOSED,
-            "Cannot delete this order: only an order with nothing paid and nothing fulfilled may be deleted.",
+            S.PARTIALLY_FULFILLED,
+            "Cannot delete this order: only an order with nothing paid and nothing fulfilled may be deleted"
+            ", and this one has fulfilled lines.",
+        ),
+        (
+            O.DELETE,
+            S.FULFILLED,
+            "Cannot delete this order: only an order with nothing paid and nothing fulfilled may be deleted"
+            ", and this one has been fulfilled.",
+        ),
+        (
+            O.DELETE,
+            S.REFUNDED,
+            "Cannot delete this order: only an order with nothing paid and nothing fulfilled may be deleted"
+            ", and this one has been fulfilled and refunded.",
+        ),
+        (O.DELETE, S.VOIDED, "Cannot delete this order: the order is voided; nothing further may change."),
+        (O.DELETE, S.CLOSED, "Cannot delete this order: the order is closed; only refunds may change it."),
+        (
+            O.CLOSE,
+            S.AWAITING_PAYMENT,
+            "Cannot close this order: only a settled order (every line fulfilled, refunded or cancelled)"
+            " may be closed, and this one is awaiting payment.",
         ),
         (
             O.CLOSE,
@@ -231,15 +274,30 @@ def test_links_drop_fulfil_and_cancel_when_nothing_is_open() -> None:
             "Cannot close this order: only a settled order (every line fulfilled, refunded or cancelled)"
             " may be closed; fulfil or cancel its open lines first.",
         ),
+        (O.CLOSE, S.VOIDED, "Cannot close this order: the order is voided; nothing further may change."),
         (O.CLOSE, S.CLOSED, "Cannot close this order: the order is already closed."),
         (
             O.VOID,
             S.PARTIALLY_REFUNDED,
             "Cannot void this order: refunds have been made, which a void cannot undo; refund the rest.",
         ),
+        (
+            O.VOID,
+            S.REFUNDED,
+            "Cannot void this order: the order has been refunded; there is nothing left to void.",
+        ),
+        (O.VOID, S.VOIDED, "Cannot void this order: the order is already voided."),
         (O.VOID, S.CLOSED, "Cannot void this order: the order is closed; only refunds may change it."),
-        (O.CANCEL, S.CANCELLED, "Cannot cancel this order: the order is cancelled."),
-        (O.PATCH, S.VOIDED, "Cannot patch this order: the order is voided; nothing further may change."),
+        (O.CANCEL, S.CANCELLED, "Cannot cancel this order: the order is already cancelled."),
+        (O.FULFIL, S.CANCELLED, "Cannot fulfil this order: the order is cancelled."),
+        (O.PATCH, S.VOIDED, "Cannot change this order: the order is voided; nothing further may change."),
+        (O.PUT, S.CLOSED, "Cannot replace this order: the order is closed; only refunds may change it."),
+        (O.REFUND, S.VOIDED, "Cannot refund this order: the order is voided; nothing further may change."),
+        (
+            O.WILL_CALL_CHECK,
+            S.VOIDED,
+            "Cannot check this order for will-call: the order is voided; nothing further may change.",
+        ),
         (
             O.WILL_CALL_PICKUP,
             S.CLOSED,
@@ -251,14 +309,32 @@ def test_links_drop_fulfil_and_cancel_when_nothing_is_open() -> None:
             S.PAID,
             "Cannot record a will-call pickup on this order: nothing of the order has been fulfilled.",
         ),
+        (
+            O.WILL_CALL_PICKUP,
+            S.AWAITING_PAYMENT,
+            "Cannot record a will-call pickup on this order:"
+            " nothing of the order has been fulfilled; it is awaiting payment.",
+        ),
+        (O.CREATE, S.PAID, "An order with this id already exists."),
     ],
 )
-def test_a_refused_operation_says_why_in_words_that_fit_it(
+def test_given_an_order_in_a_status_when_an_operation_is_refused_then_the_409_says_why_in_words_that_fit_it(
     operation: Operation, status: OrderStatus, detail: str
 ) -> None:
+    # GIVEN an order in `status` WHEN `operation` is asked of it
     refused = lifecycle.status_conflict(operation, status)
+    # THEN the 409's detail is exactly the sentence written out here
     assert refused is not None
     assert refused.detail == detail
+
+
+def test_given_the_reason_table_when_read_then_every_operation_specific_reason_is_for_a_refused_pair() -> (
+    None
+):
+    # GIVEN the (operation, status) reasons WHEN compared with what each status allows
+    # THEN none is dead text for a pair the lifecycle allows
+    allowed = [pair for pair in lifecycle._WHY_NOT_FOR if lifecycle.status_allows(*pair)]
+    assert allowed == []
 
 
 # ------------------------------------------------------------------ status strings live in one module

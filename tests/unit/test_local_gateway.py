@@ -490,6 +490,26 @@ def test_openapi_json_merges_every_modules_paths_and_schemas(fake) -> None:
     assert document["components"]["securitySchemes"]["ApiKeyHeader"]["name"] == "x-api-key"
 
 
+def test_given_two_functions_documenting_one_operation_when_the_document_is_merged_then_it_is_refused(
+    fake, tmp_path: Path
+) -> None:
+    import re
+
+    from local.gateway import OpenAPIConflict
+
+    # GIVEN the preview function also documenting GET /orders/{tenantId}/{id}, exactly as the orders
+    # function (which serves it) documents it
+    gateway, package, _ = fake
+    act = '"/orders/{tenantId}/{id}": {"post": {"operationId": "act"}'
+    get = '"get": {"operationId": "get_order"}'
+    (tmp_path / package / "preview" / "app.py").write_text(FAKE_PREVIEW.replace(act, f"{act}, {get}"))
+    # WHEN the gateway merges the functions' documents
+    # THEN it refuses, naming the operation and a function, instead of keeping one of them silently
+    expected = re.escape("GET /orders/{tenantId}/{id} from ") + rf"{package}\.(orders|preview)\.app"
+    with pytest.raises(OpenAPIConflict, match=expected):
+        gateway.openapi()
+
+
 def test_swagger_page_loads_swagger_ui_pointed_at_openapi_json(fake) -> None:
     # GIVEN the fake API
     gateway, _, _ = fake

@@ -19,7 +19,7 @@ def test_committed_openapi_document_matches_the_handlers() -> None:
     assert committed == json.loads(json.dumps(generated))
 
 
-def test_document_covers_every_route_of_the_template() -> None:
+def test_given_the_template_when_the_document_is_built_then_it_covers_every_route_and_method() -> None:
     from local.gateway import routes_from_template
     from local.tables import load_template
     from tests.helpers import TEMPLATE
@@ -81,15 +81,19 @@ def test_numeric_keywords_are_json_numbers_everywhere() -> None:
     assert strings(build(), "$") == []
 
 
-def test_two_functions_documenting_one_operation_is_refused_not_overwritten() -> None:
+def test_given_an_operation_documented_by_one_function_when_another_documents_it_then_the_merge_refuses() -> (
+    None
+):
     from local.gateway import OpenAPIConflict, merge_operations
 
     # GIVEN GET /orders/{tenantId}/{id} documented by one function
     merged: dict[str, Any] = {}
     merge_operations(merged, {"get": {"summary": "Get an order"}}, "/orders/{tenantId}/{id}", "a")
-    # WHEN another function documents another method there, and then the same method differently
+    # WHEN another function documents another method there, then the same method (differently, or alike)
     merge_operations(merged, {"patch": {"summary": "Patch an order"}}, "/orders/{tenantId}/{id}", "b")
     with pytest.raises(OpenAPIConflict, match=r"GET /orders/\{tenantId\}/\{id\} from c"):
         merge_operations(merged, {"get": {"summary": "Something else"}}, "/orders/{tenantId}/{id}", "c")
+    with pytest.raises(OpenAPIConflict, match=r"GET /orders/\{tenantId\}/\{id\} from d"):
+        merge_operations(merged, {"get": {"summary": "Get an order"}}, "/orders/{tenantId}/{id}", "d")
     # THEN both distinct operations are kept and the first GET stands
     assert merged == {"get": {"summary": "Get an order"}, "patch": {"summary": "Patch an order"}}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from orders_domain import wiring
 
-from tests.helpers import create_event, function_modules, invoke
+from tests.helpers import ROOT, create_event, function_modules, invoke
 
 BODY = {"line_items": [{"quantity": 1, "unit_price": 5}]}
 
@@ -53,16 +57,19 @@ def test_reset_rebuilds_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     wiring.reset()
 
 
+#: Run in a fresh interpreter: every way to build an AWS client, and reading settings, raises (and is
+#: counted, in case an import swallows the error); then the modules named on the command line import.
 _IMPORT_PROBE = """
 import importlib, sys
-import boto3, boto3.session
+import boto3, boto3.session, botocore.session
 from orders_domain.settings import Settings
 built = []
 def refuse(*args, **kwargs):
     built.append(args)
     raise AssertionError("built at import")
-boto3.client = refuse
-boto3.session.Session.client = refuse
+boto3.client = boto3.resource = refuse
+boto3.session.Session.client = boto3.session.Session.resource = refuse
+botocore.session.Session.create_client = refuse
 Settings.from_environment = classmethod(lambda cls, environ=None: refuse("settings"))
 for module in sys.argv[1:]:
     importlib.import_module(module)
@@ -70,38 +77,48 @@ print(len(built))
 """
 
 
-def test_importing_any_function_reads_no_settings_and_builds_no_client() -> None:
-    # GIVEN a fresh interpreter where building a client or reading settings fails
-    import os
-    import subprocess
-    import sys
-
-    from tests.helpers import ROOT
-
-    modules = function_modules()
-    assert len(modules) >= 3
-    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'orders_domain'}{os.pathsep}{ROOT}"}
+def _run_import_probe(*modules: str, extra_path: str = "") -> subprocess.CompletedProcess[str]:
+    paths = [str(ROOT / "layers" / "orders_domain"), str(ROOT), *filter(None, [extra_path])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     env.pop("ORDERS_TABLE_NAME", None)
-    # WHEN every function module of the template is imported there, first time for everything
-    out = subprocess.run(  # noqa: S603 - our own interpreter
+    return subprocess.run(  # noqa: S603 - our own interpreter
         [sys.executable, "-c", _IMPORT_PROBE, *modules], env=env, capture_output=True, text=True, check=False
     )
+
+
+def test_given_clients_and_settings_that_fail_when_every_function_is_imported_then_nothing_was_built() -> (
+    None
+):
+    # GIVEN the function modules of template.yaml (so a new function is covered by itself)
+    modules = function_modules()
+    assert len(modules) >= 3
+    # WHEN each is imported in a fresh interpreter where building a client or reading settings fails
+    out = _run_import_probe(*modules)
     # THEN none of them built anything (an import that did would have failed, or been counted)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "0"
 
 
-def test_the_import_probe_catches_a_module_that_builds_at_import(tmp_path: Any) -> None:
-    import os
-    import subprocess
-    import sys
-
-    from tests.helpers import ROOT
-
-    (tmp_path / "eager.py").write_text("import boto3\nclient = boto3.client('dynamodb')\n")
-    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'orders_domain'}{os.pathsep}{tmp_path}"}
-    out = subprocess.run(  # noqa: S603 - our own interpreter
-        [sys.executable, "-c", _IMPORT_PROBE, "eager"], env=env, capture_output=True, text=True, check=False
-    )
-    assert out.returncode != 0
-    assert "built at import" in out.stderr
+@pytest.mark.parametrize(
+    "eager",
+    [
+        "import boto3\nclient = boto3.client('dynamodb')\n",
+        "import boto3\ntable = boto3.resource('dynamodb').Table('t')\n",
+        "import boto3\nsession = boto3.session.Session()\nclient = session.client('dynamodb')\n",
+        "import botocore.session\nclient = botocore.session.get_session().create_client('dynamodb')\n",
+        "from orders_domain.settings import Settings\nSETTINGS = Settings.from_environment()\n",
+        "from orders_domain import wiring\nSTORE = wiring.current().orders\n",
+        "import boto3\ntry:\n    boto3.client('dynamodb')\nexcept Exception:\n    pass\n",
+    ],
+)
+def test_given_a_module_that_builds_at_import_when_probed_then_the_probe_fails(
+    tmp_path: Path, eager: str
+) -> None:
+    # GIVEN a module that builds a client or reads settings when imported (or hides that it tried)
+    (tmp_path / "eager.py").write_text(eager)
+    # WHEN the import probe imports it
+    out = _run_import_probe("eager", extra_path=str(tmp_path))
+    # THEN the probe fails, or counts what was built
+    assert out.returncode != 0 or out.stdout.strip() != "0", out.stdout
+    if out.returncode != 0:
+        assert "built at import" in out.stderr

@@ -101,6 +101,7 @@ ALLOWED: dict[Operation, frozenset[OrderStatus]] = {
     ),
 }
 
+#: Why an operation may not run, by the order's status: the default, where the status says it.
 _WHY_NOT: dict[OrderStatus, str] = {
     S.AWAITING_PAYMENT: "the order is awaiting payment",
     S.PAID: "nothing of the order has been fulfilled",
@@ -113,28 +114,40 @@ _WHY_NOT: dict[OrderStatus, str] = {
     S.CLOSED: "the order is closed; only refunds may change it",
 }
 
-
-#: Where the status alone does not say why: the operation's own rule (every refused status), or
-#: the rule for one operation in one status. Looked up before _WHY_NOT.
-_WHY_NOT_OPERATION: dict[Operation, str] = {
-    Operation.DELETE: "only an order with nothing paid and nothing fulfilled may be deleted",
-}
+_DELETABLE = "only an order with nothing paid and nothing fulfilled may be deleted"
 _SETTLED = "only a settled order (every line fulfilled, refunded or cancelled) may be closed"
+
+#: Why, keyed by (operation, status), wherever the status's own words do not fit the operation
+#: (a paid order refused a delete is not refused because "nothing has been fulfilled"). A voided
+#: or closed order keeps the status's words for every operation: they say what is left.
 _WHY_NOT_FOR: dict[tuple[Operation, OrderStatus], str] = {
+    (Operation.DELETE, S.PAID): f"{_DELETABLE}, and this one has a payment; cancel it first",
+    (Operation.DELETE, S.PARTIALLY_FULFILLED): f"{_DELETABLE}, and this one has fulfilled lines",
+    (Operation.DELETE, S.FULFILLED): f"{_DELETABLE}, and this one has been fulfilled",
+    (Operation.DELETE, S.PARTIALLY_REFUNDED): f"{_DELETABLE}, and this one has been fulfilled and refunded",
+    (Operation.DELETE, S.REFUNDED): f"{_DELETABLE}, and this one has been fulfilled and refunded",
     (Operation.CLOSE, S.AWAITING_PAYMENT): f"{_SETTLED}, and this one is awaiting payment",
     (Operation.CLOSE, S.PAID): f"{_SETTLED}, and nothing of this one has been fulfilled",
     (Operation.CLOSE, S.PARTIALLY_FULFILLED): f"{_SETTLED}; fulfil or cancel its open lines first",
     (Operation.CLOSE, S.CLOSED): "the order is already closed",
+    (Operation.CANCEL, S.CANCELLED): "the order is already cancelled",
     (
         Operation.VOID,
         S.PARTIALLY_REFUNDED,
     ): "refunds have been made, which a void cannot undo; refund the rest",
     (Operation.VOID, S.REFUNDED): "the order has been refunded; there is nothing left to void",
+    (Operation.VOID, S.VOIDED): "the order is already voided",
+    (
+        Operation.WILL_CALL_PICKUP,
+        S.AWAITING_PAYMENT,
+    ): "nothing of the order has been fulfilled; it is awaiting payment",
 }
 
 
 #: What a refused operation was trying to do, where "<operation> this order" does not read.
 _ACTION: dict[Operation, str] = {
+    Operation.PATCH: "change this order",
+    Operation.PUT: "replace this order",
     Operation.WILL_CALL_CHECK: "check this order for will-call",
     Operation.WILL_CALL_PICKUP: "record a will-call pickup on this order",
 }
@@ -146,7 +159,7 @@ def _action(operation: Operation) -> str:
 
 def why_not(operation: Operation, status: OrderStatus) -> str:
     """Why `operation` may not run on an order in `status` (a clause, for a 409's detail)."""
-    return _WHY_NOT_FOR.get((operation, status)) or _WHY_NOT_OPERATION.get(operation) or _WHY_NOT[status]
+    return _WHY_NOT_FOR.get((operation, status)) or _WHY_NOT[status]
 
 
 class OrderStateConflict(Conflict):

@@ -156,3 +156,21 @@ def test_keys_are_stored_as_hashes_with_a_non_secret_id() -> None:
         store_api_key(store, "tenant-a", "k", ["orders:everything"])
     with pytest.raises(ValueError, match="tenant"):
         store_api_key(store, "bad tenant!", "k", ["orders:read"])
+
+
+def test_the_create_fingerprint_ignores_the_bodys_key_order_and_spacing_but_not_its_content() -> None:
+    import json
+
+    from orders_domain.services import create_fingerprint
+
+    body = {"currency_code": "EUR", "memo": "m", "line_items": [{"quantity": 2, "unit_price": "1.5"}]}
+    reordered = json.loads(json.dumps(dict(reversed(list(body.items())))))
+    same = [create_fingerprint(OrderCreateRequest.model_validate(b)) for b in (body, reordered)]
+    # numbers as validated: 1.5 and "1.50" are the same price
+    priced_alike = {**body, "line_items": [{"unit_price": "1.50", "quantity": 2}]}
+    assert same[0] == same[1] == create_fingerprint(OrderCreateRequest.model_validate(priced_alike))
+    # the idempotency key itself does not count; the content does
+    keyed = {**body, "duplicate_prevention_key": "k-1"}
+    assert create_fingerprint(OrderCreateRequest.model_validate(keyed)) == same[0]
+    other = {**body, "memo": "n"}
+    assert create_fingerprint(OrderCreateRequest.model_validate(other)) != same[0]

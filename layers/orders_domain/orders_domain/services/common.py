@@ -42,8 +42,10 @@ def order_id_for_key(tenant_id: str, idempotency_key: str) -> str:
 def request_fingerprint(request: BaseModel, *, exclude: set[str] | None = None) -> str:
     """What makes two requests "the same request": SHA-256 of their canonical JSON.
 
-    Canonical because it is the validated model that is written, not the client's text: fields in
-    the model's order, defaults filled in, numbers normalised by validation, whatever the client's
-    key order or spacing. Idempotency keys themselves (`exclude`) do not count.
+    It is the validated model that is written, not the client's text: the model's fields in the
+    model's order, defaults filled in, numbers as validated, whatever the client's key order or
+    spacing. Free-form objects (a line's `payload`, custom field values) keep the client's key
+    order, as a retry of the same request sends it. Idempotency keys themselves (`exclude`) do not
+    count.
     """
     return hashlib.sha256(request.model_dump_json(exclude=exclude).encode("utf-8")).hexdigest()

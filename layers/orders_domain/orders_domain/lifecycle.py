@@ -293,3 +293,44 @@ def initial_line_status(has_payment: bool) -> LineStatus:
 
 def initial_shipping_status(shippable: bool) -> ShippingStatus | None:
     return ShippingStatus.AWAITING_SHIPMENT if shippable else None
+
+
+# ------------------------------------------------------------------ domain events
+class OrderEvent(StrEnum):
+    """What a change to an order was, as the stream consumer publishes it (EventBridge detail-type)."""
+
+    CREATED = "OrderCreated"
+    UPDATED = "OrderUpdated"
+    FULFILLED = "OrderFulfilled"
+    CANCELLED = "OrderCancelled"
+    REFUNDED = "OrderRefunded"
+    VOIDED = "OrderVoided"
+    CLOSED = "OrderClosed"
+
+
+#: The status an order moves into -> the event that move is (any other change is an update).
+_EVENT_OF_STATUS: dict[OrderStatus, OrderEvent] = {
+    S.PARTIALLY_FULFILLED: OrderEvent.FULFILLED,
+    S.FULFILLED: OrderEvent.FULFILLED,
+    S.PARTIALLY_REFUNDED: OrderEvent.REFUNDED,
+    S.REFUNDED: OrderEvent.REFUNDED,
+    S.CANCELLED: OrderEvent.CANCELLED,
+    S.VOIDED: OrderEvent.VOIDED,
+    S.CLOSED: OrderEvent.CLOSED,
+}
+
+
+def event_for(old_status: str | None, new_status: str) -> OrderEvent:
+    """The event of a change from `old_status` (None: the order is new) to `new_status`.
+
+    A move into a status names what happened; a change that keeps the status (or moves between
+    awaiting payment and paid) is an update. A further fulfilment of a partially fulfilled order is
+    a fulfilment again only when the status moves on (to fulfilled); otherwise it is an update whose
+    changed fields say what moved.
+    """
+    if old_status is None:
+        return OrderEvent.CREATED
+    new = OrderStatus(new_status)
+    if OrderStatus(old_status) is new:
+        return OrderEvent.UPDATED
+    return _EVENT_OF_STATUS.get(new, OrderEvent.UPDATED)

@@ -5,6 +5,7 @@ Single-table layout (the table itself is defined once, in template.yaml):
 | item              | PK                               | SK                |
 |-------------------|----------------------------------|-------------------|
 | order             | T#<tenant>#O#<order id>          | ORDER             |
+| order history     | T#<tenant>#O#<order id>          | HIST#<version, 10 digits> |
 | order number seq. | T#<tenant>#COUNTER               | ORDER_NUMBER      |
 | API key           | APIKEY#<sha256 of the key>       | APIKEY            |
 | API key id        | APIKEYID#<key id>                | APIKEYID          |
@@ -106,6 +107,14 @@ def utc_timestamp(value: datetime) -> str:
 
 def order_key(tenant_id: str, order_id: str) -> dict[str, str]:
     return {"PK": f"T#{tenant_id}#O#{order_id}", "SK": ORDER_SK}
+
+
+HISTORY_PREFIX = "HIST#"
+
+
+def history_key(tenant_id: str, order_id: str, version: int) -> dict[str, str]:
+    """An order's history entry, in the order's own item collection: they sort by version."""
+    return {"PK": order_key(tenant_id, order_id)["PK"], "SK": f"{HISTORY_PREFIX}{version:010d}"}
 
 
 def order_number_counter_key(tenant_id: str) -> dict[str, str]:

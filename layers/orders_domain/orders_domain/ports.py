@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from orders_domain.history import HistoryEntry
     from orders_domain.models import Order
 
 
@@ -50,3 +51,13 @@ class ApiKeyStore(Protocol):
 
     def revoke(self, key_id: str) -> bool:
         """Mark the key with this id inactive; False when there is no such key."""
+
+
+class HistoryStore(Protocol):
+    """An order's history entries, one per version, each written once."""
+
+    def append(self, tenant_id: str, order_id: str, entry: HistoryEntry) -> bool:
+        """Store the entry; False when that version's entry is already there (a redelivery)."""
+
+    def entries(self, tenant_id: str, order_id: str, *, upto: int | None = None) -> list[HistoryEntry]:
+        """The order's entries, oldest first, up to version `upto`."""

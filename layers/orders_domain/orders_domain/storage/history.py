@@ -1,0 +1,97 @@
+"""Order history entries in the orders table: the only code that reads or writes them.
+
+One item per version in the order's own item collection (keys.history_key), written once: a put
+conditional on the entry being new, so a stream record delivered again changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from orders_domain import keys
+from orders_domain.faults import translate_store_errors
+from orders_domain.history import HistoryEntry
+from orders_domain.lifecycle import OrderEvent
+from orders_domain.storage.codec import condition_failed
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def to_item(tenant_id: str, order_id: str, entry: HistoryEntry) -> dict[str, Any]:
+    key = keys.history_key(tenant_id, order_id, entry.version)
+    item: dict[str, Any] = {
+        "PK": {"S": key["PK"]},
+        "SK": {"S": key["SK"]},
+        "entity": {"S": "history"},
+        "version": {"N": str(entry.version)},
+        "event": {"S": entry.event.value},
+        "at": {"S": entry.at},
+        "changed": {"S": json.dumps(list(entry.changed), separators=(",", ":"))},
+    }
+    if entry.actor:
+        item["actor"] = {"S": entry.actor}
+    if entry.snapshot is not None:
+        item["snapshot"] = {"B": entry.snapshot}
+    else:
+        item["patch"] = {"S": json.dumps(list(entry.patch or ()), separators=(",", ":"), ensure_ascii=False)}
+    return item
+
+
+def from_item(item: Mapping[str, Any]) -> HistoryEntry:
+    return HistoryEntry(
+        version=int(item["version"]["N"]),
+        event=OrderEvent(item["event"]["S"]),
+        at=item["at"]["S"],
+        actor=item.get("actor", {}).get("S"),
+        changed=tuple(json.loads(item["changed"]["S"])),
+        patch=tuple(json.loads(item["patch"]["S"])) if "patch" in item else None,
+        snapshot=bytes(item["snapshot"]["B"]) if "snapshot" in item else None,
+    )
+
+
+class DynamoHistoryStore:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    @translate_store_errors
+    def append(self, tenant_id: str, order_id: str, entry: HistoryEntry) -> bool:
+        """Store an entry once; False when it was already there (a redelivered record)."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(tenant_id, order_id, entry),
+                ConditionExpression="attribute_not_exists(SK)",
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    @translate_store_errors
+    def entries(self, tenant_id: str, order_id: str, *, upto: int | None = None) -> list[HistoryEntry]:
+        """The order's entries, oldest first (up to version `upto`)."""
+        pk = keys.order_key(tenant_id, order_id)["PK"]
+        last = keys.history_key(tenant_id, order_id, upto)["SK"] if upto is not None else "HIST$"
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": pk},
+                ":first": {"S": keys.HISTORY_PREFIX},
+                ":last": {"S": last},
+            },
+        }
+        out: list[HistoryEntry] = []
+        while True:
+            page = self._client.query(**request)
+            out += [from_item(item) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return out
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

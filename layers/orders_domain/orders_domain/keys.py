@@ -6,6 +6,7 @@ Single-table layout (the table itself is defined once, in template.yaml):
 |-------------------|----------------------------------|-------------------|
 | order             | T#<tenant>#O#<order id>          | ORDER             |
 | order history     | T#<tenant>#O#<order id>          | HIST#<version, 10 digits> |
+| coupon usage row  | T#<tenant>#O#<order id>          | CPN#<coupon's position, 3 digits> |
 | order number seq. | T#<tenant>#COUNTER               | ORDER_NUMBER      |
 | API key           | APIKEY#<sha256 of the key>       | APIKEY            |
 | API key id        | APIKEYID#<key id>                | APIKEYID          |
@@ -115,6 +116,35 @@ HISTORY_PREFIX = "HIST#"
 def history_key(tenant_id: str, order_id: str, version: int) -> dict[str, str]:
     """An order's history entry, in the order's own item collection: they sort by version."""
     return {"PK": order_key(tenant_id, order_id)["PK"], "SK": f"{HISTORY_PREFIX}{version:010d}"}
+
+
+COUPON_USAGE_PREFIX = "CPN#"
+
+
+def coupon_usage_key(tenant_id: str, order_id: str, position: int) -> dict[str, str]:
+    """The usage row of the order's coupon at `position` (0-based), in the order's item collection."""
+    return {"PK": order_key(tenant_id, order_id)["PK"], "SK": f"{COUPON_USAGE_PREFIX}{position:03d}"}
+
+
+def coupon_usage_index_attributes(
+    tenant_id: str,
+    order_id: str,
+    position: int,
+    date: str,
+    coupon_type: str | None,
+    coupon_id: str | None,
+    coupon_code_id: str | None,
+) -> dict[str, str]:
+    """A usage row's by-coupon and by-coupon-code keys (sparse: only what the coupon names)."""
+    sort = f"{date}#{order_id}#{position:03d}"
+    attrs = {}
+    if coupon_id:
+        attrs["coupon_pk"] = f"T#{tenant_id}#CPN#{coupon_type or ''}#{coupon_id}"
+        attrs["coupon_sk"] = sort
+    if coupon_code_id:
+        attrs["coupon_code_pk"] = f"T#{tenant_id}#CPNCODE#{coupon_code_id}"
+        attrs["coupon_code_sk"] = sort
+    return attrs
 
 
 def order_number_counter_key(tenant_id: str) -> dict[str, str]:

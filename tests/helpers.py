@@ -144,3 +144,18 @@ def authorizer_module() -> str:
     function_id = authorizer_function_id(template)
     assert function_id is not None, "template.yaml names no DefaultAuthorizer function"
     return function_handlers(template)[function_id][0]
+
+
+#: A stored order document with two coupons (one by code), for coupon usage tests in both tiers.
+COUPON_ORDER: dict[str, Any] = {
+    "id": "o1",
+    "number": 42,
+    "date": "2026-11-24T10:00:00Z",
+    "total": "90.00",
+    "bill_to_type": "contact",
+    "bill_to_contact_id": "c-7",
+    "coupons": [
+        {"coupon_id": "SUMMER", "coupon_type": "promo", "discount": "5.00"},
+        {"coupon_code_id": "CODE-1", "coupon_type": "code", "coupon_id": "K", "discount": "2.50"},
+    ],
+}

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
 
 from orders_domain import coupon_usage
 
-ORDER: dict[str, Any] = {
-    "id": "o1",
-    "number": 42,
-    "date": "2026-11-24T10:00:00Z",
-    "total": "90.00",
-    "bill_to_type": "contact",
-    "bill_to_contact_id": "c-7",
-    "coupons": [
-        {"coupon_id": "SUMMER", "coupon_type": "promo", "discount": "5.00"},
-        {"coupon_code_id": "CODE-1", "coupon_type": "code", "coupon_id": "K", "discount": "5.00"},
-    ],
-}
+from tests.helpers import COUPON_ORDER
+
+ORDER = COUPON_ORDER
 
 
 def test_given_an_order_with_two_coupons_then_it_has_two_rows_with_the_commerce_fields() -> None:
@@ -33,8 +24,8 @@ def test_given_an_order_with_two_coupons_then_it_has_two_rows_with_the_commerce_
         "coupon_id": "SUMMER",
         "contact_id": "c-7",
         "organization_id": None,
-        "discount": "5.00",
-        "order_total": "90.00",
+        "discount": Decimal("5.00"),
+        "order_total": Decimal("90.00"),
         "order_number": 42,
     }
     # indexed by coupon, and by code where the coupon has one
@@ -66,7 +57,7 @@ def test_given_a_coupon_removed_then_its_row_is_removed_and_the_rest_rewritten_o
     # a new total rewrites the remaining row
     retotalled = coupon_usage.rows_for("t1", {**ORDER, "total": "80.00", "coupons": ORDER["coupons"][:1]})
     writes, removals = coupon_usage.changes(new, retotalled)
-    assert [w.row["order_total"] for w in writes] == ["80.00"]
+    assert [w.row["order_total"] for w in writes] == [Decimal("80.00")]
     assert removals == []
 
 

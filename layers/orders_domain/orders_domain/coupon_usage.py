@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from orders_domain import keys
@@ -37,6 +38,11 @@ class UsageRow:
     index: dict[str, str]
 
 
+def _number(value: Any) -> Decimal | None:
+    """Money from a stored document (an exact decimal string) as a Decimal: a JSON number in a row."""
+    return None if value is None else Decimal(str(value))
+
+
 def rows_for(tenant_id: str, document: Mapping[str, Any]) -> list[UsageRow]:
     """The usage rows of an order version (its stored document); none once it is deleted."""
     if document.get("sys_deleted"):
@@ -56,8 +62,8 @@ def rows_for(tenant_id: str, document: Mapping[str, Any]) -> list[UsageRow]:
             "coupon_id": coupon.get("coupon_id"),
             "contact_id": contact_id,
             "organization_id": organization_id,
-            "discount": coupon.get("discount"),
-            "order_total": document.get("total"),
+            "discount": _number(coupon.get("discount")),
+            "order_total": _number(document.get("total")),
             "order_number": document.get("number"),
         }
         index = keys.coupon_usage_index_attributes(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from orders_domain.coupon_usage import UsageRow
     from orders_domain.history import HistoryEntry
     from orders_domain.models import Order
 
@@ -61,3 +62,12 @@ class HistoryStore(Protocol):
 
     def entries(self, tenant_id: str, order_id: str, *, upto: int | None = None) -> list[HistoryEntry]:
         """The order's entries, oldest first, up to version `upto`."""
+
+
+class CouponUsageStore(Protocol):
+    """An order's coupon usage rows, each write conditional on the order version it comes from."""
+
+    def apply(
+        self, tenant_id: str, order_id: str, version: int, writes: list[UsageRow], removals: list[int]
+    ) -> int:
+        """Write and remove rows as of `version`; how many took effect (none for an older version)."""

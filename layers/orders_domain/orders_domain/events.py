@@ -1,0 +1,75 @@
+"""Domain events of order changes, as the stream consumer (issue 17, being built) publishes them.
+
+One event per order version: detail-type from lifecycle.event_for, detail with the tenant, order id,
+number, `sys_version` (a per-order sequence: consumers order by it), status and changed fields, and
+an `event_id` derived from (tenant, order, version, type) — the same on every redelivery of the
+stream record, so consumers can drop duplicates. A PutEvents answer is read entry by entry: the
+failed ones are named, so exactly their records are retried (never silently dropped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from orders_domain import jsonio
+from orders_domain.lifecycle import OrderEvent, event_for
+
+SOURCE = "orders-api"
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    event_type: OrderEvent
+    detail: dict[str, Any]
+
+    @property
+    def event_id(self) -> str:
+        return str(self.detail["event_id"])
+
+
+def event_id(tenant_id: str, order_id: str, version: int, event_type: OrderEvent) -> str:
+    return hashlib.sha256(f"{tenant_id}|{order_id}|{version}|{event_type.value}".encode()).hexdigest()[:32]
+
+
+def order_event(
+    tenant_id: str, old: Mapping[str, Any] | None, new: Mapping[str, Any], changed: Sequence[str]
+) -> DomainEvent:
+    """The event of one order version (`old` None: the order was created)."""
+    event_type = event_for(old["status"] if old is not None else None, new["status"])
+    version = int(new["sys_version"])
+    detail = {
+        "event_id": event_id(tenant_id, new["id"], version, event_type),
+        "tenant_id": tenant_id,
+        "order_id": new["id"],
+        "number": new.get("number"),
+        "sys_version": version,
+        "status": new["status"],
+        "changed": list(changed),
+    }
+    return DomainEvent(event_type, detail)
+
+
+def put_events_entries(events: Sequence[DomainEvent], bus_name: str) -> list[dict[str, Any]]:
+    """PutEvents entries, in the events' order (at most 10 per call: the caller batches)."""
+    return [
+        {
+            "Source": SOURCE,
+            "DetailType": event.event_type.value,
+            "Detail": jsonio.dumps(event.detail),
+            "EventBusName": bus_name,
+        }
+        for event in events
+    ]
+
+
+def failed(events: Sequence[DomainEvent], response: Mapping[str, Any]) -> list[DomainEvent]:
+    """The events a PutEvents answer did not accept (its entries line up with the request's)."""
+    if not response.get("FailedEntryCount"):
+        return []
+    results = response.get("Entries") or []
+    return [event for event, result in zip(events, results, strict=False) if result.get("ErrorCode")] + list(
+        events[len(results) :]
+    )

@@ -39,6 +39,11 @@ def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _serializer.serialize(to_storage_value(v)) for k, v in item.items() if v is not None}
 
 
+def typed_key(key: Mapping[str, str]) -> dict[str, Any]:
+    """A key of keys.py (string attributes only) in DynamoDB's typed form, without the serializer."""
+    return {name: {"S": value} for name, value in key.items()}
+
+
 def condition_failed(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from orders_domain import jsonio, keys
 from orders_domain.coupon_usage import UsageRow
 from orders_domain.faults import translate_store_errors
-from orders_domain.storage.codec import condition_failed
+from orders_domain.storage.codec import condition_failed, typed_key
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -40,10 +40,7 @@ class DynamoCouponUsageStore:
         for row in writes:
             key = keys.coupon_usage_key(tenant_id, order_id, row.position)
             item: dict[str, Any] = {
-                "PK": {"S": key["PK"]},
-                "SK": {"S": key["SK"]},
-                "entity": {"S": "coupon_usage"},
-                "order_version": {"N": str(version)},
+                **self._base(key, version),
                 "summary": {"S": jsonio.dumps(row.row)},
                 **{name: {"S": value} for name, value in row.index.items()},
             }
@@ -52,17 +49,15 @@ class DynamoCouponUsageStore:
             )
         for position in removals:
             key = keys.coupon_usage_key(tenant_id, order_id, position)
-            tombstone = {
-                "PK": {"S": key["PK"]},
-                "SK": {"S": key["SK"]},
-                "entity": {"S": "coupon_usage"},
-                "order_version": {"N": str(version)},
-                "removed": {"BOOL": True},
-            }
+            tombstone = {**self._base(key, version), "removed": {"BOOL": True}}
             done += self._conditional(
                 self._client.put_item, Item=tombstone, ExpressionAttributeValues={":v": {"N": str(version)}}
             )
         return done
+
+    @staticmethod
+    def _base(key: dict[str, str], version: int) -> dict[str, Any]:
+        return {**typed_key(key), "entity": {"S": "coupon_usage"}, "order_version": {"N": str(version)}}
 
     def _conditional(self, call: Any, **request: Any) -> int:
         try:

@@ -16,7 +16,7 @@ from orders_domain import keys
 from orders_domain.faults import translate_store_errors
 from orders_domain.history import HistoryEntry
 from orders_domain.lifecycle import OrderEvent
-from orders_domain.storage.codec import condition_failed
+from orders_domain.storage.codec import condition_failed, typed_key
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -25,8 +25,7 @@ if TYPE_CHECKING:
 def to_item(tenant_id: str, order_id: str, entry: HistoryEntry) -> dict[str, Any]:
     key = keys.history_key(tenant_id, order_id, entry.version)
     item: dict[str, Any] = {
-        "PK": {"S": key["PK"]},
-        "SK": {"S": key["SK"]},
+        **typed_key(key),
         "entity": {"S": "history"},
         "version": {"N": str(entry.version)},
         "event": {"S": entry.event.value},

@@ -28,7 +28,7 @@ from orders_domain.errors import OrderAlreadyExists, PayloadTooLarge, VersionCon
 from orders_domain.faults import translate_store_errors
 from orders_domain.models import Order
 from orders_domain.models.orders import SUMMARY_FIELDS
-from orders_domain.storage.codec import condition_failed
+from orders_domain.storage.codec import condition_failed, typed_key
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -77,7 +77,7 @@ class OrderRecord:
     def to_item(self) -> dict[str, Any]:
         order = self.order
         key = keys.order_key(order.tenant_id, order.id)
-        item = {"PK": {"S": key["PK"]}, "SK": {"S": key["SK"]}, "entity": {"S": "order"}}
+        item = {**typed_key(key), "entity": {"S": "order"}}
         item.update(self.order_attributes())
         if self.request_fingerprint:
             item[_FINGERPRINT] = {"S": self.request_fingerprint}
@@ -87,10 +87,6 @@ class OrderRecord:
     def from_item(cls, item: Mapping[str, Any]) -> OrderRecord:
         fingerprint = item.get(_FINGERPRINT, {}).get("S")
         return cls(order=Order.model_validate_json(item[_DOC]["S"]), request_fingerprint=fingerprint)
-
-
-def _typed_key(key: Mapping[str, str]) -> dict[str, Any]:
-    return {name: {"S": value} for name, value in key.items()}
 
 
 #: Index attributes an order may carry; a replace removes the ones it no longer has.
@@ -199,7 +195,7 @@ class DynamoOrderRepository:
         # An atomic counter: concurrent instances never get overlapping blocks.
         out = self._client.update_item(
             TableName=self._table,
-            Key=_typed_key(keys.order_number_counter_key(tenant_id)),
+            Key=typed_key(keys.order_number_counter_key(tenant_id)),
             UpdateExpression="ADD #n :count SET entity = :entity",
             ExpressionAttributeNames={"#n": "last_number"},
             ExpressionAttributeValues={":count": {"N": str(count)}, ":entity": {"S": "counter"}},
@@ -244,7 +240,7 @@ class DynamoOrderRepository:
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_typed_key(keys.order_key(order.tenant_id, order.id)),
+                Key=typed_key(keys.order_key(order.tenant_id, order.id)),
                 UpdateExpression=expression,
                 ConditionExpression="attribute_exists(PK) AND #version = :expected",
                 ExpressionAttributeNames={**names, "#version": _VERSION},
@@ -261,7 +257,7 @@ class DynamoOrderRepository:
     def get(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> Order | None:
         out = self._client.get_item(
             TableName=self._table,
-            Key=_typed_key(keys.order_key(tenant_id, order_id)),
+            Key=typed_key(keys.order_key(tenant_id, order_id)),
             ConsistentRead=consistent,
             ProjectionExpression="#doc",
             ExpressionAttributeNames={"#doc": _DOC},
@@ -269,7 +265,7 @@ class DynamoOrderRepository:
         item = out.get("Item")
         if item is None:
             return None
-        order = Order.model_validate_json(item[_DOC]["S"])
+        order = OrderRecord.from_item(item).order
         return None if order.sys_deleted else order
 
     @translate_store_errors
@@ -325,7 +321,7 @@ class DynamoOrderRepository:
                 request["ExclusiveStartKey"] = {
                     pk_attr: {"S": pks[shard]},
                     sk_attr: {"S": start},
-                    **_typed_key(keys.order_key(tenant_id, start.split("#", 1)[1])),
+                    **typed_key(keys.order_key(tenant_id, start.split("#", 1)[1])),
                 }
             out = self._client.query(**request)
             rows = [(item[sk_attr]["S"], item[_SUMMARY]["S"]) for item in out.get("Items", [])]

@@ -83,9 +83,16 @@ def with_headers(event: dict[str, Any], **headers: str | None) -> dict[str, Any]
 def get_event_for(
     order_id: str, tenant_id: str = "tenant-a", query: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    event = load_event("get_order.json")
-    event["path"] = f"/orders/{tenant_id}/{order_id}"
-    event["requestContext"]["path"] = f"/v1/orders/{tenant_id}/{order_id}"
+    return _order_event("get_order.json", "", order_id, tenant_id, query)
+
+
+def _order_event(
+    name: str, suffix: str, order_id: str, tenant_id: str, query: dict[str, str] | None
+) -> dict[str, Any]:
+    """events/<name> (a route under /orders/{tenantId}/{id}<suffix>) for this order, tenant and query."""
+    event = load_event(name)
+    event["path"] = f"/orders/{tenant_id}/{order_id}{suffix}"
+    event["requestContext"]["path"] = f"/v1/orders/{tenant_id}/{order_id}{suffix}"
     event["pathParameters"] = {"tenantId": tenant_id, "id": order_id}
     event["queryStringParameters"] = query
     event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
@@ -159,3 +166,23 @@ COUPON_ORDER: dict[str, Any] = {
         {"coupon_code_id": "CODE-1", "coupon_type": "code", "coupon_id": "K", "discount": "2.50"},
     ],
 }
+
+
+def history_event_for(
+    order_id: str, tenant_id: str = "tenant-a", query: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return _order_event("get_order_history.json", "/history", order_id, tenant_id, query)
+
+
+def next_version(order: Any, **changes: Any) -> Any:
+    """The order's next version with `changes`, as an operation of a later issue would write it
+    (one second later, so time-travel tests have room between versions)."""
+    from datetime import timedelta
+
+    return order.model_copy(
+        update={
+            **changes,
+            "sys_version": order.sys_version + 1,
+            "sys_last_modified_at": order.sys_last_modified_at + timedelta(seconds=1),
+        }
+    )

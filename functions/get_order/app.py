@@ -1,14 +1,18 @@
-"""get_order: GET /orders/{tenantId}/{id}, where id may be `token-<guest token>`."""
+"""get_order: GET /orders/{tenantId}/{id} (also as it stood at a time), and its history.
+
+`id` may be `token-<guest token>` on both routes.
+"""
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
+from datetime import datetime
 from typing import Annotated
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
-from orders_domain import models, wiring
+from orders_domain import models, page_tokens, wiring
 from orders_domain.api import ETAG_HEADER, Path, Query, Response, json_content, json_text_response
 from orders_domain.auth import TENANT_ID_PATTERN
 from orders_domain.handler import FunctionApp
-from orders_domain.representation import order_headers, order_json
+from orders_domain.representation import history_page_json, order_headers, order_json
 
 fn = FunctionApp()
 app = fn.app
@@ -38,7 +42,57 @@ def get_order(
     consistentRead: Annotated[
         bool, Query(description="Read the latest write (strongly consistent).")
     ] = False,
+    asOf: Annotated[
+        datetime | None,
+        Query(
+            description="The order as it stood at this time (ISO 8601; UTC when no zone is given), "
+            "rebuilt from its history. 404 before the order existed."
+        ),
+    ] = None,
 ) -> Response[str]:
     fn.caller(tenantId)
-    order = wiring.current().read_orders.get(tenantId, id, consistent=consistentRead)
+    ports = wiring.current()
+    if asOf is not None:
+        order = ports.order_history.as_of(tenantId, id, asOf)
+    else:
+        order = ports.read_orders.get(tenantId, id, consistent=consistentRead)
     return json_text_response(200, order_json(order, fields), headers=order_headers(order))
+
+
+_HISTORY_TOKEN = "history"  # noqa: S105 - the kind of page token, not a secret
+
+
+@app.get(
+    "/orders/<tenantId>/<id>/history",
+    summary="An order's change history, oldest first",
+    responses={
+        200: {
+            "description": "One entry per version, as the stream consumer recorded it (it trails a write "
+            "by about a second).",
+            "content": json_content(lambda: models.HistoryPage),
+        }
+    },
+    tags=["orders"],
+)
+def get_order_history(
+    tenantId: Annotated[str, Path(pattern=TENANT_ID_PATTERN)],
+    id: Annotated[str, Path(max_length=80, description="An order id, or `token-<token>`.")],
+    limit: Annotated[int, Query(ge=1, le=100, description="Entries per page.")] = 25,
+    after: Annotated[
+        str | None, Query(max_length=512, description="`LastEvaluatedKey` of the previous page.")
+    ] = None,
+) -> Response[str]:
+    fn.caller(tenantId)
+    start = 0
+    if after is not None:
+        position = page_tokens.decode(
+            _HISTORY_TOKEN, after, parameter="after", bound={"order": id}, counters=("after",)
+        )
+        start = int(position["after"])
+    page = wiring.current().order_history.page(tenantId, id, after=start, limit=limit)
+    next_token = (
+        page_tokens.encode(_HISTORY_TOKEN, {"order": id, "after": page.next_after})
+        if page.next_after is not None
+        else None
+    )
+    return json_text_response(200, history_page_json(page.entries, next_token))

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from orders_domain.keys import ALL_INDEXES
+from orders_domain.keys import ALL_INDEXES, ORDER_SK
 
 from local.tables import load_template
 from tests.helpers import EVENTS, TEMPLATE
@@ -15,6 +15,12 @@ TEMPLATE_DOC = load_template(TEMPLATE)
 RESOURCES: dict[str, Any] = TEMPLATE_DOC["Resources"]
 FUNCTIONS = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
+STREAM_READ_ACTIONS = {
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+}
 
 
 def statements(function: dict[str, Any]) -> list[dict[str, Any]]:
@@ -26,12 +32,47 @@ def statements(function: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+#: The only actions outside DynamoDB a function may have, and on what (the stream consumer's).
+OTHER_ACTIONS = {
+    "events:PutEvents": {"Fn::GetAtt": ["OrderEventBus", "Arn"]},
+    "sqs:SendMessage": {"Fn::GetAtt": ["OrderStreamFailures", "Arn"]},
+}
+
+
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
-def test_every_function_has_narrow_dynamodb_actions_and_no_wildcards(name: str) -> None:
+def test_every_function_has_narrow_actions_on_named_resources_and_no_wildcards(name: str) -> None:
     for statement in statements(FUNCTIONS[name]):
         actions = statement["Action"]
-        assert all(a.startswith("dynamodb:") and "*" not in a for a in actions), actions
+        assert all("*" not in a for a in actions), actions
         assert statement["Resource"] != "*"
+        for action in actions:
+            if not action.startswith("dynamodb:"):
+                assert OTHER_ACTIONS.get(action) == statement["Resource"], (action, statement["Resource"])
+
+
+def test_the_stream_consumer_reads_the_stream_with_retries_bisect_partial_failures_and_a_failure_queue() -> (
+    None
+):
+    function = FUNCTIONS["OrderStreamFunction"]
+    (source,) = function["Properties"]["Events"].values()
+    assert source["Type"] == "DynamoDB"
+    settings = source["Properties"]
+    assert settings["Stream"] == {"Fn::GetAtt": ["OrdersTable", "StreamArn"]}
+    assert settings["StartingPosition"] == "TRIM_HORIZON"
+    assert 1 <= settings["BatchSize"] <= 1000
+    assert 0 < settings["MaximumRetryAttempts"] <= 10
+    assert settings["BisectBatchOnFunctionError"] is True
+    assert 60 <= settings["MaximumRecordAgeInSeconds"] <= 86400
+    assert settings["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert settings["DestinationConfig"]["OnFailure"]["Destination"] == OTHER_ACTIONS["sqs:SendMessage"]
+    (pattern,) = [json.loads(f["Pattern"]) for f in settings["FilterCriteria"]["Filters"]]
+    assert pattern == {"dynamodb": {"Keys": {"SK": {"S": [ORDER_SK]}}}}
+    writes = {a for s in statements(function) for a in s["Action"] if a.startswith("dynamodb:")}
+    assert writes <= {"dynamodb:PutItem", *STREAM_READ_ACTIONS}
+    assert function["Properties"]["Environment"]["Variables"]["ORDERS_EVENT_BUS_NAME"] == {
+        "Ref": "OrderEventBus"
+    }
+    assert RESOURCES["OrderStreamFailures"]["Properties"]["SqsManagedSseEnabled"] is True
 
 
 def test_read_functions_can_only_read() -> None:

@@ -30,6 +30,9 @@ from orders_domain import lifecycle
 SNAPSHOT_EVERY = 20
 #: The pointer of "the whole document": what a create changed.
 WHOLE_DOCUMENT = ""
+#: What every version changes: kept in the patch (a rebuild is exact) but not named as a changed
+#: field, which lists what the change was about.
+BOOKKEEPING = frozenset({"/sys_version", "/sys_last_modified_at", "/sys_last_modified_by_id"})
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def entry_for(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> HistoryE
     if old is None:
         return HistoryEntry(version, event, at, actor, changed=(WHOLE_DOCUMENT,), snapshot=snapshot)
     operations = tuple(jsonpatch.make_patch(dict(old), dict(new)).patch)
-    changed = tuple(sorted({str(op["path"]) for op in operations}))
+    changed = tuple(sorted({str(op["path"]) for op in operations} - BOOKKEEPING))
     patch_size = len(json.dumps(operations, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     if version % SNAPSHOT_EVERY == 1 or patch_size >= len(snapshot):
         return HistoryEntry(version, event, at, actor, changed=changed, snapshot=snapshot)

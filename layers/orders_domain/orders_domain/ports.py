@@ -2,16 +2,18 @@
 
 Services depend on these, never on boto3: unit tests run them on in-memory fakes, handlers on
 moto, the integration tier on DynamoDB Local. Later functions add their ports here
-(`FulfillmentStore` for fulfilment records, `EventPublisher` for EventBridge).
+(`FulfillmentStore` for fulfilment records).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from orders_domain.coupon_usage import UsageRow
+    from orders_domain.events import DomainEvent
     from orders_domain.history import HistoryEntry
     from orders_domain.models import Order
 
@@ -63,6 +65,14 @@ class HistoryStore(Protocol):
     def entries(self, tenant_id: str, order_id: str, *, upto: int | None = None) -> list[HistoryEntry]:
         """The order's entries, oldest first, up to version `upto`."""
 
+    def page(
+        self, tenant_id: str, order_id: str, *, after: int, limit: int
+    ) -> tuple[list[HistoryEntry], bool]:
+        """Up to `limit` entries after version `after`, oldest first, and whether more follow."""
+
+    def newest_first(self, tenant_id: str, order_id: str) -> Iterator[HistoryEntry]:
+        """The order's entries from the newest back, read a page at a time as they are consumed."""
+
 
 class CouponUsageStore(Protocol):
     """An order's coupon usage rows, each write conditional on the order version it comes from."""
@@ -71,3 +81,10 @@ class CouponUsageStore(Protocol):
         self, tenant_id: str, order_id: str, version: int, writes: list[UsageRow], removals: list[int]
     ) -> int:
         """Write and remove rows as of `version`; how many took effect (none for an older version)."""
+
+
+class EventPublisher(Protocol):
+    """Where domain events go (EventBridge on AWS, a local sink under `make serve`)."""
+
+    def publish(self, events: Sequence[DomainEvent]) -> list[DomainEvent]:
+        """Publish the events; the ones that were not accepted (to be retried), in their order."""

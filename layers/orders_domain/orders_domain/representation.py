@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from orders_domain import jsonio, lifecycle
 from orders_domain.errors import BadRequest, FieldError
 from orders_domain.lifecycle import Operation
 from orders_domain.models import RESPONSE_EXCLUDED_FIELDS, Order
+
+if TYPE_CHECKING:
+    from orders_domain.history import HistoryEntry
 
 #: Link relation -> the operation it offers; present only while the lifecycle allows it.
 _ACTION_LINKS: tuple[tuple[str, Operation, str], ...] = (
@@ -47,6 +51,26 @@ def links_for(order: Order) -> dict[str, dict[str, str]]:
         if lifecycle.allowed(operation, order):
             links[rel] = {"href": base + suffix}
     return links
+
+
+def history_page_json(entries: Sequence[HistoryEntry], next_token: str | None) -> str:
+    """A page of history entries in the API's envelope (`HistoryPage`)."""
+    body: dict[str, Any] = {
+        "Count": len(entries),
+        "Items": [
+            {
+                "sys_version": entry.version,
+                "event": entry.event.value,
+                "at": entry.at,
+                "changed_fields": list(entry.changed),
+                **({"by": entry.actor} if entry.actor else {}),
+            }
+            for entry in entries
+        ],
+    }
+    if next_token is not None:
+        body["LastEvaluatedKey"] = next_token
+    return jsonio.dumps(body)
 
 
 def order_json(order: Order, fields: str | None = None) -> str:

@@ -17,6 +17,8 @@ class Settings:
     dynamodb_endpoint_url: str | None
     idempotency_ttl_seconds: int = 24 * 60 * 60
     api_key_cache_seconds: float = DEFAULT_API_KEY_CACHE_SECONDS
+    #: The EventBridge bus the stream consumer publishes to (only the stream function has one).
+    event_bus_name: str | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -26,4 +28,5 @@ class Settings:
             idempotency_table_name=env["IDEMPOTENCY_TABLE_NAME"],
             dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL") or None,
             api_key_cache_seconds=float(env.get("API_KEY_CACHE_SECONDS") or DEFAULT_API_KEY_CACHE_SECONDS),
+            event_bus_name=env.get("ORDERS_EVENT_BUS_NAME") or None,
         )

@@ -23,8 +23,13 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from orders_domain.auth import Authenticator
+    from orders_domain.ports import EventPublisher
     from orders_domain.services import CreateOrders, ReadOrders
+    from orders_domain.services.order_history import OrderHistory
+    from orders_domain.services.project import ProjectOrderChanges
     from orders_domain.storage.api_keys import DynamoApiKeyStore
+    from orders_domain.storage.coupon_usage import DynamoCouponUsageStore
+    from orders_domain.storage.history import DynamoHistoryStore
     from orders_domain.storage.orders import DynamoOrderRepository
 
 T = TypeVar("T")
@@ -41,13 +46,17 @@ _CLIENT_CONFIG = Config(
 class Wiring:
     """Lazily built collaborators; each is built once, on first use, thread-safely."""
 
-    def __init__(self, settings: Settings | None = None, dynamodb: DynamoDBClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        dynamodb: DynamoDBClient | None = None,
+        event_publisher: EventPublisher | None = None,
+    ) -> None:
+        """Anything given is used instead of being built (tests; `make serve`'s local event sink)."""
         self._built: dict[str, Any] = {}
         self._lock = threading.RLock()
-        if settings is not None:
-            self._built["settings"] = settings
-        if dynamodb is not None:
-            self._built["dynamodb"] = dynamodb
+        given = {"settings": settings, "dynamodb": dynamodb, "event_publisher": event_publisher}
+        self._built.update({name: value for name, value in given.items() if value is not None})
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
         with self._lock:
@@ -135,6 +144,54 @@ class Wiring:
             return ReadOrders(self.orders)
 
         return self._once("read_orders", build)
+
+    @property
+    def history(self) -> DynamoHistoryStore:
+        def build() -> DynamoHistoryStore:
+            from orders_domain.storage.history import DynamoHistoryStore
+
+            return DynamoHistoryStore(self.dynamodb, self.settings.orders_table_name)
+
+        return self._once("history", build)
+
+    @property
+    def coupon_usage(self) -> DynamoCouponUsageStore:
+        def build() -> DynamoCouponUsageStore:
+            from orders_domain.storage.coupon_usage import DynamoCouponUsageStore
+
+            return DynamoCouponUsageStore(self.dynamodb, self.settings.orders_table_name)
+
+        return self._once("coupon_usage", build)
+
+    @property
+    def event_publisher(self) -> EventPublisher:
+        def build() -> EventPublisher:
+            from orders_domain.storage.event_bus import EventBridgePublisher
+
+            bus = self.settings.event_bus_name
+            if not bus:
+                raise RuntimeError("ORDERS_EVENT_BUS_NAME is not set: there is no event bus to publish to")
+            return EventBridgePublisher(boto3.client("events", config=_CLIENT_CONFIG), bus)
+
+        return self._once("event_publisher", build)
+
+    @property
+    def project_changes(self) -> ProjectOrderChanges:
+        def build() -> ProjectOrderChanges:
+            from orders_domain.services.project import ProjectOrderChanges
+
+            return ProjectOrderChanges(self.history, self.coupon_usage, self.event_publisher)
+
+        return self._once("project_changes", build)
+
+    @property
+    def order_history(self) -> OrderHistory:
+        def build() -> OrderHistory:
+            from orders_domain.services.order_history import OrderHistory
+
+            return OrderHistory(self.read_orders, self.history)
+
+        return self._once("order_history", build)
 
 
 _current: Wiring | None = None

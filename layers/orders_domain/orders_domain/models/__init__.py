@@ -32,6 +32,8 @@ from orders_domain.models.types import MAX_AMOUNT, MAX_JSON_DEPTH, Money, Number
 if TYPE_CHECKING:
     from orders_domain.models.requests import LineItemInput, OrderCreateRequest
     from orders_domain.models.responses import (
+        HistoryItem,
+        HistoryPage,
         ManifestError,
         OrderProjection,
         OrderResponse,
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "LineItemInput": "requests",
     "OrderCreateRequest": "requests",
+    "HistoryItem": "responses",
+    "HistoryPage": "responses",
     "ManifestError": "responses",
     "OrderProjection": "responses",
     "OrderResponse": "responses",
@@ -72,6 +76,8 @@ __all__ = [
     "SERVER_OWNED_FIELDS",
     "Address",
     "Coupon",
+    "HistoryItem",
+    "HistoryPage",
     "LineItem",
     "LineItemInput",
     "ManifestError",

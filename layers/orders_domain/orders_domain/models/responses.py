@@ -95,3 +95,25 @@ class PreviewResponse(DomainModel):
 
     manifest: PreviewManifest
     order: dict[str, Any]
+
+
+class HistoryItem(_ResponseBase):
+    """One version of an order, as the stream consumer recorded it."""
+
+    sys_version: int = Field(description="The order version this change made.")
+    event: str = Field(description="What the change was: OrderCreated, OrderUpdated, OrderFulfilled, ...")
+    at: str = Field(description="When (the version's `sys_last_modified_at`).")
+    changed_fields: list[str] = Field(
+        description='JSON pointers of what changed (`""`, the whole order, for a create).'
+    )
+    by: str | None = Field(default=None, description="The API key id (`key_...`) that made the change.")
+
+
+class HistoryPage(_ResponseBase):
+    """A page of an order's history, oldest first."""
+
+    Count: int
+    Items: list[HistoryItem]
+    LastEvaluatedKey: str | None = Field(
+        default=None, description="Pass as `after` for the next page; absent on the last page."
+    )

@@ -7,7 +7,7 @@ conditional on the entry being new, so a stream record delivered again changes n
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -73,20 +73,22 @@ class DynamoHistoryStore:
             raise
         return True
 
-    @translate_store_errors
-    def entries(self, tenant_id: str, order_id: str, *, upto: int | None = None) -> list[HistoryEntry]:
-        """The order's entries, oldest first (up to version `upto`)."""
-        pk = keys.order_key(tenant_id, order_id)["PK"]
-        last = keys.history_key(tenant_id, order_id, upto)["SK"] if upto is not None else "HIST$"
-        request: dict[str, Any] = {
+    def _range(self, tenant_id: str, order_id: str, first: int, last: int | None) -> dict[str, Any]:
+        upper = keys.history_key(tenant_id, order_id, last)["SK"] if last is not None else "HIST$"
+        return {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
             "ExpressionAttributeValues": {
-                ":pk": {"S": pk},
-                ":first": {"S": keys.HISTORY_PREFIX},
-                ":last": {"S": last},
+                ":pk": {"S": keys.order_key(tenant_id, order_id)["PK"]},
+                ":first": {"S": keys.history_key(tenant_id, order_id, first)["SK"]},
+                ":last": {"S": upper},
             },
         }
+
+    @translate_store_errors
+    def entries(self, tenant_id: str, order_id: str, *, upto: int | None = None) -> list[HistoryEntry]:
+        """The order's entries, oldest first (up to version `upto`)."""
+        request = self._range(tenant_id, order_id, 0, upto)
         out: list[HistoryEntry] = []
         while True:
             page = self._client.query(**request)
@@ -94,3 +96,25 @@ class DynamoHistoryStore:
             if "LastEvaluatedKey" not in page:
                 return out
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    @translate_store_errors
+    def page(
+        self, tenant_id: str, order_id: str, *, after: int, limit: int
+    ) -> tuple[list[HistoryEntry], bool]:
+        """Up to `limit` entries after version `after`, oldest first, and whether more follow (one
+        Query: it asks for one entry more than the page to know)."""
+        request = self._range(tenant_id, order_id, after + 1, None)
+        found = self._client.query(**request, Limit=limit + 1).get("Items", [])
+        return [from_item(item) for item in found[:limit]], len(found) > limit
+
+    def newest_first(self, tenant_id: str, order_id: str) -> Iterator[HistoryEntry]:
+        """The order's entries from the newest back, a small page at a time: a caller that stops
+        early (time travel to a recent moment) reads only the entries it looked at."""
+        request = {**self._range(tenant_id, order_id, 0, None), "ScanIndexForward": False, "Limit": 10}
+        while True:
+            page = translate_store_errors(self._client.query)(**request)
+            yield from (from_item(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            request["Limit"] = 25

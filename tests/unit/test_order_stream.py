@@ -1,0 +1,203 @@
+"""order_stream: each projection of a change, replays that change nothing, failures that stay alone."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from orders_domain import keys, wiring
+from orders_domain.models import Order, OrderCreateRequest
+from orders_domain.services import CreateOrders
+from orders_domain.storage.orders import OrderRecord
+from orders_domain.wiring import Wiring
+
+from local.stream_records import lambda_record, stream_event
+from tests.fakes import InMemoryOrderRepository, RecordingPublisher
+from tests.helpers import invoke, load_event, next_version
+
+TENANT = "tenant-a"
+WITH_COUPONS = {
+    "bill_to_type": "contact",
+    "bill_to_contact_id": "c-1",
+    "line_items": [{"description": "Ticket", "quantity": 2, "unit_price": "13.75"}],
+    "coupons": [
+        {"coupon_id": "WINTER", "coupon_type": "promo", "discount": "1.00"},
+        {"coupon_id": "K", "coupon_type": "code", "coupon_code_id": "CODE-9", "discount": "0.50"},
+    ],
+}
+
+
+@pytest.fixture
+def publisher(tables: dict[str, str]) -> Iterator[RecordingPublisher]:
+    recorder = RecordingPublisher()
+    wiring.reset(Wiring(event_publisher=recorder))
+    yield recorder
+    wiring.reset()
+
+
+def new_order(body: dict[str, Any] | None = None) -> Order:
+    request = OrderCreateRequest.model_validate(body or WITH_COUPONS)
+    return CreateOrders(InMemoryOrderRepository()).create(request, tenant_id=TENANT, actor="key_t").order
+
+
+def item(order: Order) -> dict[str, Any]:
+    return OrderRecord(order=order).to_item()
+
+
+def collection(tables: dict[str, str], order: Order) -> list[dict[str, Any]]:
+    """Every item of the order's collection except the order itself (the projections)."""
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    found = client.query(
+        TableName=tables["OrdersTable"],
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": keys.order_key(TENANT, order.id)["PK"]}},
+    )["Items"]
+    return [i for i in found if i["SK"]["S"] != keys.ORDER_SK]
+
+
+def run(records: list[dict[str, Any]]) -> list[str]:
+    """Invoke the handler; the sequence numbers it reports failed."""
+    response = invoke("order_stream", stream_event(records))
+    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+
+
+def three_versions() -> tuple[list[Order], list[dict[str, Any]]]:
+    v1 = new_order()
+    v2 = next_version(v1, notes="gift wrap")
+    v3 = next_version(v2, coupons=v2.coupons[1:])
+    records = [lambda_record(None, item(v1), 1), lambda_record(item(v1), item(v2), 2)]
+    records.append(lambda_record(item(v2), item(v3), 3))
+    return [v1, v2, v3], records
+
+
+def test_given_a_create_and_two_changes_then_three_history_entries_rows_that_follow_and_three_events(
+    tables: dict[str, str], publisher: RecordingPublisher
+) -> None:
+    (v1, _, v3), records = three_versions()
+    assert run(records) == []
+    history = wiring.current().history.entries(TENANT, v1.id)
+    assert [(e.version, e.event.value) for e in history] == [
+        (1, "OrderCreated"),
+        (2, "OrderUpdated"),
+        (3, "OrderUpdated"),
+    ]
+    assert history[1].changed == ("/notes",)
+    assert history[0].actor == "key_t"
+    rows = [i for i in collection(tables, v1) if i["entity"]["S"] == "coupon_usage"]
+    # the first coupon was removed in version 3: one row is left, the other is a tombstone out of
+    # every index
+    live = [json.loads(r["summary"]["S"]) for r in rows if "removed" not in r]
+    assert [(r["coupon_id"], r["coupon_code_id"], r["discount"]) for r in live] == [("K", "CODE-9", 0.5)]
+    (tombstone,) = [r for r in rows if "removed" in r]
+    assert not {"coupon_pk", "coupon_code_pk", "summary"} & tombstone.keys()
+    assert [e.detail["sys_version"] for e in publisher.published] == [1, 2, 3]
+    assert [e.event_type.value for e in publisher.published] == [
+        "OrderCreated",
+        "OrderUpdated",
+        "OrderUpdated",
+    ]
+    assert publisher.calls == 1  # one publication for the whole batch
+    assert v3.sys_version == 3
+
+
+def test_replaying_the_records_in_any_split_changes_no_projection_and_repeats_only_the_same_event_ids(
+    tables: dict[str, str], publisher: RecordingPublisher
+) -> None:
+    (v1, _, _), records = three_versions()
+    run(records)
+    before = collection(tables, v1)
+    first_ids = [e.event_id for e in publisher.published]
+    splits = ([records[2:], records[:2]], [records[1:2], records[0:1], records[2:]], [records[::-1]])
+    for split in splits:
+        for batch in split:
+            assert run(batch) == []
+    assert collection(tables, v1) == before
+    assert {e.event_id for e in publisher.published} == set(first_ids)
+
+
+def test_a_malformed_order_record_fails_alone_and_the_rest_of_the_batch_is_projected(
+    tables: dict[str, str], publisher: RecordingPublisher
+) -> None:
+    good, other = new_order(), new_order()
+    poison = lambda_record(None, item(other), 2)
+    poison["dynamodb"]["NewImage"]["doc"] = {"S": "{not json"}
+    assert run([lambda_record(None, item(good), 1), poison, lambda_record(None, item(new_order()), 3)]) == [
+        poison["dynamodb"]["SequenceNumber"]
+    ]
+    assert len(publisher.published) == 2
+    assert wiring.current().history.entries(TENANT, good.id)
+
+
+def test_records_of_other_items_are_skipped_without_reading_their_images(
+    tables: dict[str, str], publisher: RecordingPublisher
+) -> None:
+    history_item = {"PK": {"S": "T#tenant-a#O#x"}, "SK": {"S": "HIST#0000000001"}, "doc": {"S": "junk"}}
+    counter = {"PK": {"S": "T#tenant-a#COUNTER"}, "SK": {"S": "ORDER_NUMBER"}, "n": {"N": "7"}}
+    assert run([lambda_record(None, history_item, 1), lambda_record(None, counter, 2)]) == []
+    assert publisher.published == []
+
+
+def test_an_event_eventbridge_refuses_fails_exactly_its_record_and_its_redelivery_publishes_it(
+    tables: dict[str, str], publisher: RecordingPublisher
+) -> None:
+    first, second = new_order(), new_order()
+    records = [lambda_record(None, item(first), 1), lambda_record(None, item(second), 2)]
+    from orders_domain.events import order_event
+
+    refused = order_event(TENANT, None, json.loads(item(second)["doc"]["S"]), [""])
+    publisher.refuse.add(refused.event_id)
+    assert run(records) == [records[1]["dynamodb"]["SequenceNumber"]]
+    publisher.refuse.clear()
+    assert run(records[1:]) == []
+    assert refused.event_id in {e.event_id for e in publisher.published}
+
+
+def test_a_store_failure_fails_the_record_and_its_retry_completes_it(
+    tables: dict[str, str], publisher: RecordingPublisher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orders_domain.errors import Throttled
+
+    order = new_order()
+    store = wiring.current().history
+    real_append = store.append
+    calls = {"n": 0}
+
+    def throttled_once(*args: Any, **kwargs: Any) -> bool:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise Throttled("busy")
+        return real_append(*args, **kwargs)
+
+    monkeypatch.setattr(store, "append", throttled_once)
+    record = lambda_record(None, item(order), 1)
+    assert run([record]) == ["000000000000000000001"]
+    assert publisher.published == []
+    assert run([record]) == []
+    assert [e.version for e in store.entries(TENANT, order.id)] == [1]
+
+
+def test_a_write_that_keeps_the_version_and_a_removed_item_publish_nothing(
+    tables: dict[str, str], publisher: RecordingPublisher
+) -> None:
+    order = new_order()
+    run([lambda_record(None, item(order), 1)])
+    same = item(order)
+    touched = {**same, "request_fingerprint": {"S": "x"}}
+    assert run([lambda_record(same, touched, 2), lambda_record(same, None, 3)]) == []
+    assert len(publisher.published) == 1
+    rows = [i for i in collection(tables, order) if i["entity"]["S"] == "coupon_usage"]
+    assert rows
+    assert all(r.get("removed") == {"BOOL": True} for r in rows)
+
+
+def test_the_sam_local_invoke_event_file_is_a_batch_the_handler_projects(
+    tables: dict[str, str], publisher: RecordingPublisher
+) -> None:
+    event = load_event("order_stream.json")
+    response = invoke("order_stream", copy.deepcopy(event))
+    assert response == {"batchItemFailures": []}
+    assert [e.event_type.value for e in publisher.published] == ["OrderCreated", "OrderCancelled"]

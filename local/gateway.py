@@ -14,7 +14,7 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,6 +70,9 @@ _SWAGGER_HTML = """<!doctype html>
 """
 
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
+#: A path the gateway answers itself for `make serve` (e.g. GET /_local/events): the query's
+#: parameters -> (status, JSON body).
+LocalRoute = Callable[[Mapping[str, str]], tuple[int, Any]]
 
 
 #: How much of a refused (oversize) body the HTTP server still reads and throws away.
@@ -364,8 +367,16 @@ class _Server(ThreadingHTTPServer):
 class Gateway:
     """Routes requests like API Gateway: authorizer first, then the function's handler, in-process."""
 
-    def __init__(self, template_path: str | Path = "template.yaml", *, stage: str = "local") -> None:
+    def __init__(
+        self,
+        template_path: str | Path = "template.yaml",
+        *,
+        stage: str = "local",
+        local_routes: Mapping[str, LocalRoute] | None = None,
+    ) -> None:
         self.template_path = Path(template_path)
+        # GET-only developer tools `make serve` wires in (none otherwise: no such path then).
+        self.local_routes = dict(local_routes or {})
         self.template = load_template(self.template_path)
         self.stage = stage
         self.max_body_bytes = MAX_BODY_BYTES
@@ -429,6 +440,12 @@ class Gateway:
         path = split.path or "/"
         if method == "GET" and path in ("/openapi.json", "/swagger"):
             return self._docs(path)
+        if method == "GET" and path in self.local_routes:
+            # No authorizer, on purpose: a local developer tool (e.g. every tenant's published events),
+            # served only by the gateway `make serve` runs on loopback, never part of the API on AWS.
+            parameters = dict(parse_qsl(split.query, keep_blank_values=True))
+            status, document = self.local_routes[path](parameters)
+            return status, {"Content-Type": ["application/json"]}, json.dumps(document).encode("utf-8")
 
         segments = [s for s in path.split("/") if s]
         route, path_parameters = self._match(method, segments)

@@ -15,13 +15,19 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from local.event_sink import LocalEventSink
+    from local.stream import StreamPoller
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 3000
 HOST = "127.0.0.1"
 DEV_TENANT = "dev-tenant"
 TABLES = {"OrdersTable": "ORDERS_TABLE_NAME", "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME"}
+#: The gateway's own route to the events the stream consumer published (local/event_sink.py).
+EVENTS_PATH = "/_local/events"
 
 
 def _configure_environment() -> None:
@@ -183,9 +189,10 @@ def _serve(endpoint: str, port: int) -> int:
     template = ROOT / "template.yaml"
     client = boto3.client("dynamodb", endpoint_url=endpoint)
     create_tables(client, {logical: os.environ[variable] for logical, variable in TABLES.items()}, template)
+    sink = _install_event_sink()
     keys = _seed_api_keys()
 
-    gateway = Gateway(template)
+    gateway = Gateway(template, local_routes={EVENTS_PATH: sink.answer})
     for module, error in gateway.warm().items():
         print(f"warning: {module} does not import ({error}); its routes answer 502", file=sys.stderr)
     try:
@@ -195,6 +202,7 @@ def _serve(endpoint: str, port: int) -> int:
             f"cannot listen on {HOST}:{port} ({error}); set ORDERS_PORT to another port"
         ) from None
 
+    poller = _start_stream_consumer(endpoint, template)
     url = f"http://{HOST}:{port}"
     tenant, key, _, _ = next((k for k in keys if k.active), keys[0])
     print(f"Orders API on {url}  (OpenAPI: {url}/openapi.json, Swagger UI: {url}/swagger)")
@@ -217,13 +225,56 @@ def _serve(endpoint: str, port: int) -> int:
         " -H 'Content-Type: application/json'"
         """ -d '{"line_items": [{"description": "Ticket", "quantity": 2, "unit_price": 13.75}]}'"""
     )
+    if poller is not None:
+        print(
+            f"Stream consumer: {os.environ['ORDERS_TABLE_NAME']}'s stream -> OrderStreamFunction (history, "
+            f"coupon usage, events); events: GET {url}{EVENTS_PATH} and {sink.path}"
+        )
     print("Ctrl-C to stop.", flush=True)
     with server:
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             print("stopping", flush=True)
+        finally:
+            if poller is not None:
+                poller.stop()  # before DynamoDB stops, or its last poll fails noisily
     return 0
+
+
+def _install_event_sink() -> LocalEventSink:
+    """Every handler of this process publishes its domain events to one local sink (no EventBridge
+    here): the wiring all of them share gets it instead of building an EventBridge publisher."""
+    from orders_domain import wiring
+
+    from local.event_sink import LocalEventSink
+
+    sink = LocalEventSink(_data_dir() / "events.jsonl")
+    wiring.reset(wiring.Wiring(event_publisher=sink))
+    return sink
+
+
+def _start_stream_consumer(endpoint: str, template: Path) -> StreamPoller | None:
+    """Poll the orders table's stream and hand its records to OrderStreamFunction as Lambda's event
+    source mapping would; None (and a warning) when the endpoint has no Streams API to read."""
+    from local.stream import order_stream_poller
+    from local.tables import load_template
+
+    try:
+        poller = order_stream_poller(
+            endpoint,
+            os.environ["ORDERS_TABLE_NAME"],
+            load_template(template),
+            _data_dir() / "stream-checkpoints.json",
+        )
+        return poller.start()
+    except Exception as error:  # noqa: BLE001 - the API still serves; only the projections stop
+        print(
+            f"warning: no stream consumer ({type(error).__name__}: {error}); order history, coupon "
+            "usage rows and events are not made",
+            file=sys.stderr,
+        )
+        return None
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from tests.helpers import TEMPLATE, reset_caches, seed_key
+from tests.helpers import SESSION_TABLES, TEMPLATE, reset_caches, seed_key
 
 # Before any function module is imported: routes carry their response models, as wherever the
 # OpenAPI document is generated (orders_domain.api.json_content); the serving path is what
@@ -44,6 +44,7 @@ def tables(monkeypatch: pytest.MonkeyPatch, dynamodb_endpoint: str | None) -> It
         monkeypatch.delenv("DYNAMODB_ENDPOINT_URL", raising=False)
     client = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name="us-east-1")
     create_tables(client, names, template_path=str(TEMPLATE))
+    SESSION_TABLES.append((dynamodb_endpoint, names))
     reset_caches()
     yield names
     reset_caches()

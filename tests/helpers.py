@@ -15,6 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 TEMPLATE = ROOT / "template.yaml"
 ALL_SCOPES = "orders:read orders:write orders:admin"
+#: (endpoint, table names) of every table set a test made this session (None: moto), in order: the
+#: stream replay test of the integration tier replays every record the suite wrote.
+SESSION_TABLES: list[tuple[str | None, dict[str, str]]] = []
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -152,6 +155,17 @@ def authorizer_module() -> str:
     assert function_id is not None, "template.yaml names no DefaultAuthorizer function"
     return function_handlers(template)[function_id][0]
 
+
+#: A create request with two coupons (one by code) billed to a contact: coupon usage rows in both tiers.
+COUPON_ORDER_REQUEST: dict[str, Any] = {
+    "bill_to_type": "contact",
+    "bill_to_contact_id": "c-42",
+    "line_items": [{"description": "Ticket", "quantity": 2, "unit_price": "20.00"}],
+    "coupons": [
+        {"coupon_id": "WINTER", "coupon_type": "promo", "discount": "3.00"},
+        {"coupon_id": "K", "coupon_type": "code", "coupon_code_id": "CODE-9", "discount": "1.00"},
+    ],
+}
 
 #: A stored order document with two coupons (one by code), for coupon usage tests in both tiers.
 COUPON_ORDER: dict[str, Any] = {

@@ -1,7 +1,10 @@
 """order_stream: the orders table's DynamoDB stream -> history, coupon usage rows, EventBridge events.
 
 Powertools' BatchProcessor runs each record through `record_handler` and reports the records that
-failed (partial batch response), so Lambda retries from the first of them and never drops one. A
+failed (partial batch response): Lambda delivers again from the first of them. Every delivery runs
+every record of the batch, so a record that can never succeed (a poison record) holds back nothing
+but itself: the records after it are projected on the first delivery, and when Lambda gives up on it
+(template: 5 retries) the on-failure queue names the range from it on, which is safe to replay. A
 record of another item type (history entries, coupon rows, counters, keys) is skipped on its key
 alone; the event source's filter keeps most of them from reaching the function at all. The events of
 the records that projected are published together at the end, ten to a PutEvents call; a record

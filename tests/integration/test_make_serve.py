@@ -234,3 +234,32 @@ def test_without_java_serve_falls_back_to_moto_and_still_answers(data_dir: Path,
         server.stop()
     assert created.status == 201
     assert fetched.body == created.body
+
+
+def test_given_make_serve_when_an_order_is_created_then_its_history_and_event_follow_within_two_seconds(
+    server: Server,
+) -> None:
+    # GIVEN the runner's stream consumer (DynamoDB Local's stream -> OrderStreamFunction)
+    assert f"GET {server.url}/_local/events" in server.output()
+    # WHEN an order is created over HTTP
+    created = server.request("POST", "/orders/tenant-a", ORDER, Authorization="key-a-0123456789")
+    answered = time.monotonic()
+    assert created.status == 201, created.body
+    order_id = created.body["id"]
+    # THEN its history holds the creation within 2 seconds of the create's response
+    history_path = f"/orders/tenant-a/{order_id}/history"
+    while True:
+        history = server.request("GET", history_path, Authorization="key-a-0123456789")
+        seen = time.monotonic()
+        assert history.status == 200, history.body
+        if history.body["Count"]:
+            break
+        assert seen - answered < 2.0, f"no history entry within 2 s:\n{server.output()}"
+        time.sleep(0.05)
+    assert seen - answered < 2.0
+    assert [(item["sys_version"], item["event"]) for item in history.body["Items"]] == [(1, "OrderCreated")]
+    # AND the local event sink shows the order's event (no API key: a local developer tool)
+    events = server.request("GET", "/_local/events")
+    assert events.status == 200
+    mine = [event for event in events.body["Items"] if event["detail"]["order_id"] == order_id]
+    assert [(event["detail-type"], event["detail"]["sys_version"]) for event in mine] == [("OrderCreated", 1)]

@@ -17,18 +17,10 @@ from orders_domain.wiring import Wiring
 
 from local.stream_records import lambda_record, stream_event
 from tests.fakes import InMemoryOrderRepository, RecordingPublisher
-from tests.helpers import invoke, load_event, next_version
+from tests.helpers import COUPON_ORDER_REQUEST, invoke, load_event, next_version
 
 TENANT = "tenant-a"
-WITH_COUPONS = {
-    "bill_to_type": "contact",
-    "bill_to_contact_id": "c-1",
-    "line_items": [{"description": "Ticket", "quantity": 2, "unit_price": "13.75"}],
-    "coupons": [
-        {"coupon_id": "WINTER", "coupon_type": "promo", "discount": "1.00"},
-        {"coupon_id": "K", "coupon_type": "code", "coupon_code_id": "CODE-9", "discount": "0.50"},
-    ],
-}
+WITH_COUPONS = COUPON_ORDER_REQUEST
 
 
 @pytest.fixture
@@ -91,7 +83,7 @@ def test_given_a_create_and_two_changes_then_three_history_entries_rows_that_fol
     # the first coupon was removed in version 3: one row is left, the other is a tombstone out of
     # every index
     live = [json.loads(r["summary"]["S"]) for r in rows if "removed" not in r]
-    assert [(r["coupon_id"], r["coupon_code_id"], r["discount"]) for r in live] == [("K", "CODE-9", 0.5)]
+    assert [(r["coupon_id"], r["coupon_code_id"], r["discount"]) for r in live] == [("K", "CODE-9", 1)]
     (tombstone,) = [r for r in rows if "removed" in r]
     assert not {"coupon_pk", "coupon_code_pk", "summary"} & tombstone.keys()
     assert [e.detail["sys_version"] for e in publisher.published] == [1, 2, 3]

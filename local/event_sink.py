@@ -1,0 +1,98 @@
+"""Where `make serve` publishes domain events instead of EventBridge: memory and a JSON-lines file.
+
+On AWS the stream consumer puts each order version's event on the orders bus. Locally there is no
+bus, but a developer still wants to see what would have been published: `LocalEventSink` is the
+EventPublisher the local wiring gets. It keeps the last events in memory for `GET /_local/events`
+and appends every one to a file (`.local-data/events.jsonl`) that `tail -f` can follow.
+
+Each event is kept as EventBridge would deliver it (`id`, `detail-type`, `source`, `time`,
+`detail`), with `id` the domain event's own id (stable across redeliveries, so a replayed stream
+record shows up as the same id again, as a duplicate delivery would on AWS) and `position`, its
+line number in the file, which `events(after=...)` and `?after=` page by. Positions continue
+across restarts: the sink starts from the file's last lines.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from orders_domain import jsonio
+from orders_domain.events import SOURCE, DomainEvent
+
+#: How many events memory (and `GET /_local/events`) keeps; the file keeps them all.
+DEFAULT_KEEP = 1000
+
+
+class LocalEventSink:
+    """An EventPublisher that never refuses: every event is kept (memory, file) and none retried."""
+
+    def __init__(self, path: Path | None = None, *, keep: int = DEFAULT_KEEP) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._events: deque[dict[str, Any]] = deque(maxlen=keep)
+        self._count = 0
+        if path is not None and path.is_file():
+            self._resume(path)
+
+    def _resume(self, path: Path) -> None:
+        """Number on from the file's last line and keep its last `keep` events in memory."""
+        lines: deque[str] = deque(maxlen=self._events.maxlen)
+        with path.open(encoding="utf-8", errors="replace") as file:
+            for line in file:
+                self._count += 1
+                lines.append(line)
+        first = self._count - len(lines) + 1
+        for position, line in enumerate(lines, start=first):
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a crash: the rest of the file is still good
+            if isinstance(event, dict):
+                event["position"] = position
+                self._events.append(event)
+
+    def publish(self, events: Sequence[DomainEvent]) -> list[DomainEvent]:
+        """Keep the events, in order; none is refused (returns [])."""
+        if not events:
+            return []
+        time = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # EventBridge's own precision
+        with self._lock:
+            kept = []
+            for event in events:
+                self._count += 1
+                kept.append(
+                    {
+                        "id": event.event_id,
+                        "detail-type": event.event_type.value,
+                        "source": SOURCE,
+                        "time": time,
+                        # Through jsonio: Decimals as JSON numbers, digit for digit, as PutEvents gets them.
+                        "detail": json.loads(jsonio.dumps(event.detail)),
+                        "position": self._count,
+                    }
+                )
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as file:
+                    file.writelines(json.dumps(e, ensure_ascii=False) + "\n" for e in kept)
+            self._events.extend(kept)
+        return []
+
+    def events(self, after: int = 0) -> list[dict[str, Any]]:
+        """The kept events whose position is after `after`, oldest first (copies)."""
+        with self._lock:
+            return [json.loads(json.dumps(e)) for e in self._events if e["position"] > after]
+
+    def answer(self, query: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+        """`GET /_local/events[?after=<n>]`: (status, JSON body) for the local gateway."""
+        after = (query.get("after") or "0").strip()
+        if not after.isdigit():
+            return 400, {"message": "after must be a non-negative integer (an event's position)"}
+        items = self.events(int(after))
+        return 200, {"Count": len(items), "Items": items}

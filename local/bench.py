@@ -17,6 +17,15 @@ functions' real handlers and the events in events/:
   rounding, index projections and amplification, and transaction rules). The printed table adds
   the SDK's own CPU inside those calls beside self-time, and the Lambda cost below bills the whole
   wall time (self, SDK, network and DynamoDB).
+- `stream`: the order_stream function (DynamoDB stream -> history entries, coupon usage rows,
+  EventBridge events) on a batch of 100 Lambda-shaped records of real order writes (orders made
+  by the create handler, read back with GetItem; new orders, new versions of existing ones, and
+  records of other items, which it skips), each batch new (or its conditional puts would be
+  no-ops), and the same batches delivered again (a replay changes nothing: what that costs).
+  Self-time as above (less the SDK's CPU inside PutEvents calls too); events go through the real
+  EventBridgePublisher to an EventBridge client whose PutEvents is answered in-process ("all
+  accepted"), so the calls and their SDK work are real and nothing leaves the machine. A put that
+  fails its condition is billed as DynamoDB bills it (the existing item's size, no index write).
 - `scaling`: create self-time p50 with 1 / 10 / 100 / 500 lines; a list page (25 rows, the
   scatter-gather read over every write shard of the tenant-date index, storage.orders.list_page)
   with 100 / 1,000 / 10,000 orders in the tenant: its latency, self-time, queries and RRU.
@@ -35,6 +44,7 @@ import functools
 import io
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -64,6 +74,7 @@ PRICES = {
     "lambda_per_gb_second": 0.0000166667,
     "dynamodb_per_million_wru": 0.625,
     "dynamodb_per_million_rru": 0.125,
+    "eventbridge_per_million_events": 1.00,
 }
 #: botocore's own CPU inside DynamoDB calls, p50 per operation: printed beside self-time, not in the JSON.
 SDK_US_P50: dict[str, int] = {}
@@ -77,7 +88,14 @@ COLD_START_EVENTS = {
     "create_order": "create_order.json",
     "get_order": "get_order.json",
     "authorizer": "authorizer.json",
+    "order_stream": "order_stream.json",
 }
+#: A stream batch: new orders without and with a coupon, new versions of orders, other items' records.
+STREAM_BATCH = {"insert_plain": 40, "insert_coupon": 20, "modify": 30, "other_items": 10}
+#: Batches before the measured ones (each batch is 100 records and about 110 writes).
+STREAM_WARM_UP = 3
+#: The event bus the stream function is told to publish to (its PutEvents never leave the process).
+EVENT_BUS = "bench-orders"
 
 _CHILD = r"""
 import sys, time
@@ -103,8 +121,10 @@ else:
         event = json.load(f)
     result = module.lambda_handler(event, Context())
 elapsed = (time.perf_counter() - t0) * 1000
-sys.__stdout__.write("\nBENCH " + json.dumps({"ms": elapsed, "answer": result.get("statusCode") or
-    result.get("policyDocument", {}).get("Statement", [{}])[0].get("Effect")}) + "\n")
+answer = result.get("statusCode") or result.get("policyDocument", {}).get("Statement", [{}])[0].get("Effect")
+if "batchItemFailures" in result:
+    answer = "failed: " + json.dumps(result["batchItemFailures"]) if result["batchItemFailures"] else "ok"
+sys.__stdout__.write("\nBENCH " + json.dumps({"ms": elapsed, "answer": answer}) + "\n")
 """
 
 
@@ -115,6 +135,8 @@ class Call:
     table: str
     params: dict[str, Any]
     parsed: dict[str, Any] | None = None
+    #: botocore's service id: "dynamodb", or "eventbridge" for the stream function's PutEvents.
+    service: str = "dynamodb"
     #: The whole client call (parameter checks, serialisation, signing, the wire, parsing, retries).
     started_ns: int = 0
     ended_ns: int = 0
@@ -130,7 +152,7 @@ class Call:
 
 @dataclass
 class Recorder:
-    """Botocore hooks on one client: which calls a handler makes and how long it waits on DynamoDB.
+    """Botocore hooks on clients: which calls a handler makes and how long it waits on them.
 
     Per thread (a list page reads its shards from several threads at once): each hook belongs to
     the call its own thread is making.
@@ -141,20 +163,22 @@ class Recorder:
 
     def attach(self, client: Any) -> None:
         events = client.meta.events
-        events.register("before-parameter-build.dynamodb", self._before_call)
-        events.register("after-call.dynamodb", self._after_call)
-        events.register("after-call-error.dynamodb", self._after_call_error)
+        service = client.meta.service_model.service_id.hyphenize()
+        events.register(f"before-parameter-build.{service}", functools.partial(self._before_call, service))
+        events.register(f"after-call.{service}", self._after_call)
+        events.register(f"after-call-error.{service}", self._after_call_error)
 
     def _current(self) -> Call | None:
         call: Call | None = getattr(self._local, "call", None)
         return call
 
-    def _before_call(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+    def _before_call(self, service: str, model: Any, params: dict[str, Any], **_: Any) -> None:
         # The API's own parameters (before serialisation): what the handler asked for.
         call = Call(
             api=model.name,
             table=str(params.get("TableName", "")),
             params=dict(params),
+            service=service,
             started_ns=time.perf_counter_ns(),
             cpu_started_ns=time.thread_time_ns(),
             thread=threading.get_ident(),
@@ -179,7 +203,7 @@ class Recorder:
 
 
 def self_cpu_ns(cpu_total_ns: int, calls: list[Call]) -> int:
-    """The measuring thread's CPU time less its CPU inside DynamoDB client calls."""
+    """The measuring thread's CPU time less its CPU inside (DynamoDB and PutEvents) client calls."""
     me = threading.get_ident()
     return cpu_total_ns - sum(c.cpu_ended_ns - c.cpu_started_ns for c in calls if c.thread == me)
 
@@ -202,6 +226,8 @@ class Bench:
     endpoint: str
     tables: dict[str, str]
     index_keys: dict[str, dict[str, Any]]
+    #: Table name -> its key attributes.
+    key_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     recorder: Recorder = field(default_factory=Recorder)
     #: Whole-handler time (self + DynamoDB) p50 per measured operation, for the Lambda cost.
     wall_us_p50: dict[str, int] = field(default_factory=dict)
@@ -225,8 +251,24 @@ class Bench:
 
         rru, wru = 0.0, 0.0
         for call in calls:
+            if call.service != "dynamodb":
+                continue
             keys = self.index_keys.get(call.table, {})
-            if call.api == "GetItem":
+            error = ((call.parsed or {}).get("Error") or {}).get("Code")
+            if error == "ConditionalCheckFailedException" and call.api in (
+                "PutItem",
+                "UpdateItem",
+                "DeleteItem",
+            ):
+                # A write whose condition fails is billed the existing item's size (at least 1 WRU)
+                # and writes no index. The item is as it was, so reading it now reads it then.
+                if call.api == "PutItem":
+                    names = self.key_names.get(call.table, ("PK", "SK"))
+                    key = {name: call.params["Item"][name] for name in names}
+                else:
+                    key = call.params["Key"]
+                wru += capacity.write_units(capacity.item_size(self._item_now(call.table, key)))
+            elif call.api == "GetItem":
                 item = (call.parsed or {}).get("Item") or {}
                 rru += capacity.read_units(
                     capacity.item_size(item), consistent=bool(call.params.get("ConsistentRead"))
@@ -236,6 +278,8 @@ class Bench:
                 size = sum(capacity.item_size(i) for i in items)
                 rru += capacity.read_units(size, consistent=bool(call.params.get("ConsistentRead")))
             elif call.api == "PutItem":
+                # A new item (every put of the routes and of the stream batches here is one; a put
+                # that replaced an item would be billed its old image too, which this does not see).
                 wru += capacity.write_cost(None, call.params["Item"], keys)
             elif call.api == "UpdateItem":
                 after = self._item_now(call.table, call.params["Key"])
@@ -261,25 +305,6 @@ def _handler(function: str) -> Callable[..., Any]:
 
     handler: Callable[..., Any] = importlib.import_module(f"functions.{function}.app").lambda_handler
     return handler
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Lambda writes logs and metrics to stdout: keep the cost of writing them, drop the text.
-
-    At the file-descriptor level, since Powertools' log handler holds the original stream.
-    """
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(devnull)
-        os.close(saved)
 
 
 _ADMIN: dict[str, Any] = {}
@@ -346,6 +371,14 @@ def get_event(order_ref: str, query: dict[str, str] | None = None) -> dict[str, 
     return got
 
 
+def history_event(order_ref: str) -> dict[str, Any]:
+    """GET /orders/{tenantId}/{id}/history: its first page (the default limit)."""
+    got = get_event(order_ref)
+    got["path"] += "/history"
+    got["resource"] = got["requestContext"]["resourcePath"] = "/orders/{tenantId}/{id}/history"
+    return got
+
+
 # ---------------------------------------------------------------------------- the measurements
 def percentile(values: list[int], share: float) -> int:
     ordered = sorted(values)
@@ -367,7 +400,7 @@ def measure(
     return {
         "self_us_p50": percentile([s.self_ns for s in samples], 0.5) // 1000,
         "self_us_p99": percentile([s.self_ns for s in samples], 0.99) // 1000,
-        "ddb_calls": dict(Counter(c.api for c in last.calls)),
+        "ddb_calls": dict(Counter(c.api for c in last.calls if c.service == "dynamodb")),
         "rru": rru,
         "wru": wru,
     }
@@ -377,6 +410,7 @@ def operations(bench: Bench, runs: int) -> dict[str, dict[str, Any]]:
     """Every route, as one line each: (name, function, event maker)."""
     created = json.loads(bench.invoke("create_order", create_event(3)).answer["body"])
     order_id, token = created["id"], created["token"]
+    versioned, moment = history_order(bench)
     routes: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         ("create_1_line", "create_order", lambda: create_event(1)),
         ("create_10_lines", "create_order", lambda: create_event(10)),
@@ -389,6 +423,8 @@ def operations(bench: Bench, runs: int) -> dict[str, dict[str, Any]]:
             "get_order",
             lambda: get_event(order_id, {"fields": "total,status,line_items.sku"}),
         ),
+        ("history_page", "get_order", lambda: history_event(versioned)),
+        ("get_as_of", "get_order", lambda: get_event(versioned, {"asOf": moment})),
         ("authorizer_warm", "authorizer", lambda: event("authorizer.json")),
     ]
     return {name: measure(bench, name, function, make, runs) for name, function, make in routes}
@@ -461,6 +497,293 @@ def page_cost(bench: Bench, sizes: tuple[int, ...], runs: int) -> dict[str, dict
     return out
 
 
+# ---------------------------------------------------------------------------- the stream function
+def _order_item(bench: Bench, order_id: str) -> dict[str, Any]:
+    from orders_domain import keys
+    from orders_domain.storage.codec import typed_key
+
+    out = _admin_client(bench.endpoint).get_item(
+        TableName=bench.tables["OrdersTable"],
+        Key=typed_key(keys.order_key(TENANT, order_id)),
+        ConsistentRead=True,
+    )
+    return dict(out["Item"])
+
+
+def next_version(order: Any, by: str = "bench") -> Any:
+    """The order's next version as an update route would write it: a changed note, version + 1."""
+    return order.model_copy(
+        update={
+            "notes": f"edited to version {order.sys_version + 1}",
+            "sys_version": order.sys_version + 1,
+            "sys_last_modified_at": order.sys_last_modified_at + timedelta(seconds=1),
+            "sys_last_modified_by_id": by,
+        }
+    )
+
+
+def history_order(bench: Bench) -> tuple[str, str]:
+    """An order with five versions and their history entries (written by the stream function from
+    the versions' records): its id, and a moment between versions 3 and 4 for `?asOf=`."""
+    from orders_domain import keys
+    from orders_domain.storage.orders import OrderRecord
+
+    from local.stream_records import lambda_record, stream_event
+
+    created = json.loads(bench.invoke("create_order", create_event(3)).answer["body"])
+    first = _order_item(bench, created["id"])
+    record = OrderRecord.from_item(first)
+    versions = [record.order]
+    for _ in range(4):
+        versions.append(next_version(versions[-1]))
+    items = [first] + [
+        OrderRecord(order=v, request_fingerprint=record.request_fingerprint).to_item() for v in versions[1:]
+    ]
+    _admin_client(bench.endpoint).put_item(TableName=bench.tables["OrdersTable"], Item=items[-1])
+    writes = zip([None, *items], items, strict=False)
+    records = [lambda_record(old, new, 900_000 + n) for n, (old, new) in enumerate(writes)]
+    answer = bench.invoke("order_stream", stream_event(records)).answer
+    assert answer == {"batchItemFailures": []}, answer
+    moment = versions[2].sys_last_modified_at + timedelta(milliseconds=500)
+    return created["id"], keys.utc_timestamp(moment)
+
+
+@dataclass
+class StreamBatches:
+    """Batches of stream records of order writes (STREAM_BATCH), each projecting something new: INSERTs
+    of new orders (copies under new ids of the two orders the create handler made: one without a
+    coupon, one with one), MODIFYs taking a pool of orders one version further, and records of
+    other items (history entries, the order-number counter), which the function skips on their key
+    (on AWS the event source's filter drops them first)."""
+
+    plain: Any
+    coupon: Any
+    fingerprint: str | None
+    pool: list[Any]
+    rng: random.Random
+    sequence: int = 0
+    number: int = 1_000_000
+    #: Every batch handed out, in order (the replay delivers them again).
+    handed_out: list[list[dict[str, Any]]] = field(default_factory=list)
+
+    def item(self, order: Any) -> dict[str, Any]:
+        from orders_domain.storage.orders import OrderRecord
+
+        return OrderRecord(order=order, request_fingerprint=self.fingerprint).to_item()
+
+    def copy(self, template: Any) -> Any:
+        self.number += 1
+        return template.model_copy(
+            update={"id": str(uuid.uuid4()), "number": self.number, "token": uuid.uuid4().hex}
+        )
+
+    def records(
+        self, writes: list[tuple[dict[str, Any] | None, dict[str, Any] | None]]
+    ) -> list[dict[str, Any]]:
+        from local.stream_records import lambda_record
+
+        out = []
+        for old, new in writes:
+            self.sequence += 1
+            out.append(lambda_record(old, new, self.sequence))
+        return out
+
+    def next(self) -> dict[str, Any]:
+        from orders_domain import history
+        from orders_domain.storage.history import to_item as history_item
+
+        from local.stream_records import stream_event
+
+        writes: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = []
+        writes += [(None, self.item(self.copy(self.plain))) for _ in range(STREAM_BATCH["insert_plain"])]
+        writes += [(None, self.item(self.copy(self.coupon))) for _ in range(STREAM_BATCH["insert_coupon"])]
+        for n, order in enumerate(self.pool[: STREAM_BATCH["modify"]]):
+            self.pool[n] = following = next_version(order)
+            writes.append((self.item(order), self.item(following)))
+        for n in range(STREAM_BATCH["other_items"]):
+            order = self.pool[n % len(self.pool)]
+            if n % 3 == 2:
+                old = {
+                    "PK": {"S": f"T#{TENANT}#COUNTER"},
+                    "SK": {"S": "ORDER_NUMBER"},
+                    "last_number": {"N": "7"},
+                }
+                writes.append((old, {**old, "last_number": {"N": "57"}}))
+            else:
+                entry = history.entry_for(None, json.loads(self.item(order)["doc"]["S"]))
+                writes.append((None, history_item(TENANT, order.id, entry)))
+        self.rng.shuffle(writes)
+        batch = self.records(writes)
+        self.handed_out.append(batch)
+        return stream_event(batch)
+
+
+def stream_batches(bench: Bench) -> StreamBatches:
+    """Two orders made by the create handler (read back as stored), and a pool of orders for the
+    MODIFYs whose creation the function has already projected."""
+    from orders_domain.storage.orders import OrderRecord
+
+    from local.stream_records import stream_event
+
+    made = {}
+    for kind, coupons in (("plain", []), ("coupon", None)):
+        request = create_event(3)
+        if coupons is not None:
+            request["body"] = json.dumps({**json.loads(request["body"]), "coupons": coupons})
+        made[kind] = OrderRecord.from_item(
+            _order_item(bench, json.loads(bench.invoke("create_order", request).answer["body"])["id"])
+        )
+    batches = StreamBatches(
+        plain=made["plain"].order,
+        coupon=made["coupon"].order,
+        fingerprint=made["plain"].request_fingerprint,
+        pool=[],
+        rng=random.Random(20261129),  # noqa: S311 - the order of a batch's records, not security
+    )
+    half = STREAM_BATCH["modify"] // 2
+    batches.pool = [batches.copy(batches.plain) for _ in range(STREAM_BATCH["modify"] - half)]
+    batches.pool += [batches.copy(batches.coupon) for _ in range(half)]
+    created = batches.records([(None, batches.item(order)) for order in batches.pool])
+    assert bench.invoke("order_stream", stream_event(created)).answer == {"batchItemFailures": []}
+    return batches
+
+
+def order_changes(records: list[dict[str, Any]]) -> dict[str, tuple[bool, int]]:
+    """PK -> (whether the order has coupons after its last write here, how many of its writes the
+    records hold), for each order item the records write (a removal is no change to project)."""
+    out: dict[str, tuple[bool, int]] = {}
+    for record in records:
+        stream = record["dynamodb"]
+        if stream["Keys"]["SK"]["S"] == "ORDER" and "NewImage" in stream:
+            pk = stream["Keys"]["PK"]["S"]
+            coupons = bool(json.loads(stream["NewImage"]["doc"]["S"]).get("coupons"))
+            out[pk] = (coupons, out.get(pk, (False, 0))[1] + 1)
+    return out
+
+
+def calls_per_change(calls: list[Call], records: list[dict[str, Any]]) -> dict[str, float | None]:
+    """DynamoDB calls per order change, for orders without and with coupons (None: no such change)."""
+    changes = order_changes(records)
+    counted = {True: 0, False: 0}
+    for call in calls:
+        pk = (call.params.get("Item") or call.params.get("Key") or {}).get("PK", {}).get("S")
+        if call.service == "dynamodb" and pk in changes:
+            counted[changes[pk][0]] += 1
+    out: dict[str, float | None] = {}
+    for label, coupons in (("without_coupons", False), ("with_coupons", True)):
+        n = sum(count for has, count in changes.values() if has is coupons)
+        out[label] = round(counted[coupons] / n, 2) if n else None
+    return out
+
+
+def measure_stream(
+    bench: Bench, name: str, make_event: Callable[[], dict[str, Any]], runs: int
+) -> dict[str, Any]:
+    events = [make_event() for _ in range(STREAM_WARM_UP + runs)]
+    samples = []
+    for n, batch in enumerate(events):
+        sample = bench.invoke("order_stream", batch)
+        assert sample.answer == {"batchItemFailures": []}, sample.answer
+        if n >= STREAM_WARM_UP:
+            samples.append(sample)
+    last, records = samples[-1], events[-1]["Records"]
+    rru, wru = bench.capacity(last.calls)
+    writes = [c for c in last.calls if c.service == "dynamodb"]
+    put_events = [c for c in last.calls if c.api == "PutEvents"]
+    bench.wall_us_p50[name] = percentile([s.wall_ns for s in samples], 0.5) // 1000
+    SDK_US_P50[name] = percentile([s.sdk_ns for s in samples], 0.5) // 1000
+    self_p50 = percentile([s.self_ns for s in samples], 0.5) // 1000
+    return {
+        "records": len(records),
+        "order_changes": sum(count for _, count in order_changes(records).values()),
+        "self_us_p50": self_p50,
+        "self_us_p99": percentile([s.self_ns for s in samples], 0.99) // 1000,
+        "self_us_per_record_p50": round(self_p50 / len(records), 1),
+        # The whole invocation (self, SDK, DynamoDB Local's answers): the batch's Lambda duration here.
+        "wall_ms_p50": round(percentile([s.wall_ns for s in samples], 0.5) / 1e6, 1),
+        "ddb_calls": dict(Counter(c.api for c in writes)),
+        "ddb_calls_per_order_change": calls_per_change(writes, records),
+        "puts_taking_effect": sum(1 for c in writes if not (c.parsed or {}).get("Error")),
+        "rru": rru,
+        "wru": wru,
+        "put_events_calls": len(put_events),
+        "events": sum(len(c.params["Entries"]) for c in put_events),
+    }
+
+
+def stream_cost(bench: Bench, runs: int) -> dict[str, dict[str, Any]]:
+    """A batch of 100 new records, and the same batches delivered again (a replay)."""
+    batches = stream_batches(bench)
+    count = max(5, runs // 20)
+    fresh = measure_stream(bench, "stream_batch_100", batches.next, count)
+    from local.stream_records import stream_event
+
+    again = iter(list(batches.handed_out))
+    replayed = measure_stream(bench, "stream_replayed_batch_100", lambda: stream_event(next(again)), count)
+    return {"batch_100": fresh, "replayed_batch_100": replayed}
+
+
+# ---------------------------------------------------------------------------- EventBridge, offline
+def accepted_answer(body: bytes | str | None) -> bytes:
+    """PutEvents' answer accepting every entry of a request body."""
+    entries = json.loads(body or "{}").get("Entries") or []
+    answer = {"FailedEntryCount": 0, "Entries": [{"EventId": str(uuid.uuid4())} for _ in entries]}
+    return json.dumps(answer).encode()
+
+
+class _Body:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+def offline_events_client() -> Any:
+    """An EventBridge client whose PutEvents is answered in the process, every entry accepted: the
+    SDK does all its work (validation, serialisation, signing, parsing), no request leaves."""
+    import boto3
+    from botocore.awsrequest import AWSResponse
+    from botocore.compat import HTTPHeaders
+
+    client = boto3.client("events", region_name="us-east-1")  # the bench's own (fake) credentials
+
+    def answer(request: Any, **_: Any) -> Any:
+        headers = HTTPHeaders()
+        headers["Content-Type"] = "application/x-amz-json-1.1"
+        return AWSResponse(request.url, 200, headers, _Body(accepted_answer(request.body)))
+
+    client.meta.events.register("before-send.eventbridge.PutEvents", answer)
+    return client
+
+
+@contextlib.contextmanager
+def loopback_event_bus() -> Iterator[str]:
+    """A loopback endpoint answering PutEvents (every entry accepted), for the cold-start children:
+    they publish as on AWS, through the EventBridge client the wiring builds."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            answer = accepted_answer(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *_: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def deployed_layout(function: str) -> tuple[Path, str]:
     """Where Lambda runs a function from, as `sam build` made it: its folder as the task root
     (/var/task, the working directory) and the built layer (/opt/python) on the path, bytecode
@@ -501,7 +824,10 @@ def cold_start(env: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
             line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH ")), None)
             if line is None:
                 raise SystemExit(f"cold start of {name} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
-            timings[name].append(json.loads(line[6:])["ms"])
+            measured = json.loads(line[6:])
+            if str(measured["answer"]).startswith("failed"):
+                raise SystemExit(f"cold start of {name} answered {measured['answer']}:\n{out.stderr[-2000:]}")
+            timings[name].append(measured["ms"])
     floor = statistics.median(timings.pop("floor"))
     return {
         name: {"median_ms": round(statistics.median(values), 1), "floor_median_ms": round(floor, 1)}
@@ -535,8 +861,11 @@ def _zipped_bytes(root: Path) -> int:
     return buffer.tell()
 
 
-def cost_per_million(bench: Bench, ops: dict[str, dict[str, Any]], memory_mb: int) -> dict[str, float | None]:
-    """Dollars per million requests: API Gateway + the authorizer's and the route's Lambda + DynamoDB."""
+def cost_per_million(
+    bench: Bench, ops: dict[str, dict[str, Any]], results_stream: dict[str, dict[str, Any]], memory_mb: int
+) -> dict[str, float | None]:
+    """Dollars per million requests: API Gateway + the authorizer's and the route's Lambda + DynamoDB;
+    and per million order changes through the stream function (Lambda, DynamoDB, EventBridge)."""
     gb = memory_mb / 1024
 
     def lambda_cost(wall_us: float) -> float:
@@ -556,7 +885,21 @@ def cost_per_million(bench: Bench, ops: dict[str, dict[str, Any]], memory_mb: in
         ddb = op["rru"] * PRICES["dynamodb_per_million_rru"] + op["wru"] * PRICES["dynamodb_per_million_wru"]
         return round(per_request + lambda_cost(bench.wall_us_p50[name]) + ddb, 2)
 
-    return {"create": route("create_10_lines"), "get": route("get"), "list_page": None}
+    def stream_order_change() -> float:
+        # One invocation per batch of records (the event source mapping's reads of the stream are
+        # free), its writes, and one EventBridge event per order change.
+        batch = results_stream["batch_100"]
+        ddb = batch["wru"] * PRICES["dynamodb_per_million_wru"]
+        events = batch["events"] * PRICES["eventbridge_per_million_events"]
+        per_batch = lambda_cost(bench.wall_us_p50["stream_batch_100"]) + ddb + events
+        return round(per_batch / batch["order_changes"], 2)
+
+    return {
+        "create": route("create_10_lines"),
+        "get": route("get"),
+        "list_page": None,
+        "stream_order_change": stream_order_change(),
+    }
 
 
 # ---------------------------------------------------------------------------- the run
@@ -593,6 +936,15 @@ def _index_keys(template: dict[str, Any], tables: dict[str, str]) -> dict[str, d
     return out
 
 
+def _key_names(template: dict[str, Any], tables: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    from local.tables import table_definitions
+
+    return {
+        tables[logical]: tuple(k["AttributeName"] for k in definition["KeySchema"])
+        for logical, definition in table_definitions(template).items()
+    }
+
+
 def run(quick: bool) -> dict[str, Any]:
     import boto3
 
@@ -612,25 +964,50 @@ def run(quick: bool) -> dict[str, Any]:
 
         from orders_domain import wiring
         from orders_domain.auth import store_api_key
+        from orders_domain.storage.event_bus import EventBridgePublisher
 
-        wiring.reset()
+        events_client = offline_events_client()
+        wiring.reset(wiring.Wiring(event_publisher=EventBridgePublisher(events_client, EVENT_BUS)))
         store_api_key(wiring.current().api_keys, TENANT, EVENT_KEY, [])
-        bench = Bench(ddb.endpoint_url, tables, _index_keys(template, tables))
+        bench = Bench(ddb.endpoint_url, tables, _index_keys(template, tables), _key_names(template, tables))
         bench.recorder.attach(wiring.current().dynamodb)
+        bench.recorder.attach(events_client)
 
         results: dict[str, Any] = {}
-        results["cold_start"] = cold_start(dict(os.environ), cold_runs)
+        with loopback_event_bus() as bus:
+            children = {**os.environ, "ORDERS_EVENT_BUS_NAME": EVENT_BUS, "AWS_ENDPOINT_URL_EVENTBRIDGE": bus}
+            results["cold_start"] = cold_start(children, cold_runs)
         results["operations"] = operations(bench, runs)
+        results["stream"] = stream_cost(bench, runs)
         results["scaling"] = scaling(bench, runs)
-        results["cost_per_million"] = cost_per_million(bench, results["operations"], memory_mb)
+        results["cost_per_million"] = cost_per_million(
+            bench, results["operations"], results["stream"], memory_mb
+        )
         results["package_bytes"] = package_bytes()
     return results
 
 
+#: What cost_per_million prices (dollars per million requests; the stream per million order changes).
+COSTS = {"create", "get", "list_page", "stream_order_change"}
 #: The JSON's shape: top-level keys, and the keys of each entry of the per-name sections.
 SHAPE = {
     "cold_start": {"median_ms", "floor_median_ms"},
     "operations": {"self_us_p50", "self_us_p99", "ddb_calls", "rru", "wru"},
+    "stream": {
+        "records",
+        "order_changes",
+        "self_us_p50",
+        "self_us_p99",
+        "self_us_per_record_p50",
+        "wall_ms_p50",
+        "ddb_calls",
+        "ddb_calls_per_order_change",
+        "puts_taking_effect",
+        "rru",
+        "wru",
+        "put_events_calls",
+        "events",
+    },
     "scaling": None,
     "cost_per_million": None,
     "package_bytes": None,
@@ -650,8 +1027,18 @@ def check_shape(results: dict[str, Any]) -> list[str]:
                 problems.append(f"{section}.{name} has {sorted(entry)}, not {sorted(keys)}")
     if set(results.get("cold_start", {})) != set(COLD_START_EVENTS):
         problems.append("cold_start does not cover every function")
-    if {"create", "get", "list_page"} != set(results.get("cost_per_million", {})):
-        problems.append("cost_per_million needs create, get and list_page")
+    if set(results.get("cost_per_million", {})) != COSTS:
+        problems.append(f"cost_per_million needs exactly {sorted(COSTS)}")
+    if {"batch_100", "replayed_batch_100"} != set(results.get("stream", {})):
+        problems.append("stream needs batch_100 and replayed_batch_100")
+    for name in ("history_page", "get_as_of"):
+        if name not in results.get("operations", {}):
+            problems.append(f"operations has no {name}")
+    for name, entry in (results.get("stream") or {}).items():
+        if set(entry.get("ddb_calls_per_order_change") or {}) != {"without_coupons", "with_coupons"}:
+            problems.append(
+                f"stream.{name}.ddb_calls_per_order_change needs without_coupons and with_coupons"
+            )
     if "layer_unzipped" not in results.get("package_bytes", {}):
         problems.append("package_bytes has no layer_unzipped")
     return problems
@@ -674,6 +1061,31 @@ def budgets(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
     lines.append(("warm authorizer makes no DynamoDB call", not warm, str(warm)))
     layer = results["package_bytes"]["layer_unzipped"]
     lines.append(("layer <= 25 MB unzipped", layer <= 25 * 2**20, f"{layer / 2**20:.1f} MB"))
+    # The stream function and the history routes (issue 17).
+    two_reads = {"GetItem": 1, "Query": 1}
+    for name in ("history_page", "get_as_of"):
+        calls = ops[name]["ddb_calls"]
+        lines.append((f"{name} = GetItem + one Query", calls == two_reads, str(calls)))
+    batch, replay = results["stream"]["batch_100"], results["stream"]["replayed_batch_100"]
+    plain = batch["ddb_calls_per_order_change"]["without_coupons"]
+    lines.append(
+        ("stream: DynamoDB calls per change, no coupons <= 2", plain is not None and plain <= 2, str(plain))
+    )
+    needed = -(-batch["events"] // 10)
+    lines.append(
+        (
+            "stream: one PutEvents call per 10 events",
+            batch["put_events_calls"] == needed,
+            str(batch["put_events_calls"]),
+        )
+    )
+    lines.append(
+        (
+            "stream: a replayed batch writes nothing",
+            replay["puts_taking_effect"] == 0,
+            str(replay["puts_taking_effect"]),
+        )
+    )
     return lines
 
 
@@ -688,6 +1100,21 @@ def print_table(results: dict[str, Any]) -> None:
         print(
             f"{name:<20}{op['self_us_p50']:>12}{op['self_us_p99']:>12}{sdk:>11}"
             f"{op['rru']:>7g}{op['wru']:>7g}  {calls}"
+        )
+    print()
+    print(
+        f"{'stream function':<20}{'records':>8}{'self p50 us':>12}{'self p99 us':>12}{'us/record':>10}"
+        f"{'SDK p50 us':>11}{'wall ms':>8}{'WRU':>7}{'PutEvents':>10}  DynamoDB calls (per order change)"
+    )
+    for name, op in results["stream"].items():
+        calls = ", ".join(f"{api} x{n}" for api, n in op["ddb_calls"].items()) or "-"
+        per = op["ddb_calls_per_order_change"]
+        print(
+            f"{name:<20}{op['records']:>8}{op['self_us_p50']:>12}{op['self_us_p99']:>12}"
+            f"{op['self_us_per_record_p50']:>10}{SDK_US_P50.get('stream_' + name, ''):>11}"
+            f"{op['wall_ms_p50']:>8}{op['wru']:>7g}"
+            f"{op['put_events_calls']:>10}  {calls} ({per['without_coupons']} without coupons, "
+            f"{per['with_coupons']} with one; {op['puts_taking_effect']} took effect)"
         )
     print()
     print(f"{'cold start':<20}{'median ms':>12}{'floor ms':>12}{'ratio':>8}")
@@ -709,7 +1136,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="few iterations (CI: the JSON, not the figures)")
     parser.add_argument("--output", default=RESULTS)
     args = parser.parse_args(argv)
-    with _quiet():
+    from local.stream_replay import quiet
+
+    with quiet():
         results = run(args.quick)
     Path(args.output).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print_table(results)

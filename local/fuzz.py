@@ -9,7 +9,16 @@ every function, DynamoDB Local in its own process) with two tenants, creates ord
   infers them; bounded by `--max-examples` per operation.
 - a **tenant sweep** generated from the same document: every operation with no key (401), with B's
   key on A's path (403), and with A's key on A's path but B's order ids and tokens (404) — and no
-  answer may carry a byte of B's data (B's order ids, tokens and a marker in B's orders).
+  answer may carry a byte of B's data (B's order ids, tokens and a marker in B's orders). An
+  operation with an `asOf` query asks for B's orders as they stood at a time B's history covers
+  (404); one with an `after` page token pages A's order with B's token and with a token of another
+  of A's orders (400), and B's order with B's token (404).
+
+History exists to fuzz: each tenant's first order gets versions 2 and 3 (the repository's
+`replace`, B's signed with B's marker), and the run's stream records go through the order_stream
+handler (no stream poller runs here; local/stream_replay.py). schemathesis draws `id`, `after` and
+`asOf` from A's order ids, history tokens and moments of its history part of the time, so the
+history route and the time-travel read reach real history, not only 404s.
 
 `{"requests", "routes_fuzzed", "server_errors", "schema_violations", "cross_tenant_leaks"}`; any of the
 last three above zero fails the command. New routes join by being in the OpenAPI document; a route
@@ -28,8 +37,10 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = "security-results.json"
@@ -41,6 +52,8 @@ CHECKS = (
 #: schemathesis failure codes that are server errors (the rest of its failures are schema violations).
 SERVER_ERROR_CODES = {"ST101"}
 ORDER = {"line_items": [{"description": "Ticket", "quantity": 1, "unit_price": "10.00"}]}
+#: How often schemathesis takes `id`, `after` and `asOf` from A's own values instead of generating one.
+DRAWN = 0.3
 
 
 @dataclass
@@ -50,10 +63,14 @@ class Tenant:
     order_ids: list[str] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
     marker: str = field(default_factory=lambda: f"marker-{uuid.uuid4().hex}")
+    #: `LastEvaluatedKey` of the first history page (one entry) of the first order.
+    history_tokens: list[str] = field(default_factory=list)
+    #: Moments between the first order's versions (ISO 8601, UTC), for `asOf`.
+    moments: list[str] = field(default_factory=list)
 
     def secrets(self) -> list[str]:
         """Values that only this tenant's data contains."""
-        return [*self.order_ids, *self.tokens, self.marker]
+        return [*self.order_ids, *self.tokens, *self.history_tokens, self.marker]
 
 
 @dataclass
@@ -89,6 +106,39 @@ def seed(base: str, tenant: Tenant, orders: int = 2) -> None:
         tenant.tokens.append(created["token"])
 
 
+def with_history(base: str, running: Any, tenants: list[Tenant]) -> None:
+    """Versions 2 and 3 of each tenant's first order, the run's stream through the order_stream
+    handler (history entries, coupon rows; events to a recording publisher), then each tenant's
+    first history page token and moments between its first order's versions."""
+    from local import stream_replay as replay
+
+    for tenant in tenants:
+        replay.add_versions(tenant.tenant_id, tenant.order_ids[:1], by=tenant.marker)
+    replay.install_publisher(replay.RecordingPublisher())
+    with replay.quiet():
+        replay.Consumer().deliver(replay.stream_records(running.admin, running.tables["OrdersTable"]))
+    for tenant in tenants:
+        path = f"/orders/{tenant.tenant_id}/{tenant.order_ids[0]}/history"
+        status, text = call(base, "GET", path + "?limit=1", tenant.key)
+        token = json.loads(text).get("LastEvaluatedKey") if status == 200 else None
+        if not token:
+            raise SystemExit(f"no history page token for {tenant.tenant_id}: {status} {text[:300]}")
+        tenant.history_tokens.append(token)
+        status, text = call(base, "GET", path, tenant.key)
+        tenant.moments = between([entry["at"] for entry in json.loads(text)["Items"]])
+
+
+def between(instants: list[str]) -> list[str]:
+    """The moments halfway between consecutive instants (ISO 8601), as UTC ISO 8601 (pure)."""
+    from datetime import UTC, datetime
+
+    parsed = [datetime.fromisoformat(i.replace("Z", "+00:00")) for i in instants]
+    return [
+        (a + (b - a) / 2).astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        for a, b in pairwise(parsed)
+    ]
+
+
 def fill(path: str, values: dict[str, str]) -> str:
     return re.sub(r"\{([^}]+)\}", lambda m: values.get(m.group(1), "x"), path)
 
@@ -120,15 +170,46 @@ def tenant_sweep(base: str, document: dict[str, Any], a: Tenant, b: Tenant) -> S
                 for foreign in (b.order_ids[0], f"token-{b.tokens[0]}"):
                     path = fill(template_path, {"tenantId": a.tenant_id, "id": foreign})
                     probe("other tenant's id", verb, path, a.key, {404}, body)
+                queries = {
+                    p.get("name") for p in operations[method].get("parameters", []) if p.get("in") == "query"
+                }
+                for label, path, expected in history_probes(template_path, queries, a, b):
+                    probe(label, verb, path, a.key, expected, body)
             else:
                 # No id to swap: the answer to A's own request must still hold nothing of B's.
                 probe("own route", verb, own, a.key, set(range(200, 500)), body)
     return sweep
 
 
-def schemathesis(base: str, key: str, max_examples: int, workdir: Path, *, quick: bool) -> dict[str, Any]:
+def history_probes(
+    template_path: str, queries: set[Any], a: Tenant, b: Tenant
+) -> list[tuple[str, str, set[int]]]:
+    """(label, path with its query, the statuses allowed) for A's key: B's orders as they stood at
+    a moment of B's history, and page tokens of B's order and of another of A's orders (pure)."""
+    probes = []
+    own = fill(template_path, {"tenantId": a.tenant_id, "id": a.order_ids[0]})
+    if "asOf" in queries:
+        for foreign in (b.order_ids[0], f"token-{b.tokens[0]}"):
+            path = fill(template_path, {"tenantId": a.tenant_id, "id": foreign})
+            for moment in b.moments:
+                probes.append(("other tenant's order asOf", f"{path}?{urlencode({'asOf': moment})}", {404}))
+    if "after" in queries:
+        other_own = fill(template_path, {"tenantId": a.tenant_id, "id": a.order_ids[1]})
+        foreign = fill(template_path, {"tenantId": a.tenant_id, "id": b.order_ids[0]})
+        for token in b.history_tokens:
+            probes.append(("other tenant's page token", f"{own}?{urlencode({'after': token})}", {400}))
+            probes.append(
+                ("other tenant's order and token", f"{foreign}?{urlencode({'after': token})}", {404})
+            )
+        for token in a.history_tokens:
+            probes.append(("another order's page token", f"{other_own}?{urlencode({'after': token})}", {400}))
+    return probes
+
+
+def schemathesis(base: str, a: Tenant, max_examples: int, workdir: Path, *, quick: bool) -> dict[str, Any]:
+    key = a.key
     config = workdir / "schemathesis.toml"
-    config.write_text(f'[parameters]\ntenantId = "{TENANT_A}"\n', encoding="utf-8")
+    config.write_text(schemathesis_config(a), encoding="utf-8")
     report = workdir / "schemathesis-report.json"
     command = [
         str(Path(sys.executable).parent / "schemathesis"),
@@ -154,6 +235,29 @@ def schemathesis(base: str, key: str, max_examples: int, workdir: Path, *, quick
     return loaded
 
 
+def schemathesis_config(a: Tenant) -> str:
+    """A's tenant on every path; part of the time (`DRAWN`) A's order ids, history page tokens and
+    moments of its history, so requests reach real orders and real history (pure)."""
+    dictionaries = {
+        "order_ids": [*a.order_ids, *(f"token-{t}" for t in a.tokens)],
+        "history_tokens": a.history_tokens,
+        "moments": a.moments,
+    }
+    lines = []
+    for name, values in dictionaries.items():
+        if values:
+            lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values)}", ""]
+    lines += ["[parameters]", f'tenantId = "{a.tenant_id}"']
+    for parameter, name in (
+        ("path.id", "order_ids"),
+        ("query.after", "history_tokens"),
+        ("query.asOf", "moments"),
+    ):
+        if dictionaries[name]:
+            lines.append(f'"{parameter}" = {{ dictionary = "{name}", probability = {DRAWN} }}')
+    return "\n".join(lines) + "\n"
+
+
 def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, int], dict[str, Any]]:
     from local.harness import running_api
 
@@ -163,8 +267,11 @@ def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, int], dict
     with running_api("fuzz", keys) as api, tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
         seed(api.base_url, a)
         seed(api.base_url, b)
-        fuzzed = schemathesis(api.base_url, a.key, max_examples, Path(tmp), quick=quick)
-        sweep = tenant_sweep(api.base_url, api.gateway.openapi(), a, b)
+        with_history(api.base_url, api, [a, b])
+        fuzzed = schemathesis(api.base_url, a, max_examples, Path(tmp), quick=quick)
+        document = api.gateway.openapi()
+        sweep = tenant_sweep(api.base_url, document, a, b)
+    operations = sum(len(methods) for methods in document["paths"].values())
 
     failures = fuzzed.get("failures") or []
     st_server_errors = sum(f["count"] for f in failures if f.get("code") in SERVER_ERROR_CODES)
@@ -182,6 +289,11 @@ def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, int], dict
         "sweep_server_errors": sweep.server_errors,
         "sweep_leaks": sweep.leaks,
         "sweep_unexpected_status": sweep.unexpected,
+        "untested_operations": (
+            [f"schemathesis tested {results['routes_fuzzed']} of the document's {operations} operations"]
+            if results["routes_fuzzed"] < operations
+            else []
+        ),
         "schemathesis_summary": fuzzed["log"][-2500:],
     }
     return results, details
@@ -202,12 +314,14 @@ def main(argv: list[str] | None = None) -> int:
         "sweep_server_errors",
         "sweep_leaks",
         "sweep_unexpected_status",
+        "untested_operations",
     ):
         if details[name]:
             print(f"\n{name}:")
             for entry in details[name]:
                 print(f"  {entry}")
-    if results["server_errors"] or results["schema_violations"] or results["cross_tenant_leaks"]:
+    failed = results["server_errors"] or results["schema_violations"] or results["cross_tenant_leaks"]
+    if failed or details["untested_operations"]:
         print("\n" + details["schemathesis_summary"])
         print(f"\nFAIL: see above; wrote {args.output}")
         return 1

@@ -14,6 +14,17 @@ gateway over HTTP, with the functions' real handlers. Writes reliability-results
   client's retry with the same key must complete with one order.
 - an **invariant checker** over every order afterwards: API.md's money rules, line counters, versions,
   unique numbers, one order per key, no idempotency record left in progress.
+- **stream replay**: a few orders get versions 2 and 3 (the repository's `replace`: there is no
+  update route yet; the invariant checker sees them too), then every record of the run's stream
+  (DynamoDB Local's Streams API, local/stream.py) is delivered once to the order_stream handler in
+  batches of 100 (this builds the projections: the harness runs no stream poller); the projections
+  (each order's history entries and coupon usage rows: a Query of its item collection) and the
+  event ids published are kept. Then every record is delivered again in random batches (1-100
+  records, batches in random order), with ~10% of PutItem calls throttled and ~10% of events
+  refused, failed records retried as Lambda retries them (from the first failed one of a batch)
+  until they succeed: no projection may change, no event may be published that the first delivery
+  did not publish, every version of every order must have had its event, and every order's history
+  must rebuild the stored order (local/stream_replay.py).
 
 Mutating routes join through `MUTATIONS` (a request maker and the DynamoDB writes it makes).
 """
@@ -23,6 +34,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import random
 import sys
 import threading
 import urllib.error
@@ -351,6 +363,84 @@ def money_problems(order: Any) -> list[str]:
     return problems
 
 
+# ---------------------------------------------------------------------------- stream replay
+#: Injected while the stream is delivered again: the share of PutItem calls throttled and of events
+#: refused (each fails its record, which is retried).
+STREAM_FAULT_SHARE = 0.1
+#: At least this many records are delivered again (the whole stream as often as it takes).
+MIN_REPLAYED_RECORDS = 100
+
+
+def stream_replay_versions(order_ids: list[str]) -> int:
+    """Versions 2 and 3 of these orders (local/stream_replay.py's `add_versions`): MODIFY records in
+    the stream, coupon rows to remove, histories of more than one entry to rebuild."""
+    from local.stream_replay import add_versions
+
+    return add_versions(TENANT, order_ids, by="reliability")
+
+
+def stream_replay(running: Any, tally: Tally, rng: random.Random) -> None:
+    """Deliver the run's stream once, then again in random batches with faults: nothing may change."""
+    from orders_domain import wiring
+
+    from local import stream_replay as replay
+
+    table = running.tables["OrdersTable"]
+    records = replay.stream_records(running.admin, table)
+    orders = replay.orders_in(records)
+    publisher = replay.RecordingPublisher(seed=rng.randrange(2**32))
+    replay.install_publisher(publisher)
+    throttle = replay.ThrottledPuts(wiring.current().dynamodb, STREAM_FAULT_SHARE, seed=rng.randrange(2**32))
+    consumer = replay.Consumer()
+
+    # (a) once, in stream order: the projections of the run
+    with replay.quiet():
+        first = consumer.deliver(records)
+    first_ids = set(publisher.accepted_ids())
+    snapshot = replay.projections(running.admin, table, orders)
+    announced: dict[str, set[int]] = {}
+    for event in publisher.accepted:
+        announced.setdefault(event.detail["order_id"], set()).add(int(event.detail["sys_version"]))
+    if first.retries:
+        tally.notes.append(f"stream: the first delivery retried {first.retries} batch(es) with no fault")
+
+    # (b) again, in random splits, with throttled puts and refused events, until every record succeeds
+    mark, sent = len(publisher.accepted), consumer.records_sent
+    delivered_once = max(1, consumer.records_sent)
+    publisher.refuse_share, throttle.active = STREAM_FAULT_SHARE, True
+    invocations = consumer.invocations
+    with replay.quiet():
+        for _ in range(-(-MIN_REPLAYED_RECORDS // delivered_once)):
+            for batch in replay.random_batches(records, rng):
+                consumer.deliver(batch)
+    publisher.refuse_share, throttle.active = 0.0, False
+    tally.replayed_stream_records += consumer.records_sent - sent
+    tally.injected_faults += throttle.fired + publisher.refused
+
+    # (c) nothing changed, nothing new announced, every version announced, every history rebuilds
+    for what in replay.differences(snapshot, replay.projections(running.admin, table, orders)):
+        kind = "lost_updates" if what.startswith("gone") else "double_effects"
+        tally.problem(kind, f"stream replay: projection {what}")
+    again = set(publisher.accepted_ids(mark))
+    for event_id in sorted(again - first_ids):
+        tally.problem("double_effects", f"stream replay: event {event_id} the first delivery did not publish")
+    for event_id in sorted(first_ids - again):
+        tally.problem("lost_updates", f"stream replay: event {event_id} was not published again")
+    for tenant_id, order_id in orders:
+        order = wiring.current().orders.get(tenant_id, order_id, consistent=True)
+        missing = set(range(1, order.sys_version + 1)) - announced.get(order_id, set()) if order else set()
+        if missing:
+            tally.problem("lost_updates", f"stream: order {order_id}: no event of versions {sorted(missing)}")
+    for problem in replay.history_mismatches(running.admin, table, orders):
+        tally.problem("lost_updates", f"stream: {problem}")
+    tally.notes.append(
+        f"stream: {len(records)} records ({first.records_filtered} filtered out as on AWS) of {len(orders)} "
+        f"orders, {len(snapshot)} projection items, {len(first_ids)} events; replayed "
+        f"{tally.replayed_stream_records} records in {consumer.invocations - invocations} invocations "
+        f"({throttle.fired} PutItems throttled, {publisher.refused} events refused)"
+    )
+
+
 # ---------------------------------------------------------------------------- the run
 def run(scale: int) -> tuple[dict[str, int], list[str]]:
     from orders_domain import wiring
@@ -366,10 +456,12 @@ def run(scale: int) -> tuple[dict[str, int], list[str]]:
         made |= lost_responses(api, faults, tally)
         made |= injected_faults(api, faults, tally)
         retries_without_key(api, faults, tally)
+        versions = stream_replay_versions(sorted(set(made.values()))[: 10 * scale])
         checked = check_invariants(running.admin, running.tables, made, tally)
-    # Faults that fired (a planned fault the SDK never reached, after its last attempt, is not counted).
-    tally.injected_faults = faults.fired
-    tally.notes.append(f"invariants checked on {checked} orders")
+        # Faults that fired (a planned fault the SDK never reached, after its last attempt, is not counted).
+        tally.injected_faults = faults.fired
+        tally.notes.append(f"invariants checked on {checked} orders ({versions} later versions written)")
+        stream_replay(running, tally, random.Random(20261129))  # noqa: S311 - not security
     return tally.results(), tally.notes
 
 

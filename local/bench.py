@@ -510,15 +510,12 @@ def _order_item(bench: Bench, order_id: str) -> dict[str, Any]:
     return dict(out["Item"])
 
 
-def next_version(order: Any, by: str = "bench") -> Any:
+def next_version(order: Any) -> Any:
     """The order's next version as an update route would write it: a changed note, version + 1."""
-    return order.model_copy(
-        update={
-            "notes": f"edited to version {order.sys_version + 1}",
-            "sys_version": order.sys_version + 1,
-            "sys_last_modified_at": order.sys_last_modified_at + timedelta(seconds=1),
-            "sys_last_modified_by_id": by,
-        }
+    from local.stream_records import next_version
+
+    return next_version(
+        order, notes=f"edited to version {order.sys_version + 1}", sys_last_modified_by_id="bench"
     )
 
 
@@ -651,13 +648,14 @@ def stream_batches(bench: Bench) -> StreamBatches:
 def order_changes(records: list[dict[str, Any]]) -> dict[str, tuple[bool, int]]:
     """PK -> (whether the order has coupons after its last write here, how many of its writes the
     records hold), for each order item the records write (a removal is no change to project)."""
+    from orders_domain import keys
+    from orders_domain.changes import order_change
+
     out: dict[str, tuple[bool, int]] = {}
-    for record in records:
-        stream = record["dynamodb"]
-        if stream["Keys"]["SK"]["S"] == "ORDER" and "NewImage" in stream:
-            pk = stream["Keys"]["PK"]["S"]
-            coupons = bool(json.loads(stream["NewImage"]["doc"]["S"]).get("coupons"))
-            out[pk] = (coupons, out.get(pk, (False, 0))[1] + 1)
+    for change in filter(None, map(order_change, records)):
+        if change.new is not None:
+            pk = keys.order_key(change.tenant_id, change.order_id)["PK"]
+            out[pk] = (bool(change.new.get("coupons")), out.get(pk, (False, 0))[1] + 1)
     return out
 
 
@@ -731,14 +729,6 @@ def accepted_answer(body: bytes | str | None) -> bytes:
     return json.dumps(answer).encode()
 
 
-class _Body:
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self.body
-
-
 def offline_events_client() -> Any:
     """An EventBridge client whose PutEvents is answered in the process, every entry accepted: the
     SDK does all its work (validation, serialisation, signing, parsing), no request leaves."""
@@ -746,12 +736,14 @@ def offline_events_client() -> Any:
     from botocore.awsrequest import AWSResponse
     from botocore.compat import HTTPHeaders
 
+    from local.harness import CannedBody
+
     client = boto3.client("events", region_name="us-east-1")  # the bench's own (fake) credentials
 
     def answer(request: Any, **_: Any) -> Any:
         headers = HTTPHeaders()
         headers["Content-Type"] = "application/x-amz-json-1.1"
-        return AWSResponse(request.url, 200, headers, _Body(accepted_answer(request.body)))
+        return AWSResponse(request.url, 200, headers, CannedBody(accepted_answer(request.body)))
 
     client.meta.events.register("before-send.eventbridge.PutEvents", answer)
     return client

@@ -1,4 +1,5 @@
-"""What `make fuzz` and `make reliability` share: the whole API running as `make serve` runs it.
+"""What the proof harness shares: the whole API running as `make serve` runs it (`make fuzz`,
+`make reliability`), and a canned answer body for botocore hooks that answer in place of a service.
 
 DynamoDB Local in its own process (in memory), fresh tables from template.yaml, API keys for the
 given tenants, and the local gateway (authorizer and every function) on a free loopback port.
@@ -67,3 +68,13 @@ def running_api(prefix: str, keys: dict[str, str]) -> Iterator[RunningApi]:
         finally:
             server.shutdown()
             server.server_close()
+
+
+class CannedBody:
+    """The raw body of an `AWSResponse` a botocore hook returns instead of sending the request."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body

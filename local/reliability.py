@@ -138,6 +138,8 @@ class Faults:
         from botocore.compat import HTTPHeaders
         from botocore.exceptions import ReadTimeoutError
 
+        from local.harness import CannedBody
+
         api = str(kwargs.get("event_name", "")).rsplit(".", 1)[-1]
         with self._lock:
             queue = self._plan.get(api)
@@ -158,15 +160,7 @@ class Faults:
         body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": fault}).encode()
         headers = HTTPHeaders()
         headers["Content-Type"] = "application/x-amz-json-1.0"
-        return AWSResponse(request.url, status, headers, _Raw(body))
-
-
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self.body
+        return AWSResponse(request.url, status, headers, CannedBody(body))
 
 
 #: Mutating route -> the DynamoDB write calls one request makes (with an Idempotency-Key).

@@ -415,14 +415,23 @@ class EventSourceMapping:
 
     @classmethod
     def from_template(
-        cls, template: Mapping[str, Any], invoke: Invoke, *, retry_pause_seconds: float = 0.0
+        cls,
+        template: Mapping[str, Any],
+        invoke: Invoke,
+        *,
+        retry_pause_seconds: float = 0.0,
+        maximum_retry_attempts: int | None = None,
     ) -> EventSourceMapping:
-        """The mapping the template declares for the stream consumer."""
+        """The mapping the template declares for the stream consumer (`maximum_retry_attempts`
+        instead of the template's, e.g. -1 for a harness that gives up on nothing)."""
         settings = event_source_settings(template)
+        retries = (
+            settings["MaximumRetryAttempts"] if maximum_retry_attempts is None else maximum_retry_attempts
+        )
         return cls(
             invoke,
             batch_size=int(settings["BatchSize"]),
-            maximum_retry_attempts=int(settings["MaximumRetryAttempts"]),
+            maximum_retry_attempts=int(retries),
             bisect_batch_on_function_error=bool(settings["BisectBatchOnFunctionError"]),
             report_batch_item_failures="ReportBatchItemFailures" in (settings["FunctionResponseTypes"] or []),
             patterns=filter_patterns(template),

@@ -1,6 +1,7 @@
-"""DynamoDB stream records in the shape Lambda's event source mapping hands them to a function.
+"""DynamoDB stream records in the shape Lambda's event source mapping hands them to a function,
+and the order versions that make them.
 
-Built from table items, for the tests, the benchmark and `events/order_stream.json`; the local
+Built from table items, for the tests, the harness and `events/order_stream.json`; the local
 stream poller (local/stream.py) reads real ones from DynamoDB Local's Streams API instead.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-11-29T00:00:00.000"
@@ -53,3 +55,15 @@ def lambda_record(
 def stream_event(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The event a function receives for a batch of records."""
     return {"Records": [dict(r) for r in records]}
+
+
+def next_version(order: Any, **changes: Any) -> Any:
+    """The order's next version as an update would write it: `changes`, version + 1, modified one
+    second later (room between versions for time travel) unless `changes` say otherwise."""
+    return order.model_copy(
+        update={
+            "sys_version": order.sys_version + 1,
+            "sys_last_modified_at": order.sys_last_modified_at + timedelta(seconds=1),
+            **changes,
+        }
+    )

@@ -32,11 +32,13 @@ LARGEST_BATCH = 100
 
 # ---------------------------------------------------------------------------- injected faults
 class RecordingPublisher:
-    """`ports.EventPublisher` that keeps what it accepts and refuses a share of the events it is given
-    (`refuse_share`, 0 by default): as PutEvents refuses entries, the refused ones are returned."""
+    """`ports.EventPublisher` that keeps what it accepts and refuses, as PutEvents refuses entries,
+    the events whose ids are in `refuse` and a share of the others (`refuse_share`, 0 by default);
+    the refused ones are returned. The tests' publisher too."""
 
     def __init__(self, refuse_share: float = 0.0, seed: int = 17) -> None:
         self.refuse_share = refuse_share
+        self.refuse: set[str] = set()
         self.accepted: list[Any] = []
         self.refused = 0
         self.calls = 0
@@ -48,7 +50,9 @@ class RecordingPublisher:
             self.calls += 1
             refused: list[Any] = []
             for event in events:
-                if self.refuse_share and self._rng.random() < self.refuse_share:
+                if (self.refuse and event.event_id in self.refuse) or (
+                    self.refuse_share and self._rng.random() < self.refuse_share
+                ):
                     refused.append(event)
                 else:
                     self.accepted.append(event)
@@ -96,22 +100,25 @@ def add_versions(tenant_id: str, order_ids: Sequence[str], *, by: str = "harness
 
     from orders_domain import wiring
 
+    from local.stream_records import next_version
+
     repo = wiring.current().orders
     written = 0
     for order_id in order_ids:
+        order = repo.get(tenant_id, order_id, consistent=True)
+        if order is None or order.sys_version != 1:
+            continue
         for step in (2, 3):
-            order = repo.get(tenant_id, order_id, consistent=True)
-            if order is None or order.sys_version != step - 1:
-                break
             changes: dict[str, Any] = {
                 "notes": f"{by}: version {step}",
-                "sys_version": step,
                 "sys_last_modified_at": max(datetime.now(UTC), order.sys_last_modified_at),
                 "sys_last_modified_by_id": by,
             }
             if step == 3:
                 changes["coupons"] = []
-            repo.replace(order.model_copy(update=changes), expected_version=order.sys_version)
+            written_version = next_version(order, **changes)
+            repo.replace(written_version, expected_version=order.sys_version)
+            order = written_version
             written += 1
     return written
 
@@ -146,20 +153,13 @@ class Consumer:
     _mapping: Any = None
 
     def __post_init__(self) -> None:
-        from local.stream import EventSourceMapping, event_source_settings, filter_patterns, function_invoke
+        from local.stream import EventSourceMapping, function_invoke
         from local.tables import load_template
 
         template = load_template(ROOT / "template.yaml")
-        settings = event_source_settings(template)
         self._invoke = function_invoke(template)
-        self._mapping = EventSourceMapping(
-            self._counted,
-            batch_size=int(settings["BatchSize"]),
-            maximum_retry_attempts=-1,  # until it succeeds
-            bisect_batch_on_function_error=bool(settings["BisectBatchOnFunctionError"]),
-            report_batch_item_failures="ReportBatchItemFailures" in (settings["FunctionResponseTypes"] or []),
-            patterns=filter_patterns(template),
-        )
+        # The template's mapping, retrying until every record succeeds.
+        self._mapping = EventSourceMapping.from_template(template, self._counted, maximum_retry_attempts=-1)
 
     def _counted(self, event: dict[str, Any]) -> Any:
         assert self._invoke is not None
@@ -189,16 +189,11 @@ def random_batches(
 
 # ---------------------------------------------------------------------------- what the records say
 def order_of(record: Mapping[str, Any]) -> tuple[str, str] | None:
-    """(tenant, order id) when the record is a write of an order item (SK `ORDER`), else None."""
-    from orders_domain import keys
+    """(tenant, order id) when the record is a write of an order item, else None."""
+    from orders_domain.changes import order_change
 
-    key = (record.get("dynamodb") or {}).get("Keys") or {}
-    if (key.get("SK") or {}).get("S") != keys.ORDER_SK:
-        return None
-    parts = str((key.get("PK") or {}).get("S", "")).split("#")
-    if len(parts) != 4 or parts[0] != "T" or parts[2] != "O":
-        return None
-    return parts[1], parts[3]
+    change = order_change(record)
+    return None if change is None else (change.tenant_id, change.order_id)
 
 
 def orders_in(records: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
+from local.stream_replay import RecordingPublisher
 from tests.helpers import SESSION_TABLES, TEMPLATE, reset_caches, seed_key
 
 # Before any function module is imported: routes carry their response models, as wherever the
@@ -56,3 +57,14 @@ def api_key(tables: dict[str, str]) -> str:
     key = f"test-key-{uuid.uuid4().hex}"
     seed_key("tenant-a", key)
     return key
+
+
+@pytest.fixture
+def publisher(tables: dict[str, str]) -> Iterator[RecordingPublisher]:
+    """Every handler's domain events go to a recorder (no EventBridge), on this test's tables."""
+    from orders_domain import wiring
+
+    recorder = RecordingPublisher()
+    wiring.reset(wiring.Wiring(event_publisher=recorder))
+    yield recorder
+    wiring.reset()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
 
 from orders_domain.errors import OrderAlreadyExists, VersionConflict
-from orders_domain.events import DomainEvent
 from orders_domain.models import Order
 from orders_domain.ports import ApiKeyRecord
 
@@ -82,18 +80,3 @@ class InMemoryApiKeyStore:
                 )
                 return True
         return False
-
-
-class RecordingPublisher:
-    """`ports.EventPublisher` that keeps what it accepted and refuses the event ids it is told to."""
-
-    def __init__(self) -> None:
-        self.published: list[DomainEvent] = []
-        self.refuse: set[str] = set()
-        self.calls = 0
-
-    def publish(self, events: Sequence[DomainEvent]) -> list[DomainEvent]:
-        self.calls += 1
-        refused = [event for event in events if event.event_id in self.refuse]
-        self.published += [event for event in events if event.event_id not in self.refuse]
-        return refused

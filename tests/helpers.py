@@ -6,10 +6,12 @@ import copy
 import importlib
 import json
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from local.lambda_runtime import FakeLambdaContext
+from local.stream_records import next_version
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -188,15 +190,26 @@ def history_event_for(
     return _order_event("get_order_history.json", "/history", order_id, tenant_id, query)
 
 
-def next_version(order: Any, **changes: Any) -> Any:
-    """The order's next version with `changes`, as an operation of a later issue would write it
-    (one second later, so time-travel tests have room between versions)."""
-    from datetime import timedelta
+def write_next_version(order: Any, **changes: Any) -> Any:
+    """Write the order's next version through the domain's repository (a conditional replace), as
+    the update operations will; the version written."""
+    from orders_domain import wiring
 
-    return order.model_copy(
-        update={
-            **changes,
-            "sys_version": order.sys_version + 1,
-            "sys_last_modified_at": order.sys_last_modified_at + timedelta(seconds=1),
-        }
-    )
+    changed = next_version(order, **changes)
+    wiring.current().orders.replace(changed, expected_version=order.sys_version)
+    return changed
+
+
+def get_order_text(order_id: str, query: dict[str, str] | None = None) -> tuple[int, str]:
+    """GET /orders/tenant-a/{id}: status and body text (what a client saw, byte for byte)."""
+    response = invoke("get_order", get_event_for(order_id, query=query))
+    return response["statusCode"], str(response["body"])
+
+
+def deliver_batches(batches: Iterable[list[dict[str, Any]]]) -> None:
+    """Each batch of stream records through the order_stream handler; none may fail."""
+    from local.stream_records import stream_event
+
+    for batch in batches:
+        response = invoke("order_stream", stream_event(batch))
+        assert response["batchItemFailures"] == [], response

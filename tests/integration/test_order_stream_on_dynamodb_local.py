@@ -7,60 +7,31 @@ reads) and handed to the function's handler as Lambda's event source mapping wou
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import pytest
 from orders_domain import keys, wiring
 from orders_domain.lifecycle import OrderStatus
-from orders_domain.models import Order
-from orders_domain.wiring import Wiring
 
-from local.stream import all_records, table_stream_arn
-from local.stream_records import stream_event
-from tests.fakes import RecordingPublisher
+from local.stream_replay import RecordingPublisher, stream_records
 from tests.helpers import (
     COUPON_ORDER_REQUEST,
     body_of,
     create_event,
-    get_event_for,
+    deliver_batches,
+    get_order_text,
     history_event_for,
     invoke,
-    next_version,
+    write_next_version,
 )
 
 TENANT = "tenant-a"
 
 
-@pytest.fixture
-def publisher(tables: dict[str, str]) -> Iterator[RecordingPublisher]:
-    recorder = RecordingPublisher()
-    wiring.reset(Wiring(event_publisher=recorder))
-    yield recorder
-    wiring.reset()
-
-
-def deliver_stream(endpoint: str, table: str) -> list[dict[str, Any]]:
+def deliver_stream(endpoint: str, table: str) -> None:
     """Every record of the table's stream, through the handler in batches of 100; no failures."""
-    client = boto3.client("dynamodb", endpoint_url=endpoint)
-    streams = boto3.client("dynamodbstreams", endpoint_url=endpoint)
-    records = all_records(streams, table_stream_arn(client, table))
-    for start in range(0, len(records), 100):
-        response = invoke("order_stream", stream_event(records[start : start + 100]))
-        assert response["batchItemFailures"] == []
-    return records
-
-
-def change(order: Order, **fields: Any) -> Order:
-    changed = next_version(order, **fields)
-    wiring.current().orders.replace(changed, expected_version=order.sys_version)
-    return changed
-
-
-def get_text(order_id: str, query: dict[str, str] | None = None) -> tuple[int, str]:
-    response = invoke("get_order", get_event_for(order_id, query=query))
-    return response["statusCode"], response["body"]
+    records = stream_records(boto3.client("dynamodb", endpoint_url=endpoint), table)
+    deliver_batches(records[start : start + 100] for start in range(0, len(records), 100))
 
 
 def test_given_a_create_and_two_changes_on_the_real_stream_then_three_entries_and_the_middle_state_exactly(
@@ -69,10 +40,10 @@ def test_given_a_create_and_two_changes_on_the_real_stream_then_three_entries_an
     created = body_of(invoke("create_order", create_event()))
     v1 = wiring.current().orders.get(TENANT, created["id"], consistent=True)
     assert v1 is not None
-    bodies = [get_text(v1.id)[1]]
-    v2 = change(v1, notes="leave at the box office")
-    bodies.append(get_text(v1.id, {"consistentRead": "true"})[1])
-    v3 = change(v2, status=OrderStatus.CANCELLED)
+    bodies = [get_order_text(v1.id)[1]]
+    v2 = write_next_version(v1, notes="leave at the box office")
+    bodies.append(get_order_text(v1.id, {"consistentRead": "true"})[1])
+    v3 = write_next_version(v2, status=OrderStatus.CANCELLED)
     deliver_stream(dynamodb_endpoint, tables["OrdersTable"])
 
     page = body_of(invoke("get_order", history_event_for(v1.id)))
@@ -82,9 +53,9 @@ def test_given_a_create_and_two_changes_on_the_real_stream_then_three_entries_an
         (3, "OrderCancelled"),
     ]
     between = v2.sys_last_modified_at + (v3.sys_last_modified_at - v2.sys_last_modified_at) / 2
-    assert get_text(v1.id, {"asOf": between.isoformat()}) == (200, bodies[1])
-    assert get_text(v1.id, {"asOf": v1.sys_created_at.isoformat()}) == (200, bodies[0])
-    assert [(e.event_type.value, e.detail["sys_version"]) for e in publisher.published] == [
+    assert get_order_text(v1.id, {"asOf": between.isoformat()}) == (200, bodies[1])
+    assert get_order_text(v1.id, {"asOf": v1.sys_created_at.isoformat()}) == (200, bodies[0])
+    assert [(e.event_type.value, e.detail["sys_version"]) for e in publisher.accepted] == [
         ("OrderCreated", 1),
         ("OrderUpdated", 2),
         ("OrderCancelled", 3),
@@ -122,7 +93,7 @@ def test_coupon_usage_rows_appear_in_the_coupon_indexes_and_follow_a_change_that
 
     order = wiring.current().orders.get(TENANT, created["id"], consistent=True)
     assert order is not None
-    change(order, coupons=(order.coupons or [])[1:])
+    write_next_version(order, coupons=(order.coupons or [])[1:])
     deliver_stream(dynamodb_endpoint, table)  # every record again, the new one included
     assert usage_rows(dynamodb_endpoint, table, keys.INDEX_COUPON, "coupon_pk", by_coupon) == []
     (left,) = usage_rows(dynamodb_endpoint, table, keys.INDEX_COUPON_CODE, "coupon_code_pk", by_code)

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from orders_domain import wiring
 from orders_domain.models import Order
 from orders_domain.storage.orders import OrderRecord
-from orders_domain.wiring import Wiring
 
 from local.stream_records import lambda_record, stream_event
-from tests.fakes import RecordingPublisher
-from tests.helpers import body_of, create_event, get_event_for, history_event_for, invoke, next_version
+from tests.helpers import (
+    body_of,
+    create_event,
+    get_event_for,
+    get_order_text,
+    history_event_for,
+    invoke,
+    write_next_version,
+)
 
-
-@pytest.fixture(autouse=True)
-def _publisher(tables: dict[str, str]) -> Any:
-    wiring.reset(Wiring(event_publisher=RecordingPublisher()))
-    yield
-    wiring.reset()
+pytestmark = pytest.mark.usefixtures("publisher")
 
 
 def project(*versions: Order) -> None:
@@ -32,11 +32,6 @@ def project(*versions: Order) -> None:
     assert invoke("order_stream", stream_event(records))["batchItemFailures"] == []
 
 
-def get_text(order_id: str, query: dict[str, str] | None = None) -> tuple[int, str]:
-    response = invoke("get_order", get_event_for(order_id, query=query))
-    return response["statusCode"], response["body"]
-
-
 @pytest.fixture
 def three_versions() -> tuple[list[Order], list[str]]:
     """An order created over HTTP and changed twice through the domain layer, with the GET body of
@@ -45,13 +40,11 @@ def three_versions() -> tuple[list[Order], list[str]]:
     repo = wiring.current().orders
     v1 = repo.get("tenant-a", created["id"])
     assert v1 is not None
-    bodies = [get_text(v1.id)[1]]
+    bodies = [get_order_text(v1.id)[1]]
     versions = [v1]
     for change in ({"notes": "gift wrap"}, {"purchase_order_number": "PO-7"}):
-        changed = next_version(versions[-1], **change)
-        repo.replace(changed, expected_version=versions[-1].sys_version)
-        versions.append(changed)
-        bodies.append(get_text(v1.id)[1])
+        versions.append(write_next_version(versions[-1], **change))
+        bodies.append(get_order_text(v1.id)[1])
     project(*versions)
     return versions, bodies
 
@@ -79,21 +72,21 @@ def test_as_of_a_moment_between_versions_is_the_middle_state_byte_for_byte(
 ) -> None:
     (v1, v2, v3), bodies = three_versions
     between = v2.sys_last_modified_at + (v3.sys_last_modified_at - v2.sys_last_modified_at) / 2
-    assert get_text(v1.id, {"asOf": between.isoformat()}) == (200, bodies[1])
-    assert get_text(v1.id, {"asOf": v1.sys_last_modified_at.isoformat()}) == (200, bodies[0])
+    assert get_order_text(v1.id, {"asOf": between.isoformat()}) == (200, bodies[1])
+    assert get_order_text(v1.id, {"asOf": v1.sys_last_modified_at.isoformat()}) == (200, bodies[0])
     # from the last change on, the order as it stands (no history needed)
     later = v3.sys_last_modified_at + timedelta(days=1)
-    assert get_text(v1.id, {"asOf": later.isoformat()}) == (200, bodies[2])
+    assert get_order_text(v1.id, {"asOf": later.isoformat()}) == (200, bodies[2])
 
 
 def test_as_of_before_the_order_existed_is_404_and_a_malformed_moment_is_400(
     three_versions: tuple[list[Order], list[str]],
 ) -> None:
     (v1, _, _), _ = three_versions
-    status, body = get_text(v1.id, {"asOf": (v1.sys_created_at - timedelta(seconds=1)).isoformat()})
+    status, body = get_order_text(v1.id, {"asOf": (v1.sys_created_at - timedelta(seconds=1)).isoformat()})
     assert status == 404
     for bad in ("yesterday", "2026-13-45T00:00:00Z", ""):
-        status, body = get_text(v1.id, {"asOf": bad})
+        status, body = get_order_text(v1.id, {"asOf": bad})
         assert status == 400, (bad, body)
 
 
@@ -137,8 +130,7 @@ def test_a_moment_whose_history_is_not_written_yet_is_a_503_to_retry_not_a_wrong
     repo = wiring.current().orders
     v1 = repo.get("tenant-a", created["id"])
     assert v1 is not None
-    v2 = next_version(v1, notes="x")
-    repo.replace(v2, expected_version=1)
+    write_next_version(v1, notes="x")
     # the stream consumer has not run: no entries
     response = invoke("get_order", get_event_for(v1.id, query={"asOf": v1.sys_last_modified_at.isoformat()}))
     assert response["statusCode"] == 503

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -13,22 +12,14 @@ from orders_domain import keys, wiring
 from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.services import CreateOrders
 from orders_domain.storage.orders import OrderRecord
-from orders_domain.wiring import Wiring
 
 from local.stream_records import lambda_record, stream_event
-from tests.fakes import InMemoryOrderRepository, RecordingPublisher
+from local.stream_replay import RecordingPublisher
+from tests.fakes import InMemoryOrderRepository
 from tests.helpers import COUPON_ORDER_REQUEST, invoke, load_event, next_version
 
 TENANT = "tenant-a"
 WITH_COUPONS = COUPON_ORDER_REQUEST
-
-
-@pytest.fixture
-def publisher(tables: dict[str, str]) -> Iterator[RecordingPublisher]:
-    recorder = RecordingPublisher()
-    wiring.reset(Wiring(event_publisher=recorder))
-    yield recorder
-    wiring.reset()
 
 
 def new_order(body: dict[str, Any] | None = None) -> Order:
@@ -86,8 +77,8 @@ def test_given_a_create_and_two_changes_then_three_history_entries_rows_that_fol
     assert [(r["coupon_id"], r["coupon_code_id"], r["discount"]) for r in live] == [("K", "CODE-9", 1)]
     (tombstone,) = [r for r in rows if "removed" in r]
     assert not {"coupon_pk", "coupon_code_pk", "summary"} & tombstone.keys()
-    assert [e.detail["sys_version"] for e in publisher.published] == [1, 2, 3]
-    assert [e.event_type.value for e in publisher.published] == [
+    assert [e.detail["sys_version"] for e in publisher.accepted] == [1, 2, 3]
+    assert [e.event_type.value for e in publisher.accepted] == [
         "OrderCreated",
         "OrderUpdated",
         "OrderUpdated",
@@ -102,13 +93,13 @@ def test_replaying_the_records_in_any_split_changes_no_projection_and_repeats_on
     (v1, _, _), records = three_versions()
     run(records)
     before = collection(tables, v1)
-    first_ids = [e.event_id for e in publisher.published]
+    first_ids = [e.event_id for e in publisher.accepted]
     splits = ([records[2:], records[:2]], [records[1:2], records[0:1], records[2:]], [records[::-1]])
     for split in splits:
         for batch in split:
             assert run(batch) == []
     assert collection(tables, v1) == before
-    assert {e.event_id for e in publisher.published} == set(first_ids)
+    assert {e.event_id for e in publisher.accepted} == set(first_ids)
 
 
 def test_a_malformed_order_record_fails_alone_and_the_rest_of_the_batch_is_projected(
@@ -120,7 +111,7 @@ def test_a_malformed_order_record_fails_alone_and_the_rest_of_the_batch_is_proje
     assert run([lambda_record(None, item(good), 1), poison, lambda_record(None, item(new_order()), 3)]) == [
         poison["dynamodb"]["SequenceNumber"]
     ]
-    assert len(publisher.published) == 2
+    assert len(publisher.accepted) == 2
     assert wiring.current().history.entries(TENANT, good.id)
 
 
@@ -130,7 +121,7 @@ def test_records_of_other_items_are_skipped_without_reading_their_images(
     history_item = {"PK": {"S": "T#tenant-a#O#x"}, "SK": {"S": "HIST#0000000001"}, "doc": {"S": "junk"}}
     counter = {"PK": {"S": "T#tenant-a#COUNTER"}, "SK": {"S": "ORDER_NUMBER"}, "n": {"N": "7"}}
     assert run([lambda_record(None, history_item, 1), lambda_record(None, counter, 2)]) == []
-    assert publisher.published == []
+    assert publisher.accepted == []
 
 
 def test_an_event_eventbridge_refuses_fails_exactly_its_record_and_its_redelivery_publishes_it(
@@ -145,7 +136,7 @@ def test_an_event_eventbridge_refuses_fails_exactly_its_record_and_its_redeliver
     assert run(records) == [records[1]["dynamodb"]["SequenceNumber"]]
     publisher.refuse.clear()
     assert run(records[1:]) == []
-    assert refused.event_id in {e.event_id for e in publisher.published}
+    assert refused.event_id in {e.event_id for e in publisher.accepted}
 
 
 def test_a_store_failure_fails_the_record_and_its_retry_completes_it(
@@ -167,7 +158,7 @@ def test_a_store_failure_fails_the_record_and_its_retry_completes_it(
     monkeypatch.setattr(store, "append", throttled_once)
     record = lambda_record(None, item(order), 1)
     assert run([record]) == ["000000000000000000001"]
-    assert publisher.published == []
+    assert publisher.accepted == []
     assert run([record]) == []
     assert [e.version for e in store.entries(TENANT, order.id)] == [1]
 
@@ -180,7 +171,7 @@ def test_a_write_that_keeps_the_version_and_a_removed_item_publish_nothing(
     same = item(order)
     touched = {**same, "request_fingerprint": {"S": "x"}}
     assert run([lambda_record(same, touched, 2), lambda_record(same, None, 3)]) == []
-    assert len(publisher.published) == 1
+    assert len(publisher.accepted) == 1
     rows = [i for i in collection(tables, order) if i["entity"]["S"] == "coupon_usage"]
     assert rows
     assert all(r.get("removed") == {"BOOL": True} for r in rows)
@@ -192,4 +183,4 @@ def test_the_sam_local_invoke_event_file_is_a_batch_the_handler_projects(
     event = load_event("order_stream.json")
     response = invoke("order_stream", copy.deepcopy(event))
     assert response == {"batchItemFailures": []}
-    assert [e.event_type.value for e in publisher.published] == ["OrderCreated", "OrderCancelled"]
+    assert [e.event_type.value for e in publisher.accepted] == ["OrderCreated", "OrderCancelled"]

@@ -25,8 +25,8 @@ class HistoryPage:
     next_after: int | None
 
 
-def _instant(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
+def _aware(moment: datetime) -> datetime:
+    """A time without a zone is UTC (stored times carry `Z`; a client's `asOf` may not)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
@@ -50,7 +50,7 @@ class OrderHistory:
         is a 503 with `Retry-After` (history trails a write by about a second), never a wrong order.
         """
         order = self.reads.get(tenant_id, order_ref)
-        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+        moment = _aware(moment)
         if moment < order.sys_created_at:
             raise NotFound(f"Order {order_ref} did not exist at {moment.isoformat()}.")
         if moment >= order.sys_last_modified_at:
@@ -60,7 +60,7 @@ class OrderHistory:
         for entry in self.history.newest_first(tenant_id, order.id):
             if entry.version > order.sys_version:
                 continue  # written after the order was read
-            if target is None and _instant(entry.at) <= moment:
+            if target is None and _aware(datetime.fromisoformat(entry.at)) <= moment:
                 target = entry.version
             if target is not None:
                 needed.append(entry)

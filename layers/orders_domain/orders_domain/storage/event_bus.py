@@ -36,5 +36,5 @@ class EventBridgePublisher:
             except (ClientError, BotoCoreError):
                 refused += chunk
                 continue
-            refused += events.failed(chunk, answer)  # type: ignore[arg-type]
+            refused += events.failed(chunk, answer)
         return refused

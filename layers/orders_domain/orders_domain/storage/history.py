@@ -111,8 +111,9 @@ class DynamoHistoryStore:
         """The order's entries from the newest back, a small page at a time: a caller that stops
         early (time travel to a recent moment) reads only the entries it looked at."""
         request = {**self._range(tenant_id, order_id, 0, None), "ScanIndexForward": False, "Limit": 10}
+        query = translate_store_errors(self._client.query)
         while True:
-            page = translate_store_errors(self._client.query)(**request)
+            page = query(**request)
             yield from (from_item(item) for item in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return

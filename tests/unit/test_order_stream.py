@@ -184,3 +184,16 @@ def test_the_sam_local_invoke_event_file_is_a_batch_the_handler_projects(
     response = invoke("order_stream", copy.deepcopy(event))
     assert response == {"batchItemFailures": []}
     assert [e.event_type.value for e in publisher.accepted] == ["OrderCreated", "OrderCancelled"]
+
+
+def test_a_soft_deleted_order_keeps_no_coupon_usage_row_in_any_index(
+    tables: dict[str, str], publisher: RecordingPublisher
+) -> None:
+    v1 = new_order()
+    v2 = next_version(v1, sys_deleted=True)
+    assert run([lambda_record(None, item(v1), 1), lambda_record(item(v1), item(v2), 2)]) == []
+    rows = [i for i in collection(tables, v1) if i["entity"]["S"] == "coupon_usage"]
+    assert len(rows) == 2
+    for row in rows:
+        assert row["removed"] == {"BOOL": True}
+        assert not {"coupon_pk", "coupon_code_pk", "summary"} & row.keys()

@@ -41,6 +41,9 @@ def _configure_environment() -> None:
     os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"  # no X-Ray daemon here
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "OrdersApi")
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "orders")
+    # Page tokens are signed with it (on AWS the template generates one): a new one per run, so a
+    # token of an earlier run is a 400 after a restart.
+    os.environ.setdefault("ORDERS_PAGE_TOKEN_SECRET", secrets.token_urlsafe(32))
     # The layer is on sys.path in Lambda (/opt/python); here it is a folder of the repository.
     for path in (str(ROOT / "layers" / "orders_domain"), str(ROOT)):
         if path not in sys.path:

@@ -28,6 +28,7 @@ def _lambda_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "orders")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "OrdersApiTest")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("ORDERS_PAGE_TOKEN_SECRET", "test-page-token-secret-0123456789")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
-from orders_domain import models, page_tokens, wiring
+from orders_domain import models, wiring
 from orders_domain.api import ETAG_HEADER, Path, Query, Response, json_content, json_text_response
 from orders_domain.auth import TENANT_ID_PATTERN
 from orders_domain.handler import FunctionApp
@@ -83,15 +83,17 @@ def get_order_history(
     ] = None,
 ) -> Response[str]:
     fn.caller(tenantId)
+    ports = wiring.current()
+    bound = {"t": tenantId, "order": id}
     start = 0
     if after is not None:
-        position = page_tokens.decode(
-            _HISTORY_TOKEN, after, parameter="after", bound={"order": id}, counters=("after",)
+        position = ports.page_tokens.decode(
+            _HISTORY_TOKEN, after, parameter="after", bound=bound, counters=("after",)
         )
         start = int(position["after"])
-    page = wiring.current().order_history.page(tenantId, id, after=start, limit=limit)
+    page = ports.order_history.page(tenantId, id, after=start, limit=limit)
     next_token = (
-        page_tokens.encode(_HISTORY_TOKEN, {"order": id, "after": page.next_after})
+        ports.page_tokens.encode(_HISTORY_TOKEN, {**bound, "after": page.next_after})
         if page.next_after is not None
         else None
     )

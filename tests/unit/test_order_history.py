@@ -57,7 +57,7 @@ def test_given_a_create_and_two_changes_then_the_history_has_three_entries_oldes
     assert response["statusCode"] == 200
     page = body_of(response)
     assert page["Count"] == 3
-    assert "LastEvaluatedKey" not in page
+    assert page["LastEvaluatedKey"] is None
     assert [(i["sys_version"], i["event"]) for i in page["Items"]] == [
         (1, "OrderCreated"),
         (2, "OrderUpdated"),

@@ -136,15 +136,45 @@ def coupon_usage_index_attributes(
     coupon_code_id: str | None,
 ) -> dict[str, str]:
     """A usage row's by-coupon and by-coupon-code keys (sparse: only what the coupon names)."""
-    sort = f"{date}#{order_id}#{position:03d}"
+    sort = f"{coupon_usage_order_prefix(date, order_id)}{position:03d}"
     attrs = {}
     if coupon_id:
-        attrs["coupon_pk"] = f"T#{tenant_id}#CPN#{coupon_type or ''}#{coupon_id}"
+        attrs["coupon_pk"] = coupon_pk(tenant_id, coupon_type, coupon_id)
         attrs["coupon_sk"] = sort
     if coupon_code_id:
-        attrs["coupon_code_pk"] = f"T#{tenant_id}#CPNCODE#{coupon_code_id}"
+        attrs["coupon_code_pk"] = coupon_code_pk(tenant_id, coupon_code_id)
         attrs["coupon_code_sk"] = sort
     return attrs
+
+
+def coupon_usage_order_prefix(date: str, order_id: str) -> str:
+    """What every usage row of one order shares at the start of its index sort key."""
+    return f"{date}#{order_id}#"
+
+
+def order_of_coupon_sort_key(sort_key: str) -> str:
+    """The order prefix of a usage row's index sort key: `<date>#<order id>#` (order ids hold no `#`)."""
+    return sort_key[: sort_key.rindex("#") + 1]
+
+
+def coupon_pk(tenant_id: str, coupon_type: str | None, coupon_id: str) -> str:
+    return f"T#{tenant_id}#CPN#{coupon_type or ''}#{coupon_id}"
+
+
+def coupon_code_pk(tenant_id: str, coupon_code_id: str) -> str:
+    return f"T#{tenant_id}#CPNCODE#{coupon_code_id}"
+
+
+def party_pk(tenant_id: str, role: str, party_type: str, party_id: str) -> str:
+    """by-bill-to (`role` BILL) and by-ship-to (SHIP) partition of one contact or organization."""
+    return f"T#{tenant_id}#{role}#{party_type}#{party_id}"
+
+
+BILL_TO, SHIP_TO = "BILL", "SHIP"
+
+
+def installment_pk(tenant_id: str, schedule_id: str) -> str:
+    return f"T#{tenant_id}#INST#{schedule_id}"
 
 
 def order_number_counter_key(tenant_id: str) -> dict[str, str]:
@@ -189,12 +219,20 @@ def sharded_pks(tenant_id: str, index: str, status: str | None = None) -> list[s
 #: Partition and sort key attribute of each index (template.yaml defines the same; tests check it).
 INDEX_KEY_ATTRIBUTES = {
     INDEX_TENANT_DATE: ("tenant_list_pk", "tenant_list_sk"),
+    INDEX_BILL_TO: ("bill_to_pk", "bill_to_sk"),
+    INDEX_SHIP_TO: ("ship_to_pk", "ship_to_sk"),
+    INDEX_COUPON: ("coupon_pk", "coupon_sk"),
+    INDEX_COUPON_CODE: ("coupon_code_pk", "coupon_code_sk"),
     INDEX_SHIPPABLE_STATUS: ("shippable_pk", "shippable_sk"),
+    INDEX_INSTALLMENT_SCHEDULE: ("installment_pk", "installment_sk"),
 }
 
 
 def order_index_attributes(order: Order) -> dict[str, str]:
-    """The index attributes of an order item; absent ones keep it out of sparse indexes."""
+    """The index attributes of an order item; absent ones keep it out of sparse indexes. A deleted
+    order has none: it leaves every index (list, lookups, token), and its key alone still holds it."""
+    if order.sys_deleted:
+        return {}
     t = order.tenant_id
     shard = shard_of(order.id)
     sort = f"{utc_timestamp(order.sys_created_at)}#{order.id}"
@@ -205,16 +243,16 @@ def order_index_attributes(order: Order) -> dict[str, str]:
     }
     bill_to = order.bill_to_contact_id if order.bill_to_type == "contact" else order.bill_to_organization_id
     if order.bill_to_type and bill_to:
-        attrs["bill_to_pk"] = f"T#{t}#BILL#{order.bill_to_type}#{bill_to}"
+        attrs["bill_to_pk"] = party_pk(t, BILL_TO, order.bill_to_type, bill_to)
         attrs["bill_to_sk"] = sort
     ship_to = order.ship_to_contact_id if order.ship_to_type == "contact" else order.ship_to_organization_id
     if order.ship_to_type and ship_to:
-        attrs["ship_to_pk"] = f"T#{t}#SHIP#{order.ship_to_type}#{ship_to}"
+        attrs["ship_to_pk"] = party_pk(t, SHIP_TO, order.ship_to_type, ship_to)
         attrs["ship_to_sk"] = sort
     if order.shippable and order.sys_shippable_status:
         attrs["shippable_pk"] = shippable_pk(t, order.sys_shippable_status, shard)
         attrs["shippable_sk"] = sort
     if order.installment_schedule_id:
-        attrs["installment_pk"] = f"T#{t}#INST#{order.installment_schedule_id}"
+        attrs["installment_pk"] = installment_pk(t, order.installment_schedule_id)
         attrs["installment_sk"] = sort
     return attrs

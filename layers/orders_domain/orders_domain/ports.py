@@ -7,15 +7,18 @@ moto, the integration tier on DynamoDB Local. Later functions add their ports he
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from orders_domain.coupon_usage import UsageRow
     from orders_domain.events import DomainEvent
     from orders_domain.history import HistoryEntry
     from orders_domain.models import Order
+    from orders_domain.paging import Page, PagePosition, Partition
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,21 @@ class EventPublisher(Protocol):
 
     def publish(self, events: Sequence[DomainEvent]) -> list[DomainEvent]:
         """Publish the events; the ones that were not accepted (to be retried), in their order."""
+
+
+class OrderLists(Protocol):
+    """Index pages of list rows (paging.Page), and the list rows of orders named by id."""
+
+    def page(
+        self,
+        partitions: Sequence[Partition],
+        *,
+        limit: int,
+        after: PagePosition | None = None,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
+        group: Callable[[str], str] | None = None,
+    ) -> Page:
+        """Up to `limit` rows kept by `keep`, newest first, merged from the partitions (storage.pages)."""
+
+    def rows_by_id(self, tenant_id: str, order_ids: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+        """(list sort key, list row) of each named order that exists and is not deleted, in no order."""

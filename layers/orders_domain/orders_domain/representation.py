@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from orders_domain import jsonio, lifecycle
@@ -53,11 +53,33 @@ def links_for(order: Order) -> dict[str, dict[str, str]]:
     return links
 
 
+def page_json(items: Sequence[Any], next_token: str | None) -> str:
+    """The envelope of every paged list: `Count`, `Items`, `LastEvaluatedKey` (null on the last page)."""
+    return jsonio.dumps({"Count": len(items), "Items": list(items), "LastEvaluatedKey": next_token})
+
+
+def project_rows(
+    rows: Sequence[dict[str, Any]], fields: str | None, known: Iterable[str], keep: str
+) -> list[dict[str, Any]]:
+    """`fields=a,b` on list rows: those (and `keep`, the row's id) of each; a name rows do not carry is
+    a 400; `fields` naming nothing keeps whole rows."""
+    wanted = {name.strip() for name in (fields or "").split(",") if name.strip()}
+    if not wanted:
+        return list(rows)
+    unknown = sorted(wanted - set(known))
+    if unknown:
+        raise BadRequest(
+            "fields names fields the rows of this list do not carry.",
+            errors=[FieldError("fields", f"unknown field {name!r}") for name in unknown],
+        )
+    wanted.add(keep)
+    return [{name: row[name] for name in row if name in wanted} for row in rows]
+
+
 def history_page_json(entries: Sequence[HistoryEntry], next_token: str | None) -> str:
     """A page of history entries in the API's envelope (`HistoryPage`)."""
-    body: dict[str, Any] = {
-        "Count": len(entries),
-        "Items": [
+    return page_json(
+        [
             {
                 "sys_version": entry.version,
                 "event": entry.event.value,
@@ -67,10 +89,8 @@ def history_page_json(entries: Sequence[HistoryEntry], next_token: str | None) -
             }
             for entry in entries
         ],
-    }
-    if next_token is not None:
-        body["LastEvaluatedKey"] = next_token
-    return jsonio.dumps(body)
+        next_token,
+    )
 
 
 def order_json(order: Order, fields: str | None = None) -> str:

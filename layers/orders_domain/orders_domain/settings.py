@@ -19,6 +19,8 @@ class Settings:
     api_key_cache_seconds: float = DEFAULT_API_KEY_CACHE_SECONDS
     #: The EventBridge bus the stream consumer publishes to (only the stream function has one).
     event_bus_name: str | None = None
+    #: Signs page tokens (page_tokens.py); the template generates it in Secrets Manager.
+    page_token_secret: str | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -29,4 +31,5 @@ class Settings:
             dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL") or None,
             api_key_cache_seconds=float(env.get("API_KEY_CACHE_SECONDS") or DEFAULT_API_KEY_CACHE_SECONDS),
             event_bus_name=env.get("ORDERS_EVENT_BUS_NAME") or None,
+            page_token_secret=env.get("ORDERS_PAGE_TOKEN_SECRET") or None,
         )

@@ -23,10 +23,12 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from orders_domain.auth import Authenticator
+    from orders_domain.page_tokens import PageTokens
     from orders_domain.ports import EventPublisher
     from orders_domain.services import CreateOrders, ReadOrders
     from orders_domain.services.order_history import OrderHistory
     from orders_domain.services.project import ProjectOrderChanges
+    from orders_domain.services.search import SearchOrders
     from orders_domain.storage.api_keys import DynamoApiKeyStore
     from orders_domain.storage.coupon_usage import DynamoCouponUsageStore
     from orders_domain.storage.history import DynamoHistoryStore
@@ -192,6 +194,28 @@ class Wiring:
             return OrderHistory(self.read_orders, self.history)
 
         return self._once("order_history", build)
+
+    @property
+    def page_tokens(self) -> PageTokens:
+        def build() -> PageTokens:
+            from orders_domain.page_tokens import PageTokens
+
+            secret = self.settings.page_token_secret
+            if not secret:
+                raise RuntimeError("ORDERS_PAGE_TOKEN_SECRET is not set: page tokens cannot be signed")
+            return PageTokens(secret)
+
+        return self._once("page_tokens", build)
+
+    @property
+    def search_orders(self) -> SearchOrders:
+        def build() -> SearchOrders:
+            from orders_domain.services.search import SearchOrders
+            from orders_domain.storage.pages import DynamoOrderLists
+
+            return SearchOrders(DynamoOrderLists(self.dynamodb, self.settings.orders_table_name))
+
+        return self._once("search_orders", build)
 
 
 _current: Wiring | None = None

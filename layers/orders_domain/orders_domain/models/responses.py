@@ -115,5 +115,5 @@ class HistoryPage(_ResponseBase):
     Count: int
     Items: list[HistoryItem]
     LastEvaluatedKey: str | None = Field(
-        default=None, description="Pass as `after` for the next page; absent on the last page."
+        default=None, description="Pass as `after` for the next page; null on the last page."
     )

@@ -17,18 +17,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from orders_domain import jsonio, keys
+from orders_domain import jsonio, keys, paging
 from orders_domain.errors import OrderAlreadyExists, PayloadTooLarge, VersionConflict
 from orders_domain.faults import translate_store_errors
 from orders_domain.models import Order
 from orders_domain.models.orders import SUMMARY_FIELDS
+from orders_domain.paging import Page, PagePosition
 from orders_domain.storage.codec import condition_failed, typed_key
+from orders_domain.storage.pages import DynamoOrderLists
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -93,33 +94,6 @@ class OrderRecord:
 _INDEX_ATTRIBUTES = keys.KEY_ATTRIBUTES - {"PK", "SK", "entity"}
 
 
-@dataclass(frozen=True)
-class PagePosition:
-    """Where the next page starts: after the sort key of the last row returned, in every shard.
-
-    Every unreturned row of every shard is older than that row (the merge returns the newest
-    first), so one sort key positions all shards; shards already read to the end are skipped.
-    """
-
-    after: str
-    done: frozenset[int] = frozenset()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"after": self.after, "done": sorted(self.done)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PagePosition:
-        return cls(after=str(data["after"]), done=frozenset(int(s) for s in data.get("done", ())))
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of list rows, newest first, and where the next page starts (None: no next page)."""
-
-    rows: list[dict[str, Any]]
-    next: PagePosition | None
-
-
 @dataclass
 class _Block:
     next: int
@@ -166,16 +140,6 @@ class NumberBlocks:
             end = self._take(tenant_id, size)
             self._blocks[tenant_id] = _Block(next=end - size + 2, end=end, size=size, taken_at=now)
             return end - size + 1
-
-
-_executor: ThreadPoolExecutor | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="shard")
-    return _executor
 
 
 class DynamoOrderRepository:
@@ -284,7 +248,6 @@ class DynamoOrderRepository:
         order_id = items[0]["PK"]["S"].rsplit("#O#", 1)[1]
         return self.get(tenant_id, order_id)
 
-    @translate_store_errors
     def list_page(
         self,
         tenant_id: str,
@@ -294,64 +257,6 @@ class DynamoOrderRepository:
         index: str = keys.INDEX_TENANT_DATE,
         status: str | None = None,
     ) -> Page:
-        """One page of the tenant's list rows on a write-sharded index, newest first.
-
-        Scatter-gather: every shard is queried at once for a few rows more than its share; a
-        row is taken only when no shard can still hold a newer one (a k-way merge), and a shard
-        whose read rows run out before the page is full is read further. Rows written after a
-        page was read are newer than its position and never enter its later pages.
-        """
-        pk_attr, sk_attr = keys.INDEX_KEY_ATTRIBUTES[index]
-        pks = keys.sharded_pks(tenant_id, index, status)
-        done = set(after.done) if after else set()
-        live = [shard for shard in range(len(pks)) if shard not in done]
-        per_shard = -(-limit // len(pks)) + 2
-
-        def read(shard: int, start: str | None, count: int) -> tuple[list[tuple[str, str]], bool]:
-            request: dict[str, Any] = {
-                "TableName": self._table,
-                "IndexName": index,
-                "KeyConditionExpression": "#pk = :pk",
-                "ExpressionAttributeNames": {"#pk": pk_attr},
-                "ExpressionAttributeValues": {":pk": {"S": pks[shard]}},
-                "ScanIndexForward": False,
-                "Limit": count,
-            }
-            if start:
-                request["ExclusiveStartKey"] = {
-                    pk_attr: {"S": pks[shard]},
-                    sk_attr: {"S": start},
-                    **typed_key(keys.order_key(tenant_id, start.split("#", 1)[1])),
-                }
-            out = self._client.query(**request)
-            rows = [(item[sk_attr]["S"], item[_SUMMARY]["S"]) for item in out.get("Items", [])]
-            return rows, "LastEvaluatedKey" in out
-
-        start = after.after if after else None
-        buffers: dict[int, list[tuple[str, str]]] = {}
-        more: dict[int, bool] = {}
-        futures = {shard: _pool().submit(read, shard, start, per_shard) for shard in live}
-        for shard, future in futures.items():
-            buffers[shard], more[shard] = future.result()
-
-        cursor = dict.fromkeys(live, 0)
-        taken: list[tuple[str, str]] = []
-        while len(taken) < limit:
-            # A shard whose read rows are used up but that has more could hold the next row: read on.
-            for shard in [s for s in live if more[s] and cursor[s] == len(buffers[s])]:
-                last_read = buffers[shard][-1][0] if buffers[shard] else start
-                rows, more[shard] = read(shard, last_read, per_shard + limit - len(taken))
-                buffers[shard].extend(rows)
-            heads = [(buffers[s][cursor[s]][0], s) for s in live if cursor[s] < len(buffers[s])]
-            if not heads:
-                break
-            sort_key, shard = max(heads)
-            taken.append((sort_key, buffers[shard][cursor[shard]][1]))
-            cursor[shard] += 1
-
-        done |= {s for s in live if cursor[s] == len(buffers[s]) and not more[s]}
-        finished = len(done) == len(pks) or not taken
-        return Page(
-            rows=[jsonio.loads(summary) for _, summary in taken],
-            next=None if finished else PagePosition(after=taken[-1][0], done=frozenset(done)),
-        )
+        """One page of the tenant's list rows on a write-sharded index, newest first (storage.pages)."""
+        partitions = [paging.partition(index, pk) for pk in keys.sharded_pks(tenant_id, index, status)]
+        return DynamoOrderLists(self._client, self._table).page(partitions, limit=limit, after=after)

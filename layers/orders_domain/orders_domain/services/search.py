@@ -1,0 +1,160 @@
+"""Find orders: the tenant's list, every lookup and search — each a Query on the key or an index.
+
+Each route names the index partitions that hold what it asks for and reads them through
+`ports.OrderLists` (a merged, bounded page; storage.pages). A search reads the narrowest partitions
+its filters allow (a party's, else the tenant's list) and filters the rest on the list rows;
+a search by `id` reads those orders by key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from orders_domain import keys
+from orders_domain.errors import FieldError, ValidationFailed
+from orders_domain.lifecycle import ShippingStatus
+from orders_domain.paging import Page, PagePosition, Partition, partition
+
+if TYPE_CHECKING:
+    from orders_domain.models.search import SearchRequest
+    from orders_domain.ports import OrderLists
+
+#: `customerType` / party path values -> the party type stored on orders.
+PARTY_TYPES = ("contact", "organization")
+
+
+def _tenant_partitions(tenant_id: str) -> list[Partition]:
+    return [
+        partition(keys.INDEX_TENANT_DATE, pk) for pk in keys.sharded_pks(tenant_id, keys.INDEX_TENANT_DATE)
+    ]
+
+
+def _party(tenant_id: str, role: str, party_type: str, party_id: str) -> Partition:
+    index = keys.INDEX_BILL_TO if role == keys.BILL_TO else keys.INDEX_SHIP_TO
+    return partition(index, keys.party_pk(tenant_id, role, party_type, party_id))
+
+
+def shipping_status(value: str, *, field: str = "status") -> ShippingStatus:
+    """A shipping status from a path (`awaiting shipment`, or `awaiting_shipment`); else a 400."""
+    text = value.replace("_", " ").replace("-", " ").strip().lower()
+    try:
+        return ShippingStatus(text)
+    except ValueError:
+        allowed = ", ".join(repr(s.value) for s in ShippingStatus)
+        raise ValidationFailed(
+            "Unknown shipping status.", errors=[FieldError(field, f"must be one of {allowed}")]
+        ) from None
+
+
+@dataclass
+class SearchOrders:
+    lists: OrderLists
+
+    def recent(self, tenant_id: str, *, limit: int, after: PagePosition | None) -> Page:
+        """The tenant's orders, newest first."""
+        return self.lists.page(_tenant_partitions(tenant_id), limit=limit, after=after)
+
+    def by_party(
+        self,
+        tenant_id: str,
+        role: str,
+        party_type: str,
+        party_id: str,
+        *,
+        limit: int,
+        after: PagePosition | None,
+    ) -> Page:
+        """Orders billed to (`keys.BILL_TO`) or shipped to (`keys.SHIP_TO`) one contact or organization."""
+        return self.lists.page([_party(tenant_id, role, party_type, party_id)], limit=limit, after=after)
+
+    def by_customer(
+        self, tenant_id: str, party_type: str, party_id: str, *, limit: int, after: PagePosition | None
+    ) -> Page:
+        """Orders where the party is bill-to or ship-to: both partitions merged, each order once."""
+        parts = [_party(tenant_id, role, party_type, party_id) for role in (keys.BILL_TO, keys.SHIP_TO)]
+        return self.lists.page(parts, limit=limit, after=after)
+
+    def by_shipping_status(
+        self, tenant_id: str, status: ShippingStatus, *, limit: int, after: PagePosition | None
+    ) -> Page:
+        pks = keys.sharded_pks(tenant_id, keys.INDEX_SHIPPABLE_STATUS, status.value)
+        parts = [partition(keys.INDEX_SHIPPABLE_STATUS, pk) for pk in pks]
+        return self.lists.page(parts, limit=limit, after=after)
+
+    def by_installment_schedule(
+        self, tenant_id: str, schedule_id: str, *, limit: int, after: PagePosition | None
+    ) -> Page:
+        part = partition(keys.INDEX_INSTALLMENT_SCHEDULE, keys.installment_pk(tenant_id, schedule_id))
+        return self.lists.page([part], limit=limit, after=after)
+
+    def coupon_usages(
+        self, tenant_id: str, coupon_type: str, coupon_id: str, *, limit: int, after: PagePosition | None
+    ) -> Page:
+        """The coupon's usage rows (one per use; the stream consumer keeps them), newest first."""
+        part = partition(keys.INDEX_COUPON, keys.coupon_pk(tenant_id, coupon_type, coupon_id))
+        return self.lists.page([part], limit=limit, after=after)
+
+    def coupon_code_usages(
+        self, tenant_id: str, coupon_code_id: str, *, limit: int, after: PagePosition | None
+    ) -> Page:
+        part = partition(keys.INDEX_COUPON_CODE, keys.coupon_code_pk(tenant_id, coupon_code_id))
+        return self.lists.page([part], limit=limit, after=after)
+
+    def by_coupon(
+        self, tenant_id: str, coupon_type: str, coupon_id: str, *, limit: int, after: PagePosition | None
+    ) -> Page:
+        """Orders that used the coupon, newest first, each once (however often it used it): its
+        usage rows, one per order, then those orders' list rows by key. An order deleted since its
+        rows were read is left out (the page is then short)."""
+        part = partition(keys.INDEX_COUPON, keys.coupon_pk(tenant_id, coupon_type, coupon_id))
+        usages = self.lists.page([part], limit=limit, after=after, group=keys.order_of_coupon_sort_key)
+        order_ids = [str(row["order_id"]) for row in usages.rows]
+        found = {str(row["id"]): row for _, row in self.lists.rows_by_id(tenant_id, order_ids)}
+        rows = [found[oid] for oid in order_ids if oid in found]
+        return Page(rows=rows, next=usages.next, examined=usages.examined, queries=usages.queries + 1)
+
+    def search(
+        self, tenant_id: str, request: SearchRequest, *, limit: int, after: PagePosition | None
+    ) -> Page:
+        """Orders matching every filter, newest first: read from the narrowest partitions the
+        filters name, filtered on the list rows."""
+        from orders_domain.models.search import matches
+
+        def keep(row: dict[str, Any]) -> bool:
+            return matches(request, row)
+
+        if request.id is not None:
+            return self._by_ids(tenant_id, request.id, keep, limit=limit, after=after)
+        return self.lists.page(self._narrowest(tenant_id, request), limit=limit, after=after, keep=keep)
+
+    @staticmethod
+    def _narrowest(tenant_id: str, request: SearchRequest) -> list[Partition]:
+        """A party's partition when the filters name one exactly (type and id), else the tenant's list."""
+        for role, type_, contact, organization in (
+            (keys.BILL_TO, request.bill_to_type, request.bill_to_contact_id, request.bill_to_organization_id),
+            (keys.SHIP_TO, request.ship_to_type, request.ship_to_contact_id, request.ship_to_organization_id),
+        ):
+            if type_ == "contact" and contact:
+                return [_party(tenant_id, role, "contact", contact)]
+            if type_ == "organization" and organization:
+                return [_party(tenant_id, role, "organization", organization)]
+        return _tenant_partitions(tenant_id)
+
+    def _by_ids(
+        self,
+        tenant_id: str,
+        ids: list[str],
+        keep: Any,
+        *,
+        limit: int,
+        after: PagePosition | None,
+    ) -> Page:
+        """At most 100 orders named by id: read by key, newest first, paged like any list."""
+        rows = sorted(self.lists.rows_by_id(tenant_id, ids), key=lambda pair: pair[0], reverse=True)
+        if after is not None:
+            rows = [pair for pair in rows if pair[0] < after.after]
+        kept = [(sort_key, row) for sort_key, row in rows if keep(row)]
+        page, rest = kept[:limit], kept[limit:]
+        position = PagePosition(after=page[-1][0]) if rest else None
+        return Page(rows=[row for _, row in page], next=position, examined=len(rows), queries=0)

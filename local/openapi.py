@@ -45,6 +45,7 @@ ERRORS = {
     "403": "The key belongs to another tenant or lacks the route's scope.",
     "404": "No such order (or route).",
     "409": "The order's state forbids it, or the idempotency key is still being processed.",
+    "412": "`If-Match` names a version the order is no longer at (it changed since it was read).",
     "413": "The body or the order is too large.",
     "422": "Well-formed but does not fit (e.g. a discount over the amount), or an idempotency key reused "
     "with another request.",
@@ -67,6 +68,16 @@ IDEMPOTENCY_HEADER: dict[str, Any] = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 257},
 }
 
+IF_MATCH_HEADER: dict[str, Any] = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": 'The order\'s `ETag` (`"3"`): the change is made only if the order is still at that '
+    "version, else 412. Without it, a change that meets a concurrent one is applied again to the new "
+    "version.",
+    "schema": {"type": "string", "maxLength": 40},
+}
+
 REQUEST_ID_HEADER: dict[str, Any] = {
     "description": "The request id; also the `instance` of a problem.",
     "schema": {"type": "string"},
@@ -75,7 +86,7 @@ REQUEST_ID_HEADER: dict[str, Any] = {
 
 def enrich(document: dict[str, Any]) -> dict[str, Any]:
     """Add security, problem responses and the idempotency header to a merged document."""
-    from orders_domain.routes import IDEMPOTENT_ROUTES
+    from orders_domain.routes import CONDITIONAL_ROUTES, IDEMPOTENT_ROUTES
 
     components = document.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
@@ -96,6 +107,8 @@ def enrich(document: dict[str, Any]) -> dict[str, Any]:
                 response.setdefault("headers", {})["x-request-id"] = REQUEST_ID_HEADER
             if (method.upper(), path) in IDEMPOTENT_ROUTES:
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
+            if (method.upper(), path) in CONDITIONAL_ROUTES:
+                operation.setdefault("parameters", []).append(IF_MATCH_HEADER)
     schemas = components["schemas"]
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)

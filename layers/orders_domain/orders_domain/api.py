@@ -16,10 +16,14 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler import Response as Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.params import Body as Body
 from aws_lambda_powertools.event_handler.openapi.params import Path as Path
 from aws_lambda_powertools.event_handler.openapi.params import Query as Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse as OpenAPIResponse
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHeader
 
 from orders_domain.auth import Principal, authorize
@@ -34,7 +38,7 @@ from orders_domain.errors import (
 )
 from orders_domain.idempotency import StoredResponse
 from orders_domain.jsonio import dumps, loads
-from orders_domain.models import is_server_owned
+from orders_domain.models.field_errors import field_errors_from_pydantic as field_errors_from_pydantic
 
 PROBLEM_JSON = "application/problem+json"
 APPLICATION_JSON = "application/json"
@@ -57,45 +61,6 @@ REPLAYED_HEADER: OpenAPIResponseHeader = {
 
 # ------------------------------------------------------------------ JSON in and out
 # ------------------------------------------------------------------ problem details
-def _loc_to_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    path = ""
-    for part in loc:
-        if part in ("body",) and not path:
-            continue
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += ("." if path else "") + str(part)
-    return path or "body"
-
-
-def field_errors_from_pydantic(errors: list[Mapping[str, Any]]) -> list[FieldError]:
-    out: list[FieldError] = []
-    for err in errors:
-        loc = list(err.get("loc", ()))
-        kind = err.get("type", "")
-        if kind == "json_invalid":
-            out.append(FieldError("body", "is not valid JSON"))
-            continue
-        if kind in ("model_attributes_type", "dict_type") and loc in (["body"], []):
-            out.append(FieldError("body", "must be a JSON object"))
-            continue
-        ctx = err.get("ctx") or {}
-        # Whole-request rules (e.g. decimals per currency) name their field in ctx.
-        field = str(ctx["field"]) if isinstance(ctx, Mapping) and ctx.get("field") else _loc_to_path(loc)
-        message = str(err.get("msg", "is invalid"))
-        if kind == "extra_forbidden":
-            path = loc[1:] if loc[:1] == ["body"] else loc
-            is_server = is_server_owned(path)
-            message = "is set by the server and may not be sent" if is_server else "is not a known field"
-        elif kind == "missing":
-            message = "is required"
-        elif message.startswith("Value error, "):
-            message = message[len("Value error, ") :]
-        out.append(FieldError(field, message))
-    return out
-
-
 def problem_body(error: OrdersError, request_id: str) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"/problems/{error.code}",
@@ -172,6 +137,24 @@ def require_caller(app: APIGatewayRestResolver, tenant_id: str) -> RequestInfo:
     return RequestInfo(request_id=request_id_of(app), principal=principal)
 
 
+def if_match_version(value: str | None) -> int | None:
+    """The `sys_version` an `If-Match` header names: `"3"` (as `ETag` sends it), `W/"3"` or `3`;
+    None when absent or `*` (any version). Anything else is a 400."""
+    if value is None or value.strip() == "*":
+        return None
+    text = value.strip()
+    if text.startswith("W/"):
+        text = text[2:]
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    if not text.isdigit() or len(text) > 18:
+        raise BadRequest(
+            'If-Match must be the ETag of the order, e.g. "3".',
+            errors=[FieldError("If-Match", 'must be an ETag such as "3"')],
+        )
+    return int(text)
+
+
 def header(app: APIGatewayRestResolver, name: str) -> str | None:
     value = app.current_event.headers.get(name)  # case-insensitive in Powertools
     return value if isinstance(value, str) else None
@@ -209,6 +192,13 @@ def build_resolver() -> APIGatewayRestResolver:
         errors = field_errors_from_pydantic(list(exc.errors()))
         detail = "The request is not valid." if errors else "The request could not be read."
         return problem_response(ValidationFailed(detail, errors=errors), request_id_of(app))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_media_type(_exc: RequestUnsupportedContentType) -> Response[str]:
+        media_type = str(app.current_event.headers.get("content-type") or "").split(";")[0].strip()
+        return problem_response(
+            UnsupportedMediaType(f"Send the body as application/json, not {media_type}."), request_id_of(app)
+        )
 
     @app.exception_handler(NotFoundError)
     def _no_route(_exc: NotFoundError) -> Response[str]:

@@ -67,6 +67,12 @@ class IdempotencyInProgress(Conflict):
     code = "idempotency_in_progress"
 
 
+class PatchTestFailed(Conflict):
+    """A JSON Patch `test` operation did not hold: the order is not in the state the client expected."""
+
+    code = "patch_test_failed"
+
+
 class PreconditionFailed(OrdersError):
     status, code, title = 412, "precondition_failed", "Precondition Failed"
 

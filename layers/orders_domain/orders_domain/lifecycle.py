@@ -281,6 +281,43 @@ def non_self_service_refundable_reason(order: Order, line: LineItem) -> str | No
     return REASON_PICKED_UP if line.picked_up else None
 
 
+# ------------------------------------------------------------------ changing and cancelling an order
+#: Why a change may not reprice an order (services.change): something has happened to it.
+AMOUNTS_FIXED = (
+    "Cannot change this order's lines or amounts: part of it has been fulfilled, cancelled, paid or "
+    "refunded; cancel or refund lines instead."
+)
+
+
+def amounts_may_change(order: Order) -> bool:
+    """Whether a change may still reprice the order (lines, quantities, prices, coupons, shipping).
+
+    Only while nothing has happened to it: awaiting payment or paid (authorised, nothing captured),
+    no line shipped, cancelled, returned or picked up, no refund line, every payment still pending.
+    """
+    if order.status not in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID):
+        return False
+    if order.refunded_payments or any(p.status != PaymentStatus.PENDING for p in order.payments):
+        return False
+    return not any(
+        is_refund_line(li)
+        or li.quantity_shipped
+        or li.quantity_cancelled
+        or li.quantity_pending_return
+        or li.quantity_returned
+        or li.picked_up
+        for li in order.line_items
+    )
+
+
+def line_status_after_cancel(line: LineItem) -> LineStatus:
+    """A line whose open quantity is cancelled: `cancelled` when nothing of it was shipped; a line
+    partly shipped keeps the status its shipment gave it (refund lines keep theirs)."""
+    if is_refund_line(line) or line.quantity_shipped > 0:
+        return LineStatus(line.status)
+    return LineStatus.CANCELLED
+
+
 # ------------------------------------------------------------------ statuses of a new order
 def initial_order_status(has_payment: bool) -> OrderStatus:
     """An order with an authorised payment is `paid`; without one it awaits payment (even at zero)."""

@@ -82,3 +82,14 @@ IDEMPOTENT_ROUTES: frozenset[tuple[str, str]] = frozenset(
 def scope_of(method: str, resource: str) -> str | None:
     """The scope a route needs, or None when the route is not declared (callers deny)."""
     return ROUTE_SCOPES.get((method.upper(), resource))
+
+
+#: Routes that honour `If-Match` (the order's `ETag`: 412 when it moved on); the OpenAPI document
+#: lists the header on exactly these.
+CONDITIONAL_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("PATCH", f"{_T}/{{id}}"),
+        ("PUT", f"{_T}/{{id}}"),
+        ("DELETE", f"{_T}/{{id}}"),
+    }
+)

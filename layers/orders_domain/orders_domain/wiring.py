@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from orders_domain.page_tokens import PageTokens
     from orders_domain.ports import EventPublisher
     from orders_domain.services import CreateOrders, ReadOrders
+    from orders_domain.services.batch import RunBatch
+    from orders_domain.services.change import ChangeOrders
     from orders_domain.services.order_history import OrderHistory
     from orders_domain.services.project import ProjectOrderChanges
     from orders_domain.services.search import SearchOrders
@@ -216,6 +218,24 @@ class Wiring:
             return SearchOrders(DynamoOrderLists(self.dynamodb, self.settings.orders_table_name))
 
         return self._once("search_orders", build)
+
+    @property
+    def change_orders(self) -> ChangeOrders:
+        def build() -> ChangeOrders:
+            from orders_domain.services.change import ChangeOrders
+
+            return ChangeOrders(self.orders)
+
+        return self._once("change_orders", build)
+
+    @property
+    def run_batch(self) -> RunBatch:
+        def build() -> RunBatch:
+            from orders_domain.services.batch import RunBatch
+
+            return RunBatch(self.create_orders, self.change_orders)
+
+        return self._once("run_batch", build)
 
 
 _current: Wiring | None = None

@@ -30,8 +30,17 @@ from orders_domain.models.parts import Address, Coupon, PaymentInfo
 from orders_domain.models.types import MAX_AMOUNT, MAX_JSON_DEPTH, Money, Number
 
 if TYPE_CHECKING:
-    from orders_domain.models.requests import LineItemInput, OrderCreateRequest
+    from orders_domain.models.requests import (
+        BatchOperation,
+        BatchRequest,
+        JsonPatch,
+        JsonPatchOperation,
+        LineItemInput,
+        OrderCreateRequest,
+    )
     from orders_domain.models.responses import (
+        BatchResponse,
+        BatchResult,
         HistoryItem,
         HistoryPage,
         ManifestError,
@@ -45,8 +54,14 @@ if TYPE_CHECKING:
 #: Loaded when first named (PEP 562): a function that never reads a create request or documents a
 #: response (get) does not pay for defining those models on its cold start.
 _LAZY = {
+    "BatchOperation": "requests",
+    "BatchRequest": "requests",
+    "JsonPatch": "requests",
+    "JsonPatchOperation": "requests",
     "LineItemInput": "requests",
     "OrderCreateRequest": "requests",
+    "BatchResponse": "responses",
+    "BatchResult": "responses",
     "HistoryItem": "responses",
     "HistoryPage": "responses",
     "ManifestError": "responses",
@@ -75,9 +90,15 @@ __all__ = [
     "RESPONSE_EXCLUDED_FIELDS",
     "SERVER_OWNED_FIELDS",
     "Address",
+    "BatchOperation",
+    "BatchRequest",
+    "BatchResponse",
+    "BatchResult",
     "Coupon",
     "HistoryItem",
     "HistoryPage",
+    "JsonPatch",
+    "JsonPatchOperation",
     "LineItem",
     "LineItemInput",
     "ManifestError",

@@ -10,9 +10,9 @@ ids that coupons refer to.
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from orders_domain import money
@@ -106,3 +106,43 @@ class OrderCreateRequest(InputModel, OrderFields):
             yield f"coupons[{i}].discount", coupon, "discount"
         for i, usage in enumerate(self.credit_usages or []):
             yield f"credit_usages[{i}].amount_to_use", usage, "amount_to_use"
+
+
+class JsonPatchOperation(BaseModel):
+    """One RFC 6902 operation. Members other than these are ignored, as RFC 6902 says."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
+
+    op: Literal["add", "remove", "replace", "move", "copy", "test"]
+    path: str = Field(max_length=1000, description="A JSON Pointer (RFC 6901) into the order.")
+    from_: str | None = Field(default=None, alias="from", max_length=1000, description="`move` and `copy`.")
+    value: Any = Field(default=None, description="`add`, `replace` and `test`.")
+
+    def as_json(self) -> dict[str, Any]:
+        """The operation as the JSON Patch library takes it (members the client sent only)."""
+        return self.model_dump(by_alias=True, exclude_unset=True)
+
+
+#: A JSON Patch document: up to 100 operations, applied in order, all or none.
+JsonPatch = Annotated[list[JsonPatchOperation], Field(min_length=1, max_length=100)]
+
+
+class BatchOperation(BaseModel):
+    """One operation of a batch (the commerce API's shape); checked one by one when the batch runs."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    operation: Literal["create", "patch", "delete"]
+    id: str | None = Field(default=None, max_length=80, description="The order (`patch`, `delete`).")
+    patch_directives: list[dict[str, Any]] | None = Field(
+        default=None, max_length=100, description="`patch`: a JSON Patch."
+    )
+    object: dict[str, Any] | None = Field(default=None, description="`create`: the order to create.")
+
+
+class BatchRequest(BaseModel):
+    """`POST /orders/{tenantId}/batch`: up to 100 independent operations."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    operations: list[BatchOperation] = Field(min_length=1, max_length=100)

@@ -117,3 +117,27 @@ class HistoryPage(_ResponseBase):
     LastEvaluatedKey: str | None = Field(
         default=None, description="Pass as `after` for the next page; null on the last page."
     )
+
+
+class BatchResult(_ResponseBase):
+    """The outcome of one batch operation."""
+
+    operation: str
+    id: str | None = None
+    outcome: str = Field(description="`success` or `error`.")
+    error_message: str | None = Field(default=None, description="Why the operation was refused.")
+    status: int | None = Field(
+        default=None, description="The HTTP status the operation alone would have had."
+    )
+    code: str | None = Field(
+        default=None, description="The problem `code` the operation alone would have had."
+    )
+    object: dict[str, Any] | None = Field(default=None, description="The order created or changed.")
+
+
+class BatchResponse(_ResponseBase):
+    """The answer to a batch: counts and one result per operation, in the order sent."""
+
+    success_count: int
+    error_count: int
+    results: list[BatchResult]

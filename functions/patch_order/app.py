@@ -1,0 +1,169 @@
+"""patch_order: change an order (JSON Patch, PUT), soft-delete it, or run a batch of operations.
+
+`If-Match` (the order's `ETag`) makes a change conditional: 412 when the order moved on. Without it a
+change that meets a concurrent one is read and applied again (services.change): none is lost.
+"""
+
+# No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
+from typing import Annotated, Any
+
+# orders_domain first: it makes the Powertools event handler load only the resolver used here.
+from orders_domain import models, wiring
+from orders_domain.api import (
+    APPLICATION_JSON,
+    ETAG_HEADER,
+    REPLAYED_HEADER,
+    Body,
+    OpenAPIResponse,
+    Path,
+    Response,
+    if_match_version,
+    json_content,
+    json_response,
+    json_text_response,
+)
+from orders_domain.auth import TENANT_ID_PATTERN
+from orders_domain.errors import UnsupportedMediaType
+from orders_domain.handler import FunctionApp
+from orders_domain.idempotency import StoredResponse
+from orders_domain.jsonio import dumps
+from orders_domain.models.requests import BatchRequest, JsonPatchOperation
+from orders_domain.representation import order_body, order_headers, order_json
+from orders_domain.services.common import request_fingerprint
+
+fn = FunctionApp()
+app = fn.app
+lambda_handler = fn.lambda_handler
+
+TenantId = Annotated[str, Path(pattern=TENANT_ID_PATTERN, description="The tenant that owns the orders.")]
+OrderRef = Annotated[str, Path(max_length=80, description="An order id, or `token-<token>`.")]
+JSON_PATCH = "application/json-patch+json"
+_ORDER_ANSWER: dict[int, OpenAPIResponse] = {
+    200: {
+        "description": "The order as it is now; `ETag` is its new version.",
+        "headers": {"ETag": ETAG_HEADER},
+        "content": json_content(lambda: models.OrderResponse),
+    }
+}
+
+
+def _if_match() -> int | None:
+    return if_match_version(fn.header("If-Match"))
+
+
+def _order_answer(order: models.Order) -> Response[str]:
+    return json_text_response(200, order_json(order), headers=order_headers(order))
+
+
+@app.patch(
+    "/orders/<tenantId>/<id>",
+    summary="Change an order with a JSON Patch (RFC 6902)",
+    description="Send `application/json-patch+json` (or `application/json`). Server-set fields, "
+    "`/payments` and line counters are protected (400); a failed `test` is a 409 "
+    "`patch_test_failed`; an operation that cannot apply is a 422; the result is validated "
+    "and repriced as an order, or nothing changes. Optional `If-Match`.",
+    responses=_ORDER_ANSWER,
+    tags=["orders"],
+)
+def patch_order(
+    tenantId: TenantId,
+    id: OrderRef,
+    operations: Annotated[
+        list[JsonPatchOperation], Body(media_type=JSON_PATCH, min_length=1, max_length=100)
+    ],
+) -> Response[str]:
+    caller = fn.caller(tenantId)
+    media_type = (fn.header("Content-Type") or APPLICATION_JSON).split(";")[0].strip().lower()
+    if media_type not in (APPLICATION_JSON, JSON_PATCH):
+        raise UnsupportedMediaType(
+            f"Send a JSON Patch as {JSON_PATCH} (or {APPLICATION_JSON}), not {media_type}."
+        )
+    order = wiring.current().change_orders.patch(
+        tenantId,
+        id,
+        [op.as_json() for op in operations],
+        actor=caller.principal.key_id,
+        if_match=_if_match(),
+    )
+    return _order_answer(order)
+
+
+@app.put(
+    "/orders/<tenantId>/<id>",
+    summary="Replace an order's client-writable fields (or cancel it)",
+    description="The whole order as a client holds it (server-set fields may be echoed unchanged); "
+    'fields left out are cleared. `{"status": "cancelled"}` alone cancels the order. Optional `If-Match`.',
+    responses=_ORDER_ANSWER,
+    tags=["orders"],
+)
+def put_order(tenantId: TenantId, id: OrderRef, order: Annotated[dict[str, Any], Body()]) -> Response[str]:
+    caller = fn.caller(tenantId)
+    changed = wiring.current().change_orders.put(
+        tenantId, id, order, actor=caller.principal.key_id, if_match=_if_match()
+    )
+    return _order_answer(changed)
+
+
+@app.delete(
+    "/orders/<tenantId>/<id>",
+    summary="Delete an order (soft; admin)",
+    description="Only an order with nothing paid or fulfilled (else 409). It leaves every read, lookup "
+    "and page; its number is never reused. Answers the order's id as a JSON string.",
+    responses={200: {"description": "The deleted order's id.", "content": json_content(lambda: str)}},
+    tags=["orders"],
+)
+def delete_order(tenantId: TenantId, id: OrderRef) -> Response[str]:
+    caller = fn.caller(tenantId)
+    deleted = wiring.current().change_orders.delete(
+        tenantId, id, actor=caller.principal.key_id, if_match=_if_match()
+    )
+    fn.count("OrderDeleted")
+    return json_response(200, deleted.id)
+
+
+@app.post(
+    "/orders/<tenantId>/batch",
+    summary="Up to 100 create / patch / delete operations, each on its own (admin)",
+    description="One failing operation does not stop or undo the others: each has its outcome. "
+    "`Idempotency-Key` replays the whole batch's answer.",
+    responses={
+        200: {
+            "description": "`success_count`, `error_count` and one result per operation, in order.",
+            "headers": {"Idempotent-Replayed": REPLAYED_HEADER},
+            "content": json_content(lambda: models.BatchResponse),
+        }
+    },
+    tags=["orders"],
+)
+def batch(tenantId: TenantId, request: Annotated[BatchRequest, Body()]) -> Response[str]:
+    caller = fn.caller(tenantId)
+    key = fn.idempotency_key()
+    fingerprint = request_fingerprint(request)
+
+    def run() -> StoredResponse:
+        results = wiring.current().run_batch.run(
+            tenantId, request.operations, actor=caller.principal.key_id, idempotency_key=key
+        )
+        body: dict[str, Any] = {
+            "success_count": sum(r.error is None for r in results),
+            "error_count": sum(r.error is not None for r in results),
+            "results": [],
+        }
+        for result in results:
+            entry: dict[str, Any] = {
+                "operation": result.operation,
+                "id": result.id,
+                "outcome": result.outcome,
+            }
+            if result.error is not None:
+                error = result.error
+                details = "; ".join(f"{e.field}: {e.error}" for e in error.errors)
+                entry["error_message"] = f"{error.detail} {details}".strip()
+                entry["status"] = error.status
+                entry["code"] = error.code
+            elif result.order is not None and result.operation != "delete":
+                entry["object"] = order_body(result.order)
+            body["results"].append(entry)
+        return StoredResponse(status=200, body=dumps(body), headers={})
+
+    return fn.idempotent(tenant_id=tenantId, key=key, fingerprint=fingerprint, operation=run)

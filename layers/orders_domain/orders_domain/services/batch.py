@@ -1,0 +1,86 @@
+"""A batch of up to 100 independent create / patch / delete operations (the commerce API's batch).
+
+Each operation runs on its own, through the same service a single request uses, and its outcome is
+recorded whatever the others did: one failing operation never stops or undoes another. With an
+idempotency key, each create takes the key `<key>#<position>`, so a batch retried after a crash
+(its stored answer lost with it) finds the orders it already made instead of making them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from orders_domain.errors import FieldError, OrdersError, ValidationFailed
+from orders_domain.models.field_errors import field_errors_from_pydantic
+from orders_domain.services.change import ChangeOrders
+from orders_domain.services.create import CreateOrders
+
+if TYPE_CHECKING:
+    from orders_domain.models import BatchOperation, Order
+
+SUCCESS, ERROR = "success", "error"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The outcome of one operation: the order it made or changed, or the error that refused it."""
+
+    operation: str
+    id: str | None
+    order: Order | None = None
+    error: OrdersError | None = None
+
+    @property
+    def outcome(self) -> str:
+        return ERROR if self.error is not None else SUCCESS
+
+
+def _required(value: Any, name: str) -> Any:
+    if value is None:
+        raise ValidationFailed(f"This operation needs `{name}`.", errors=[FieldError(name, "is required")])
+    return value
+
+
+@dataclass
+class RunBatch:
+    creates: CreateOrders
+    changes: ChangeOrders
+
+    def run(
+        self, tenant_id: str, operations: list[BatchOperation], *, actor: str, idempotency_key: str | None
+    ) -> list[BatchResult]:
+        return [
+            self._one(tenant_id, position, op, actor=actor, idempotency_key=idempotency_key)
+            for position, op in enumerate(operations)
+        ]
+
+    def _one(
+        self, tenant_id: str, position: int, op: BatchOperation, *, actor: str, idempotency_key: str | None
+    ) -> BatchResult:
+        try:
+            if op.operation == "create":
+                from orders_domain.models import OrderCreateRequest
+
+                try:
+                    request = OrderCreateRequest.model_validate(_required(op.object, "object"))
+                except ValidationError as exc:
+                    errors = [
+                        FieldError(f"object.{e.field}", e.error)
+                        for e in field_errors_from_pydantic(list(exc.errors()))
+                    ]
+                    raise ValidationFailed("The order to create is not valid.", errors=errors) from None
+                key = f"{idempotency_key}#{position}" if idempotency_key else request.duplicate_prevention_key
+                created = self.creates.create(request, tenant_id=tenant_id, actor=actor, idempotency_key=key)
+                return BatchResult(op.operation, created.order.id, order=created.order)
+            order_ref = str(_required(op.id, "id"))
+            if op.operation == "patch":
+                directives = _required(op.patch_directives, "patch_directives")
+                order = self.changes.patch(tenant_id, order_ref, directives, actor=actor, if_match=None)
+            else:
+                order = self.changes.delete(tenant_id, order_ref, actor=actor, if_match=None)
+            return BatchResult(op.operation, order.id, order=order)
+        except OrdersError as error:
+            return BatchResult(op.operation, op.id, error=error)

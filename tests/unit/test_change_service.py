@@ -131,9 +131,9 @@ def test_given_an_order_when_a_member_is_added_then_it_is_stored_with_the_next_v
     )
     assert stored(repo, order) == changed
     # AND nothing else moved: same money, same payment, same lines
-    assert changed.model_dump(exclude={"memo", "notes", "sys_version", "sys_last_modified_at"}) == (
-        order.model_dump(exclude={"memo", "notes", "sys_version", "sys_last_modified_at"})
-        | {"sys_last_modified_by_id": ACTOR}
+    moved = {"memo", "notes", "sys_version", "sys_last_modified_at", "sys_recent_write_ids"}
+    assert changed.model_dump(exclude=moved) == (
+        order.model_dump(exclude=moved) | {"sys_last_modified_by_id": ACTOR}
     )
 
 
@@ -672,7 +672,13 @@ def test_given_a_get_body_when_put_back_with_one_edit_then_only_that_field_chang
     # WHEN it is PUT back
     changed = change.put(TENANT, order.id, body, actor=ACTOR, if_match=order.sys_version)
     # THEN only the memo and the bookkeeping changed
-    bookkeeping = {"memo", "sys_version", "sys_last_modified_at", "sys_last_modified_by_id"}
+    bookkeeping = {
+        "memo",
+        "sys_version",
+        "sys_last_modified_at",
+        "sys_last_modified_by_id",
+        "sys_recent_write_ids",
+    }
     assert changed.model_dump(exclude=bookkeeping) == order.model_dump(exclude=bookkeeping)
     assert (changed.memo, changed.sys_version) == ("edited", order.sys_version + 1)
 
@@ -893,6 +899,7 @@ def test_given_a_partly_fulfilled_order_when_client_fields_change_then_every_ser
     assert (changed.memo, changed.line_items[0].description) == ("after shipping", "blue")
     assert changed.total_weight == order.total_weight + Decimal("2.5")
     keep = {
+        "sys_recent_write_ids",
         "memo",
         "line_items",
         "total_weight",
@@ -1013,3 +1020,69 @@ def test_given_random_line_additions_and_removals_then_the_money_invariants_alwa
         for li in after.line_items:
             assert li.line_number == numbers.get(li.order_line_item_id, max(numbers.values()) + 1)
         assert_money_invariants(after)
+
+
+class LostAnswerRepository(InMemoryOrderRepository):
+    """The next `lost` writes land, but their answer is lost and the SDK's retry of each meets the
+    version it wrote itself: the caller sees a version conflict for a write that happened."""
+
+    def __init__(self, lost: int) -> None:
+        super().__init__()
+        self.lost = lost
+
+    def replace(self, order: Order, *, expected_version: int) -> None:
+        super().replace(order, expected_version=expected_version)
+        if self.lost > 0:
+            self.lost -= 1
+            raise VersionConflict("the retry met the version its first send wrote")
+
+
+@pytest.mark.parametrize("if_match", [None, 1])
+def test_given_a_write_whose_answer_is_lost_when_its_retry_conflicts_then_the_change_is_applied_once(
+    if_match: int | None,
+) -> None:
+    # GIVEN a repository that loses the answer of the next write (the write itself lands)
+    repo = LostAnswerRepository(lost=0)
+    order = make_order(repo, additional_email_confirmation_recipients=[])
+    repo.lost = 1
+    ops = [{"op": "add", "path": "/additional_email_confirmation_recipients/-", "value": "a@example.com"}]
+    # WHEN an append is patched (with or without If-Match)
+    changed = make_service(repo).patch(TENANT, order.id, ops, actor=ACTOR, if_match=if_match)
+    # THEN the value is there once, one version on: the "conflict" was this write, not another's
+    assert changed.additional_email_confirmation_recipients == ["a@example.com"]
+    assert stored(repo, order).additional_email_confirmation_recipients == ["a@example.com"]
+    assert stored(repo, order).sys_version == order.sys_version + 1
+
+
+def test_a_lost_answer_followed_by_other_writes_is_still_recognised() -> None:
+    # GIVEN a write that lands, then two other writers land before this request reads again
+    repo = LostAnswerRepository(lost=0)
+    order = make_order(repo, additional_email_confirmation_recipients=[])
+    service = make_service(repo)
+
+    calls = {"n": 0}
+    original = repo.replace
+
+    def replace(new: Order, *, expected_version: int) -> None:
+        calls["n"] += 1
+        original(new, expected_version=expected_version)
+        if calls["n"] == 1:  # ours landed; two others land; our answer is lost
+            for value in ("x", "y"):
+                current = stored(repo, order)
+                other = current.model_copy(
+                    update={
+                        "memo": value,
+                        "sys_version": current.sys_version + 1,
+                        "sys_recent_write_ids": [value, *current.sys_recent_write_ids],
+                    }
+                )
+                original(other, expected_version=current.sys_version)
+            raise VersionConflict("lost answer")
+
+    repo.replace = replace  # type: ignore[method-assign]
+    ops = [{"op": "add", "path": "/additional_email_confirmation_recipients/-", "value": "a@example.com"}]
+    changed = service.patch(TENANT, order.id, ops, actor=ACTOR, if_match=None)
+    # THEN the append is there once, and the others' changes too
+    assert changed.additional_email_confirmation_recipients == ["a@example.com"]
+    assert stored(repo, order).memo == "y"
+    assert stored(repo, order).sys_version == order.sys_version + 3

@@ -32,7 +32,9 @@ SNAPSHOT_EVERY = 20
 WHOLE_DOCUMENT = ""
 #: What every version changes: kept in the patch (a rebuild is exact) but not named as a changed
 #: field, which lists what the change was about.
-BOOKKEEPING = frozenset({"/sys_version", "/sys_last_modified_at", "/sys_last_modified_by_id"})
+BOOKKEEPING = frozenset(
+    {"/sys_version", "/sys_last_modified_at", "/sys_last_modified_by_id", "/sys_recent_write_ids"}
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,11 @@ def _compressed(document: Mapping[str, Any]) -> bytes:
     return zlib.compress(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 6)
 
 
+def _bookkeeping(path: str) -> bool:
+    """A path every change moves (`BOOKKEEPING`, or inside one): not a changed field."""
+    return any(path == b or path.startswith(b + "/") for b in BOOKKEEPING)
+
+
 def entry_for(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> HistoryEntry:
     """The history entry of the change from `old` (None: the order was created) to `new`."""
     version = int(new["sys_version"])
@@ -71,7 +78,7 @@ def entry_for(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> HistoryE
     if old is None:
         return HistoryEntry(version, event, at, actor, changed=(WHOLE_DOCUMENT,), snapshot=snapshot)
     operations = tuple(jsonpatch.make_patch(dict(old), dict(new)).patch)
-    changed = tuple(sorted({str(op["path"]) for op in operations} - BOOKKEEPING))
+    changed = tuple(sorted({str(op["path"]) for op in operations if not _bookkeeping(str(op["path"]))}))
     patch_size = len(json.dumps(operations, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     if version % SNAPSHOT_EVERY == 1 or patch_size >= len(snapshot):
         return HistoryEntry(version, event, at, actor, changed=changed, snapshot=snapshot)

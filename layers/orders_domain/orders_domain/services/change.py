@@ -63,6 +63,7 @@ import copy
 import math
 import random
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -146,6 +147,11 @@ _ORDER_PRICE_FIELDS = ("currency_code", "shipping_charges", "base_currency_code"
 
 #: A new order from the current one and the moment of the change.
 Change = Callable[[Order, datetime], Order]
+
+
+#: How many of its latest writes an order remembers (`sys_recent_write_ids`): a write whose answer was
+#: lost is recognised as done as long as fewer than this many others landed before it is read again.
+RECENT_WRITES = 8
 
 
 @dataclass
@@ -240,8 +246,13 @@ class ChangeOrders:
             # The token index may trail; the order is then read by id, consistently, on every attempt.
             order_id = reader.get(tenant_id, order_ref).id
         conflict: VersionConflict | None = None
+        sent: set[str] = set()  # the ids of this request's writes
         for attempt in range(1, self.max_attempts + 1):
             current = reader.get(tenant_id, order_id, consistent=True)
+            if sent & set(current.sys_recent_write_ids):
+                # A write of ours that "conflicted" had landed: its answer was lost and the SDK's
+                # retry met the version it had written itself. Done; applying it again would double it.
+                return current
             if if_match is not None and if_match != current.sys_version:
                 raise PreconditionFailed(
                     f"If-Match names version {if_match}; the order is at version {current.sys_version}."
@@ -250,22 +261,29 @@ class ChangeOrders:
             changed = change(current, now)
             if changed.model_dump() == current.model_dump():
                 return current
+            write_id = uuid.uuid4().hex
             new = changed.model_copy(
                 update={
                     "sys_version": current.sys_version + 1,
                     "sys_last_modified_at": now,
                     "sys_last_modified_by_id": actor,
+                    "sys_recent_write_ids": [write_id, *current.sys_recent_write_ids][:RECENT_WRITES],
                 }
             )
             try:
                 self.repo.replace(new, expected_version=current.sys_version)
             except VersionConflict as exc:
+                sent.add(write_id)
+                conflict = exc
                 if if_match is not None:
+                    # Stale, unless it was this write itself (answer lost, then retried by the SDK).
+                    again = reader.get(tenant_id, order_id, consistent=True)
+                    if write_id in again.sys_recent_write_ids:
+                        return again
                     raise PreconditionFailed(
                         f"The order was changed by another request after version {if_match}; "
                         "read it again and repeat the change."
                     ) from exc
-                conflict = exc
                 if attempt < self.max_attempts:
                     self.sleep(random.uniform(0, 0.005 * attempt))  # noqa: S311 - jitter, not a secret
                 continue

@@ -1079,7 +1079,7 @@ def test_a_lost_answer_followed_by_other_writes_is_still_recognised() -> None:
                 original(other, expected_version=current.sys_version)
             raise VersionConflict("lost answer")
 
-    repo.replace = replace  # type: ignore[method-assign]
+    repo.replace = replace  # type: ignore[method-assign,assignment]
     ops = [{"op": "add", "path": "/additional_email_confirmation_recipients/-", "value": "a@example.com"}]
     changed = service.patch(TENANT, order.id, ops, actor=ACTOR, if_match=None)
     # THEN the append is there once, and the others' changes too

@@ -48,16 +48,18 @@ _TOKEN_KIND = "list"  # noqa: S105 - the kind of page token, not a secret
 
 def _page(
     tenant_id: str,
-    query: tuple[Any, ...],
     limit: int,
     start: str | None,
     fields: str | None,
-    read: Callable[[PagePosition | None], Page],
+    read: str,
+    *args: Any,
     rows: str = _ORDER_ROWS,
 ) -> Response[str]:
-    """Check the caller, read the page after the token's position, answer the envelope with the next token."""
+    """Check the caller, then answer one page of `SearchOrders.<read>(tenant, *args)` after the
+    token's position, in the list envelope, with the next page's token (bound to tenant and query)."""
     fn.caller(tenant_id)
     ports = wiring.current()
+    query = tuple(a.filters() if isinstance(a, SearchRequest) else a for a in args)
     event = app.current_event
     bound = {"t": tenant_id, "q": query_digest(event.http_method, event.get("resource"), *query)}
     after = None
@@ -67,7 +69,7 @@ def _page(
             after = PagePosition.from_dict(position)
         except (KeyError, ValueError):  # signed here, so only a token of an older format
             after = None
-    page = read(after)
+    page: Page = getattr(ports.search_orders, read)(tenant_id, *args, limit=limit, after=after)
     known, keep = (SUMMARY_FIELDS, "id") if rows == _ORDER_ROWS else (ROW_FIELDS, "order_id")
     items = project_rows(page.rows, fields, known, keep)
     token = ports.page_tokens.encode(_TOKEN_KIND, {**bound, **page.next.to_dict()}) if page.next else None
@@ -92,15 +94,7 @@ def _rows_doc(summary: str) -> dict[int, Any]:
 def list_orders(
     tenantId: TenantId, limit: Limit = 25, exclusiveStartKey: StartKey = None, fields: Fields = None
 ) -> Response[str]:
-    search = wiring.current().search_orders
-    return _page(
-        tenantId,
-        (),
-        limit,
-        exclusiveStartKey,
-        fields,
-        lambda after: search.recent(tenantId, limit=limit, after=after),
-    )
+    return _page(tenantId, limit, exclusiveStartKey, fields, "recent")
 
 
 @app.post(
@@ -119,15 +113,7 @@ def search_orders(
     exclusiveStartKey: StartKey = None,
     fields: Fields = None,
 ) -> Response[str]:
-    search = wiring.current().search_orders
-    return _page(
-        tenantId,
-        (filters.filters(),),
-        limit,
-        exclusiveStartKey,
-        fields,
-        lambda after: search.search(tenantId, filters, limit=limit, after=after),
-    )
+    return _page(tenantId, limit, exclusiveStartKey, fields, "search", filters)
 
 
 @app.get(
@@ -144,15 +130,7 @@ def by_customer(
     exclusiveStartKey: StartKey = None,
     fields: Fields = None,
 ) -> Response[str]:
-    search = wiring.current().search_orders
-    return _page(
-        tenantId,
-        (customerType, customerId),
-        limit,
-        exclusiveStartKey,
-        fields,
-        lambda after: search.by_customer(tenantId, customerType, customerId, limit=limit, after=after),
-    )
+    return _page(tenantId, limit, exclusiveStartKey, fields, "by_customer", customerType, customerId)
 
 
 def _by_party(role: str, party_type: str) -> Callable[..., Response[str]]:
@@ -163,15 +141,7 @@ def _by_party(role: str, party_type: str) -> Callable[..., Response[str]]:
         exclusiveStartKey: StartKey = None,
         fields: Fields = None,
     ) -> Response[str]:
-        search = wiring.current().search_orders
-        return _page(
-            tenantId,
-            (id,),
-            limit,
-            exclusiveStartKey,
-            fields,
-            lambda after: search.by_party(tenantId, role, party_type, id, limit=limit, after=after),
-        )
+        return _page(tenantId, limit, exclusiveStartKey, fields, "by_party", role, party_type, id)
 
     return route
 
@@ -207,15 +177,7 @@ def by_coupon(
     exclusiveStartKey: StartKey = None,
     fields: Fields = None,
 ) -> Response[str]:
-    search = wiring.current().search_orders
-    return _page(
-        tenantId,
-        (couponType, couponId),
-        limit,
-        exclusiveStartKey,
-        fields,
-        lambda after: search.by_coupon(tenantId, couponType, couponId, limit=limit, after=after),
-    )
+    return _page(tenantId, limit, exclusiveStartKey, fields, "by_coupon", couponType, couponId)
 
 
 @app.get(
@@ -232,15 +194,8 @@ def coupon_usages(
     exclusiveStartKey: StartKey = None,
     fields: Fields = None,
 ) -> Response[str]:
-    search = wiring.current().search_orders
     return _page(
-        tenantId,
-        (couponType, couponId),
-        limit,
-        exclusiveStartKey,
-        fields,
-        lambda after: search.coupon_usages(tenantId, couponType, couponId, limit=limit, after=after),
-        rows=_USAGE_ROWS,
+        tenantId, limit, exclusiveStartKey, fields, "coupon_usages", couponType, couponId, rows=_USAGE_ROWS
     )
 
 
@@ -257,15 +212,8 @@ def coupon_code_usages(
     exclusiveStartKey: StartKey = None,
     fields: Fields = None,
 ) -> Response[str]:
-    search = wiring.current().search_orders
     return _page(
-        tenantId,
-        (couponCodeId,),
-        limit,
-        exclusiveStartKey,
-        fields,
-        lambda after: search.coupon_code_usages(tenantId, couponCodeId, limit=limit, after=after),
-        rows=_USAGE_ROWS,
+        tenantId, limit, exclusiveStartKey, fields, "coupon_code_usages", couponCodeId, rows=_USAGE_ROWS
     )
 
 
@@ -283,15 +231,7 @@ def _shippable(
 ) -> Response[str]:
     fn.caller(tenantId)
     wanted = shipping_status(status)
-    search = wiring.current().search_orders
-    return _page(
-        tenantId,
-        (wanted.value,),
-        limit,
-        exclusiveStartKey,
-        fields,
-        lambda after: search.by_shipping_status(tenantId, wanted, limit=limit, after=after),
-    )
+    return _page(tenantId, limit, exclusiveStartKey, fields, "by_shipping_status", wanted)
 
 
 for _path in ("/orders/<tenantId>/shippableStatus/<status>", "/orders/<tenantId>/shippable/status/<status>"):
@@ -316,12 +256,4 @@ def by_installment_schedule(
     exclusiveStartKey: StartKey = None,
     fields: Fields = None,
 ) -> Response[str]:
-    search = wiring.current().search_orders
-    return _page(
-        tenantId,
-        (id,),
-        limit,
-        exclusiveStartKey,
-        fields,
-        lambda after: search.by_installment_schedule(tenantId, id, limit=limit, after=after),
-    )
+    return _page(tenantId, limit, exclusiveStartKey, fields, "by_installment_schedule", id)

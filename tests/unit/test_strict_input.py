@@ -76,7 +76,7 @@ def test_server_owned_fields_come_from_the_models_markers() -> None:
     # every sys_* field is the server's; what the client writes is not
     assert {name for name in Order.model_fields if name.startswith("sys_")} <= ORDER_SERVER_FIELDS
     assert not {"currency_code", "shipping_charges", "memo", "line_items"} & SERVER_OWNED_FIELDS
-    assert {"tenant_id", "sys_deleted", "sys_deleted_at"} == RESPONSE_EXCLUDED_FIELDS
+    assert {"tenant_id", "sys_deleted", "sys_deleted_at", "sys_recent_write_ids"} == RESPONSE_EXCLUDED_FIELDS
     assert {"/id", "/sys_version", "/status", "/line_items/*/quantity_shipped"} <= protected_paths()
     assert "/memo" not in protected_paths()
 

@@ -16,7 +16,11 @@ functions' real handlers and the events in events/:
   the DynamoDB calls by API name; RRU/WRU from the real items (local/capacity.py applies DynamoDB's
   rounding, index projections and amplification, and transaction rules). The printed table adds
   the SDK's own CPU inside those calls beside self-time, and the Lambda cost below bills the whole
-  wall time (self, SDK, network and DynamoDB).
+  wall time (self, SDK, network and DynamoDB). The search_orders routes (`list_page`, `search`,
+  `customer_lookup`, `coupon_lookup`) read a tenant of `SEARCH_ORDERS` orders (written by key, their
+  coupon usage rows by the order_stream handler from the orders' INSERT records); a Query is billed
+  by the index entries it read (its `Limit`, the index's projection), a BatchGetItem by each whole
+  item it read, rounded up one by one (a projection does not make it cheaper).
 - `stream`: the order_stream function (DynamoDB stream -> history entries, coupon usage rows,
   EventBridge events) on a batch of 100 Lambda-shaped records of real order writes (orders made
   by the create handler, read back with GetItem; new orders, new versions of existing ones, and
@@ -26,9 +30,12 @@ functions' real handlers and the events in events/:
   EventBridgePublisher to an EventBridge client whose PutEvents is answered in-process ("all
   accepted"), so the calls and their SDK work are real and nothing leaves the machine. A put that
   fails its condition is billed as DynamoDB bills it (the existing item's size, no index write).
-- `scaling`: create self-time p50 with 1 / 10 / 100 / 500 lines; a list page (25 rows, the
-  scatter-gather read over every write shard of the tenant-date index, storage.orders.list_page)
-  with 100 / 1,000 / 10,000 orders in the tenant: its latency, self-time, queries and RRU.
+- `scaling`: create self-time p50 with 1 / 10 / 100 / 500 lines; with 100 / 1,000 / 10,000 orders in
+  a tenant, through the search_orders handler: a list page (`GET /orders/{tenantId}?limit=25`, the
+  scatter-gather read over every write shard of the tenant-date index), a customer lookup page (the
+  bill-to and ship-to partitions merged; every order of that tenant is the customer's) and a search
+  that no order matches (the tenant's list read with a filter: its worst case, stopped at 500
+  examined rows) — each one's latency, self-time, queries, RRU, index rows read and rows answered.
 - `cost_per_million`: dollars per million requests at the on-demand list prices in `PRICES`.
 - `package_bytes`: the built layer and functions (`sam build` output in .aws-sam/build).
 
@@ -64,6 +71,13 @@ TEMPLATE = ROOT / "template.yaml"
 EVENTS = ROOT / "events"
 RESULTS = "bench-results.json"
 TENANT = "tenant-a"
+#: The tenant the search_orders routes read in `operations`, and how many orders it holds.
+SEARCH_TENANT = "tenant-search"
+SEARCH_ORDERS = 200
+#: The tenant of the page-cost figures.
+PAGES_TENANT = "tenant-pages"
+#: Page tokens are signed with it (on AWS the template generates one in Secrets Manager).
+PAGE_TOKEN_SECRET = "bench-page-token-secret-not-a-real-one"  # noqa: S105 - a local run's key
 #: The key events/authorizer.json (and the others) carry.
 EVENT_KEY = "example-key-not-real"
 
@@ -81,6 +95,22 @@ SDK_US_P50: dict[str, int] = {}
 #: Orders in the tenant for the page-cost figures (the quick run stops at the second).
 PAGE_SIZES = (100, 1_000, 10_000)
 PAGE_LIMIT = 25
+#: The search_orders routes the bench calls (resource templates).
+LIST = "/orders/{tenantId}"
+SEARCH = "/orders/{tenantId}/search"
+CUSTOMER = "/orders/{tenantId}/customer/{customerType}/{customerId}"
+COUPON = "/orders/{tenantId}/coupon/{couponType}/{couponId}"
+#: The customer and coupon of `order_body` (every bench order has them).
+CUSTOMER_PARAMS = {"customerType": "contact", "customerId": "contact-42"}
+COUPON_PARAMS = {"couponType": "promo", "couponId": "c1"}
+#: The search measured: a total range and a type list. In SEARCH_TENANT a quarter of the orders match
+#: (`SEARCH_KINDS`); the page-cost tenant's orders have no type, so none does there (the worst case).
+SEARCH_FILTERS: dict[str, Any] = {"total": ["20.00", "30.00"], "type": ["ticket"]}
+#: SEARCH_TENANT's orders cycle through these (lines, type): a 1-line order totals 26.50.
+SEARCH_KINDS = ((1, "ticket"), (1, "gift"), (3, "ticket"), (3, "gift"))
+#: Keys of each size of each page-cost section of `scaling`.
+PAGE_COST_KEYS = {"wall_us_p50", "self_us_p50", "queries", "rru", "rows_read", "rows"}
+PAGE_COSTS = ("page_cost_by_orders", "customer_page_cost_by_orders", "search_page_cost_by_orders")
 #: Calls per operation before the measured ones.
 WARM_UP_CALLS = 20
 #: Functions and the event each answers first on a cold start.
@@ -89,6 +119,7 @@ COLD_START_EVENTS = {
     "get_order": "get_order.json",
     "authorizer": "authorizer.json",
     "order_stream": "order_stream.json",
+    "search_orders": "search_orders.json",
 }
 #: A stream batch: new orders without and with a coupon, new versions of orders, other items' records.
 STREAM_BATCH = {"insert_plain": 40, "insert_coupon": 20, "modify": 30, "other_items": 10}
@@ -274,9 +305,13 @@ class Bench:
                     capacity.item_size(item), consistent=bool(call.params.get("ConsistentRead"))
                 )
             elif call.api == "Query":
+                # No FilterExpression or ProjectionExpression here: the items answered are the items
+                # read (at most `Limit`), each as the index projects it.
                 items = (call.parsed or {}).get("Items") or []
                 size = sum(capacity.item_size(i) for i in items)
                 rru += capacity.read_units(size, consistent=bool(call.params.get("ConsistentRead")))
+            elif call.api == "BatchGetItem":
+                rru += self._batch_get_units(call)
             elif call.api == "PutItem":
                 # A new item (every put of the routes and of the stream batches here is one; a put
                 # that replaced an item would be billed its old image too, which this does not see).
@@ -294,6 +329,23 @@ class Bench:
                         None, item, self.index_keys.get(body["TableName"], {}), transactional=True
                     )
         return rru, wru
+
+    def _batch_get_units(self, call: Call) -> float:
+        """A BatchGetItem reads each key as a GetItem of its own: the whole item (a projection does
+        not make it cheaper; a key that finds nothing still costs the minimum), rounded up per item.
+        Keys it answered as unprocessed were not read."""
+        from local import capacity
+
+        unprocessed = (call.parsed or {}).get("UnprocessedKeys") or {}
+        units = 0.0
+        for table, request in call.params["RequestItems"].items():
+            skipped = (unprocessed.get(table) or {}).get("Keys") or []
+            consistent = bool(request.get("ConsistentRead"))
+            for key in request["Keys"]:
+                if key not in skipped:
+                    item = self._item_now(table, key)  # the key alone if none: the minimum
+                    units += capacity.read_units(capacity.item_size(item), consistent=consistent)
+        return units
 
     def _item_now(self, table: str, key: dict[str, Any]) -> dict[str, Any]:
         out = _admin_client(self.endpoint).get_item(TableName=table, Key=key, ConsistentRead=True)
@@ -379,6 +431,36 @@ def history_event(order_ref: str) -> dict[str, Any]:
     return got
 
 
+def search_event(
+    method: str,
+    resource: str,
+    params: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    body: Any | None = None,
+    tenant: str = SEARCH_TENANT,
+) -> dict[str, Any]:
+    """A search_orders route's event as the authorizer passes it on, for `tenant`'s own key."""
+    got = event("search_orders.json")
+    path_params = {"tenantId": tenant, **(params or {})}
+    path = resource
+    for name, value in path_params.items():
+        path = path.replace("{" + name + "}", value)
+    got["resource"] = got["requestContext"]["resourcePath"] = resource
+    got["httpMethod"] = got["requestContext"]["httpMethod"] = method
+    got["path"] = path
+    got["requestContext"]["path"] = "/v1" + path
+    got["pathParameters"] = path_params
+    got["queryStringParameters"] = query
+    got["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
+    got["body"] = None if body is None else json.dumps(body)
+    got["requestContext"]["authorizer"]["tenant_id"] = tenant
+    return got
+
+
+def page_query() -> dict[str, str]:
+    return {"limit": str(PAGE_LIMIT)}
+
+
 # ---------------------------------------------------------------------------- the measurements
 def percentile(values: list[int], share: float) -> int:
     ordered = sorted(values)
@@ -391,9 +473,10 @@ def measure(
     # Warm: the first call builds clients and schemas, and the next few still run slower (caches,
     # branch predictors, allocator pools) — enough of them that a short run's median is a warm one.
     for _ in range(WARM_UP_CALLS):
-        bench.invoke(function, make_event())
+        refuse_failure(name, bench.invoke(function, make_event()).answer)
     samples = [bench.invoke(function, make_event()) for _ in range(runs)]
     last = samples[-1]
+    refuse_failure(name, last.answer)
     rru, wru = bench.capacity(last.calls)
     bench.wall_us_p50[name] = percentile([s.wall_ns for s in samples], 0.5) // 1000
     SDK_US_P50[name] = percentile([s.sdk_ns for s in samples], 0.5) // 1000
@@ -406,11 +489,19 @@ def measure(
     }
 
 
+def refuse_failure(name: str, answer: Any) -> None:
+    """Stop the run when a route answers an error: its figures would be an error's."""
+    status = answer.get("statusCode") if isinstance(answer, dict) else None
+    if isinstance(status, int) and status >= 400:
+        raise SystemExit(f"{name} answered {status}: {str(answer.get('body'))[:500]}")
+
+
 def operations(bench: Bench, runs: int) -> dict[str, dict[str, Any]]:
     """Every route, as one line each: (name, function, event maker)."""
     created = json.loads(bench.invoke("create_order", create_event(3)).answer["body"])
     order_id, token = created["id"], created["token"]
     versioned, moment = history_order(bench)
+    search_tenant(bench)
     routes: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         ("create_1_line", "create_order", lambda: create_event(1)),
         ("create_10_lines", "create_order", lambda: create_event(10)),
@@ -425,6 +516,18 @@ def operations(bench: Bench, runs: int) -> dict[str, dict[str, Any]]:
         ),
         ("history_page", "get_order", lambda: history_event(versioned)),
         ("get_as_of", "get_order", lambda: get_event(versioned, {"asOf": moment})),
+        ("list_page", "search_orders", lambda: search_event("GET", LIST, query=page_query())),
+        (
+            "search",
+            "search_orders",
+            lambda: search_event("POST", SEARCH, query=page_query(), body=SEARCH_FILTERS),
+        ),
+        (
+            "customer_lookup",
+            "search_orders",
+            lambda: search_event("GET", CUSTOMER, CUSTOMER_PARAMS, page_query()),
+        ),
+        ("coupon_lookup", "search_orders", lambda: search_event("GET", COUPON, COUPON_PARAMS, page_query())),
         ("authorizer_warm", "authorizer", lambda: event("authorizer.json")),
     ]
     return {name: measure(bench, name, function, make, runs) for name, function, make in routes}
@@ -437,64 +540,119 @@ def scaling(bench: Bench, runs: int) -> dict[str, Any]:
         result = measure(bench, f"create_{lines}", "create_order", make, max(3, runs // (1 + lines // 50)))
         creates[str(lines)] = result["self_us_p50"]
     per_line = {k: round(v / int(k), 1) for k, v in creates.items()}
+    pages = page_cost(bench, PAGE_SIZES[:2] if runs < 50 else PAGE_SIZES, runs)
     return {
         "create_self_us_p50_by_lines": creates,
         "create_self_us_per_line": per_line,
-        "page_cost_by_orders": page_cost(bench, PAGE_SIZES[:2] if runs < 50 else PAGE_SIZES, runs),
+        **pages,
     }
 
 
-def page_cost(bench: Bench, sizes: tuple[int, ...], runs: int) -> dict[str, dict[str, Any]]:
-    """A first list page of a tenant with `n` orders: flat in n, its cost the shard fan-out."""
-    from orders_domain import wiring
+def template_orders(tenant: str) -> dict[tuple[int, str | None], Any]:
+    """Orders as the create service makes them (`order_body`: customer contact-42, coupon c1), by
+    (lines, type), to copy under new ids."""
     from orders_domain.models import OrderCreateRequest
     from orders_domain.services import CreateOrders
-    from orders_domain.storage.orders import OrderRecord
 
     from tests.fakes import InMemoryOrderRepository
 
-    tenant = "tenant-pages"
-    request = OrderCreateRequest.model_validate(order_body(1))
-    template = CreateOrders(InMemoryOrderRepository()).create(request, tenant_id=tenant, actor="bench").order
-    repo = wiring.current().orders
+    made = {}
+    for lines, kind in [(1, None), *SEARCH_KINDS]:
+        body = {**order_body(lines), **({"type": kind} if kind else {})}
+        request = OrderCreateRequest.model_validate(body)
+        made[(lines, kind)] = (
+            CreateOrders(InMemoryOrderRepository()).create(request, tenant_id=tenant, actor="bench").order
+        )
+    return made
+
+
+def write_orders(bench: Bench, templates: list[Any], first: int, count: int) -> list[dict[str, Any]]:
+    """Orders `first` to `count - 1` of a tenant (copies of `templates` in turn, a second apart, the
+    last a second before the templates' creation), written by key; their items."""
+    from orders_domain.storage.orders import OrderRecord
+
     admin = _admin_client(bench.endpoint)
     table = bench.tables["OrdersTable"]
-    written, out = 0, {}
+    items = []
+    for i in range(first, count):
+        template = templates[i % len(templates)]
+        created = template.sys_created_at.replace(microsecond=0) - timedelta(seconds=count - i)
+        order = template.model_copy(
+            update={
+                "id": str(uuid.uuid4()),
+                "number": i + 1,
+                "token": uuid.uuid4().hex,
+                "sys_created_at": created,
+                "date": created.isoformat().replace("+00:00", "Z"),
+            }
+        )
+        items.append(OrderRecord(order=order).to_item())
+    for start in range(0, len(items), 25):
+        batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+        pending: dict[str, Any] = {table: batch}
+        while pending:
+            pending = admin.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+    return items
+
+
+def search_tenant(bench: Bench) -> None:
+    """SEARCH_TENANT's orders (SEARCH_KINDS in turn), and their coupon usage rows, written by the
+    order_stream handler from the orders' INSERT records as the stream would deliver them."""
+    from local.stream_records import lambda_record, stream_event
+
+    templates = template_orders(SEARCH_TENANT)
+    items = write_orders(bench, [templates[kind] for kind in SEARCH_KINDS], 0, SEARCH_ORDERS)
+    records = [lambda_record(None, item, 800_000 + n) for n, item in enumerate(items)]
+    for start in range(0, len(records), 100):
+        answer = bench.invoke("order_stream", stream_event(records[start : start + 100])).answer
+        assert answer == {"batchItemFailures": []}, answer
+
+
+def page_cost(bench: Bench, sizes: tuple[int, ...], runs: int) -> dict[str, dict[str, dict[str, Any]]]:
+    """First pages through the search_orders handler with `n` orders in the tenant: the list (flat
+    in n, its cost the shard fan-out), the customer lookup (two partitions) and a search no order
+    matches (bounded by the rows a page examines)."""
+    pages: dict[str, Callable[[], dict[str, Any]]] = {
+        "page_cost_by_orders": lambda: search_event("GET", LIST, query=page_query(), tenant=PAGES_TENANT),
+        "customer_page_cost_by_orders": lambda: search_event(
+            "GET", CUSTOMER, CUSTOMER_PARAMS, page_query(), tenant=PAGES_TENANT
+        ),
+        "search_page_cost_by_orders": lambda: search_event(
+            "POST", SEARCH, query=page_query(), body=SEARCH_FILTERS, tenant=PAGES_TENANT
+        ),
+    }
+    template = template_orders(PAGES_TENANT)[(1, None)]
+    written = 0
+    out: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in pages}
     for n in sizes:
-        items = []
-        for i in range(written, n):
-            created = template.sys_created_at.replace(microsecond=0) - timedelta(seconds=n - i)
-            order = template.model_copy(
-                update={
-                    "id": str(uuid.uuid4()),
-                    "number": i + 1,
-                    "sys_created_at": created,
-                    "date": created.isoformat().replace("+00:00", "Z"),
-                }
-            )
-            items.append({"PutRequest": {"Item": OrderRecord(order=order).to_item()}})
-        for start in range(0, len(items), 25):
-            pending: dict[str, Any] = {table: items[start : start + 25]}
-            while pending:
-                pending = admin.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        write_orders(bench, [template], written, n)
         written = n
-        samples = []
-        for _ in range(max(5, runs // 10)):
-            bench.recorder.take()
-            started, cpu_started = time.perf_counter_ns(), time.thread_time_ns()
-            page = repo.list_page(tenant, limit=PAGE_LIMIT)
-            wall, cpu = time.perf_counter_ns() - started, time.thread_time_ns() - cpu_started
-            calls = bench.recorder.take()
-            samples.append((wall, self_cpu_ns(cpu, calls), calls))
-            assert len(page.rows) == PAGE_LIMIT
-        rru, _ = bench.capacity(samples[-1][2])
-        out[str(n)] = {
-            "wall_us_p50": percentile([w for w, _, _ in samples], 0.5) // 1000,
-            "self_us_p50": percentile([s for _, s, _ in samples], 0.5) // 1000,
-            "queries": len(samples[-1][2]),
-            "rru": rru,
-        }
+        for name, make in pages.items():
+            out[name][str(n)] = figures = page_figures(bench, name, make, max(5, runs // 10))
+            if name != "search_page_cost_by_orders" and figures["rows"] != PAGE_LIMIT:
+                raise SystemExit(f"{name} at {n} orders answered {figures['rows']} rows, not {PAGE_LIMIT}")
     return out
+
+
+def page_figures(
+    bench: Bench, name: str, make_event: Callable[[], dict[str, Any]], runs: int
+) -> dict[str, Any]:
+    """One page route's cost: wall and self-time p50, Query calls, RRU, index rows read, rows answered."""
+    samples = []
+    for _ in range(runs):
+        sample = bench.invoke("search_orders", make_event())
+        refuse_failure(name, sample.answer)
+        samples.append(sample)
+    last = samples[-1]
+    queries = [c for c in last.calls if c.api == "Query"]
+    return {
+        "wall_us_p50": percentile([s.wall_ns for s in samples], 0.5) // 1000,
+        "self_us_p50": percentile([s.self_ns for s in samples], 0.5) // 1000,
+        "queries": len(queries),
+        "rru": bench.capacity(last.calls)[0],
+        "rows_read": sum(len((c.parsed or {}).get("Items") or []) for c in queries),
+        "rows": json.loads(last.answer["body"])["Count"],
+    }
 
 
 # ---------------------------------------------------------------------------- the stream function
@@ -889,7 +1047,7 @@ def cost_per_million(
     return {
         "create": route("create_10_lines"),
         "get": route("get"),
-        "list_page": None,
+        "list_page": route("list_page"),
         "stream_order_change": stream_order_change(),
     }
 
@@ -911,6 +1069,7 @@ def _environment(endpoint: str, tables: dict[str, str]) -> dict[str, str]:
         "POWERTOOLS_TRACE_DISABLED": "true",
         # As template.yaml's Globals set it.
         "PYDANTIC_DISABLE_PLUGINS": "true",
+        "ORDERS_PAGE_TOKEN_SECRET": PAGE_TOKEN_SECRET,
     }
 
 
@@ -979,6 +1138,8 @@ def run(quick: bool) -> dict[str, Any]:
     return results
 
 
+#: The search_orders routes `operations` measures.
+SEARCH_OPERATIONS = ("list_page", "search", "customer_lookup", "coupon_lookup")
 #: What cost_per_million prices (dollars per million requests; the stream per million order changes).
 COSTS = {"create", "get", "list_page", "stream_order_change"}
 #: The JSON's shape: top-level keys, and the keys of each entry of the per-name sections.
@@ -1023,9 +1184,17 @@ def check_shape(results: dict[str, Any]) -> list[str]:
         problems.append(f"cost_per_million needs exactly {sorted(COSTS)}")
     if {"batch_100", "replayed_batch_100"} != set(results.get("stream", {})):
         problems.append("stream needs batch_100 and replayed_batch_100")
-    for name in ("history_page", "get_as_of"):
+    for name in ("history_page", "get_as_of", *SEARCH_OPERATIONS):
         if name not in results.get("operations", {}):
             problems.append(f"operations has no {name}")
+    scaled = results.get("scaling") or {}
+    for section in PAGE_COSTS:
+        sizes = scaled.get(section) or {}
+        if not {str(n) for n in PAGE_SIZES[:2]} <= set(sizes):
+            problems.append(f"scaling.{section} needs {PAGE_SIZES[0]} and {PAGE_SIZES[1]} orders at least")
+        for size, entry in sizes.items():
+            if set(entry) != PAGE_COST_KEYS:
+                problems.append(f"scaling.{section}.{size} has {sorted(entry)}, not {sorted(PAGE_COST_KEYS)}")
     for name, entry in (results.get("stream") or {}).items():
         if set(entry.get("ddb_calls_per_order_change") or {}) != {"without_coupons", "with_coupons"}:
             problems.append(
@@ -1058,6 +1227,19 @@ def budgets(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
     for name in ("history_page", "get_as_of"):
         calls = ops[name]["ddb_calls"]
         lines.append((f"{name} = GetItem + one Query", calls == two_reads, str(calls)))
+    # The search_orders routes (issue 18): never a Scan, and a list page as dear in a big tenant.
+    scans = {name: ops[name]["ddb_calls"] for name in SEARCH_OPERATIONS if "Scan" in ops[name]["ddb_calls"]}
+    lines.append(("list, search and lookups make no Scan", not scans, str(scans or "none")))
+    pages = results["scaling"]["page_cost_by_orders"]
+    largest = max(pages, key=int)
+    small, big = pages[str(PAGE_SIZES[0])]["rru"], pages[largest]["rru"]
+    lines.append(
+        (
+            f"list page RRU at {int(largest):,} orders <= 1.25x at {PAGE_SIZES[0]}",
+            big <= 1.25 * small,
+            f"{big:g} vs {small:g} RRU",
+        )
+    )
     batch, replay = results["stream"]["batch_100"], results["stream"]["replayed_batch_100"]
     plain = batch["ddb_calls_per_order_change"]["without_coupons"]
     lines.append(
@@ -1115,7 +1297,18 @@ def print_table(results: dict[str, Any]) -> None:
         print(f"{name:<20}{cold['median_ms']:>12}{cold['floor_median_ms']:>12}{ratio:>8.2f}")
     print()
     print("create self-time p50 by lines:", results["scaling"]["create_self_us_p50_by_lines"])
-    print(f"list page of {PAGE_LIMIT} by orders in the tenant:", results["scaling"]["page_cost_by_orders"])
+    print()
+    print(
+        f"{'page of ' + str(PAGE_LIMIT) + ' by orders':<30}{'orders':>8}{'queries':>8}{'RRU':>7}"
+        f"{'rows read':>10}{'rows':>6}{'self p50 us':>12}{'wall p50 us':>12}"
+    )
+    for section, label in zip(PAGE_COSTS, ("list", "customer lookup", "search (no match)"), strict=True):
+        for size, page in results["scaling"][section].items():
+            print(
+                f"{label:<30}{size:>8}{page['queries']:>8}{page['rru']:>7g}{page['rows_read']:>10}"
+                f"{page['rows']:>6}{page['self_us_p50']:>12}{page['wall_us_p50']:>12}"
+            )
+    print()
     print("cost per million requests (USD):", results["cost_per_million"])
     print("package bytes:", results["package_bytes"])
     print()

@@ -1,24 +1,35 @@
 """`make fuzz`: whether an attacker's tools can break the API. Writes security-results.json.
 
 Starts the whole API as `make serve` runs it (the local gateway from template.yaml, the authorizer,
-every function, DynamoDB Local in its own process) with two tenants, creates orders for both, then:
+every function, DynamoDB Local in its own process) with two tenants, creates orders for both that
+share one party, installment schedule, shipping status and coupon (`SHARED_ID`, `SHARED_COUPON`: if
+isolation failed, A's lookups for them would answer B's orders), then:
 
 - **schemathesis** against `/openapi.json`: every operation, authenticated as tenant A on A's paths,
   checks `not_a_server_error`, `status_code_conformance`, `content_type_conformance`,
   `response_schema_conformance` and `negative_data_rejection`, stateful links where the document
   infers them; bounded by `--max-examples` per operation.
-- a **tenant sweep** generated from the same document: every operation with no key (401), with B's
-  key on A's path (403), and with A's key on A's path but B's order ids and tokens (404) — and no
-  answer may carry a byte of B's data (B's order ids, tokens and a marker in B's orders). An
+- a **tenant sweep** generated from the same document (run first, on the orders as seeded:
+  schemathesis may patch or delete A's): every operation with no key (401), with B's key on A's
+  path (403), and with A's key on A's path but B's order ids and tokens (404) — and no answer may
+  carry a byte of B's data (B's order ids, tokens and a marker in B's orders). Order-id routes are
+  the paths under `/orders/{tenantId}/{id}` (and `/void/{id}`, `/close/{id}`); every other path
+  parameter (a lookup's party, schedule, coupon or shipping status) is filled from
+  `FOREIGN_VALUES`, the values B's orders share, and A's request must answer 200 with nothing of
+  B's (an answer with no rows proves nothing: it is listed with the unexpected statuses). An
   operation with an `asOf` query asks for B's orders as they stood at a time B's history covers
   (404); one with an `after` page token pages A's order with B's token and with a token of another
-  of A's orders (400), and B's order with B's token (404).
+  of A's orders (400), and B's order with B's token (400 or 404); one with an `exclusiveStartKey`
+  page token asks for A's page with B's list page token, and (all but A's list itself) with A's
+  list page token, a token of another query (400 both).
 
 History exists to fuzz: each tenant's first order gets versions 2 and 3 (the repository's
 `replace`, B's signed with B's marker), and the run's stream records go through the order_stream
-handler (no stream poller runs here; local/stream_replay.py). schemathesis draws `id`, `after` and
-`asOf` from A's order ids, history tokens and moments of its history part of the time, so the
-history route and the time-travel read reach real history, not only 404s.
+handler (no stream poller runs here; local/stream_replay.py), so the coupon lookups read real usage
+rows. schemathesis draws `id`, `after` and `asOf` from A's order ids, history tokens and moments of
+its history part of the time, so the history route and the time-travel read reach real history, not
+only 404s; `exclusiveStartKey` from A's list page tokens; and the lookups' path parameters
+(`FOREIGN_VALUES`; a lookup's `id` too) from the shared values, so they reach real rows.
 
 `{"requests", "routes_fuzzed", "server_errors", "schema_violations", "cross_tenant_leaks"}`; any of the
 last three above zero fails the command. New routes join by being in the OpenAPI document; a route
@@ -52,6 +63,64 @@ CHECKS = (
 #: schemathesis failure codes that are server errors (the rest of its failures are schema violations).
 SERVER_ERROR_CODES = {"ST101"}
 ORDER = {"line_items": [{"description": "Ticket", "quantity": 1, "unit_price": "10.00"}]}
+#: The party (contact and organization), installment schedule and coupon of every seeded order of
+#: both tenants.
+SHARED_ID = "shared-fuzz"
+SHARED_COUPON = {
+    "coupon_id": "FUZZ",
+    "coupon_type": "promo",
+    "coupon_code_id": "CODE-FUZZ",
+    "discount": "1.00",
+}
+_SHARED: dict[str, Any] = {
+    "line_items": [{"description": "Ticket", "quantity": 1, "unit_price": "10.00", "shippable": True}],
+    "installment_schedule_id": SHARED_ID,
+    "coupons": [SHARED_COUPON],
+}
+#: Each tenant's seeded orders: billed to the shared contact and shipped to the shared organization,
+#: then the other way round, so each party lookup finds one.
+SEEDED: list[dict[str, Any]] = [
+    {
+        **_SHARED,
+        "bill_to_type": "contact",
+        "bill_to_contact_id": SHARED_ID,
+        "ship_to_type": "organization",
+        "ship_to_organization_id": SHARED_ID,
+    },
+    {
+        **_SHARED,
+        "bill_to_type": "organization",
+        "bill_to_organization_id": SHARED_ID,
+        "ship_to_type": "contact",
+        "ship_to_contact_id": SHARED_ID,
+    },
+]
+#: Path parameters that are not order ids -> the value both tenants' orders share. A route whose
+#: ids are not order ids adds its id parameter here (`id` is one outside `ORDER_ID_ROUTES`).
+FOREIGN_VALUES = {
+    "id": SHARED_ID,
+    "customerType": "contact",
+    "customerId": SHARED_ID,
+    "couponType": SHARED_COUPON["coupon_type"],
+    "couponId": SHARED_COUPON["coupon_id"],
+    "couponCodeId": SHARED_COUPON["coupon_code_id"],
+    "status": "awaiting_shipment",
+}
+#: Where `{id}` is an order id (or `token-<token>`): these paths and the paths under them.
+ORDER_ID_ROUTES = ("/orders/{tenantId}/{id}", "/orders/{tenantId}/void/{id}", "/orders/{tenantId}/close/{id}")
+#: The sweep's body where an order is not the request: a search for the shared contact's orders, a
+#: JSON Patch of a client field (else the answer is the body's 400, not the order's 404).
+BODIES: dict[tuple[str, str], Any] = {
+    ("PATCH", "/orders/{tenantId}/{id}"): [{"op": "replace", "path": "/notes", "value": "fuzz"}],
+    ("POST", "/orders/{tenantId}/search"): {
+        "bill_to_type": "contact",
+        "bill_to_contact_id": SHARED_ID,
+        "total": ["0.00", None],
+    },
+}
+#: The query parameter of signed list page tokens, and the one operation A's list tokens belong to.
+PAGE_TOKEN = "exclusiveStartKey"  # noqa: S105 - a parameter's name
+LIST_ROUTE = ("GET", "/orders/{tenantId}")
 #: How often schemathesis takes `id`, `after` and `asOf` from A's own values instead of generating one.
 DRAWN = 0.3
 
@@ -67,10 +136,12 @@ class Tenant:
     history_tokens: list[str] = field(default_factory=list)
     #: Moments between the first order's versions (ISO 8601, UTC), for `asOf`.
     moments: list[str] = field(default_factory=list)
+    #: `LastEvaluatedKey` of the first page (one row) of the tenant's list.
+    page_tokens: list[str] = field(default_factory=list)
 
     def secrets(self) -> list[str]:
         """Values that only this tenant's data contains."""
-        return [*self.order_ids, *self.tokens, *self.history_tokens, self.marker]
+        return [*self.order_ids, *self.tokens, *self.history_tokens, *self.page_tokens, self.marker]
 
 
 @dataclass
@@ -94,10 +165,11 @@ def call(base: str, method: str, path: str, key: str | None, body: Any = None) -
         return error.code, error.read().decode("utf-8", "replace")
 
 
-def seed(base: str, tenant: Tenant, orders: int = 2) -> None:
-    for _ in range(orders):
+def seed(base: str, tenant: Tenant) -> None:
+    """The tenant's orders (`SEEDED`), each with its marker."""
+    for order in SEEDED:
         status, text = call(
-            base, "POST", f"/orders/{tenant.tenant_id}", tenant.key, {**ORDER, "memo": tenant.marker}
+            base, "POST", f"/orders/{tenant.tenant_id}", tenant.key, {**order, "memo": tenant.marker}
         )
         if status != 201:
             raise SystemExit(f"cannot seed an order of {tenant.tenant_id}: {status} {text[:300]}")
@@ -128,6 +200,16 @@ def with_history(base: str, running: Any, tenants: list[Tenant]) -> None:
         tenant.moments = between([entry["at"] for entry in json.loads(text)["Items"]])
 
 
+def with_page_tokens(base: str, tenants: list[Tenant]) -> None:
+    """Each tenant's list page token: `LastEvaluatedKey` of its list's first page of one row."""
+    for tenant in tenants:
+        status, text = call(base, "GET", f"/orders/{tenant.tenant_id}?limit=1", tenant.key)
+        token = json.loads(text).get("LastEvaluatedKey") if status == 200 else None
+        if not token:
+            raise SystemExit(f"no list page token for {tenant.tenant_id}: {status} {text[:300]}")
+        tenant.page_tokens.append(token)
+
+
 def between(instants: list[str]) -> list[str]:
     """The moments halfway between consecutive instants (ISO 8601), as UTC ISO 8601 (pure)."""
     from datetime import UTC, datetime
@@ -143,10 +225,38 @@ def fill(path: str, values: dict[str, str]) -> str:
     return re.sub(r"\{([^}]+)\}", lambda m: values.get(m.group(1), "x"), path)
 
 
+def path_parameters(path: str) -> list[str]:
+    return re.findall(r"\{([^}]+)\}", path)
+
+
+def is_order_id_route(path: str) -> bool:
+    """Whether the path's `{id}` is an order id: a path of `ORDER_ID_ROUTES` or under one (pure)."""
+    return any(path == route or path.startswith(route + "/") for route in ORDER_ID_ROUTES)
+
+
+def lookup_id_paths(paths: list[str]) -> list[str]:
+    """The paths whose `{id}` is not an order id (a party's, a schedule's) (pure)."""
+    return [p for p in paths if "id" in path_parameters(p) and not is_order_id_route(p)]
+
+
+def shared_path(template_path: str, tenant: Tenant) -> str:
+    """The tenant's path with every other parameter the value both tenants share (pure)."""
+    return fill(template_path, {**FOREIGN_VALUES, "tenantId": tenant.tenant_id})
+
+
 def tenant_sweep(base: str, document: dict[str, Any], a: Tenant, b: Tenant) -> Sweep:
     sweep = Sweep()
 
-    def probe(label: str, method: str, path: str, key: str | None, expected: set[int], body: Any) -> None:
+    def probe(
+        label: str,
+        method: str,
+        path: str,
+        key: str | None,
+        expected: set[int],
+        body: Any,
+        *,
+        rows: bool = False,
+    ) -> None:
         status, text = call(base, method, path, key, body)
         sweep.requests += 1
         where = f"{label}: {method} {path} -> {status}"
@@ -158,27 +268,74 @@ def tenant_sweep(base: str, document: dict[str, Any], a: Tenant, b: Tenant) -> S
             sweep.leaks.append(where)
         elif status not in expected:
             (sweep.leaks if 200 <= status < 300 else sweep.unexpected).append(where)
+        elif rows and not answered_rows(text):
+            # Nothing found proves nothing: the shared values must find A's own orders.
+            sweep.unexpected.append(f"{where} with no rows")
 
     for template_path, operations in document["paths"].items():
+        order_route = is_order_id_route(template_path)
+        others = [p for p in path_parameters(template_path) if p not in ("tenantId", "id")]
+        if order_route:
+            own = fill(template_path, {**FOREIGN_VALUES, "tenantId": a.tenant_id, "id": a.order_ids[0]})
+        else:
+            own = shared_path(template_path, a)
+            others.extend(p for p in path_parameters(template_path) if p == "id")
+        missing = [p for p in others if p not in FOREIGN_VALUES]
+        if missing:
+            sweep.unexpected.append(f"{template_path}: no FOREIGN_VALUES for {', '.join(missing)}")
         for method in operations:
             verb = method.upper()
-            body = ORDER if verb in ("POST", "PUT", "PATCH") else None
-            own = fill(template_path, {"tenantId": a.tenant_id, "id": a.order_ids[0]})
+            body = BODIES.get((verb, template_path), ORDER if verb in ("POST", "PUT", "PATCH") else None)
+            queries = {
+                p.get("name") for p in operations[method].get("parameters", []) if p.get("in") == "query"
+            }
             probe("no key", verb, own, None, {401}, body)
             probe("other tenant's key", verb, own, b.key, {403}, body)
-            if "{id}" in template_path:
+            if order_route:
                 for foreign in (b.order_ids[0], f"token-{b.tokens[0]}"):
-                    path = fill(template_path, {"tenantId": a.tenant_id, "id": foreign})
+                    path = fill(template_path, {**FOREIGN_VALUES, "tenantId": a.tenant_id, "id": foreign})
                     probe("other tenant's id", verb, path, a.key, {404}, body)
-                queries = {
-                    p.get("name") for p in operations[method].get("parameters", []) if p.get("in") == "query"
-                }
                 for label, path, expected in history_probes(template_path, queries, a, b):
                     probe(label, verb, path, a.key, expected, body)
+            elif others:
+                # B's orders share these values: A's answer lists A's orders, none of B's.
+                probe("shared values", verb, own, a.key, {200}, body, rows=True)
+            elif verb == "GET" or (verb, template_path) in BODIES:
+                probe("own read", verb, own, a.key, {200}, body, rows=True)
             else:
                 # No id to swap: the answer to A's own request must still hold nothing of B's.
                 probe("own route", verb, own, a.key, set(range(200, 500)), body)
+            for label, path, expected in page_token_probes(verb, template_path, own, queries, a, b):
+                probe(label, verb, path, a.key, expected, body)
     return sweep
+
+
+def answered_rows(text: str) -> bool:
+    """Whether an answer holds rows: a page envelope's `Count` above 0 (any other answer counts)."""
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        return True
+    return not (isinstance(answer, dict) and answer.get("Count") == 0)
+
+
+def page_token_probes(
+    method: str, template_path: str, own: str, queries: set[Any], a: Tenant, b: Tenant
+) -> list[tuple[str, str, set[int]]]:
+    """(label, path with its query, the statuses allowed) for A's key on A's path `own`: B's list page
+    tokens, and A's list page tokens on any other operation (bound to another query) (pure)."""
+    if PAGE_TOKEN not in queries:
+        return []
+    probes = [
+        ("other tenant's list token", f"{own}?{urlencode({PAGE_TOKEN: token})}", {400})
+        for token in b.page_tokens
+    ]
+    if (method, template_path) != LIST_ROUTE:
+        probes += [
+            ("another query's page token", f"{own}?{urlencode({PAGE_TOKEN: token})}", {400})
+            for token in a.page_tokens
+        ]
+    return probes
 
 
 def history_probes(
@@ -198,18 +355,21 @@ def history_probes(
         foreign = fill(template_path, {"tenantId": a.tenant_id, "id": b.order_ids[0]})
         for token in b.history_tokens:
             probes.append(("other tenant's page token", f"{own}?{urlencode({'after': token})}", {400}))
+            # B's token is bound to B (400) and the order is B's (404): either check may answer first.
             probes.append(
-                ("other tenant's order and token", f"{foreign}?{urlencode({'after': token})}", {404})
+                ("other tenant's order and token", f"{foreign}?{urlencode({'after': token})}", {400, 404})
             )
         for token in a.history_tokens:
             probes.append(("another order's page token", f"{other_own}?{urlencode({'after': token})}", {400}))
     return probes
 
 
-def schemathesis(base: str, a: Tenant, max_examples: int, workdir: Path, *, quick: bool) -> dict[str, Any]:
+def schemathesis(
+    base: str, a: Tenant, document: dict[str, Any], max_examples: int, workdir: Path, *, quick: bool
+) -> dict[str, Any]:
     key = a.key
     config = workdir / "schemathesis.toml"
-    config.write_text(schemathesis_config(a), encoding="utf-8")
+    config.write_text(schemathesis_config(a, lookup_id_paths(list(document["paths"]))), encoding="utf-8")
     report = workdir / "schemathesis-report.json"
     command = [
         str(Path(sys.executable).parent / "schemathesis"),
@@ -235,26 +395,40 @@ def schemathesis(base: str, a: Tenant, max_examples: int, workdir: Path, *, quic
     return loaded
 
 
-def schemathesis_config(a: Tenant) -> str:
-    """A's tenant on every path; part of the time (`DRAWN`) A's order ids, history page tokens and
-    moments of its history, so requests reach real orders and real history (pure)."""
+def schemathesis_config(a: Tenant, lookup_paths: list[str] | None = None) -> str:
+    """A's tenant on every path; part of the time (`DRAWN`) A's order ids, history page tokens,
+    moments of its history and list page tokens, so requests reach real orders, real history and
+    later pages; and the shared values for the lookups' path parameters (`FOREIGN_VALUES`; `id` on
+    `lookup_paths`, where it is not an order id), so lookups reach real rows (pure)."""
     dictionaries = {
         "order_ids": [*a.order_ids, *(f"token-{t}" for t in a.tokens)],
         "history_tokens": a.history_tokens,
         "moments": a.moments,
+        "page_tokens": a.page_tokens,
+        **{f"shared_{name}": [value] for name, value in FOREIGN_VALUES.items()},
     }
     lines = []
     for name, values in dictionaries.items():
         if values:
             lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values)}", ""]
     lines += ["[parameters]", f'tenantId = "{a.tenant_id}"']
-    for parameter, name in (
+    bindings = [
         ("path.id", "order_ids"),
         ("query.after", "history_tokens"),
         ("query.asOf", "moments"),
-    ):
+        (f"query.{PAGE_TOKEN}", "page_tokens"),
+        *((f"path.{name}", f"shared_{name}") for name in FOREIGN_VALUES if name != "id"),
+    ]
+    for parameter, name in bindings:
         if dictionaries[name]:
             lines.append(f'"{parameter}" = {{ dictionary = "{name}", probability = {DRAWN} }}')
+    if lookup_paths:
+        lines += [
+            "",
+            "[[operations]]",
+            f"include-path = {json.dumps(sorted(lookup_paths))}",
+            f'parameters = {{ "path.id" = {{ dictionary = "shared_id", probability = {DRAWN} }} }}',
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -268,9 +442,11 @@ def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, int], dict
         seed(api.base_url, a)
         seed(api.base_url, b)
         with_history(api.base_url, api, [a, b])
-        fuzzed = schemathesis(api.base_url, a, max_examples, Path(tmp), quick=quick)
+        with_page_tokens(api.base_url, [a, b])
         document = api.gateway.openapi()
+        # The sweep first: it sees the seeded orders as they are (schemathesis may patch or delete A's).
         sweep = tenant_sweep(api.base_url, document, a, b)
+        fuzzed = schemathesis(api.base_url, a, document, max_examples, Path(tmp), quick=quick)
     operations = sum(len(methods) for methods in document["paths"].values())
 
     failures = fuzzed.get("failures") or []

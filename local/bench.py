@@ -21,6 +21,9 @@ functions' real handlers and the events in events/:
   coupon usage rows by the order_stream handler from the orders' INSERT records); a Query is billed
   by the index entries it read (its `Limit`, the index's projection), a BatchGetItem by each whole
   item it read, rounded up one by one (a projection does not make it cheaper).
+  The patch_order routes: `patch` (a JSON Patch that sets a new memo), `put` (a 3-line order
+  replaced), `delete` (a new unpaid order each time) and `batch_10_patches` (ten patches of one
+  order in one batch).
 - `stream`: the order_stream function (DynamoDB stream -> history entries, coupon usage rows,
   EventBridge events) on a batch of 100 Lambda-shaped records of real order writes (orders made
   by the create handler, read back with GetItem; new orders, new versions of existing ones, and
@@ -95,6 +98,7 @@ SDK_US_P50: dict[str, int] = {}
 #: Orders in the tenant for the page-cost figures (the quick run stops at the second).
 PAGE_SIZES = (100, 1_000, 10_000)
 PAGE_LIMIT = 25
+JSON_PATCH = "application/json-patch+json"
 #: The search_orders routes the bench calls (resource templates).
 LIST = "/orders/{tenantId}"
 SEARCH = "/orders/{tenantId}/search"
@@ -120,6 +124,7 @@ COLD_START_EVENTS = {
     "authorizer": "authorizer.json",
     "order_stream": "order_stream.json",
     "search_orders": "search_orders.json",
+    "patch_order": "patch_order.json",
 }
 #: A stream batch: new orders without and with a coupon, new versions of orders, other items' records.
 STREAM_BATCH = {"insert_plain": 40, "insert_coupon": 20, "modify": 30, "other_items": 10}
@@ -457,6 +462,40 @@ def search_event(
     return got
 
 
+def change_event(
+    method: str, order_ref: str | None, body: Any, content_type: str = "application/json"
+) -> dict[str, Any]:
+    """A patch_order route's event (`order_ref` None: the batch route), from events/patch_order.json."""
+    got = event("patch_order.json")
+    resource = "/orders/{tenantId}/batch" if order_ref is None else "/orders/{tenantId}/{id}"
+    path = f"/orders/{TENANT}/batch" if order_ref is None else f"/orders/{TENANT}/{order_ref}"
+    got["resource"] = got["requestContext"]["resourcePath"] = resource
+    got["httpMethod"] = got["requestContext"]["httpMethod"] = method
+    got["path"] = path
+    got["requestContext"]["path"] = "/v1" + path
+    got["pathParameters"] = {"tenantId": TENANT, **({} if order_ref is None else {"id": order_ref})}
+    got["headers"] = {k: v for k, v in got["headers"].items() if k.lower() != "if-match"}
+    got["headers"]["Content-Type"] = content_type
+    got["multiValueHeaders"] = {k: [v] for k, v in got["headers"].items()}
+    got["body"] = json.dumps(body)
+    return got
+
+
+def unpaid_order(bench: Bench) -> str:
+    """A new 1-line order with nothing paid (one that may be deleted): its id."""
+    body = {k: v for k, v in order_body(1).items() if k != "payment_info"}
+    made = create_event(1)
+    made["body"] = json.dumps(body)
+    answer = bench.invoke("create_order", made).answer
+    refuse_failure("create (for a change)", answer)
+    return str(json.loads(answer["body"])["id"])
+
+
+def memo_patch() -> list[dict[str, Any]]:
+    """A JSON Patch that always changes the order (a new memo)."""
+    return [{"op": "add", "path": "/memo", "value": uuid.uuid4().hex}]
+
+
 def page_query() -> dict[str, str]:
     return {"limit": str(PAGE_LIMIT)}
 
@@ -502,6 +541,8 @@ def operations(bench: Bench, runs: int) -> dict[str, dict[str, Any]]:
     order_id, token = created["id"], created["token"]
     versioned, moment = history_order(bench)
     search_tenant(bench)
+    patched = json.loads(bench.invoke("create_order", create_event(3)).answer["body"])["id"]
+    replaced = json.loads(bench.invoke("create_order", create_event(3)).answer["body"])["id"]
     routes: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         ("create_1_line", "create_order", lambda: create_event(1)),
         ("create_10_lines", "create_order", lambda: create_event(10)),
@@ -528,6 +569,27 @@ def operations(bench: Bench, runs: int) -> dict[str, dict[str, Any]]:
             lambda: search_event("GET", CUSTOMER, CUSTOMER_PARAMS, page_query()),
         ),
         ("coupon_lookup", "search_orders", lambda: search_event("GET", COUPON, COUPON_PARAMS, page_query())),
+        ("patch", "patch_order", lambda: change_event("PATCH", patched, memo_patch(), JSON_PATCH)),
+        (
+            "put",
+            "patch_order",
+            lambda: change_event("PUT", replaced, {**order_body(3), "memo": uuid.uuid4().hex}),
+        ),
+        ("delete", "patch_order", lambda: change_event("DELETE", unpaid_order(bench), None)),
+        (
+            "batch_10_patches",
+            "patch_order",
+            lambda: change_event(
+                "POST",
+                None,
+                {
+                    "operations": [
+                        {"operation": "patch", "id": patched, "patch_directives": memo_patch()}
+                        for _ in range(10)
+                    ]
+                },
+            ),
+        ),
         ("authorizer_warm", "authorizer", lambda: event("authorizer.json")),
     ]
     return {name: measure(bench, name, function, make, runs) for name, function, make in routes}
@@ -1048,6 +1110,7 @@ def cost_per_million(
         "create": route("create_10_lines"),
         "get": route("get"),
         "list_page": route("list_page"),
+        "patch": route("patch"),
         "stream_order_change": stream_order_change(),
     }
 
@@ -1140,8 +1203,9 @@ def run(quick: bool) -> dict[str, Any]:
 
 #: The search_orders routes `operations` measures.
 SEARCH_OPERATIONS = ("list_page", "search", "customer_lookup", "coupon_lookup")
+CHANGE_OPERATIONS = ("patch", "put", "delete", "batch_10_patches")
 #: What cost_per_million prices (dollars per million requests; the stream per million order changes).
-COSTS = {"create", "get", "list_page", "stream_order_change"}
+COSTS = {"create", "get", "list_page", "patch", "stream_order_change"}
 #: The JSON's shape: top-level keys, and the keys of each entry of the per-name sections.
 SHAPE = {
     "cold_start": {"median_ms", "floor_median_ms"},
@@ -1184,7 +1248,7 @@ def check_shape(results: dict[str, Any]) -> list[str]:
         problems.append(f"cost_per_million needs exactly {sorted(COSTS)}")
     if {"batch_100", "replayed_batch_100"} != set(results.get("stream", {})):
         problems.append("stream needs batch_100 and replayed_batch_100")
-    for name in ("history_page", "get_as_of", *SEARCH_OPERATIONS):
+    for name in ("history_page", "get_as_of", *SEARCH_OPERATIONS, *CHANGE_OPERATIONS):
         if name not in results.get("operations", {}):
             problems.append(f"operations has no {name}")
     scaled = results.get("scaling") or {}

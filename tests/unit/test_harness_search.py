@@ -179,7 +179,7 @@ def results() -> dict[str, Any]:
     ops = {
         name: dict(op) for name in ("get", "create_10_lines", "authorizer_warm", "history_page", "get_as_of")
     }
-    ops.update({name: dict(op) for name in bench.SEARCH_OPERATIONS})
+    ops.update({name: dict(op) for name in (*bench.SEARCH_OPERATIONS, *bench.CHANGE_OPERATIONS)})
     ops["get"]["ddb_calls"] = {"GetItem": 1}
     ops["authorizer_warm"]["ddb_calls"] = {}
     ops["history_page"]["ddb_calls"] = ops["get_as_of"]["ddb_calls"] = {"GetItem": 1, "Query": 1}
@@ -212,10 +212,13 @@ def results() -> dict[str, Any]:
 
 def test_the_shape_asks_for_the_search_routes_and_every_page_cost_section() -> None:
     assert bench.check_shape(results()) == []
-    assert "search_orders" in bench.COLD_START_EVENTS
+    assert {"search_orders", "patch_order"} <= set(bench.COLD_START_EVENTS)
     no_coupon = results()
     del no_coupon["operations"]["coupon_lookup"]
     assert bench.check_shape(no_coupon) == ["operations has no coupon_lookup"]
+    no_batch = results()
+    del no_batch["operations"]["batch_10_patches"]
+    assert bench.check_shape(no_batch) == ["operations has no batch_10_patches"]
     short = results()
     del short["scaling"]["search_page_cost_by_orders"]["1000"]
     assert bench.check_shape(short) == [

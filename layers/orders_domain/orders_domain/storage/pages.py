@@ -102,7 +102,10 @@ def merged_page(
         # A partition whose read rows are used up but that has more could hold the next row: read on.
         for p in [p for p in live if more[p] and cursor[p] == len(buffers[p])]:
             below = buffers[p][-1][0] if buffers[p] else start
-            rows, more[p] = read(p, below, per_partition + limit - len(kept))
+            # Enough for the rest of the page, but no more than this partition's share of what the
+            # page may still examine (a filtered page would otherwise read far past its cap).
+            share = -(-(max_examined - examined) // len(live)) + 1
+            rows, more[p] = read(p, below, min(per_partition + limit - len(kept), share))
             queries += 1
             buffers[p].extend(rows)
         heads = [(buffers[p][cursor[p]][0], p) for p in live if cursor[p] < len(buffers[p])]

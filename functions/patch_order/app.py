@@ -69,7 +69,18 @@ def patch_order(
     tenantId: TenantId,
     id: OrderRef,
     operations: Annotated[
-        list[JsonPatchOperation], Body(media_type=JSON_PATCH, min_length=1, max_length=100)
+        list[JsonPatchOperation],
+        Body(
+            media_type=JSON_PATCH,
+            min_length=1,
+            max_length=100,
+            examples=[
+                [
+                    {"op": "test", "path": "/currency_code", "value": "USD"},
+                    {"op": "add", "path": "/memo", "value": "Leave at the box office"},
+                ]
+            ],
+        ),
     ],
 ) -> Response[str]:
     caller = fn.caller(tenantId)

@@ -6,16 +6,47 @@ gateway over HTTP, with the functions' real handlers. Writes reliability-results
 - **races**: concurrent creates with one Idempotency-Key (exactly one order, every answer the same
   order or a 409 to retry), with different keys (one order each, numbers unique), and reads of those
   orders while they are written (a 200 is the whole order, else 404; never a 500).
-- **lost responses**: for every DynamoDB write call of every mutating route, a botocore hook sends the
-  request to DynamoDB (so the write happens), then raises a read timeout as if the answer was lost, and
-  the SDK retries; then the client retries the whole request with and without its Idempotency-Key.
-- **injected faults**: throttling, TransactionConflict, a 500 and a timeout at each DynamoDB call of
-  each mutating route; the answer must be a success or a retryable 409/429/503 (never a 500), and the
-  client's retry with the same key must complete with one order.
+- **patch storms**: 8 threads append distinct values to one order's
+  `additional_email_confirmation_recipients` (JSON Patch `add /…/-`, 3 each with --quick, else 10;
+  the order first gets an empty list), all at once. Without If-Match: every patch ends 200 (a 409
+  `version_conflict`, after the service's own re-reads, or a 429/503 is sent again by the client:
+  nothing was written), the list holds every value exactly once (one missing is a lost update, one
+  twice a double effect) and `sys_version` is 2 + one per patch. With If-Match (each thread reads
+  the ETag, then patches): every answer is 200 or 412, the versions gained are the 200s, each 200's
+  value is in the list once and no 412's value is (else a partial write).
+- **batch vs single races**: a keyed batch (patch order X, delete order Y) at once with single
+  PATCHes of X and PATCHes and DELETEs of Y: every acknowledged value in X exactly once (a refused
+  one nowhere), Y deleted by exactly one of the requests (the others 404) and no longer served,
+  never a 500. Then one keyed batch of creates sent 5 times at once: each of its orders is made
+  once (counted by a marker in `memo`), every answer is the one 200 body or a 409 to retry.
+- **lost responses**: for every DynamoDB write call of every mutating route (create, PATCH with and
+  without If-Match, DELETE, batch), a botocore hook sends the request to DynamoDB (so the write
+  happens), then raises a read timeout as if the answer was lost, and the SDK retries (once, or on
+  every attempt). For the change routes the hook aims at the order under test (the text of its key
+  in the request: the batch's UpdateItem at the order it patches, its PutItem at the order it
+  creates), so their cases run 8 at a time; the create's run one at a time. The client then
+  settles the request as a careful client does: a create is sent again with its key; a PATCH not
+  answered 200 is sent again with If-Match at the version read before the first try (a 412 then
+  means "read it: your change may be in"); a DELETE is sent again (404 once the order is gone); a
+  batch is sent again with its key, and an operation it reports failed for a retryable reason is
+  sent again on its own (a create in a new keyed batch: the key replays the failure). Each change
+  must then be in exactly once. The SDK's retry of an UpdateItem whose answer was lost meets the
+  version its own first send wrote: a service that takes that for another writer's change applies
+  the patch again (`add /…/-` is not idempotent: a double effect) or answers 412 to an If-Match
+  patch that was applied (a partial write). A DELETE answered 404 by the request that deleted the
+  order is noted (its effect is right). Without a key a create's retry is a new request: a second
+  order, as documented (counted, not a fault).
+- **injected faults**: throttling, TransactionConflict, a 500 and a timeout at each DynamoDB call
+  of each mutating route (GetItem too, for the change routes); the answer must be a success or a
+  retryable 409/429/503 (never a 500), and the client's retry (as above) must complete with one
+  order, one change.
 - an **invariant checker** over every order afterwards: API.md's money rules, line counters, versions,
-  unique numbers, one order per key, no idempotency record left in progress.
-- **stream replay**: a few orders get versions 2 and 3 (the repository's `replace`: there is no
-  update route yet; the invariant checker sees them too), then every record of the run's stream
+  unique numbers, one order per key, no idempotency record left in progress. Soft-deleted orders
+  are checked too (they keep their number and their money rules hold), must say when and by whom
+  they were deleted, and must no longer be served (GET is a 404).
+- **stream replay**: a few orders get versions 2 and 3 through the repository's `replace`
+  (local/stream_replay.py), besides the versions the sections above write through PATCH, DELETE and
+  batch (the invariant checker sees them all), then every record of the run's stream
   (DynamoDB Local's Streams API, local/stream.py) is delivered once to the order_stream handler in
   batches of 100 (this builds the projections: the harness runs no stream poller); the projections
   (each order's history entries and coupon usage rows: a Query of its item collection) and the
@@ -26,7 +57,9 @@ gateway over HTTP, with the functions' real handlers. Writes reliability-results
   did not publish, every version of every order must have had its event, and every order's history
   must rebuild the stored order (local/stream_replay.py).
 
-Mutating routes join through `MUTATIONS` (a request maker and the DynamoDB writes it makes).
+Mutating routes join through `MUTATIONS`: the DynamoDB calls a request makes (its writes, whose
+answers are lost; every call, where faults are injected) and a maker of one request of the route
+(`Case`: made ready, sent under the fault, then settled by a careful client and checked).
 """
 
 from __future__ import annotations
@@ -37,11 +70,12 @@ import json
 import random
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -61,8 +95,23 @@ ORDER = {
         {"description": "Poster", "quantity": 1, "unit_price": "9.99"},
     ],
 }
+#: An order with nothing paid (no payment_info): one that may be deleted.
+DELETABLE = {name: value for name, value in ORDER.items() if name != "payment_info"}
 #: Answers a client may retry (API.md: in progress, throttled, unavailable).
 RETRYABLE = {409, 429, 503}
+#: The 409s that mean "again later" (API.md: a 409 is also "the order's state forbids it").
+RETRYABLE_CONFLICTS = {"version_conflict", "idempotency_in_progress"}
+JSON_PATCH = "application/json-patch+json"
+#: The list the patch sections append to (a list of strings on every order).
+LIST = "additional_email_confirmation_recipients"
+#: Threads of a patch storm, all patching one order at once.
+STORM_THREADS = 8
+#: How long a client keeps retrying a "retry later" answer (the first attempt's Lambda time is 10 s).
+RETRY_SECONDS = 15
+
+
+class SetupFailed(RuntimeError):
+    """A scenario could not be made ready (the API refused an ordinary request)."""
 
 
 @dataclass
@@ -75,13 +124,29 @@ class Tally:
     double_effects: int = 0
     server_errors: int = 0
     notes: list[str] = field(default_factory=list)
+    #: Seconds each section took (printed, not in the results file).
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def problem(self, kind: str, what: str) -> None:
-        setattr(self, kind, getattr(self, kind) + 1)
-        self.notes.append(f"{kind}: {what}")
+        with self._lock:
+            setattr(self, kind, getattr(self, kind) + 1)
+            self.notes.append(f"{kind}: {what}")
 
     def results(self) -> dict[str, int]:
-        return {k: v for k, v in self.__dict__.items() if k != "notes"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("notes", "seconds", "_lock")}
+
+    @contextmanager
+    def timed(self, section: str) -> Iterator[None]:
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[section] = self.seconds.get(section, 0.0) + time.monotonic() - start
+
+
+Answer = tuple[int, Any]
 
 
 @dataclass
@@ -89,49 +154,141 @@ class Api:
     base: str
     key: str
 
-    def call(
-        self, method: str, path: str, body: Any = None, idempotency_key: str | None = None
-    ) -> tuple[int, Any]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        idempotency_key: str | None = None,
+        if_match: int | str | None = None,
+        content_type: str = "application/json",
+    ) -> tuple[int, Any, dict[str, str]]:
+        """Status, parsed body and headers (names in lower case). `if_match`: a version or an ETag."""
         headers = {"Authorization": self.key}
         data = None
         if body is not None:
             data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
         if idempotency_key is not None:
             headers["Idempotency-Key"] = f'"{idempotency_key}"'
+        if if_match is not None:
+            headers["If-Match"] = f'"{if_match}"' if isinstance(if_match, int) else if_match
         request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback only
-                status, text = response.status, response.read()
+                status, text, answered = response.status, response.read(), response.headers
         except urllib.error.HTTPError as error:
-            status, text = error.code, error.read()
-        return status, json.loads(text, parse_float=Decimal) if text else None
+            status, text, answered = error.code, error.read(), error.headers
+        names = {name.lower(): value for name, value in answered.items()}
+        return status, json.loads(text, parse_float=Decimal) if text else None, names
+
+    def call(
+        self, method: str, path: str, body: Any = None, idempotency_key: str | None = None
+    ) -> tuple[int, Any]:
+        status, answer, _ = self.request(method, path, body, idempotency_key=idempotency_key)
+        return status, answer
 
     def create(self, key: str | None) -> tuple[int, Any]:
         return self.call("POST", f"/orders/{TENANT}", ORDER, idempotency_key=key)
 
+    def read(self, order_id: str) -> tuple[int, Any, dict[str, str]]:
+        return self.request("GET", f"/orders/{TENANT}/{order_id}?consistentRead=true")
+
+    def patch(
+        self, order_id: str, operations: list[dict[str, Any]], if_match: int | str | None = None
+    ) -> Answer:
+        status, answer, _ = self.request(
+            "PATCH", f"/orders/{TENANT}/{order_id}", operations, if_match=if_match, content_type=JSON_PATCH
+        )
+        return status, answer
+
+    def delete(self, order_id: str) -> Answer:
+        return self.call("DELETE", f"/orders/{TENANT}/{order_id}")
+
+    def batch(self, operations: list[dict[str, Any]], key: str | None) -> Answer:
+        return self.call("POST", f"/orders/{TENANT}/batch", {"operations": operations}, idempotency_key=key)
+
+
+@dataclass
+class Store:
+    """The orders table read with our own client (never the API's, so never faulted): what was
+    really written, soft-deleted orders included."""
+
+    admin: Any
+    table: str
+
+    def doc(self, order_id: str) -> dict[str, Any]:
+        from orders_domain.storage.codec import typed_key
+
+        item = self.admin.get_item(
+            TableName=self.table, Key=typed_key(order_key(order_id)), ConsistentRead=True
+        ).get("Item")
+        if item is None:
+            raise SetupFailed(f"order {order_id} is not stored")
+        doc: dict[str, Any] = json.loads(item["doc"]["S"], parse_float=Decimal)
+        return doc
+
+    def with_memo(self, memo: str) -> list[dict[str, Any]]:
+        """Every stored order whose `memo` is this (a Scan: the harness's own check, not the API)."""
+        found = []
+        for page in self.admin.get_paginator("scan").paginate(
+            TableName=self.table,
+            FilterExpression="entity = :order AND contains(#doc, :memo)",
+            ExpressionAttributeNames={"#doc": "doc"},
+            ExpressionAttributeValues={":order": {"S": "order"}, ":memo": {"S": memo}},
+            ConsistentRead=True,
+        ):
+            docs = (json.loads(item["doc"]["S"], parse_float=Decimal) for item in page["Items"])
+            found += [doc for doc in docs if doc.get("memo") == memo]
+        return found
+
+
+def order_key(order_id: str) -> dict[str, str]:
+    from orders_domain import keys
+
+    return keys.order_key(TENANT, order_id)
+
+
+def key_text(order_id: str) -> str:
+    """Text that only a DynamoDB request about this order's item carries: its partition key."""
+    return order_key(order_id)["PK"]
+
 
 # ---------------------------------------------------------------------------- fault injection
+@dataclass(eq=False)
+class Planned:
+    """A fault planned for the next `left` attempts of a DynamoDB call (whose request carries `only`)."""
+
+    api: str
+    fault: str
+    only: str | None
+    left: int
+
+
 class Faults:
     """botocore hooks on the functions' DynamoDB client: lose a response, or answer with an error."""
 
     def __init__(self, client: Any) -> None:
         self.client = client
-        self._plan: dict[str, list[str]] = {}
+        self._plan: list[Planned] = []
         self._lock = threading.Lock()
         self.fired = 0
         client.meta.events.register("before-send.dynamodb", self._before_send)
 
     @contextmanager
-    def once(self, api: str, fault: str, times: int = 1) -> Iterator[None]:
-        """The next `times` attempts of `api` meet `fault` (then the SDK's own retry goes through)."""
+    def once(self, api: str, fault: str, times: int = 1, only: str | None = None) -> Iterator[None]:
+        """The next `times` attempts of `api` meet `fault` (then the SDK's own retry goes through).
+        With `only`, just the attempts whose request carries that text (an order's key): such plans
+        may run side by side, each hitting its own order's requests only."""
+        planned = Planned(api, fault, only, times)
         with self._lock:
-            self._plan.setdefault(api, []).extend([fault] * times)
+            self._plan.append(planned)
         try:
             yield
         finally:
             with self._lock:
-                self._plan.pop(api, None)
+                self._plan.remove(planned)
 
     def _before_send(self, request: Any, **kwargs: Any) -> Any:
         from botocore.awsrequest import AWSResponse
@@ -141,12 +298,21 @@ class Faults:
         from local.harness import CannedBody
 
         api = str(kwargs.get("event_name", "")).rsplit(".", 1)[-1]
+        body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
         with self._lock:
-            queue = self._plan.get(api)
-            fault = queue.pop(0) if queue else None
-        if fault is None:
-            return None
-        self.fired += 1
+            planned = next(
+                (
+                    p
+                    for p in self._plan
+                    if p.api == api and p.left and (p.only is None or p.only.encode() in body)
+                ),
+                None,
+            )
+            if planned is None:
+                return None
+            planned.left -= 1
+            self.fired += 1
+            fault = planned.fault
         if fault == "lost_response":
             self.client._endpoint.http_session.send(request)  # the write reaches DynamoDB...
             raise ReadTimeoutError(endpoint_url=request.url)  # ...and its answer is lost
@@ -163,18 +329,131 @@ class Faults:
         return AWSResponse(request.url, status, headers, CannedBody(body))
 
 
-#: Mutating route -> the DynamoDB write calls one request makes (with an Idempotency-Key).
-MUTATIONS: dict[str, list[str]] = {"create": ["PutItem", "UpdateItem"]}
 FAULTS = ("throttling", "transaction_conflict", "server_error", "timeout")
 
 
-# ---------------------------------------------------------------------------- scenarios
-def parallel(count: int, work: Callable[[int], Any], tally: Tally) -> list[Any]:
-    tally.concurrent_requests += count
+# ---------------------------------------------------------------------------- clients
+def parallel(count: int, work: Callable[[int], Any], tally: Tally, per_task: int = 1) -> list[Any]:
+    """`work(0..count-1)` at once; each task sends `per_task` requests."""
+    tally.concurrent_requests += count * per_task
     with ThreadPoolExecutor(max_workers=min(count, 32)) as pool:
         return list(pool.map(work, range(count)))
 
 
+def retryable(status: int, body: Any) -> bool:
+    """Whether an answer (or a batch operation's outcome) says "again later"."""
+    if status == 409:
+        return isinstance(body, dict) and body.get("code") in RETRYABLE_CONFLICTS
+    return status in (429, 503)
+
+
+def until_settled(send: Callable[[], Answer], retried: list[int] | None = None) -> Answer:
+    """Send again while the answer says "again later", as a client told so does (for a while)."""
+    deadline = time.monotonic() + RETRY_SECONDS
+    status, body = send()
+    while retryable(status, body) and time.monotonic() < deadline:
+        if retried is not None:
+            retried.append(status)
+        time.sleep(0.2)
+        status, body = send()
+    return status, body
+
+
+def _retry_later(api: Api, key: str) -> tuple[int, Any]:
+    """Retry as a client told 409/429/503 does, until the first attempt's Lambda time (10 s here) is up."""
+    deadline = time.monotonic() + RETRY_SECONDS
+    status, body = api.create(key)
+    while status in RETRYABLE and time.monotonic() < deadline:
+        time.sleep(0.5)
+        status, body = api.create(key)
+    return status, body
+
+
+def add(value: str) -> list[dict[str, Any]]:
+    """A JSON Patch that appends `value` to the list: not idempotent (twice is two entries)."""
+    return [{"op": "add", "path": f"/{LIST}/-", "value": value}]
+
+
+def listed(doc: Any) -> list[str]:
+    return list((doc or {}).get(LIST) or [])
+
+
+def careful_patch(api: Api, order_id: str, value: str, base: int) -> Answer:
+    """Append `value` as a careful client does after an answer that did not say 200: conditionally
+    on the version it read before its first try, so a 412 means the order moved on, perhaps by that
+    very try; it then reads the order, and finds its value in, or patches again at the new version."""
+    deadline = time.monotonic() + RETRY_SECONDS
+    if_match = base
+    while True:
+        status, body = api.patch(order_id, add(value), if_match=if_match)
+        if status == 412:
+            read, order, _ = api.read(order_id)
+            if read != 200 or value in listed(order):
+                return read, order
+            if_match = int(order["sys_version"])
+        elif not retryable(status, body) or time.monotonic() > deadline:
+            return status, body
+        else:
+            time.sleep(0.2)
+
+
+def new_order(api: Api, key: str, made: dict[str, str], body: dict[str, Any] | None = None) -> str:
+    status, answer = api.call("POST", f"/orders/{TENANT}", body or ORDER, idempotency_key=key)
+    if status in RETRYABLE:
+        status, answer = _retry_later(api, key)
+    if status != 201:
+        raise SetupFailed(f"create {key}: {status} {answer}")
+    made[key] = answer["id"]
+    return str(answer["id"])
+
+
+def order_with_list(
+    api: Api, key: str, made: dict[str, str], body: dict[str, Any] | None = None
+) -> tuple[str, int]:
+    """A new order whose list is empty (version 2): its id and version."""
+    order_id = new_order(api, key, made, body)
+    status, answer = until_settled(
+        lambda: api.patch(order_id, [{"op": "add", "path": f"/{LIST}", "value": []}])
+    )
+    if status != 200:
+        raise SetupFailed(f"empty list on {order_id}: {status} {answer}")
+    return order_id, int(answer["sys_version"])
+
+
+def check_list(
+    tally: Tally,
+    what: str,
+    doc: dict[str, Any],
+    acknowledged: Sequence[str],
+    refused: Sequence[str] = (),
+    version: int | None = None,
+) -> None:
+    """Each acknowledged value in the order's list exactly once, no refused one, no value twice; then
+    (when nothing else was wrong) `sys_version` as expected: one write per applied change."""
+    counts = Counter(listed(doc))
+    before = tally.lost_updates + tally.partial_writes + tally.double_effects
+    for value in acknowledged:
+        if not counts[value]:
+            tally.problem("lost_updates", f"{what}: acknowledged {value!r} is not in the order")
+    for value in refused:
+        if counts[value]:
+            tally.problem("partial_writes", f"{what}: {value!r} was refused, yet it is in the order")
+    for value, count in counts.items():
+        if count > 1:
+            tally.problem("double_effects", f"{what}: {value!r} is in the order {count} times")
+    clean = before == tally.lost_updates + tally.partial_writes + tally.double_effects
+    if clean and version is not None and int(doc["sys_version"]) != version:
+        kind = "double_effects" if int(doc["sys_version"]) > version else "lost_updates"
+        tally.problem(kind, f"{what}: the order is at version {doc['sys_version']}, expected {version}")
+
+
+def served_deleted(api: Api, order_id: str) -> int | None:
+    """The status of a GET of a deleted order when it is not the 404 it must be."""
+    status = api.read(order_id)[0]
+    return None if status == 404 else status
+
+
+# ---------------------------------------------------------------------------- scenarios
 def races(api: Api, tally: Tally, scale: int) -> dict[str, str]:
     """Returns idempotency key -> order id of every order these scenarios made."""
     made: dict[str, str] = {}
@@ -223,67 +502,521 @@ def _create_ignoring_index(api: Api, key: str, _index: int) -> tuple[int, Any]:
     return api.create(key)
 
 
-def lost_responses(api: Api, faults: Faults, tally: Tally) -> dict[str, str]:
+def _ignoring_index(send: Callable[[], Answer], _index: int) -> Answer:
+    return send()
+
+
+def _settle_job(jobs: Sequence[tuple[str, str, Callable[[], Answer]]], index: int) -> Answer:
+    return until_settled(jobs[index][2])
+
+
+def patch_storms(api: Api, store: Store, tally: Tally, scale: int) -> dict[str, str]:
+    """STORM_THREADS threads append to one order at once, without If-Match, then with it."""
     made: dict[str, str] = {}
-    for route, calls in MUTATIONS.items():
-        for api_call in calls:
+    per_thread = min(10, 3 * scale)
+    tag = uuid.uuid4().hex[:6]
+
+    # without If-Match: every patch lands, once (the service re-reads and re-applies on a conflict)
+    order_id, base = order_with_list(api, f"storm-{tag}", made)
+    retried: list[int] = []
+
+    def blind(thread: int) -> list[tuple[str, Answer]]:
+        out = []
+        for n in range(per_thread):
+            value = f"storm-{thread}-{n}"
+            out.append((value, until_settled(functools.partial(api.patch, order_id, add(value)), retried)))
+        return out
+
+    answers = [a for chunk in parallel(STORM_THREADS, blind, tally, per_thread) for a in chunk]
+    for value, (status, body) in answers:
+        if status != 200:
+            kind = "server_errors" if status >= 500 else "lost_updates"
+            tally.problem(kind, f"patch storm: {value} ended {status} {body}")
+    applied = [value for value, (status, _) in answers if status == 200]
+    refused = [value for value, (status, _) in answers if status != 200]
+    check_list(tally, "patch storm", store.doc(order_id), applied, refused, base + len(applied))
+
+    # with If-Match: each thread reads the ETag, then patches on it; 200 or 412, nothing else
+    order_id, base = order_with_list(api, f"storm-if-match-{tag}", made)
+
+    def conditional(thread: int) -> list[tuple[str, Answer]]:
+        out = []
+        for n in range(per_thread):
+            value = f"if-match-{thread}-{n}"
+            status, body, headers = api.read(order_id)
+            if status != 200 or "etag" not in headers:
+                out.append((value, (status, body)))
+                continue
+            out.append((value, api.patch(order_id, add(value), if_match=headers["etag"])))
+        return out
+
+    answers = [a for chunk in parallel(STORM_THREADS, conditional, tally, 2 * per_thread) for a in chunk]
+    for value, (status, body) in answers:
+        if status not in (200, 412):
+            kind = "server_errors" if status >= 500 else "lost_updates"
+            tally.problem(kind, f"patch storm with If-Match: {value} answered {status} {body}")
+    won = [value for value, (status, _) in answers if status == 200]
+    lost = [value for value, (status, _) in answers if status == 412]
+    check_list(tally, "patch storm with If-Match", store.doc(order_id), won, lost, base + len(won))
+    tally.notes.append(
+        f"patch storms: {STORM_THREADS} threads x {per_thread}; without If-Match {len(applied)} applied "
+        f"({len(retried)} answers retried: {dict(Counter(retried))}); with If-Match {len(won)} applied, "
+        f"{len(lost)} answered 412"
+    )
+    return made
+
+
+def batch_races(api: Api, store: Store, tally: Tally, scale: int) -> dict[str, str]:
+    """A keyed batch (patch X, delete Y) racing single requests on X and Y; then one keyed batch of
+    creates sent several times at once."""
+    made: dict[str, str] = {}
+    for round_ in range(scale):
+        tag = f"race-batch-{round_}-{uuid.uuid4().hex[:6]}"
+        x, base_x = order_with_list(api, f"{tag}-x", made)
+        y, base_y = order_with_list(api, f"{tag}-y", made, DELETABLE)
+        batch_value = f"{tag}-batch"
+        operations: list[dict[str, Any]] = [
+            {"operation": "patch", "id": x, "patch_directives": add(batch_value)},
+            {"operation": "delete", "id": y},
+        ]
+        jobs: list[tuple[str, str, Callable[[], Answer]]] = [
+            ("batch", batch_value, functools.partial(api.batch, operations, tag))
+        ]
+        jobs += [
+            ("patch X", f"{tag}-x{i}", functools.partial(api.patch, x, add(f"{tag}-x{i}"))) for i in range(4)
+        ]
+        jobs += [
+            ("patch Y", f"{tag}-y{i}", functools.partial(api.patch, y, add(f"{tag}-y{i}"))) for i in range(2)
+        ]
+        jobs += [("delete Y", "", functools.partial(api.delete, y)) for _ in range(2)]
+        answers = parallel(len(jobs), functools.partial(_settle_job, jobs), tally)
+        what = "batch vs single"
+        for (kind, _, _), (status, body) in zip(jobs, answers, strict=True):
+            if status >= 500:
+                tally.problem("server_errors", f"{what}: {kind} answered {status} {body}")
+        outcomes = [
+            (kind, value, status, body)
+            for (kind, value, _), (status, body) in zip(jobs, answers, strict=True)
+        ]
+        batch_status, batch_body = answers[0]
+        if batch_status == 200:
+            # an operation refused for a retryable reason (nothing written: no fault here) is sent
+            # again on its own, as a client does
+            again: dict[str, Callable[[], Answer]] = {
+                "patch": functools.partial(api.patch, x, add(batch_value)),
+                "delete": functools.partial(api.delete, y),
+            }
+            for result, kind, value in zip(
+                batch_body["results"], ("patch X", "delete Y"), (batch_value, ""), strict=True
+            ):
+                status, body = 200, result
+                if result["outcome"] != "success":
+                    status, body = result["status"], result
+                    if retryable(status, result):
+                        status, body = until_settled(again[result["operation"]])
+                outcomes.append((kind, value, status, body))
+        elif batch_status < 500:
+            tally.problem("lost_updates", f"{what}: the batch ended {batch_status} {batch_body}")
+
+        # X: every patch acknowledged is in once; any other answer is a problem, and its value is out
+        x_done = [value for kind, value, status, _ in outcomes if kind == "patch X" and status == 200]
+        x_not = [value for kind, value, status, _ in outcomes if kind == "patch X" and status != 200]
+        for kind, value, status, body in outcomes:
+            if kind == "patch X" and status != 200 and status < 500:
+                tally.problem("lost_updates", f"{what}: patch of X {value} ended {status} {body}")
+        check_list(tally, f"{what}: X", store.doc(x), x_done, x_not, base_x + len(x_done))
+
+        # Y: deleted by exactly one request; every other delete and every later patch is a 404
+        deletes = [status for kind, _, status, _ in outcomes if kind == "delete Y"]
+        for kind, value, status, body in outcomes:
+            if kind in ("patch Y", "delete Y") and status not in (200, 404) and status < 500:
+                tally.problem("server_errors", f"{what}: {kind} {value} ended {status} {body}")
+        y_doc = store.doc(y)
+        if deletes.count(200) > 1:
+            tally.problem("double_effects", f"{what}: Y deleted by {deletes.count(200)} requests")
+        elif deletes.count(200) == 0 or not y_doc.get("sys_deleted"):
+            tally.problem(
+                "lost_updates",
+                f"{what}: Y not deleted (answers {deletes}, stored {y_doc.get('sys_deleted')})",
+            )
+        y_done = [value for kind, value, status, _ in outcomes if kind == "patch Y" and status == 200]
+        y_not = [value for kind, value, status, _ in outcomes if kind == "patch Y" and status != 200]
+        check_list(tally, f"{what}: Y", y_doc, y_done, y_not, base_y + len(y_done) + 1)
+        if (status := served_deleted(api, y)) is not None:
+            tally.problem("partial_writes", f"{what}: deleted Y is still served ({status})")
+
+        # one keyed batch of creates, sent 5 times at once: each order once, one answer
+        key = f"race-batch-creates-{round_}-{uuid.uuid4().hex[:6]}"
+        creates: list[dict[str, Any]] = [
+            {"operation": "create", "object": {**ORDER, "memo": f"{key}#{i}"}} for i in range(3)
+        ]
+        copies = parallel(
+            5, functools.partial(_ignoring_index, functools.partial(api.batch, creates, key)), tally
+        )
+        for status, body in copies:
+            if status >= 500 or (status != 200 and not retryable(status, body)):
+                tally.problem("server_errors", f"keyed batch x5: answered {status} {body}")
+        settled = [
+            (status, body) if status == 200 else until_settled(functools.partial(api.batch, creates, key))
+            for status, body in copies
+        ]
+        bodies = [body for status, body in settled if status == 200]
+        if len(bodies) != len(settled):
+            tally.problem(
+                "lost_updates", f"keyed batch x5: not every copy ended 200: {[s for s, _ in settled]}"
+            )
+        if any(body != bodies[0] for body in bodies):
+            tally.problem("double_effects", "keyed batch x5: the copies were answered differently")
+        for i in range(len(creates)):
+            stored = store.with_memo(f"{key}#{i}")
+            if len(stored) > 1:
+                tally.problem("double_effects", f"keyed batch x5: create {i} made {len(stored)} orders")
+            elif not stored:
+                tally.problem("lost_updates", f"keyed batch x5: create {i} made no order")
+            else:
+                made[f"{key}#{i}"] = stored[0]["id"]
+                if bodies and bodies[0]["results"][i].get("id") != stored[0]["id"]:
+                    tally.problem("partial_writes", f"keyed batch x5: create {i} answered another order's id")
+    return made
+
+
+# ---------------------------------------------------------------------------- one request under a fault
+class Case:
+    """One request of a mutating route: made ready (before any fault), sent (under one), then settled
+    as a careful client settles it, and checked against what the store holds."""
+
+    #: Orders made for or by this case: idempotency key -> order id.
+    made: dict[str, str]
+
+    def only(self, call: str) -> str | None:
+        """Text that this case's request to DynamoDB `call` carries (None: any request)."""
+        return None
+
+    def send(self) -> Answer:
+        raise NotImplementedError
+
+    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
+        """Finish the request as the client does and check it. `strict`: the first answer must be a
+        success or "again later"."""
+        raise NotImplementedError
+
+
+def first_answer(tally: Tally, what: str, first: Answer, ok: Sequence[int], *, strict: bool) -> None:
+    status, body = first
+    if status >= 500 and status != 503:
+        tally.problem("server_errors", f"{what}: {status} {body}")
+    elif strict and status not in ok and not retryable(status, body):
+        tally.problem("server_errors", f"{what}: unexpected {status} {body}")
+
+
+@dataclass
+class CreateCase(Case):
+    api: Api
+    key: str
+    made: dict[str, str] = field(default_factory=dict)
+
+    def send(self) -> Answer:
+        return self.api.create(self.key)
+
+    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
+        status, body = first
+        first_answer(tally, what, first, (201,), strict=strict)
+        # the client retries the whole request with its key: it must get the one order
+        retry_status, retry = _retry_later(self.api, self.key)
+        if retry_status != 201:
+            tally.problem("lost_updates", f"retry after {what}: {retry_status} {retry}")
+            return
+        if status == 201 and body["id"] != retry["id"]:
+            tally.problem("double_effects", f"{what}: retry made another order")
+        self.made[self.key] = retry["id"]
+
+
+@dataclass
+class PatchCase(Case):
+    """`add` a value to an order's list, without If-Match (`conditional`: with it)."""
+
+    api: Api
+    store: Store
+    label: str
+    conditional: bool = False
+    made: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.order_id, self.base = order_with_list(self.api, self.label, self.made)
+
+    def only(self, call: str) -> str | None:
+        return key_text(self.order_id)
+
+    def send(self) -> Answer:
+        return self.api.patch(
+            self.order_id, add(self.label), if_match=self.base if self.conditional else None
+        )
+
+    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
+        status, body = first
+        first_answer(tally, what, first, (200, 412) if self.conditional else (200,), strict=strict)
+        if status == 412 and self.label in listed(self.store.doc(self.order_id)):
+            tally.problem(
+                "partial_writes", f"{what}: answered 412 (not applied), yet the patch is in the order"
+            )
+        elif status != 200:
+            status, body = careful_patch(self.api, self.order_id, self.label, self.base)
+            if status != 200:
+                tally.problem("lost_updates", f"{what}: the client's conditional retry ended {status} {body}")
+        check_list(tally, what, self.store.doc(self.order_id), [self.label], (), self.base + 1)
+
+
+@dataclass
+class DeleteCase(Case):
+    api: Api
+    store: Store
+    label: str
+    made: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.order_id = new_order(self.api, self.label, self.made, DELETABLE)
+
+    def only(self, call: str) -> str | None:
+        return key_text(self.order_id)
+
+    def send(self) -> Answer:
+        return self.api.delete(self.order_id)
+
+    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
+        status, body = first
+        first_answer(tally, what, first, (200,), strict=strict)
+        if status == 404:
+            tally.notes.append(f"note: {what}: answered 404, though this request deleted the order")
+        elif status != 200:
+            status, body = until_settled(functools.partial(self.api.delete, self.order_id))
+            if status not in (200, 404):
+                tally.problem("lost_updates", f"{what}: the client's retry ended {status} {body}")
+        check_deleted(tally, what, self.api, self.store.doc(self.order_id), version=2)
+
+
+def check_deleted(tally: Tally, what: str, api: Api, doc: dict[str, Any], *, version: int) -> None:
+    """Deleted by one write (at `version`), and no longer served."""
+    if not doc.get("sys_deleted"):
+        tally.problem("lost_updates", f"{what}: the order is not deleted")
+    elif int(doc["sys_version"]) != version:
+        tally.problem(
+            "double_effects", f"{what}: deleted at version {doc['sys_version']}, expected {version}"
+        )
+    elif (status := served_deleted(api, doc["id"])) is not None:
+        tally.problem("partial_writes", f"{what}: the deleted order is still served ({status})")
+
+
+@dataclass
+class BatchCase(Case):
+    """A keyed batch: patch X (`add`), delete Y, create an order marked by `memo`. Faults aim at X's
+    reads and writes, and at the created order's PutItem."""
+
+    api: Api
+    store: Store
+    label: str
+    made: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from orders_domain.services.common import order_id_for_key
+
+        self.x, self.base_x = order_with_list(self.api, f"{self.label}-x", self.made)
+        self.y = new_order(self.api, f"{self.label}-y", self.made, DELETABLE)
+        self.created = order_id_for_key(TENANT, f"{self.label}#2")  # the batch keys its creates
+        self.operations: list[dict[str, Any]] = [
+            {"operation": "patch", "id": self.x, "patch_directives": add(self.label)},
+            {"operation": "delete", "id": self.y},
+            {"operation": "create", "object": {**ORDER, "memo": self.label}},
+        ]
+
+    def only(self, call: str) -> str | None:
+        return key_text(self.created if call == "PutItem" else self.x)
+
+    def send(self) -> Answer:
+        return self.api.batch(self.operations, self.label)
+
+    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
+        status, body = first
+        first_answer(tally, what, first, (200,), strict=strict)
+        if status != 200:
+            status, body = until_settled(functools.partial(self.api.batch, self.operations, self.label))
+        results: list[Any] = [None] * len(self.operations)
+        if status == 200:
+            results = body["results"]
+            replay = self.api.batch(self.operations, self.label)
+            if replay != (200, body):
+                tally.problem(
+                    "double_effects", f"{what}: the key's replay is not the batch's answer: {replay}"
+                )
+        else:
+            kind = "server_errors" if status >= 500 and status != 503 else "lost_updates"
+            tally.problem(kind, f"{what}: the batch ended {status} {body}")
+        patched, deleted, created = (self._outcome(result) for result in results)
+
+        # X: a failed patch is finished as a single PATCH would be
+        done, refused = [self.label], []
+        if patched == "refused":
+            done, refused = [], [self.label]
+        elif patched == "retry" and careful_patch(self.api, self.x, self.label, self.base_x)[0] != 200:
+            tally.problem("lost_updates", f"{what}: the patch of X could not be finished: {results[0]}")
+            done = []
+        check_list(tally, f"{what}: X", self.store.doc(self.x), done, refused, self.base_x + len(done))
+
+        # Y
+        if deleted == "retry":
+            until_settled(functools.partial(self.api.delete, self.y))
+        y_doc = self.store.doc(self.y)
+        if deleted == "refused":
+            if y_doc.get("sys_deleted"):
+                tally.problem("partial_writes", f"{what}: the delete of Y was refused, yet Y is deleted")
+        else:
+            check_deleted(tally, f"{what}: Y", self.api, y_doc, version=2)
+
+        # the create: a retryable failure is final in the key's answer; the result names the key
+        # the batch gave that create (`<key>#<position>`), and the client sends the create alone
+        # under it, as the README says: the same key derives the same order id, so a create that
+        # was made is found, not made twice
+        if created == "retry":
+            key = (results[2] or {}).get("idempotency_key") or f"{self.label}#2"
+            again = until_settled(
+                functools.partial(
+                    self.api.call,
+                    "POST",
+                    f"/orders/{TENANT}",
+                    self.operations[2]["object"],
+                    idempotency_key=key,
+                )
+            )
+            if again[0] != 201:
+                tally.problem("lost_updates", f"{what}: the create sent again alone ended {again}")
+        stored = self.store.with_memo(self.label)
+        if len(stored) > 1:
+            answered = results[2] or {}
+            why = (
+                f" (answered {answered.get('status')} {answered.get('code')} in the keyed batch)"
+                if created == "retry"
+                else ""
+            )
+            tally.problem("double_effects", f"{what}: one create made {len(stored)} orders{why}")
+        elif not stored and created != "refused":
+            tally.problem("lost_updates", f"{what}: the create made no order")
+        elif stored and created == "refused":
+            tally.problem("partial_writes", f"{what}: the create was refused, yet made an order")
+        for n, doc in enumerate(stored):
+            self.made[f"{self.label}#2/{n}"] = doc["id"]
+
+    @staticmethod
+    def _outcome(result: Any) -> str:
+        """The operation done, to retry (no answer, or a retryable error), or refused (another error)."""
+        if result is None:
+            return "retry"
+        if result["outcome"] == "success":
+            return "done"
+        return "retry" if retryable(result["status"], result) else "refused"
+
+
+@dataclass(frozen=True)
+class Route:
+    #: The DynamoDB writes of one request (their answers are lost).
+    writes: tuple[str, ...]
+    #: Every DynamoDB call of one request (faults are injected at each).
+    calls: tuple[str, ...]
+    #: (api, store, label) -> one request of the route, made ready.
+    start: Callable[[Api, Store, str], Case]
+    #: Whether its cases aim their faults at their own orders (`Case.only`), so may run side by side.
+    targeted: bool = True
+
+
+#: Mutating route -> its DynamoDB calls and a maker of one request (with an Idempotency-Key where the
+#: route takes one).
+MUTATIONS: dict[str, Route] = {
+    "create": Route(
+        ("PutItem", "UpdateItem"),
+        ("PutItem", "UpdateItem"),
+        lambda a, s, label: CreateCase(a, label),
+        targeted=False,
+    ),
+    "patch": Route(("UpdateItem",), ("GetItem", "UpdateItem"), lambda a, s, label: PatchCase(a, s, label)),
+    "patch_if_match": Route(
+        ("UpdateItem",),
+        ("GetItem", "UpdateItem"),
+        lambda a, s, label: PatchCase(a, s, label, conditional=True),
+    ),
+    "delete": Route(("UpdateItem",), ("GetItem", "UpdateItem"), lambda a, s, label: DeleteCase(a, s, label)),
+    "batch": Route(
+        ("PutItem", "UpdateItem"),
+        ("PutItem", "GetItem", "UpdateItem"),
+        lambda a, s, label: BatchCase(a, s, label),
+    ),
+}
+
+
+def lost_responses(api: Api, store: Store, faults: Faults, tally: Tally) -> dict[str, str]:
+    jobs = []
+    for route, mutation in MUTATIONS.items():
+        for api_call in mutation.writes:
             for occurrence in ("first", "every"):
-                key = f"lost-{route}-{api_call}-{occurrence}-{uuid.uuid4().hex[:6]}"
-                fault_count = 1 if occurrence == "first" else 4
-                with faults.once(api_call, "lost_response", times=fault_count):
-                    status, body = api.create(key)
-                tally.injected_faults += fault_count
-                if status >= 500 and status != 503:
-                    tally.problem("server_errors", f"lost {api_call} response: {status} {body}")
-                # the client retries the whole request with its key: it must get the one order
-                retry_status, retry = _retry_later(api, key)
-                if retry_status != 201:
-                    tally.problem("lost_updates", f"retry after lost {api_call}: {retry_status} {retry}")
-                    continue
-                if status == 201 and body["id"] != retry["id"]:
-                    tally.problem("double_effects", f"lost {api_call}: retry made another order")
-                made[key] = retry["id"]
-    return made
+                label = f"lost-{route}-{api_call}-{occurrence}-{uuid.uuid4().hex[:6]}"
+                what = f"{route}: lost {api_call} response ({occurrence})"
+                times = 1 if occurrence == "first" else 4
+                jobs.append(Job(route, label, api_call, "lost_response", times, what, strict=False))
+    return run_cases(api, store, faults, tally, "lost responses", jobs)
 
 
-def injected_faults(api: Api, faults: Faults, tally: Tally) -> dict[str, str]:
-    made: dict[str, str] = {}
-    for route, calls in MUTATIONS.items():
-        for api_call in calls:
+def injected_faults(api: Api, store: Store, faults: Faults, tally: Tally) -> dict[str, str]:
+    jobs = []
+    for route, mutation in MUTATIONS.items():
+        for api_call in mutation.calls:
             for fault in FAULTS:
-                # four in a row outlast boto3's own retries (3 attempts), so the client sees the fault
+                # four in a row outlast boto3's 3 retries after the first try: the client sees the fault
                 for depth in (1, 4):
-                    key = f"fault-{route}-{api_call}-{fault}-{depth}-{uuid.uuid4().hex[:6]}"
-                    with faults.once(api_call, fault, times=depth):
-                        status, body = api.create(key)
-                    tally.injected_faults += depth
-                    if status >= 500 and status != 503:
-                        tally.problem("server_errors", f"{fault} x{depth} at {api_call}: {status} {body}")
-                    elif status not in (201, *RETRYABLE):
-                        tally.problem("server_errors", f"{fault} x{depth} at {api_call}: unexpected {status}")
+                    label = f"fault-{route}-{api_call}-{fault}-{depth}-{uuid.uuid4().hex[:6]}"
+                    what = f"{route}: {fault} x{depth} at {api_call}"
                     # (a 409 means the first attempt is still marked in progress: retry until it is not)
-                    retry_status, retry = _retry_later(api, key)
-                    if retry_status != 201:
-                        tally.problem(
-                            "lost_updates", f"retry after {fault} at {api_call}: {retry_status} {retry}"
-                        )
-                        continue
-                    if status == 201 and retry["id"] != body["id"]:
-                        tally.problem("double_effects", f"{fault} at {api_call}: retry made another order")
-                    made[key] = retry["id"]
+                    jobs.append(Job(route, label, api_call, fault, depth, what, strict=True))
+    return run_cases(api, store, faults, tally, "injected faults", jobs)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One case to run: `route`'s request, with `fault` planned `times` at DynamoDB `api_call`."""
+
+    route: str
+    label: str
+    api_call: str
+    fault: str
+    times: int
+    what: str
+    strict: bool
+
+
+#: Cases of targeted routes run this many at a time (the SDK's backoff sleeps overlap).
+CASE_WORKERS = 8
+
+
+def run_cases(
+    api: Api, store: Store, faults: Faults, tally: Tally, section: str, jobs: list[Job]
+) -> dict[str, str]:
+    """Untargeted routes' cases one at a time (their faults hit any request), then targeted routes'
+    cases side by side; the orders they made."""
+
+    def one(job: Job) -> dict[str, str]:
+        case = MUTATIONS[job.route].start(api, store, job.label)
+        with faults.once(job.api_call, job.fault, times=job.times, only=case.only(job.api_call)):
+            first = case.send()
+        case.settle(first, job.what, tally, strict=job.strict)
+        return case.made
+
+    made: dict[str, str] = {}
+    alone = [job for job in jobs if not MUTATIONS[job.route].targeted]
+    with tally.timed(f"{section} ({', '.join(sorted({job.route for job in alone}))})"):
+        for job in alone:
+            made |= one(job)
+    side_by_side = [job for job in jobs if MUTATIONS[job.route].targeted]
+    routes = ", ".join(sorted({job.route for job in side_by_side}))
+    with tally.timed(f"{section} ({routes})"), ThreadPoolExecutor(max_workers=CASE_WORKERS) as pool:
+        for orders in pool.map(one, side_by_side):
+            made |= orders
     return made
-
-
-def _retry_later(api: Api, key: str) -> tuple[int, Any]:
-    """Retry as a client told 409/429/503 does, until the first attempt's Lambda time (10 s here) is up."""
-    import time
-
-    deadline = time.monotonic() + 15
-    status, body = api.create(key)
-    while status in RETRYABLE and time.monotonic() < deadline:
-        time.sleep(0.5)
-        status, body = api.create(key)
-    return status, body
 
 
 def retries_without_key(api: Api, faults: Faults, tally: Tally) -> None:
@@ -296,7 +1029,12 @@ def retries_without_key(api: Api, faults: Faults, tally: Tally) -> None:
 
 
 # ---------------------------------------------------------------------------- invariants
-def check_invariants(client: Any, tables: dict[str, str], made: dict[str, str], tally: Tally) -> int:
+def check_invariants(
+    client: Any, tables: dict[str, str], made: dict[str, str], tally: Tally, api: Api | None = None
+) -> tuple[int, int]:
+    """Every order stored (soft-deleted ones too: they keep their number and their money rules);
+    returns how many orders, and how many of them deleted. With `api`, each deleted order must no
+    longer be served."""
     from orders_domain.storage.orders import OrderRecord
 
     orders = []
@@ -319,6 +1057,12 @@ def check_invariants(client: Any, tables: dict[str, str], made: dict[str, str], 
     for order in orders:
         for problem in money_problems(order):
             tally.problem("partial_writes", f"order {order.id}: {problem}")
+    deleted = [order for order in orders if order.sys_deleted]
+    for order in deleted:
+        if order.sys_deleted_at is None or order.sys_deleted_by_id is None:
+            tally.problem("partial_writes", f"deleted order {order.id} does not say when or by whom")
+        if api is not None and (status := served_deleted(api, order.id)) is not None:
+            tally.problem("partial_writes", f"deleted order {order.id} is still served ({status})")
     stuck = client.scan(
         TableName=tables["IdempotencyTable"],
         FilterExpression="#s = :p",
@@ -327,7 +1071,7 @@ def check_invariants(client: Any, tables: dict[str, str], made: dict[str, str], 
     )["Items"]
     for item in stuck:
         tally.problem("partial_writes", f"idempotency record left in progress: {item['id']['S'][:40]}")
-    return len(orders)
+    return len(orders), len(deleted)
 
 
 def money_problems(order: Any) -> list[str]:
@@ -446,16 +1190,28 @@ def run(scale: int) -> tuple[dict[str, int], list[str]]:
     with running_api("rel", {key: TENANT}) as running:
         faults = Faults(wiring.current().dynamodb)
         api = Api(running.base_url, key)
-        made = races(api, tally, scale)
-        made |= lost_responses(api, faults, tally)
-        made |= injected_faults(api, faults, tally)
+        store = Store(running.admin, running.tables["OrdersTable"])
+        with tally.timed("races"):
+            made = races(api, tally, scale)
+        with tally.timed("patch storms"):
+            made |= patch_storms(api, store, tally, scale)
+        with tally.timed("batch races"):
+            made |= batch_races(api, store, tally, scale)
+        made |= lost_responses(api, store, faults, tally)
+        made |= injected_faults(api, store, faults, tally)
         retries_without_key(api, faults, tally)
         versions = stream_replay_versions(sorted(set(made.values()))[: 10 * scale])
-        checked = check_invariants(running.admin, running.tables, made, tally)
+        with tally.timed("invariants"):
+            checked, deleted = check_invariants(running.admin, running.tables, made, tally, api)
         # Faults that fired (a planned fault the SDK never reached, after its last attempt, is not counted).
         tally.injected_faults = faults.fired
-        tally.notes.append(f"invariants checked on {checked} orders ({versions} later versions written)")
-        stream_replay(running, tally, random.Random(20261129))  # noqa: S311 - not security
+        tally.notes.append(
+            f"invariants checked on {checked} orders, {deleted} of them deleted "
+            f"({versions} later versions written by the stream replay's set-up)"
+        )
+        with tally.timed("stream replay"):
+            stream_replay(running, tally, random.Random(20261129))  # noqa: S311 - not security
+    tally.notes.append("seconds: " + ", ".join(f"{name} {s:.0f}" for name, s in tally.seconds.items()))
     return tally.results(), tally.notes
 
 

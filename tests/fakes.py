@@ -41,10 +41,14 @@ class InMemoryOrderRepository:
                 raise VersionConflict(f"Order {order.id} was changed by another request.")
             self.orders[(order.tenant_id, order.id)] = (order, existing[1])
 
-    def get(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> Order | None:
+    def get(
+        self, tenant_id: str, order_id: str, *, consistent: bool = False, include_deleted: bool = False
+    ) -> Order | None:
         self.calls.append("get")
         found = self.orders.get((tenant_id, order_id))
-        return None if found is None or found[0].sys_deleted else found[0]
+        if found is None or (found[0].sys_deleted and not include_deleted):
+            return None
+        return found[0]
 
     def get_by_token(self, tenant_id: str, token: str) -> Order | None:
         self.calls.append("get_by_token")

@@ -38,6 +38,8 @@ lambda_handler = fn.lambda_handler
 TenantId = Annotated[str, Path(pattern=TENANT_ID_PATTERN, description="The tenant that owns the orders.")]
 OrderRef = Annotated[str, Path(max_length=80, description="An order id, or `token-<token>`.")]
 JSON_PATCH = "application/json-patch+json"
+#: Statuses a client retries (API.md: in progress or conflicting, throttled, unavailable).
+RETRYABLE_STATUSES = frozenset({409, 429, 503})
 _ORDER_ANSWER: dict[int, OpenAPIResponse] = {
     200: {
         "description": "The order as it is now; `ETag` is its new version.",
@@ -172,6 +174,13 @@ def batch(tenantId: TenantId, request: Annotated[BatchRequest, Body()]) -> Respo
                 entry["error_message"] = f"{error.detail} {details}".strip()
                 entry["status"] = error.status
                 entry["code"] = error.code
+                if result.idempotency_key and error.status in RETRYABLE_STATUSES:
+                    entry["error_message"] += (
+                        f" Send this create alone (POST /orders/{tenantId}) with Idempotency-Key "
+                        f"{result.idempotency_key}: it finds the order if it was made, else makes it."
+                    )
+            if result.idempotency_key:
+                entry["idempotency_key"] = result.idempotency_key
             elif result.order is not None and result.operation != "delete":
                 entry["object"] = order_body(result.order)
             body["results"].append(entry)

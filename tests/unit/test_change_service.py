@@ -620,8 +620,10 @@ def test_given_a_write_that_always_conflicts_when_patched_then_409_after_max_att
 class SlowReadRepository(InMemoryOrderRepository):
     """Reads take a millisecond, as a network read would: threads interleave between read and write."""
 
-    def get(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> Order | None:
-        found = super().get(tenant_id, order_id, consistent=consistent)
+    def get(
+        self, tenant_id: str, order_id: str, *, consistent: bool = False, include_deleted: bool = False
+    ) -> Order | None:
+        found = super().get(tenant_id, order_id, consistent=consistent, include_deleted=include_deleted)
         time.sleep(0.001)
         return found
 
@@ -1086,3 +1088,21 @@ def test_a_lost_answer_followed_by_other_writes_is_still_recognised() -> None:
     assert changed.additional_email_confirmation_recipients == ["a@example.com"]
     assert stored(repo, order).memo == "y"
     assert stored(repo, order).sys_version == order.sys_version + 3
+
+
+def test_given_a_delete_whose_answer_is_lost_when_its_retry_conflicts_then_it_answers_the_deleted_order() -> (
+    None
+):
+    # GIVEN an unpaid order, and a repository that loses the answer of the next write
+    repo = LostAnswerRepository(lost=0)
+    order = make_order(repo, payment_info=None)
+    repo.lost = 1
+    # WHEN it is deleted
+    deleted = make_service(repo).delete(TENANT, order.id, actor=ACTOR, if_match=None)
+    # THEN the delete is done once and answered (not a 404 for the order it deleted itself)
+    assert deleted.sys_deleted
+    assert deleted.sys_version == order.sys_version + 1
+    assert repo.get(TENANT, order.id) is None
+    # AND a later delete of it is a 404
+    with pytest.raises(NotFound):
+        make_service(repo).delete(TENANT, order.id, actor=ACTOR, if_match=None)

@@ -239,3 +239,21 @@ def test_a_batch_with_an_idempotency_key_replays_its_answer_and_creates_once() -
     assert first[1] == again[1]
     assert header_of(again[2], "Idempotent-Replayed") == "true"
     assert len(all_pages("GET", "/orders/{tenantId}", 5)[0]) == 1
+
+
+def test_a_keyed_batchs_create_names_its_key_and_that_key_alone_finds_the_same_order() -> None:
+    # GIVEN a keyed batch that created an order
+    body = {"line_items": [{"quantity": 1, "unit_price": "1.00"}], "memo": "batch create"}
+    status, answer, _ = _batch([{"operation": "create", "object": body}], key="batch-7")
+    assert status == 200
+    (result,) = answer["results"]
+    assert result["idempotency_key"] == "batch-7#0"
+    # WHEN the create is sent alone under that key (what a client does when the batch answered it
+    # with a retryable error)
+    from tests.helpers import create_event
+
+    response = invoke("create_order", create_event(body, key="batch-7#0"))
+    # THEN it is the order the batch made, not a second one
+    assert response["statusCode"] == 201
+    assert body_of(response)["id"] == result["id"]
+    assert len(all_pages("GET", "/orders/{tenantId}", 5)[0]) == 1

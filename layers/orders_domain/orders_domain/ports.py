@@ -43,7 +43,10 @@ class OrderRepository(Protocol):
     def replace(self, order: Order, *, expected_version: int) -> None:
         """Write a changed order; `VersionConflict` unless it is still at `expected_version`."""
 
-    def get(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> Order | None: ...
+    def get(
+        self, tenant_id: str, order_id: str, *, consistent: bool = False, include_deleted: bool = False
+    ) -> Order | None:
+        """The order, or None (also when it is deleted, unless `include_deleted`)."""
 
     def get_by_token(self, tenant_id: str, token: str) -> Order | None: ...
 

@@ -133,6 +133,11 @@ class BatchResult(_ResponseBase):
         default=None, description="The problem `code` the operation alone would have had."
     )
     object: dict[str, Any] | None = Field(default=None, description="The order created or changed.")
+    idempotency_key: str | None = Field(
+        default=None,
+        description="A create of a keyed batch: the key it ran under (`<key>#<position>`); send the "
+        "create alone with it to finish one that failed retryably.",
+    )
 
 
 class BatchResponse(_ResponseBase):

@@ -32,6 +32,9 @@ class BatchResult:
     id: str | None
     order: Order | None = None
     error: OrdersError | None = None
+    #: A keyed batch's create: the key it ran under. Sent alone with it (`POST /orders/{tenantId}`),
+    #: the create finds the order it made (the same key derives the same order id), or makes it.
+    idempotency_key: str | None = None
 
     @property
     def outcome(self) -> str:
@@ -73,8 +76,13 @@ class RunBatch:
                     ]
                     raise ValidationFailed("The order to create is not valid.", errors=errors) from None
                 key = f"{idempotency_key}#{position}" if idempotency_key else request.duplicate_prevention_key
-                created = self.creates.create(request, tenant_id=tenant_id, actor=actor, idempotency_key=key)
-                return BatchResult(op.operation, created.order.id, order=created.order)
+                try:
+                    created = self.creates.create(
+                        request, tenant_id=tenant_id, actor=actor, idempotency_key=key
+                    )
+                except OrdersError as error:
+                    return BatchResult(op.operation, op.id, error=error, idempotency_key=key)
+                return BatchResult(op.operation, created.order.id, order=created.order, idempotency_key=key)
             order_ref = str(_required(op.id, "id"))
             if op.operation == "patch":
                 directives = _required(op.patch_directives, "patch_directives")

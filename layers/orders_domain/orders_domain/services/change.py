@@ -78,6 +78,7 @@ from pydantic import ValidationError
 from orders_domain import jsonio, lifecycle, money
 from orders_domain.errors import (
     FieldError,
+    NotFound,
     PatchTestFailed,
     PreconditionFailed,
     Unprocessable,
@@ -248,7 +249,7 @@ class ChangeOrders:
         conflict: VersionConflict | None = None
         sent: set[str] = set()  # the ids of this request's writes
         for attempt in range(1, self.max_attempts + 1):
-            current = reader.get(tenant_id, order_id, consistent=True)
+            current = self._read(tenant_id, order_id, sent)
             if sent & set(current.sys_recent_write_ids):
                 # A write of ours that "conflicted" had landed: its answer was lost and the SDK's
                 # retry met the version it had written itself. Done; applying it again would double it.
@@ -277,7 +278,7 @@ class ChangeOrders:
                 conflict = exc
                 if if_match is not None:
                     # Stale, unless it was this write itself (answer lost, then retried by the SDK).
-                    again = reader.get(tenant_id, order_id, consistent=True)
+                    again = self._read(tenant_id, order_id, sent)
                     if write_id in again.sys_recent_write_ids:
                         return again
                     raise PreconditionFailed(
@@ -290,6 +291,16 @@ class ChangeOrders:
             return new
         assert conflict is not None  # the loop runs at least once, and only a conflict gets here
         raise conflict
+
+    def _read(self, tenant_id: str, order_id: str, sent: set[str]) -> Order:
+        """The order as it is now (consistent); 404 when there is none or it is deleted, unless this
+        request's own write (`sent`) deleted it: a delete whose answer was lost is then done."""
+        found = self.repo.get(tenant_id, order_id, consistent=True, include_deleted=bool(sent))
+        if found is None or found.tenant_id != tenant_id:
+            raise NotFound(f"Order {order_id} was not found.")
+        if found.sys_deleted and not sent & set(found.sys_recent_write_ids):
+            raise NotFound(f"Order {order_id} was not found.")
+        return found
 
     # ------------------------------------------------------------------ PATCH and PUT, the shared end
     def _replace_client_fields(self, order: Order, doc: dict[str, Any], *, actor: str) -> Order:

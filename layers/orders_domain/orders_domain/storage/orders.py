@@ -218,7 +218,9 @@ class DynamoOrderRepository:
             raise
 
     @translate_store_errors
-    def get(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> Order | None:
+    def get(
+        self, tenant_id: str, order_id: str, *, consistent: bool = False, include_deleted: bool = False
+    ) -> Order | None:
         out = self._client.get_item(
             TableName=self._table,
             Key=typed_key(keys.order_key(tenant_id, order_id)),
@@ -230,7 +232,7 @@ class DynamoOrderRepository:
         if item is None:
             return None
         order = OrderRecord.from_item(item).order
-        return None if order.sys_deleted else order
+        return None if order.sys_deleted and not include_deleted else order
 
     @translate_store_errors
     def get_by_token(self, tenant_id: str, token: str) -> Order | None:

@@ -20,22 +20,23 @@ gateway over HTTP, with the functions' real handlers. Writes reliability-results
   never a 500. Then one keyed batch of creates sent 5 times at once: each of its orders is made
   once (counted by a marker in `memo`), every answer is the one 200 body or a 409 to retry.
 - **lost responses**: for every DynamoDB write call of every mutating route (create, PATCH with and
-  without If-Match, DELETE, batch), a botocore hook sends the request to DynamoDB (so the write
-  happens), then raises a read timeout as if the answer was lost, and the SDK retries (once, or on
-  every attempt). For the change routes the hook aims at the order under test (the text of its key
-  in the request: the batch's UpdateItem at the order it patches, its PutItem at the order it
-  creates), so their cases run 8 at a time; the create's run one at a time. The client then
+  without If-Match, DELETE, PUT {"status": "cancelled"}, batch), a botocore hook sends the request to
+  DynamoDB (so the write happens), then raises a read timeout as if the answer was lost, and the SDK
+  retries (once, or on every attempt). For the change routes the hook aims at the order under test (the
+  text of its key in the request: the batch's UpdateItem at the order it patches, its PutItem at the
+  order it creates), so their cases run 8 at a time; the create's run one at a time. The client then
   settles the request as a careful client does: a create is sent again with its key; a PATCH not
-  answered 200 is sent again with If-Match at the version read before the first try (a 412 then
-  means "read it: your change may be in"); a DELETE is sent again (404 once the order is gone); a
-  batch is sent again with its key, and an operation it reports failed for a retryable reason is
-  sent again on its own (a create in a new keyed batch: the key replays the failure). Each change
-  must then be in exactly once. The SDK's retry of an UpdateItem whose answer was lost meets the
-  version its own first send wrote: a service that takes that for another writer's change applies
-  the patch again (`add /…/-` is not idempotent: a double effect) or answers 412 to an If-Match
-  patch that was applied (a partial write). A DELETE answered 404 by the request that deleted the
-  order is noted (its effect is right). Without a key a create's retry is a new request: a second
-  order, as documented (counted, not a fault).
+  answered 200 is sent again with If-Match at the version read before the first try (a 412 then means
+  "read it: your change may be in"); a DELETE is sent again (404 once the order is gone); a PUT cancel
+  is sent again (409 "already cancelled" once an earlier send did it; the order must be cancelled in one
+  write, no payment left pending); a batch is sent again with its key, and an operation it reports
+  failed for a retryable reason is sent again on its own (a create alone under the key the batch names
+  for it, `<key>#<position>`, which finds the order if it was made). Each change must then be in exactly
+  once. The SDK's retry of an UpdateItem whose answer was lost meets the version its own first send
+  wrote: a service that takes that for another writer's change applies the patch again (`add /…/-` is
+  not idempotent: a double effect) or answers 412 to an If-Match patch that was applied (a partial
+  write). A DELETE answered 404 by the request that deleted the order was one (now answered as done).
+  Without a key a create's retry is a new request: a second order, as documented (counted, not a fault).
 - **injected faults**: throttling, TransactionConflict, a 500 and a timeout at each DynamoDB call
   of each mutating route (GetItem too, for the change routes); the answer must be a success or a
   retryable 409/429/503 (never a 500), and the client's retry (as above) must complete with one
@@ -794,6 +795,41 @@ class DeleteCase(Case):
         check_deleted(tally, what, self.api, self.store.doc(self.order_id), version=2)
 
 
+@dataclass
+class CancelCase(Case):
+    """`PUT {"status": "cancelled"}` on a paid order: the whole-order cancel, one write."""
+
+    api: Api
+    store: Store
+    label: str
+    made: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.order_id = new_order(self.api, self.label, self.made)
+
+    def only(self, call: str) -> str | None:
+        return key_text(self.order_id)
+
+    def send(self) -> Answer:
+        return self.api.call("PUT", f"/orders/{TENANT}/{self.order_id}", {"status": "cancelled"})
+
+    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
+        status, body = first
+        first_answer(tally, what, first, (200,), strict=strict)
+        if status != 200:
+            # Again until it is settled; "already cancelled" (409) means an earlier send did it.
+            status, body = until_settled(self.send)
+            if status not in (200, 409):
+                tally.problem("lost_updates", f"{what}: the client's retry ended {status} {body}")
+        doc = self.store.doc(self.order_id)
+        if doc.get("status") != "cancelled":
+            tally.problem("lost_updates", f"{what}: the order is {doc.get('status')}, not cancelled")
+        elif int(doc["sys_version"]) != 2:
+            tally.problem("double_effects", f"{what}: cancelled in {int(doc['sys_version']) - 1} writes")
+        if any(p.get("status") == "pending" for p in doc.get("payments", [])):
+            tally.problem("partial_writes", f"{what}: cancelled with a payment still pending")
+
+
 def check_deleted(tally: Tally, what: str, api: Api, doc: dict[str, Any], *, version: int) -> None:
     """Deleted by one write (at `version`), and no longer served."""
     if not doc.get("sys_deleted"):
@@ -942,6 +978,9 @@ MUTATIONS: dict[str, Route] = {
         lambda a, s, label: PatchCase(a, s, label, conditional=True),
     ),
     "delete": Route(("UpdateItem",), ("GetItem", "UpdateItem"), lambda a, s, label: DeleteCase(a, s, label)),
+    "put_cancel": Route(
+        ("UpdateItem",), ("GetItem", "UpdateItem"), lambda a, s, label: CancelCase(a, s, label)
+    ),
     "batch": Route(
         ("PutItem", "UpdateItem"),
         ("PutItem", "GetItem", "UpdateItem"),

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import copy
-import json
 from typing import Any
-from urllib.parse import quote
 
-from tests.helpers import body_of, invoke, load_event, with_caller
+from tests.helpers import body_of, invoke, with_caller
 
 #: Every route of search_orders: (method, resource template).
 SEARCH_ROUTES: list[tuple[str, str]] = [
@@ -36,22 +33,11 @@ def search_event(
     tenant_id: str = "tenant-a",
     caller_tenant: str | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway event for a search_orders route, as the authorizer passes it on."""
-    event = copy.deepcopy(load_event("search_orders.json"))
-    path_params = {"tenantId": tenant_id, **(params or {})}
-    path = resource
-    for name, value in path_params.items():
-        path = path.replace("{" + name + "}", value)
-    event["resource"] = resource
-    event["httpMethod"] = method
-    event["path"] = path
-    event["pathParameters"] = path_params
-    event["requestContext"]["resourcePath"] = resource
-    event["requestContext"]["httpMethod"] = method
-    event["requestContext"]["path"] = "/v1" + quote(path)
-    event["queryStringParameters"] = query or None
-    event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
-    event["body"] = None if body is None else json.dumps(body)
+    """An API Gateway event for a search_orders route (the bench's), as the authorizer passes it on
+    for a caller of `caller_tenant` (default: the path's tenant)."""
+    from local.bench import search_event as bench_event
+
+    event = bench_event(method, resource, params, query, body, tenant=tenant_id)
     return with_caller(event, caller_tenant or tenant_id)
 
 

@@ -23,13 +23,15 @@ isolation failed, A's lookups for them would answer B's orders), then:
   page token asks for A's page with B's list page token, and (all but A's list itself) with A's
   list page token, a token of another query (400 both).
 
-History exists to fuzz: each tenant's first order gets versions 2 and 3 (the repository's
-`replace`, B's signed with B's marker), and the run's stream records go through the order_stream
-handler (no stream poller runs here; local/stream_replay.py), so the coupon lookups read real usage
-rows. schemathesis draws `id`, `after` and `asOf` from A's order ids, history tokens and moments of
-its history part of the time, so the history route and the time-travel read reach real history, not
-only 404s; `exclusiveStartKey` from A's list page tokens; and the lookups' path parameters
-(`FOREIGN_VALUES`; a lookup's `id` too) from the shared values, so they reach real rows.
+History exists to fuzz: each tenant's first order gets versions 2 and 3 (the repository's `replace`,
+B's signed with B's marker), and the run's stream records go through the order_stream handler
+(local/stream_replay.py), so the coupon lookups read real usage rows; while schemathesis runs, the
+stream poller `make serve` runs follows its writes (its patches get history within a fraction of a
+second, as on AWS: an `asOf` between two versions is answered, not a 503). schemathesis draws `id`,
+`after` and `asOf` from A's order ids, history tokens and moments of its history part of the time,
+so the history route and the time-travel read reach real history, not only 404s; `exclusiveStartKey`
+from A's list page tokens; and the lookups' path parameters (`FOREIGN_VALUES`; a lookup's `id` too)
+from the shared values, so they reach real rows.
 
 `{"requests", "routes_fuzzed", "server_errors", "schema_violations", "cross_tenant_leaks"}`; any of the
 last three above zero fails the command. New routes join by being in the OpenAPI document; a route
@@ -47,6 +49,8 @@ import tempfile
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -208,6 +212,21 @@ def with_page_tokens(base: str, tenants: list[Tenant]) -> None:
         if not token:
             raise SystemExit(f"no list page token for {tenant.tenant_id}: {status} {text[:300]}")
         tenant.page_tokens.append(token)
+
+
+@contextmanager
+def stream_consumer(running: Any) -> Iterator[None]:
+    """The order_stream poller `make serve` runs, on the run's table, while the block runs."""
+    from local.stream import order_stream_poller
+    from local.tables import load_template
+
+    template = load_template(ROOT / "template.yaml")
+    table = running.tables["OrdersTable"]
+    poller = order_stream_poller(running.admin.meta.endpoint_url, table, template, None).start()
+    try:
+        yield
+    finally:
+        poller.stop()
 
 
 def between(instants: list[str]) -> list[str]:
@@ -446,7 +465,11 @@ def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, int], dict
         document = api.gateway.openapi()
         # The sweep first: it sees the seeded orders as they are (schemathesis may patch or delete A's).
         sweep = tenant_sweep(api.base_url, document, a, b)
-        fuzzed = schemathesis(api.base_url, a, document, max_examples, Path(tmp), quick=quick)
+        # As under `make serve`, the stream consumer follows every write schemathesis makes: history
+        # trails a change by a fraction of a second, as on AWS, and `?asOf=` of a moment whose history
+        # is written is answered (a 503 is only right in that short window, not for the whole run).
+        with stream_consumer(api):
+            fuzzed = schemathesis(api.base_url, a, document, max_examples, Path(tmp), quick=quick)
     operations = sum(len(methods) for methods in document["paths"].values())
 
     failures = fuzzed.get("failures") or []

@@ -811,7 +811,11 @@ class CancelCase(Case):
         return key_text(self.order_id)
 
     def send(self) -> Answer:
-        return self.api.call("PUT", f"/orders/{TENANT}/{self.order_id}", {"status": "cancelled"})
+        from orders_domain.lifecycle import OrderStatus
+
+        return self.api.call(
+            "PUT", f"/orders/{TENANT}/{self.order_id}", {"status": OrderStatus.CANCELLED.value}
+        )
 
     def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
         status, body = first
@@ -821,12 +825,14 @@ class CancelCase(Case):
             status, body = until_settled(self.send)
             if status not in (200, 409):
                 tally.problem("lost_updates", f"{what}: the client's retry ended {status} {body}")
+        from orders_domain.lifecycle import OrderStatus, PaymentStatus
+
         doc = self.store.doc(self.order_id)
-        if doc.get("status") != "cancelled":
+        if doc.get("status") != OrderStatus.CANCELLED:
             tally.problem("lost_updates", f"{what}: the order is {doc.get('status')}, not cancelled")
         elif int(doc["sys_version"]) != 2:
             tally.problem("double_effects", f"{what}: cancelled in {int(doc['sys_version']) - 1} writes")
-        if any(p.get("status") == "pending" for p in doc.get("payments", [])):
+        if any(p.get("status") == PaymentStatus.PENDING for p in doc.get("payments", [])):
             tally.problem("partial_writes", f"{what}: cancelled with a payment still pending")
 
 

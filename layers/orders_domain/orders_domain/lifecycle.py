@@ -371,3 +371,53 @@ def event_for(old_status: str | None, new_status: str) -> OrderEvent:
     if OrderStatus(old_status) is new:
         return OrderEvent.UPDATED
     return _EVENT_OF_STATUS.get(new, OrderEvent.UPDATED)
+
+
+# ------------------------------------------------------------------ statuses after fulfil and cancel
+#: Statuses a fulfil or cancel does not move an order out of: refunds (and what accepts nothing
+#: more) speak for the order once they have happened.
+_STATUS_KEPT_BY_QUANTITIES = frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED, S.VOIDED, S.CLOSED})
+
+
+def line_status_after(line: LineItem) -> LineStatus:
+    """A goods line's status from its quantities: `fulfilled` when something shipped and nothing is
+    open, `partially fulfilled` when something shipped and something is open, `cancelled` when
+    everything was cancelled; a line with nothing shipped and something open keeps its status
+    (paid / awaiting payment). Refund lines keep theirs."""
+    if is_refund_line(line):
+        return LineStatus(line.status)
+    still_open = line_open_quantity(line)
+    if line.quantity_shipped > 0:
+        return LineStatus.FULFILLED if still_open == 0 else LineStatus.PARTIALLY_FULFILLED
+    if still_open == 0:
+        return LineStatus.CANCELLED
+    return LineStatus(line.status)
+
+
+def order_status_after(order: Order) -> OrderStatus:
+    """The order's status from its goods lines' quantities, as `line_status_after` for a line:
+    `fulfilled`, `partially fulfilled`, `cancelled` (everything cancelled, nothing shipped), or the
+    status it had while nothing is shipped and something is open. Refunded, voided and closed
+    orders keep their status."""
+    status = OrderStatus(order.status)
+    if status in _STATUS_KEPT_BY_QUANTITIES:
+        return status
+    shipped, still_open = shipped_quantity(order.line_items), open_quantity(order.line_items)
+    if shipped > 0:
+        return OrderStatus.FULFILLED if still_open == 0 else OrderStatus.PARTIALLY_FULFILLED
+    if still_open == 0:
+        return OrderStatus.CANCELLED
+    return status
+
+
+def shipping_status_after(order: Order, status: OrderStatus) -> ShippingStatus | None:
+    """`sys_shippable_status` over the shippable goods lines of an order about to be in `status`:
+    None when the order is not shippable, cancelled or voided, or no shippable unit is shipped or
+    open; else `shipped` (nothing open), `partially shipped` or `awaiting shipment`."""
+    if not order.shippable or status in (OrderStatus.CANCELLED, OrderStatus.VOIDED):
+        return None
+    lines = [li for li in goods_lines(order.line_items) if li.shippable]
+    shipped, still_open = shipped_quantity(lines), open_quantity(lines)
+    if shipped > 0:
+        return ShippingStatus.SHIPPED if still_open == 0 else ShippingStatus.PARTIALLY_SHIPPED
+    return ShippingStatus.AWAITING_SHIPMENT if still_open > 0 else None

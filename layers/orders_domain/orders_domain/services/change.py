@@ -43,15 +43,10 @@ fields absent from the body are cleared. PATCH ends the same way: its result goe
   changed weights); refund lines are the record of refunds and may be echoed but not changed or
   removed (409).
 
-Cancel (whole order) cancels every line's open quantity and voids what it costs. Only an order with
-nothing shipped, paid or refunded is cancelled here (issue 19 brings partial cancel, and whole-order
-cancel of partly fulfilled orders): every goods line's `total`, `discounts` and `taxes`,
-`amount_pending_capture` and `balance_due` become 0 (`quantity`, `unit_price` and
-`amount_to_pay_upon_creation`, what was due at creation, are kept as the record); the order's
-subtotal, discounts, taxes, shipping charges, total, `amount_pending_capture` and `balance_due`
-become 0, pending payments are `voided` (their amounts kept), the status `cancelled`, and
-`sys_shippable_status` is cleared. API.md's money invariants hold. A cancel `reason` is accepted and
-not stored: the order has no field for it.
+Cancel (whole order) is `services.fulfil.cancel`, the one cancel rule (the cancel route uses it too):
+every line's open quantity cancelled and what it costs voided (module docstring there); an order with
+nothing shipped ends with every amount 0 and its pending payments `voided`. API.md's money invariants
+hold. A cancel `reason` is accepted and not stored: the order has no field for it.
 
 Delete is a soft delete (`sys_deleted`, `sys_deleted_at`, `sys_deleted_by_id`) of an order with
 nothing paid or fulfilled (lifecycle), written through the same loop; it returns the deleted order.
@@ -634,52 +629,8 @@ def _amounts_kept(
 
 # ------------------------------------------------------------------ cancel
 def cancelled(order: Order) -> Order:
-    """The whole order cancelled: every open quantity, its cost voided (module docstring)."""
-    lifecycle.check(Operation.CANCEL, order)
-    if lifecycle.shipped_quantity(order.line_items) or order.amount_paid or order.amount_refunded:
-        # TODO(issue 19): cancel only the open quantity of a partly fulfilled order and void its share
-        # of the pending amount (money.allocate over the lines' open quantities).
-        raise OrderStateConflict(
-            "Cannot cancel this order as a whole: part of it has been fulfilled or paid; "
-            "cancel its open lines instead."
-        )
-    zero = money.ZERO
-    lines = []
-    for line in order.line_items:
-        data = line.model_dump()
-        if not lifecycle.is_refund_line(line):
-            data.update(
-                status=lifecycle.line_status_after_cancel(line),
-                quantity_cancelled=line.quantity_cancelled + lifecycle.line_open_quantity(line),
-                quantity_to_be_shipped=0,
-                quantity_available_for_cancellation=0,
-                total=zero,
-                discounts=zero,
-                taxes=zero,
-                amount_pending_capture=zero,
-                balance_due=zero,
-                total_in_base_currency=None if line.total_in_base_currency is None else zero,
-            )
-        lines.append(data)
-    payments = [
-        {**p.model_dump(), "status": PaymentStatus.VOIDED}
-        if p.status == PaymentStatus.PENDING
-        else p.model_dump()
-        for p in order.payments
-    ]
-    data = order.model_dump()
-    data.update(
-        status=OrderStatus.CANCELLED,
-        subtotal=zero,
-        discounts=zero,
-        taxes=zero,
-        shipping_charges=zero,
-        total=zero,
-        total_in_base_currency=None if order.total_in_base_currency is None else zero,
-        amount_pending_capture=zero,
-        balance_due=zero,
-        sys_shippable_status=None,
-        payments=payments,
-        line_items=lines,
-    )
-    return Order.model_validate(data)
+    """The whole order cancelled: every open quantity, its cost voided (services.fulfil.cancel, the
+    one cancel rule; the cancel route uses it too)."""
+    from orders_domain.services.fulfil import cancel
+
+    return cancel(order)

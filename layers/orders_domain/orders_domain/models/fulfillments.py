@@ -1,0 +1,101 @@
+"""The Fulfillments resource (seeds/002) and the fulfil and cancel request bodies (API.md).
+
+A fulfillment records one fulfil call: which lines it fulfilled (`quantity`) and cancelled
+(`cancel_quantity`), with tracking details and metadata. Metadata follows the seed: key-value pairs
+whose values are strings, booleans or integers (never floats: DynamoDB takes no floats, and a float
+would change on the way through). The seed states no size limits; these are the service's own:
+at most `MAX_METADATA_KEYS` keys of at most `MAX_METADATA_KEY_LENGTH` characters, string values of at
+most `MAX_METADATA_VALUE_LENGTH` characters.
+"""
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
+
+from orders_domain import money
+from orders_domain.models.types import DomainModel, InputModel, Int, ShortStr
+
+MAX_METADATA_KEYS = 50
+MAX_METADATA_KEY_LENGTH = 40
+MAX_METADATA_VALUE_LENGTH = 500
+#: The most items one fulfil or cancel request may name (an order has at most 500 lines).
+MAX_ITEMS = 500
+
+MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=MAX_METADATA_KEY_LENGTH)]
+MetadataValue = (
+    Annotated[str, StringConstraints(strict=True, max_length=MAX_METADATA_VALUE_LENGTH)]
+    | StrictBool
+    | Annotated[StrictInt, Field(ge=-(10**18), le=10**18)]
+)
+Metadata = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=MAX_METADATA_KEYS)]
+LineId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Url = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class FulfillmentItem(DomainModel):
+    """One line of a fulfillment: units fulfilled and units cancelled by it."""
+
+    order_line_item_id: str
+    sku: str | None = None
+    quantity: int = Field(default=0, ge=0)
+    cancel_quantity: int = Field(default=0, ge=0)
+
+
+class Fulfillment(DomainModel):
+    """A fulfillment record (seeds/002): what one fulfil call did to an order."""
+
+    id: str
+    order_id: str
+    tenant_id: str
+    created_time: dt.datetime
+    tracking_company: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+    shipment_id: str | None = None
+    currency: str | None = None
+    metadata: dict[str, str | bool | int] = Field(default_factory=dict)
+    items: list[FulfillmentItem] = Field(default_factory=list)
+    picked_up: bool = False
+
+
+class FulfilItemInput(InputModel):
+    """`items[]` of a fulfil body: fulfil `quantity` and cancel `cancel_quantity` units of a line."""
+
+    order_line_item_id: LineId
+    quantity: Int = Field(default=0, ge=0, le=1_000_000)
+    cancel_quantity: Int = Field(default=0, ge=0, le=1_000_000)
+
+
+class FulfilRequest(InputModel):
+    """`POST .../{id}/fulfill`: no items fulfils everything still open."""
+
+    items: list[FulfilItemInput] | None = Field(default=None, min_length=1, max_length=MAX_ITEMS)
+    tracking_company: ShortStr | None = None
+    tracking_number: ShortStr | None = None
+    tracking_url: Url | None = None
+    shipment_id: ShortStr | None = None
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    metadata: Metadata | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str | None) -> str | None:
+        if value is not None and not money.is_currency(value):
+            raise PydanticCustomError("unknown_currency", "unknown currency code")
+        return value
+
+
+class CancelItemInput(InputModel):
+    """`items[]` of a cancel body: cancel `quantity` units of a line."""
+
+    order_line_item_id: LineId
+    quantity: Int = Field(gt=0, le=1_000_000)
+
+
+class CancelRequest(InputModel):
+    """`POST .../{id}/cancel`: no items cancels everything not yet fulfilled."""
+
+    items: list[CancelItemInput] | None = Field(default=None, min_length=1, max_length=MAX_ITEMS)
+    reason: str | None = Field(default=None, max_length=1000)

@@ -1,0 +1,477 @@
+"""Fulfil and cancel an order, whole or in part: pure functions of the order and the request (no I/O).
+
+The conditional write (order + fulfillment record in one transaction) comes later; these compute the
+new order and the fulfillment record, keeping API.md's money rules true after every call
+(`money_problems` lists any that do not hold).
+
+Money decisions:
+
+- A line's *open value* is what its open units cost. On an order with a payment it is the line's
+  `amount_pending_capture` (what is authorised and not yet captured for it); on an order without one
+  it is the open units' share of the line's total (`total * open / (shipped + open)`, rounded).
+- Fulfilling `q` of `open` units captures `open value * q / open`, rounded to the currency's minor
+  unit; fulfilling the last open units captures all the open value is left, so fulfilling every unit
+  of a line, in any steps, captures exactly its total. The line's and the order's `amount_paid` rise
+  and `amount_pending_capture` falls by it.
+- Shipping charges are captured with the first fulfilment that ships anything (the order's pending
+  amount beyond its lines' is the shipping still pending). When a cancel leaves nothing shipped and
+  nothing open (the whole order cancelled) the shipping charges are voided and become 0.
+- An order without a payment (awaiting payment) may be fulfilled: nothing is captured, `balance_due`
+  stays what is owed.
+- Cancelling `r` of `open` units voids `open value * r / open` (all of it for the last open units):
+  the line's total falls by it, its discounts and taxes fall to their share of the units still live
+  (shipped + open; 0 when none is), and on an order with a payment the line's and the order's
+  `amount_pending_capture` fall by it. The order's subtotal, discounts, taxes and total fall
+  accordingly (`subtotal = total + discounts - taxes - shipping_charges`). `quantity` and
+  `unit_price` stay as the record of what was ordered.
+- Payments: a capture or void that takes everything left in a pending entry turns that entry itself
+  `settled` (or `voided`), its amount what it took. A capture that takes part adds a `settled` entry
+  (`payment_id` `<fulfillment id>-<n>`, same type, `parent_payment_id` the pending entry's id,
+  `line_item_ids` the lines fulfilled by the call; shipping captured with them is in the same
+  entry) and lowers the pending entry's amount; a void that takes part only lowers it. Once nothing is
+  open, a pending entry left (at 0) becomes `settled` if anything shipped, else `voided`.
+- Whole cancel of an order with nothing shipped gives what `services.change.cancelled` gives.
+- A cancel `reason` is accepted and not stored (the order has no field for it).
+
+Statuses and `sys_shippable_status` come from the lifecycle module (`line_status_after`,
+`order_status_after`, `shipping_status_after`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from orders_domain import lifecycle, money
+from orders_domain.errors import FieldError, Unprocessable
+from orders_domain.lifecycle import Operation, OrderStateConflict, PaymentStatus
+from orders_domain.models import LineItem, Order
+from orders_domain.models.fulfillments import (
+    CancelItemInput,
+    Fulfillment,
+    FulfillmentItem,
+    FulfilRequest,
+)
+
+ZERO = money.ZERO
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What one call does to one line: units to fulfil, then units to cancel."""
+
+    line_id: str
+    fulfil: int = 0
+    cancel: int = 0
+
+
+# ------------------------------------------------------------------ the public functions
+def fulfil(
+    order: Order, request: FulfilRequest | None, *, now: datetime, fulfillment_id: str
+) -> tuple[Order, Fulfillment]:
+    """Fulfil (and, per item, cancel) part or all of the order; the new order and its fulfillment.
+
+    No request or no items: every open unit is fulfilled. 409 when the order's state forbids a fulfil
+    (cancelled, voided, closed, nothing open); 422 naming the item when it names no line, names a line
+    twice, asks for nothing, or asks for more than the line has open.
+    """
+    lifecycle.check(Operation.FULFIL, order)
+    steps = _fulfil_steps(order, request)
+    changed = _apply(order, steps, capture_id=fulfillment_id, now=now)
+    lines = {li.order_line_item_id: li for li in order.line_items}
+    record = Fulfillment(
+        id=fulfillment_id,
+        order_id=order.id,
+        tenant_id=order.tenant_id,
+        created_time=now,
+        tracking_company=request.tracking_company if request else None,
+        tracking_number=request.tracking_number if request else None,
+        tracking_url=request.tracking_url if request else None,
+        shipment_id=request.shipment_id if request else None,
+        currency=(request.currency if request else None) or order.currency_code,
+        metadata=dict(request.metadata or {}) if request else {},
+        items=[
+            FulfillmentItem(
+                order_line_item_id=step.line_id,
+                sku=lines[step.line_id].sku,
+                quantity=step.fulfil,
+                cancel_quantity=step.cancel,
+            )
+            for step in steps
+        ],
+    )
+    return changed, record
+
+
+def cancel(
+    order: Order, items: Sequence[CancelItemInput] | None = None, *, reason: str | None = None
+) -> Order:
+    """Cancel every open unit (no items) or the items' units; what they cost is voided.
+
+    409 when the order's state forbids a cancel, or an item asks to cancel fulfilled units (refund
+    them instead); 422 naming the item when it names no line, names a line twice or asks for more than
+    the line has. `reason` is not stored.
+    """
+    del reason  # accepted, not stored: the order has no field for it
+    lifecycle.check(Operation.CANCEL, order)
+    return _apply(order, _cancel_steps(order, items), capture_id=None, now=None)
+
+
+def money_problems(order: Order) -> list[str]:
+    """Each of API.md's money rules (and this module's) that the order breaks; empty when all hold."""
+    problems: list[str] = []
+
+    def need(ok: bool, what: str) -> None:
+        if not ok:
+            problems.append(what)
+
+    lines = order.line_items
+    need(
+        order.total == order.subtotal - order.discounts + order.taxes + order.shipping_charges,
+        "order: total != subtotal - discounts + taxes + shipping_charges",
+    )
+    need(
+        order.balance_due
+        == order.total - (order.amount_paid + order.amount_pending_capture - order.amount_refunded),
+        "order: balance_due != total - (amount_paid + amount_pending_capture - amount_refunded)",
+    )
+    need(order.amount_refunded <= order.amount_paid, "order: amount_refunded > amount_paid")
+    need(order.amount_pending_capture >= 0, "order: amount_pending_capture < 0")
+    need(
+        order.total == _sum(li.total for li in lines) + order.shipping_charges,
+        "order: total != sum of line totals + shipping_charges",
+    )
+    need(order.discounts == _sum(li.discounts for li in lines), "order: discounts != sum of lines'")
+    need(order.taxes == _sum(li.taxes for li in lines), "order: taxes != sum of lines'")
+    need(order.amount_paid == _sum(li.amount_paid for li in lines) + _shipping_paid(order), "order: paid")
+    need(
+        order.amount_pending_capture == _sum(_pending_entries(order)),
+        "order: amount_pending_capture != sum of pending payments",
+    )
+    need(
+        order.amount_paid == _sum(p.amount for p in order.payments if p.status == PaymentStatus.SETTLED),
+        "order: amount_paid != sum of settled payments",
+    )
+    need(_shipping_pending(order) >= 0, "order: lines pend more than the order")
+    for li in lifecycle.goods_lines(lines):
+        at = f"line {li.line_number}"
+        need(
+            li.balance_due == li.total - (li.amount_paid + li.amount_pending_capture - li.amount_refunded),
+            f"{at}: balance_due != total - (amount_paid + amount_pending_capture - amount_refunded)",
+        )
+        need(
+            min(li.total, li.discounts, li.taxes, li.amount_paid, li.amount_pending_capture) >= 0,
+            f"{at}: < 0",
+        )
+        need(
+            li.amount_paid + li.amount_pending_capture <= li.total, f"{at}: paid and pending exceed its total"
+        )
+        need(
+            li.quantity_shipped + li.quantity_cancelled <= li.quantity,
+            f"{at}: shipped + cancelled > quantity",
+        )
+        if li.quantity_cancelled == 0:
+            gross = money.rounded(li.quantity * li.unit_price, order.currency_code)
+            need(li.total == gross - li.discounts + li.taxes, f"{at}: total != quantity * unit_price - ...")
+        if li.quantity_cancelled == li.quantity:
+            need(li.total == li.discounts == li.taxes == 0, f"{at}: cancelled, yet has amounts")
+    return problems
+
+
+# ------------------------------------------------------------------ which units
+def _fulfil_steps(order: Order, request: FulfilRequest | None) -> list[_Step]:
+    if request is None or request.items is None:
+        return [
+            _Step(li.order_line_item_id, fulfil=lifecycle.line_open_quantity(li))
+            for li in lifecycle.goods_lines(order.line_items)
+            if lifecycle.line_open_quantity(li) > 0
+        ]
+    lines = {li.order_line_item_id: li for li in lifecycle.goods_lines(order.line_items)}
+    steps: list[_Step] = []
+    errors: list[FieldError] = []
+    for index, item in enumerate(request.items):
+        at = f"items[{index}]"
+        line = _known_line(lines, item.order_line_item_id, steps, f"{at}.order_line_item_id", errors)
+        if line is None:
+            continue
+        wanted, still_open = item.quantity + item.cancel_quantity, lifecycle.line_open_quantity(line)
+        if wanted == 0:
+            errors.append(FieldError(at, "asks for nothing: quantity or cancel_quantity must be > 0"))
+        elif wanted > still_open:
+            errors.append(
+                FieldError(at, f"asks for {wanted} units of {_name(line)}, which has {still_open} open")
+            )
+        else:
+            steps.append(_Step(line.order_line_item_id, fulfil=item.quantity, cancel=item.cancel_quantity))
+    if errors:
+        raise Unprocessable("The items do not fit the order's open lines.", errors=errors)
+    return steps
+
+
+def _cancel_steps(order: Order, items: Sequence[CancelItemInput] | None) -> list[_Step]:
+    if items is None:
+        return [
+            _Step(li.order_line_item_id, cancel=lifecycle.cancellable_quantity(li))
+            for li in lifecycle.goods_lines(order.line_items)
+            if lifecycle.cancellable_quantity(li) > 0
+        ]
+    lines = {li.order_line_item_id: li for li in lifecycle.goods_lines(order.line_items)}
+    steps: list[_Step] = []
+    errors: list[FieldError] = []
+    fulfilled: list[FieldError] = []
+    for index, item in enumerate(items):
+        at = f"items[{index}]"
+        line = _known_line(lines, item.order_line_item_id, steps, f"{at}.order_line_item_id", errors)
+        if line is None:
+            continue
+        cancellable = lifecycle.cancellable_quantity(line)
+        if item.quantity <= cancellable:
+            steps.append(_Step(line.order_line_item_id, cancel=item.quantity))
+        elif line.quantity_shipped > 0 and item.quantity <= cancellable + line.quantity_shipped:
+            fulfilled.append(
+                FieldError(
+                    f"{at}.quantity",
+                    f"{_name(line)} has {line.quantity_shipped} fulfilled units, which cannot be "
+                    f"cancelled (refund them instead); {cancellable} can be cancelled",
+                )
+            )
+        else:
+            errors.append(
+                FieldError(f"{at}.quantity", f"{_name(line)} has {cancellable} units that can be cancelled")
+            )
+    if fulfilled:
+        names = ", ".join(e.field for e in fulfilled)
+        raise OrderStateConflict(
+            f"Fulfilled quantity cannot be cancelled; refund it instead ({names}).", errors=fulfilled
+        )
+    if errors:
+        raise Unprocessable("The items do not fit the order's open lines.", errors=errors)
+    return steps
+
+
+def _known_line(
+    lines: dict[str, LineItem], line_id: str, steps: list[_Step], field: str, errors: list[FieldError]
+) -> LineItem | None:
+    line = lines.get(line_id)
+    if line is None:
+        errors.append(FieldError(field, f"names no line of this order: '{line_id}'"))
+    elif any(step.line_id == line_id for step in steps):
+        errors.append(FieldError(field, f"names line '{line_id}' a second time"))
+        return None
+    return line
+
+
+def _name(line: LineItem) -> str:
+    return f"line {line.line_number} ('{line.order_line_item_id}')"
+
+
+# ------------------------------------------------------------------ the money
+def _apply(order: Order, steps: list[_Step], *, capture_id: str | None, now: datetime | None) -> Order:
+    """The order with every step applied (fulfil, then cancel, per line), its money and statuses."""
+    currency = order.currency_code
+    has_payment = any(p.status != PaymentStatus.REFUNDED for p in order.payments)
+    by_id = {li.order_line_item_id: li for li in order.line_items}
+    captured = voided = total_drop = discounts_drop = taxes_drop = ZERO
+    for step in steps:
+        line = by_id[step.line_id]
+        line, took = _fulfilled(line, step.fulfil, currency, has_payment)
+        captured += took
+        before = line
+        line, void = _cancelled(line, step.cancel, currency, has_payment)
+        total_drop += void
+        voided += void if has_payment else ZERO
+        discounts_drop += before.discounts - line.discounts
+        taxes_drop += before.taxes - line.taxes
+        by_id[step.line_id] = _with_rates(line, order)
+    lines = [by_id[li.order_line_item_id] for li in order.line_items]
+
+    shipping = order.shipping_charges
+    shipping_pending = _shipping_pending(order)
+    if any(step.fulfil for step in steps):
+        captured += shipping_pending  # captured with the first shipment (0 once it has been)
+        shipping_pending = ZERO
+    nothing_left = lifecycle.open_quantity(lines) == 0 and lifecycle.shipped_quantity(lines) == 0
+    if nothing_left:
+        voided += shipping_pending
+        total_drop += shipping
+        shipping = ZERO
+
+    payments = [p.model_dump() for p in order.payments]
+    fulfilled_ids = [step.line_id for step in steps if step.fulfil]
+    _take(payments, captured, PaymentStatus.SETTLED, new_id=capture_id, now=now, line_ids=fulfilled_ids)
+    _take(payments, voided, PaymentStatus.VOIDED, new_id=None, now=now, line_ids=[])
+    if lifecycle.open_quantity(lines) == 0:
+        done = PaymentStatus.SETTLED if lifecycle.shipped_quantity(lines) else PaymentStatus.VOIDED
+        for p in payments:
+            if p["status"] == PaymentStatus.PENDING and p["amount"] == 0:
+                p["status"] = done
+
+    total = order.total - total_drop
+    discounts = order.discounts - discounts_drop
+    taxes = order.taxes - taxes_drop
+    paid = order.amount_paid + captured
+    pending = order.amount_pending_capture - captured - voided
+    draft = order.model_copy(update={"line_items": lines})
+    status = lifecycle.order_status_after(draft)
+    data = order.model_dump()
+    data.update(
+        status=status,
+        subtotal=total + discounts - taxes - shipping,
+        discounts=discounts,
+        taxes=taxes,
+        shipping_charges=shipping,
+        total=total,
+        total_in_base_currency=_in_base(total, order, order.total_in_base_currency),
+        amount_paid=paid,
+        amount_pending_capture=pending,
+        balance_due=total - (paid + pending - order.amount_refunded),
+        sys_shippable_status=lifecycle.shipping_status_after(draft, status),
+        payments=payments,
+        line_items=[li.model_dump() for li in lines],
+    )
+    return Order.model_validate(data)
+
+
+def _open_value(line: LineItem, currency: str, has_payment: bool) -> Decimal:
+    """What the line's open units cost (module docstring)."""
+    if has_payment:
+        return line.amount_pending_capture
+    still_open = lifecycle.line_open_quantity(line)
+    live = still_open + line.quantity_shipped
+    if still_open == 0:
+        return ZERO
+    if still_open == live:
+        return line.total
+    return money.rounded(line.total * still_open / live, currency)
+
+
+def _share(value: Decimal, part: int, whole: int, currency: str) -> Decimal:
+    """`part` of `whole` units' `value`, rounded; all of it when part is the whole."""
+    if part == whole:
+        return value
+    return money.rounded(value * part / whole, currency)
+
+
+def _fulfilled(line: LineItem, units: int, currency: str, has_payment: bool) -> tuple[LineItem, Decimal]:
+    if units == 0:
+        return line, ZERO
+    still_open = lifecycle.line_open_quantity(line)
+    took = _share(line.amount_pending_capture, units, still_open, currency) if has_payment else ZERO
+    changed = line.model_copy(
+        update={
+            "quantity_shipped": line.quantity_shipped + units,
+            "amount_paid": line.amount_paid + took,
+            "amount_pending_capture": line.amount_pending_capture - took,
+        }
+    )
+    return _settled(changed), took
+
+
+def _cancelled(line: LineItem, units: int, currency: str, has_payment: bool) -> tuple[LineItem, Decimal]:
+    if units == 0:
+        return line, ZERO
+    still_open = lifecycle.line_open_quantity(line)
+    live = still_open + line.quantity_shipped
+    kept = live - units
+    void = _share(_open_value(line, currency, has_payment), units, still_open, currency)
+    changed = line.model_copy(
+        update={
+            "quantity_cancelled": line.quantity_cancelled + units,
+            "total": line.total - void,
+            "discounts": _share(line.discounts, kept, live, currency),
+            "taxes": _share(line.taxes, kept, live, currency),
+            "amount_pending_capture": line.amount_pending_capture - (void if has_payment else ZERO),
+        }
+    )
+    return _settled(changed), void
+
+
+def _settled(line: LineItem) -> LineItem:
+    """The line's counters, balance and status from its quantities and amounts."""
+    still_open = lifecycle.line_open_quantity(line)
+    counted = line.model_copy(
+        update={
+            "quantity_to_be_shipped": still_open,
+            "quantity_available_for_cancellation": lifecycle.cancellable_quantity(line),
+            "quantity_available_for_return": lifecycle.refundable_quantity(line),
+            "balance_due": line.total
+            - (line.amount_paid + line.amount_pending_capture - line.amount_refunded),
+        }
+    )
+    return counted.model_copy(update={"status": lifecycle.line_status_after(counted)})
+
+
+def _with_rates(line: LineItem, order: Order) -> LineItem:
+    return line.model_copy(
+        update={"total_in_base_currency": _in_base(line.total, order, line.total_in_base_currency)}
+    )
+
+
+def _in_base(amount: Decimal, order: Order, was: Decimal | None) -> Decimal | None:
+    """An amount in the base currency, where the order keeps one (`was` is not None)."""
+    if was is None:
+        return None
+    rate = order.exchange_rate if order.exchange_rate is not None else Decimal(1)
+    return money.rounded(amount * rate, order.base_currency_code or order.currency_code)
+
+
+def _take(
+    payments: list[dict[str, Any]],
+    amount: Decimal,
+    status: PaymentStatus,
+    *,
+    new_id: str | None,
+    now: datetime | None,
+    line_ids: list[str],
+) -> None:
+    """Take `amount` from the pending entries, in order (module docstring: payments)."""
+    left = amount
+    children: list[dict[str, Any]] = []
+    for entry in payments:
+        if left <= 0:
+            break
+        if entry["status"] != PaymentStatus.PENDING or entry["amount"] <= 0:
+            continue
+        part = min(left, entry["amount"])
+        left -= part
+        if part == entry["amount"]:
+            entry["status"] = status
+            continue
+        entry["amount"] -= part
+        if status == PaymentStatus.SETTLED:
+            children.append(
+                {
+                    "payment_id": f"{new_id}-{len(children) + 1}",
+                    "type": entry["type"],
+                    "amount": part,
+                    "status": status,
+                    "date": now,
+                    "line_item_ids": list(line_ids),
+                    "parent_payment_id": entry["payment_id"],
+                }
+            )
+    payments.extend(children)
+
+
+def _sum(values: Any) -> Decimal:
+    return sum(values, ZERO)
+
+
+def _pending_entries(order: Order) -> list[Decimal]:
+    return [p.amount for p in order.payments if p.status == PaymentStatus.PENDING]
+
+
+def _shipping_pending(order: Order) -> Decimal:
+    """The order's pending amount beyond its lines': its shipping charges, until the first shipment."""
+    return order.amount_pending_capture - _sum(li.amount_pending_capture for li in order.line_items)
+
+
+def _shipping_paid(order: Order) -> Decimal:
+    """Shipping captured: all of it once anything shipped on an order with a payment."""
+    has_payment = any(p.status != PaymentStatus.REFUNDED for p in order.payments)
+    if has_payment and lifecycle.shipped_quantity(order.line_items) > 0:
+        return order.shipping_charges
+    return ZERO

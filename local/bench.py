@@ -611,20 +611,17 @@ def scaling(bench: Bench, runs: int) -> dict[str, Any]:
 
 
 def template_orders(tenant: str) -> dict[tuple[int, str | None], Any]:
-    """Orders as the create service makes them (`order_body`: customer contact-42, coupon c1), by
-    (lines, type), to copy under new ids."""
+    """Orders as the create service prices them (`order_body`: customer contact-42, coupon c1), by
+    (lines, type), to copy under new ids, numbers and tokens (write_orders sets them)."""
     from orders_domain.models import OrderCreateRequest
-    from orders_domain.services import CreateOrders
+    from orders_domain.services import Pricing
 
-    from tests.fakes import InMemoryOrderRepository
-
+    pricing = Pricing()
     made = {}
     for lines, kind in [(1, None), *SEARCH_KINDS]:
         body = {**order_body(lines), **({"type": kind} if kind else {})}
         request = OrderCreateRequest.model_validate(body)
-        made[(lines, kind)] = (
-            CreateOrders(InMemoryOrderRepository()).create(request, tenant_id=tenant, actor="bench").order
-        )
+        made[(lines, kind)] = pricing.price(request, tenant_id=tenant, actor="bench")
     return made
 
 

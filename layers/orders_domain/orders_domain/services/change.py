@@ -255,7 +255,7 @@ class ChangeOrders:
                 )
             now = self.clock()
             changed = change(current, now)
-            if changed.model_dump() == current.model_dump():
+            if changed == current:  # field by field: nothing to write
                 return current
             write_id = uuid.uuid4().hex
             new = changed.model_copy(

@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Any
 from orders_domain import keys
 from orders_domain.errors import FieldError, ValidationFailed
 from orders_domain.lifecycle import ShippingStatus
+from orders_domain.models.search import matches
 from orders_domain.paging import Page, PagePosition, Partition, partition
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from orders_domain.models.search import SearchRequest
     from orders_domain.ports import OrderLists
 
@@ -119,7 +122,6 @@ class SearchOrders:
     ) -> Page:
         """Orders matching every filter, newest first: read from the narrowest partitions the
         filters name, filtered on the list rows."""
-        from orders_domain.models.search import matches
 
         def keep(row: dict[str, Any]) -> bool:
             return matches(request, row)
@@ -145,7 +147,7 @@ class SearchOrders:
         self,
         tenant_id: str,
         ids: list[str],
-        keep: Any,
+        keep: Callable[[dict[str, Any]], bool],
         *,
         limit: int,
         after: PagePosition | None,

@@ -12,7 +12,7 @@ import importlib.util
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -68,16 +68,51 @@ class _PerThreadCurrentEvent(type(abc.ABC)):  # type: ignore[misc]
         return super().__getattribute__(name)
 
 
+class _PerThreadDict(MutableMapping[str, Any]):
+    """A dict whose contents belong to the thread that touches it."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _data(self) -> dict[str, Any]:
+        data: dict[str, Any] | None = getattr(self._local, "data", None)
+        if data is None:
+            data = self._local.data = {}
+        return data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._data()[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+
 def isolate_concurrent_requests() -> None:
-    """Powertools keeps the request being resolved on a class attribute (`BaseRouter.current_event`):
-    right for Lambda, where a process runs one request at a time, wrong here, where concurrent
-    requests run in threads of one process (each function instance has its own resolver, but they
-    share that class). Make it per thread, so one request never reads another's event.
+    """Powertools keeps the request being resolved on a class attribute (`BaseRouter.current_event`),
+    and the metrics a request adds in class-level dicts of `Metrics`: right for Lambda, where a
+    process runs one request at a time, wrong here, where concurrent requests run in threads of one
+    process (each function instance has its own resolver and Metrics, but they share those classes).
+    Make both per thread, so one request never reads another's event, nor flushes (and clears)
+    another's metrics between its check for "any metrics?" and its serialisation (which then raised
+    "Must contain at least one metric": a 502 only a local run could see).
     """
+    from aws_lambda_powertools import Metrics
     from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 
     if isinstance(BaseRouter, _PerThreadCurrentEvent):
         return
+    Metrics._metrics = _PerThreadDict()  # type: ignore[assignment]
+    Metrics._dimensions = _PerThreadDict()  # type: ignore[assignment]
+    Metrics._metadata = _PerThreadDict()  # type: ignore[assignment]
     BaseRouter.current_event = property(_event_of_this_thread, _set_event_of_this_thread)  # type: ignore[assignment]
     BaseRouter.__class__ = _PerThreadCurrentEvent  # type: ignore[method-assign]
 

@@ -19,8 +19,19 @@ gateway over HTTP, with the functions' real handlers. Writes reliability-results
   one nowhere), Y deleted by exactly one of the requests (the others 404) and no longer served,
   never a 500. Then one keyed batch of creates sent 5 times at once: each of its orders is made
   once (counted by a marker in `memo`), every answer is the one 200 body or a 409 to retry.
+- **fulfil storms**: 8 threads fulfil and cancel single units of one order's two lines at once, turn
+  about (3 calls each with --quick, else 10; the lines hold 3/4 of the calls' units, so the last calls
+  find nothing open), without If-Match (a "retry later" is sent again), then with it (each call on
+  the ETag its thread just read). Each line's units shipped (cancelled) must be its 200 fulfils
+  (cancels), no unit shipped and cancelled, no call refused (409/422) while its line had a unit open,
+  `sys_version` up by one per 200, every 200 fulfil's record written (the one its `Location` names,
+  found by the call's `tracking_number`) and no refused one's, the records agreeing with the counters,
+  the money rules (`money_problems`, the domain's too) holding. Then one keyed partial fulfil sent 5
+  times at once: one fulfilment, one record, one answer.
 - **lost responses**: for every DynamoDB write call of every mutating route (create, PATCH with and
-  without If-Match, DELETE, PUT {"status": "cancelled"}, batch), a botocore hook sends the request to
+  without If-Match, DELETE, PUT {"status": "cancelled"}, batch; fulfil whole, partial and partial with
+  If-Match, cancel whole and partial, void, close, all under an Idempotency-Key; the fulfillment PATCH
+  of tracking, of a pickup and of a pickup with If-Match), a botocore hook sends the request to
   DynamoDB (so the write happens), then raises a read timeout as if the answer was lost, and the SDK
   retries (once, or on every attempt). For the change routes the hook aims at the order under test (the
   text of its key in the request: the batch's UpdateItem at the order it patches, its PutItem at the
@@ -37,12 +48,28 @@ gateway over HTTP, with the functions' real handlers. Writes reliability-results
   not idempotent: a double effect) or answers 412 to an If-Match patch that was applied (a partial
   write). A DELETE answered 404 by the request that deleted the order was one (now answered as done).
   Without a key a create's retry is a new request: a second order, as documented (counted, not a fault).
+  The fulfil and cancel_order routes' write calls are the order's (an UpdateItem; a fulfil's and a
+  fulfillment PATCH's TransactWriteItems writing the order and the fulfillment record) and, for the
+  keyed ones, their idempotency record's PutItem and UpdateItem (`PutItem:idempotency`: aimed at that
+  record's id). Their client sends the request again with its key (and its If-Match); a refusal that
+  says the change can no longer be made (409, 412, 422) sends it to read the order. Each change must
+  then be in exactly once: the lines' counters moved by what the request asked, in one write, one
+  fulfillment record marked by the fulfil's `tracking_number` (the one a 200 named), the records
+  agreeing with the counters (else a half write, counted as a partial write), the money rules holding,
+  and a 200 replayed as it was by its key. The FULFIL_ORDER leaves units open after a partial change,
+  so a change applied twice shows as twice instead of being refused.
 - **injected faults**: throttling, TransactionConflict, a 500 and a timeout at each DynamoDB call
-  of each mutating route (GetItem too, for the change routes); the answer must be a success or a
+  of each mutating route (GetItem too, for the change routes; at a TransactWriteItems also a
+  TransactionCanceledException for a conflict, which the service must read as a version conflict);
+  a case whose planned fault never fired is noted (`harness:`); the answer must be a success or a
   retryable 409/429/503 (never a 500), and the client's retry (as above) must complete with one
   order, one change.
-- an **invariant checker** over every order afterwards: API.md's money rules, line counters, versions,
-  unique numbers, one order per key, no idempotency record left in progress. Soft-deleted orders
+- an **invariant checker** over every order afterwards: API.md's money rules (the harness's and
+  services.fulfil.money_problems), line counters, versions, unique numbers, one order per key, no
+  idempotency record left in progress, and every fulfillment record against its order (per line the
+  records' `quantity` sums to `quantity_shipped`, their `cancel_quantity` stays within
+  `quantity_cancelled`, each record of an order that exists, naming its lines, written at a version the
+  order has reached: else a half write, counted as a partial write). Soft-deleted orders
   are checked too (they keep their number and their money rules hold), must say when and by whom
   they were deleted, and must no longer be served (GET is a 404).
 - **stream replay**: a few orders get versions 2 and 3 through the repository's `replace`
@@ -67,16 +94,18 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import json
 import random
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -98,6 +127,45 @@ ORDER = {
 }
 #: An order with nothing paid (no payment_info): one that may be deleted.
 DELETABLE = {name: value for name, value in ORDER.items() if name != "payment_info"}
+#: An order for the fulfil and cancel routes: two lines of several units with the client's line ids,
+#: a coupon, and shipping charges (captured with the first shipment). A partial fulfil or cancel
+#: leaves enough units open that the same change applied twice is not refused: it shows as twice.
+FULFIL_ORDER: dict[str, Any] = {
+    **ORDER,
+    "line_items": [
+        {
+            "order_line_item_id": "L1",
+            "description": "Ticket",
+            "sku": "TICKET",
+            "quantity": 5,
+            "unit_price": "13.75",
+            "taxes": "1.10",
+            "shippable": True,
+        },
+        {
+            "order_line_item_id": "L2",
+            "description": "Poster",
+            "sku": "POSTER",
+            "quantity": 3,
+            "unit_price": "9.99",
+        },
+    ],
+}
+#: A partial fulfil of FULFIL_ORDER: a unit of each line shipped, a unit of L1 cancelled with them.
+PARTIAL_FULFIL = [
+    {"order_line_item_id": "L1", "quantity": 1, "cancel_quantity": 1},
+    {"order_line_item_id": "L2", "quantity": 1},
+]
+PARTIAL_FULFIL_DELTA = {"L1": (1, 1), "L2": (1, 0)}
+#: A partial cancel of FULFIL_ORDER: a unit of each line.
+PARTIAL_CANCEL = [{"order_line_item_id": "L1", "quantity": 1}, {"order_line_item_id": "L2", "quantity": 1}]
+#: The order actions of cancel_order (POST, Idempotency-Key, If-Match): their paths.
+ACTION_PATHS = {
+    "cancel": "/orders/{tenantId}/{id}/cancel",
+    "void": "/orders/{tenantId}/void/{id}",
+    "close": "/orders/{tenantId}/close/{id}",
+}
+FULFIL_PATH = "/orders/{tenantId}/{id}/fulfill"
 #: Answers a client may retry (API.md: in progress, throttled, unavailable).
 RETRYABLE = {409, 429, 503}
 #: The 409s that mean "again later" (API.md: a 409 is also "the order's state forbids it").
@@ -109,6 +177,10 @@ LIST = "additional_email_confirmation_recipients"
 STORM_THREADS = 8
 #: How long a client keeps retrying a "retry later" answer (the first attempt's Lambda time is 10 s).
 RETRY_SECONDS = 15
+
+
+#: What a judge finds: (the Tally counter it counts in, what is wrong).
+Problem = tuple[str, str]
 
 
 class SetupFailed(RuntimeError):
@@ -134,6 +206,15 @@ class Tally:
         with self._lock:
             setattr(self, kind, getattr(self, kind) + 1)
             self.notes.append(f"{kind}: {what}")
+
+    def note(self, what: str) -> None:
+        with self._lock:
+            self.notes.append(what)
+
+    def found(self, what: str, problems: Sequence[Problem]) -> None:
+        """Count each (kind, description) a judge returned."""
+        for kind, description in problems:
+            self.problem(kind, f"{what}: {description}")
 
     def results(self) -> dict[str, int]:
         return {k: v for k, v in self.__dict__.items() if k not in ("notes", "seconds", "_lock")}
@@ -210,6 +291,39 @@ class Api:
     def batch(self, operations: list[dict[str, Any]], key: str | None) -> Answer:
         return self.call("POST", f"/orders/{TENANT}/batch", {"operations": operations}, idempotency_key=key)
 
+    def fulfil(
+        self, order_id: str, body: Any, *, key: str | None = None, if_match: int | str | None = None
+    ) -> tuple[int, Any, dict[str, str]]:
+        path = FULFIL_PATH.format(tenantId=TENANT, id=order_id)
+        return self.request("POST", path, body, idempotency_key=key, if_match=if_match)
+
+    def order_action(
+        self,
+        action: str,
+        order_id: str,
+        body: Any = None,
+        *,
+        key: str | None = None,
+        if_match: int | str | None = None,
+    ) -> Answer:
+        """POST cancel, void or close (ACTION_PATHS)."""
+        path = ACTION_PATHS[action].format(tenantId=TENANT, id=order_id)
+        status, answer, _ = self.request("POST", path, body, idempotency_key=key, if_match=if_match)
+        return status, answer
+
+    def patch_fulfillment(self, fulfillment_id: str, body: Any, if_match: int | str | None = None) -> Answer:
+        path = f"/orders/{TENANT}/fulfillments/{fulfillment_id}"
+        status, answer, _ = self.request("PATCH", path, body, if_match=if_match)
+        return status, answer
+
+    def fulfillment_ids(self, **query: str) -> list[str]:
+        """The ids of the first page (100) of the fulfillment list with these filters."""
+        text = urllib.parse.urlencode({"limit": "100", **query})
+        status, answer, _ = self.request("GET", f"/orders/{TENANT}/fulfillments?{text}")
+        if status != 200:
+            raise SetupFailed(f"fulfillment list {query}: {status} {answer}")
+        return [row["id"] for row in answer["data"]]
+
 
 @dataclass
 class Store:
@@ -229,6 +343,35 @@ class Store:
             raise SetupFailed(f"order {order_id} is not stored")
         doc: dict[str, Any] = json.loads(item["doc"]["S"], parse_float=Decimal)
         return doc
+
+    def order(self, order_id: str) -> Any:
+        """The stored order as the domain reads it (`models.Order`)."""
+        from orders_domain.storage.codec import typed_key
+        from orders_domain.storage.orders import OrderRecord
+
+        item = self.admin.get_item(
+            TableName=self.table, Key=typed_key(order_key(order_id)), ConsistentRead=True
+        ).get("Item")
+        if item is None:
+            raise SetupFailed(f"order {order_id} is not stored")
+        return OrderRecord.from_item(item).order
+
+    def fulfillments(self, order_id: str) -> list[dict[str, Any]]:
+        """The order's fulfillment records as stored (a consistent Query of its item collection)."""
+        from orders_domain import keys
+
+        found: list[dict[str, Any]] = []
+        for page in self.admin.get_paginator("query").paginate(
+            TableName=self.table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": {"S": key_text(order_id)},
+                ":prefix": {"S": keys.FULFILLMENT_PREFIX},
+            },
+            ConsistentRead=True,
+        ):
+            found += [json.loads(item["summary"]["S"], parse_float=Decimal) for item in page["Items"]]
+        return found
 
     def with_memo(self, memo: str) -> list[dict[str, Any]]:
         """Every stored order whose `memo` is this (a Scan: the harness's own check, not the API)."""
@@ -278,15 +421,16 @@ class Faults:
         client.meta.events.register("before-send.dynamodb", self._before_send)
 
     @contextmanager
-    def once(self, api: str, fault: str, times: int = 1, only: str | None = None) -> Iterator[None]:
+    def once(self, api: str, fault: str, times: int = 1, only: str | None = None) -> Iterator[Planned]:
         """The next `times` attempts of `api` meet `fault` (then the SDK's own retry goes through).
         With `only`, just the attempts whose request carries that text (an order's key): such plans
-        may run side by side, each hitting its own order's requests only."""
+        may run side by side, each hitting its own order's requests only. Yields the plan (`left`:
+        the attempts it has still to hit)."""
         planned = Planned(api, fault, only, times)
         with self._lock:
             self._plan.append(planned)
         try:
-            yield
+            yield planned
         finally:
             with self._lock:
                 self._plan.remove(planned)
@@ -322,15 +466,39 @@ class Faults:
         code, status = {
             "throttling": ("ProvisionedThroughputExceededException", 400),
             "transaction_conflict": ("TransactionConflictException", 400),
+            "transaction_cancelled": ("TransactionCanceledException", 400),
             "server_error": ("InternalServerError", 500),
         }[fault]
-        body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": fault}).encode()
+        error: dict[str, Any] = {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": fault}
+        if fault == "transaction_cancelled":
+            # what DynamoDB answers a transaction that met another one on its items: nothing written
+            items = json.loads(body).get("TransactItems") or [{}]
+            error["message"] = "Transaction cancelled, please refer cancellation reasons for specific reasons"
+            error["CancellationReasons"] = [{"Code": "TransactionConflict"}] + [{"Code": "None"}] * (
+                len(items) - 1
+            )
+        body = json.dumps(error).encode()
         headers = HTTPHeaders()
         headers["Content-Type"] = "application/x-amz-json-1.0"
         return AWSResponse(request.url, status, headers, CannedBody(body))
 
 
 FAULTS = ("throttling", "transaction_conflict", "server_error", "timeout")
+#: Besides FAULTS, at a TransactWriteItems: cancelled for a conflict with another transaction.
+TRANSACTION_FAULTS = ("transaction_cancelled",)
+#: A call of the idempotency table (its record's PutItem and UpdateItem), told apart from the order's
+#: own call of the same API by this suffix in a route's `writes` and `calls` (`Case.only` aims it).
+IDEMPOTENCY = ":idempotency"
+
+
+def api_of(call: str) -> str:
+    """The DynamoDB API of a route's call (`UpdateItem:idempotency` -> `UpdateItem`)."""
+    return call.partition(":")[0]
+
+
+def faults_at(call: str) -> tuple[str, ...]:
+    """The faults injected at one call of a route."""
+    return FAULTS + (TRANSACTION_FAULTS if api_of(call) == "TransactWriteItems" else ())
 
 
 # ---------------------------------------------------------------------------- clients
@@ -452,6 +620,213 @@ def served_deleted(api: Api, order_id: str) -> int | None:
     """The status of a GET of a deleted order when it is not the 404 it must be."""
     status = api.read(order_id)[0]
     return None if status == 404 else status
+
+
+# ---------------------------------------------------------------------------- fulfil and cancel: judges
+#: Line id -> (units shipped, units cancelled): what a change does to an order's lines.
+Delta = dict[str, tuple[int, int]]
+
+
+def line_counts(doc: Mapping[str, Any]) -> dict[str, tuple[int, int, int]]:
+    """Line id -> (quantity, quantity_shipped, quantity_cancelled) of an order (its JSON or model dump)."""
+    return {
+        str(li["order_line_item_id"]): (
+            int(li["quantity"]),
+            int(li.get("quantity_shipped") or 0),
+            int(li.get("quantity_cancelled") or 0),
+        )
+        for li in doc.get("line_items") or []
+    }
+
+
+def open_units(doc: Mapping[str, Any]) -> Delta:
+    """Every unit still open, as a delta: what a whole fulfil ships, as (n, 0); swap for a whole cancel."""
+    counts = line_counts(doc)
+    return {
+        line: (q - shipped - cancelled, 0)
+        for line, (q, shipped, cancelled) in counts.items()
+        if q > shipped + cancelled
+    }
+
+
+def record_version(record: Mapping[str, Any]) -> int:
+    """The order version whose write made a fulfillment record (its id is `<order id>.<n>`)."""
+    version = str(record["id"]).rpartition(".")[2]
+    return int(version) if version.isdigit() else 0
+
+
+def fulfillment_problems(order: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Half writes between an order and its fulfillment records (a fulfil writes both in one
+    transaction): per line the records' `quantity` must sum to `quantity_shipped` and their
+    `cancel_quantity` stay within `quantity_cancelled` (a cancel adds to it without a record); each
+    record is this order's, names lines it has, and was written at a version the order has reached."""
+    problems: list[str] = []
+    counts = line_counts(order)
+    version = int(order["sys_version"])
+    shipped: Counter[str] = Counter()
+    cancelled: Counter[str] = Counter()
+    for record in records:
+        rid = str(record["id"])
+        if record.get("order_id") != order["id"] or not rid.startswith(f"{order['id']}."):
+            problems.append(f"fulfillment {rid} is filed under order {order['id']}")
+        if record_version(record) > version:
+            problems.append(
+                f"fulfillment {rid} was written at version {record_version(record)}, the order is at "
+                f"{version}"
+            )
+        if not record_version(record) <= int(record.get("sys_version", record_version(record))) <= version:
+            problems.append(
+                f"fulfillment {rid} is at version {record.get('sys_version')}, its order at {version}"
+            )
+        for item in record.get("items") or []:
+            line = str(item["order_line_item_id"])
+            if line not in counts:
+                problems.append(f"fulfillment {rid} names line {line}, which the order does not have")
+            shipped[line] += int(item.get("quantity") or 0)
+            cancelled[line] += int(item.get("cancel_quantity") or 0)
+    for line, (_, line_shipped, line_cancelled) in counts.items():
+        if shipped[line] != line_shipped:
+            problems.append(f"line {line}: {line_shipped} shipped, its fulfillments ship {shipped[line]}")
+        if cancelled[line] > line_cancelled:
+            problems.append(
+                f"line {line}: {line_cancelled} cancelled, its fulfillments cancel {cancelled[line]}"
+            )
+    return problems
+
+
+def effect_problems(
+    before: Mapping[str, Any], after: Mapping[str, Any], delta: Delta, *, writes: int = 1
+) -> list[Problem]:
+    """Whether a change did exactly `delta` to the order's lines, in `writes` writes: more units (or
+    more writes) is a double effect, fewer a lost update."""
+    problems: list[Problem] = []
+    was, now = line_counts(before), line_counts(after)
+    for line, (_, shipped, cancelled) in now.items():
+        _, shipped_before, cancelled_before = was.get(line, (0, 0, 0))
+        got = (shipped - shipped_before, cancelled - cancelled_before)
+        want = delta.get(line, (0, 0))
+        if got != want:
+            kind = "double_effects" if got[0] > want[0] or got[1] > want[1] else "lost_updates"
+            problems.append(
+                (
+                    kind,
+                    f"line {line}: {got[0]} units shipped and {got[1]} cancelled, expected {want[0]} "
+                    f"and {want[1]}",
+                )
+            )
+    gained = int(after["sys_version"]) - int(before["sys_version"])
+    if not problems and gained != writes:
+        kind = "double_effects" if gained > writes else "lost_updates"
+        problems.append((kind, f"{gained} writes of the order, expected {writes}"))
+    return problems
+
+
+def fulfil_record_problems(
+    records: Sequence[Mapping[str, Any]], label: str, delta: Delta, answered_id: str | None
+) -> list[Problem]:
+    """The fulfil marked `label` (its `tracking_number`) made exactly one record, which holds what
+    it did (`delta`: line -> (quantity, cancel_quantity)); `answered_id`: the record a 200 named."""
+    mine = [r for r in records if r.get("tracking_number") == label]
+    if not mine:
+        return [("lost_updates", f"no fulfillment record of {label}")]
+    if len(mine) > 1:
+        return [("double_effects", f"{len(mine)} fulfillment records of {label}: {[r['id'] for r in mine]}")]
+    problems: list[Problem] = []
+    held = {
+        str(i["order_line_item_id"]): (int(i.get("quantity") or 0), int(i.get("cancel_quantity") or 0))
+        for i in mine[0].get("items") or []
+    }
+    if held != delta:
+        problems.append(
+            ("partial_writes", f"fulfillment {mine[0]['id']} holds {held}, the fulfil did {delta}")
+        )
+    if answered_id is not None and answered_id != mine[0]["id"]:
+        problems.append(
+            ("partial_writes", f"answered fulfillment {answered_id}, the record is {mine[0]['id']}")
+        )
+    return problems
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One call of a fulfil-vs-cancel storm, as its client saw it in the end."""
+
+    #: "fulfil" or "cancel", of one unit of `line`.
+    kind: str
+    line: str
+    status: int
+    #: A fulfil's `tracking_number` (it marks the call's record).
+    label: str = ""
+    #: The fulfillment a 200 fulfil named (`Location`).
+    fulfillment_id: str | None = None
+
+
+#: The answers that refuse one unit of a storm: nothing open (422), the order's state (409).
+STORM_REFUSALS = (409, 422)
+
+
+def storm_problems(
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    outcomes: Sequence[Outcome],
+    records: Sequence[Mapping[str, Any]],
+) -> list[Problem]:
+    """A fulfil-vs-cancel storm on one order: each line's units shipped (cancelled) are its 200
+    fulfils (cancels), no unit both shipped and cancelled, no unit refused while one was left open,
+    one write per 200, one record per 200 fulfil (the one it named) and none of any other call, and
+    the records agree with the counters (`fulfillment_problems`)."""
+    problems: list[Problem] = []
+    accepted = Counter((o.kind, o.line) for o in outcomes if o.status == 200)
+    was = line_counts(before)
+    for line, (quantity, shipped, cancelled) in line_counts(after).items():
+        _, shipped_before, cancelled_before = was.get(line, (0, 0, 0))
+        for kind, gained in (("fulfil", shipped - shipped_before), ("cancel", cancelled - cancelled_before)):
+            told = accepted[(kind, line)]
+            if gained != told:
+                what = "double_effects" if gained > told else "lost_updates"
+                problems.append((what, f"line {line}: {gained} units after {told} acknowledged {kind}s"))
+        if shipped + cancelled > quantity:
+            problems.append(
+                ("double_effects", f"line {line}: {shipped} shipped + {cancelled} cancelled > {quantity}")
+            )
+        refused = [o.status for o in outcomes if o.line == line and o.status in STORM_REFUSALS]
+        if refused and quantity > shipped + cancelled:
+            problems.append(
+                (
+                    "lost_updates",
+                    f"line {line}: {len(refused)} calls refused ({sorted(set(refused))}) yet "
+                    f"{quantity - shipped - cancelled} units are open",
+                )
+            )
+    writes = sum(accepted.values())
+    gained = int(after["sys_version"]) - int(before["sys_version"])
+    if gained != writes:
+        what = "double_effects" if gained > writes else "lost_updates"
+        problems.append((what, f"{gained} writes of the order after {writes} acknowledged calls"))
+    made = [r for r in records if record_version(r) > int(before["sys_version"])]
+    labels = Counter(str(r.get("tracking_number")) for r in made)
+    by_id = {str(r["id"]): r for r in made}
+    fulfils = [o for o in outcomes if o.kind == "fulfil"]
+    for o in fulfils:
+        if labels[o.label] > 1:
+            problems.append(("double_effects", f"fulfil {o.label}: {labels[o.label]} records"))
+        if o.status == 200 and not labels[o.label]:
+            problems.append(("partial_writes", f"fulfil {o.label}: answered 200, no fulfillment record"))
+        elif o.status == 200 and by_id.get(str(o.fulfillment_id), {}).get("tracking_number") != o.label:
+            problems.append(
+                (
+                    "partial_writes",
+                    f"fulfil {o.label}: answered 200 naming {o.fulfillment_id}, not its record",
+                )
+            )
+        elif o.status != 200 and labels[o.label]:
+            problems.append(
+                ("partial_writes", f"fulfil {o.label}: answered {o.status}, yet its record was written")
+            )
+    for label in sorted(set(labels) - {o.label for o in fulfils}):
+        problems.append(("partial_writes", f"a fulfillment record no call made: {label}"))
+    problems += [("partial_writes", f"half write: {what}") for what in fulfillment_problems(after, records)]
+    return problems
 
 
 # ---------------------------------------------------------------------------- scenarios
@@ -678,6 +1053,127 @@ def batch_races(api: Api, store: Store, tally: Tally, scale: int) -> dict[str, s
                 made[f"{key}#{i}"] = stored[0]["id"]
                 if bodies and bodies[0]["results"][i].get("id") != stored[0]["id"]:
                     tally.problem("partial_writes", f"keyed batch x5: create {i} answered another order's id")
+    return made
+
+
+def storm_call(
+    api: Api, order_id: str, kind: str, line: str, label: str, if_match: str | None
+) -> tuple[int, Any, str]:
+    """Fulfil (marked `label`) or cancel one unit of `line`: status, body, the fulfillment named."""
+    item = {"order_line_item_id": line, "quantity": 1}
+    if kind == "cancel":
+        return (*api.order_action("cancel", order_id, {"items": [item]}, if_match=if_match), "")
+    status, answer, headers = api.fulfil(
+        order_id, {"items": [item], "tracking_number": label}, if_match=if_match
+    )
+    return status, answer, headers.get("location", "").rsplit("/", 1)[-1]
+
+
+def storm_thread(
+    api: Api, order_id: str, tag: str, per_thread: int, retried: list[int], conditional: bool, thread: int
+) -> list[tuple[Outcome, Any]]:
+    """One thread of a fulfil storm: fulfils and cancels of one unit, turn about, of both lines. Without
+    If-Match each is sent until it is no longer told to retry; with it, once, on the ETag just read."""
+    out = []
+    for n in range(per_thread):
+        kind = ("fulfil", "cancel")[(thread + n) % 2]
+        line = ("S1", "S2")[(thread // 2 + n) % 2]
+        label = f"storm-{tag}-{thread}-{n}" if kind == "fulfil" else ""
+        named: list[str] = []
+
+        def send(if_match: str | None, kind: str = kind, line: str = line, label: str = label) -> Answer:
+            status, body, location = storm_call(api, order_id, kind, line, label, if_match)
+            named.append(location)  # noqa: B023 - read right after the send, in this iteration
+            return status, body
+
+        if conditional:
+            status, body, headers = api.read(order_id)
+            answer = send(headers["etag"]) if status == 200 and "etag" in headers else (status, body)
+        else:
+            answer = until_settled(functools.partial(send, None), retried)
+        fulfillment_id = named[-1] if named and answer[0] == 200 and named[-1] else None
+        out.append((Outcome(kind, line, answer[0], label, fulfillment_id), answer[1]))
+    return out
+
+
+def fulfil_storms(api: Api, store: Store, tally: Tally, scale: int) -> dict[str, str]:
+    """STORM_THREADS threads fulfil and cancel single units of one order's two lines at once, without
+    If-Match, then with it (each call on the ETag its thread just read); then one keyed fulfil sent
+    5 times at once."""
+    made: dict[str, str] = {}
+    per_thread = min(10, 3 * scale)
+    tag = uuid.uuid4().hex[:6]
+    summary = []
+    for conditional in (False, True):
+        name = "fulfil storm" + (" with If-Match" if conditional else "")
+        # two lines holding 3/4 of the calls' units between them: the last calls find nothing open
+        units = max(1, STORM_THREADS * per_thread * 3 // 8)
+        lines = [
+            {**FULFIL_ORDER["line_items"][0], "order_line_item_id": "S1", "quantity": units},
+            {**FULFIL_ORDER["line_items"][1], "order_line_item_id": "S2", "quantity": units},
+        ]
+        order_id = new_order(
+            api, f"fulfil-storm-{int(conditional)}-{tag}", made, {**FULFIL_ORDER, "line_items": lines}
+        )
+        before = store.doc(order_id)
+        retried: list[int] = []
+        storm = functools.partial(
+            storm_thread, api, order_id, f"{tag}-{int(conditional)}", per_thread, retried
+        )
+        answers = [
+            a
+            for chunk in parallel(STORM_THREADS, functools.partial(storm, conditional), tally, per_thread)
+            for a in chunk
+        ]
+        allowed = (200, *STORM_REFUSALS, *((412,) if conditional else ()))
+        for outcome, body in answers:
+            if outcome.status not in allowed or retryable(outcome.status, body):
+                kind = "server_errors" if outcome.status >= 500 else "lost_updates"
+                tally.problem(
+                    kind, f"{name}: {outcome.kind} of {outcome.line} answered {outcome.status} {body}"
+                )
+        outcomes = [outcome for outcome, _ in answers]
+        tally.found(name, storm_problems(before, store.doc(order_id), outcomes, store.fulfillments(order_id)))
+        tally.found(
+            name, [("partial_writes", f"money: {p}") for p in all_money_problems(store.order(order_id))]
+        )
+        tally_of = Counter(f"{o.kind} {o.status}" for o in outcomes)
+        summary.append(
+            f"{name}: {dict(sorted(tally_of.items()))}" + ("" if conditional else f", {len(retried)} retried")
+        )
+
+    # one keyed fulfil sent 5 times at once: one fulfilment, one record, one answer
+    key = f"fulfil-keyed-{tag}"
+    order_id = new_order(api, key, made, FULFIL_ORDER)
+    before = store.doc(order_id)
+    location: list[str] = []
+
+    def keyed(_index: int = 0) -> Answer:
+        status, answer, headers = api.fulfil(
+            order_id, {"items": PARTIAL_FULFIL, "tracking_number": key}, key=key
+        )
+        if status == 200:
+            location.append(headers.get("location", "").rsplit("/", 1)[-1])
+        return status, answer
+
+    copies = parallel(5, keyed, tally)
+    for status, body in copies:
+        if status != 200 and not retryable(status, body):
+            tally.problem("server_errors", f"keyed fulfil x5: answered {status} {body}")
+    settled = [(status, body) if status == 200 else until_settled(keyed) for status, body in copies]
+    what = "keyed fulfil x5"
+    if any(status != 200 for status, _ in settled):
+        tally.problem("lost_updates", f"{what}: not every copy ended 200: {[s for s, _ in settled]}")
+    elif any(answer != settled[0] for answer in settled):
+        tally.problem("double_effects", f"{what}: the copies were answered differently")
+    _, records = check_order(tally, what, store, order_id, before, dict(PARTIAL_FULFIL_DELTA))
+    tally.found(
+        what,
+        fulfil_record_problems(records, key, dict(PARTIAL_FULFIL_DELTA), location[0] if location else None),
+    )
+    if len(set(location)) > 1:
+        tally.problem("double_effects", f"{what}: the answers named fulfillments {sorted(set(location))}")
+    tally.notes.append(f"fulfil storms: {STORM_THREADS} threads x {per_thread}; " + "; ".join(summary))
     return made
 
 
@@ -956,6 +1452,295 @@ class BatchCase(Case):
         return "retry" if retryable(result["status"], result) else "refused"
 
 
+# ---------------------------------------------------------------------------- fulfil, cancel, void, close
+def idempotency_text(path: str, key: str) -> str:
+    """The id of the idempotency record of (TENANT, POST `path`, key): text that only that record's
+    PutItem and UpdateItem carry (orders_domain.idempotency keys a record by tenant, route and key)."""
+    from orders_domain import wiring
+
+    store = wiring.current().idempotency_store
+    hashed = store._get_hashed_idempotency_key(  # the record id Powertools writes
+        {"tenant_id": TENANT, "route": f"POST {path}", "key": key}
+    )
+    return str(hashed)
+
+
+#: Answers to a client's retry that say the change is no longer possible because it was made (by an
+#: earlier send whose answer the client never got): the order's state (409), nothing left open (422),
+#: the version moved (412). The client then reads the order; the case's checks do the same.
+REFUSED_AS_DONE = (409, 412, 422)
+
+
+def all_money_problems(order: Any) -> list[str]:
+    """The harness's money rules and the domain's own (services.fulfil.money_problems) on an order."""
+    from orders_domain.services.fulfil import money_problems as domain_rules
+
+    return list(dict.fromkeys([*money_problems(order), *domain_rules(order)]))
+
+
+def fulfilled_order(
+    api: Api, label: str, made: dict[str, str], items: list[dict[str, Any]] | None
+) -> tuple[str, str]:
+    """A new FULFIL_ORDER fulfilled as `items` say (None: every unit): its id and its record's id."""
+    order_id = new_order(api, label, made, FULFIL_ORDER)
+    body: dict[str, Any] = {"tracking_number": f"{label}-setup", **({"items": items} if items else {})}
+    location: list[str] = []
+
+    def send() -> Answer:
+        status, answer, headers = api.fulfil(order_id, body, key=f"{label}-setup")
+        location.append(headers.get("location", ""))
+        return status, answer
+
+    status, answer = until_settled(send)
+    if status != 200 or not location[-1]:
+        raise SetupFailed(f"fulfil {order_id}: {status} {answer}")
+    return order_id, location[-1].rsplit("/", 1)[1]
+
+
+def check_order(
+    tally: Tally,
+    what: str,
+    store: Store,
+    order_id: str,
+    before: dict[str, Any],
+    delta: Delta,
+    *,
+    writes: int = 1,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The change did `delta` in `writes` writes, the records agree with the counters, the money rules
+    hold; the order and its records as stored."""
+    after, records = store.doc(order_id), store.fulfillments(order_id)
+    tally.found(what, effect_problems(before, after, delta, writes=writes))
+    tally.found(what, [("partial_writes", f"half write: {p}") for p in fulfillment_problems(after, records)])
+    tally.found(what, [("partial_writes", f"money: {p}") for p in all_money_problems(store.order(order_id))])
+    return after, records
+
+
+def check_replay(tally: Tally, what: str, final: Answer, replay: Answer) -> None:
+    """A request answered 200 under a key, sent again with it, gets the same answer (not a new run)."""
+    if final[0] == 200 and replay != final:
+        tally.problem(
+            "double_effects", f"{what}: the key's replay is not its answer: {replay[0]} {replay[1]}"
+        )
+
+
+@dataclass
+class FulfilCase(Case):
+    """POST fulfil under an Idempotency-Key: of every open unit, or `partial` (PARTIAL_FULFIL), and
+    `conditional`: with If-Match. Its record is marked by its `tracking_number` (the label)."""
+
+    api: Api
+    store: Store
+    label: str
+    partial: bool = False
+    conditional: bool = False
+    made: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.order_id = new_order(self.api, self.label, self.made, FULFIL_ORDER)
+        self.before = self.store.doc(self.order_id)
+        self.base = int(self.before["sys_version"])
+        self.body: dict[str, Any] = {"tracking_number": self.label}
+        if self.partial:
+            self.body["items"] = PARTIAL_FULFIL
+        self.delta: Delta = dict(PARTIAL_FULFIL_DELTA) if self.partial else open_units(self.before)
+        #: The fulfillment the last 200 named (`Location`).
+        self.location: str | None = None
+
+    def only(self, call: str) -> str | None:
+        return (
+            idempotency_text(FULFIL_PATH, self.label)
+            if call.endswith(IDEMPOTENCY)
+            else key_text(self.order_id)
+        )
+
+    def _send(self, if_match: int | None) -> Answer:
+        status, body, headers = self.api.fulfil(self.order_id, self.body, key=self.label, if_match=if_match)
+        if status == 200:
+            self.location = headers.get("location", "").rsplit("/", 1)[-1] or None
+        return status, body
+
+    def send(self) -> Answer:
+        return self._send(self.base if self.conditional else None)
+
+    def landed(self) -> bool:
+        return any(r.get("tracking_number") == self.label for r in self.store.fulfillments(self.order_id))
+
+    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
+        status = first[0]
+        first_answer(tally, what, first, (200, 412) if self.conditional else (200,), strict=strict)
+        final = first
+        if status == 412 and self.landed():
+            tally.problem(
+                "partial_writes", f"{what}: answered 412 (not applied), yet its fulfillment was written"
+            )
+        elif status != 200:
+            # the client sends it again with its key (and its If-Match); a refusal (REFUSED_AS_DONE)
+            # sends it to read the order's fulfillments for its own; a 412 without it, to send it
+            # again at the order's version
+            final = until_settled(self.send)
+            if final[0] == 412 and not self.landed():
+                current = int(self.store.doc(self.order_id)["sys_version"])
+                final = until_settled(functools.partial(self._send, current))
+            if final[0] != 200 and not (final[0] in REFUSED_AS_DONE and self.landed()):
+                tally.problem("lost_updates", f"{what}: the client's retry ended {final[0]} {final[1]}")
+            elif final[0] != 200:
+                tally.note(
+                    f"note: {what}: the keyed retry answered {final[0]}, though an earlier send did it"
+                )
+        answered = self.location if final[0] == 200 else None
+        _, records = check_order(tally, what, self.store, self.order_id, self.before, self.delta)
+        tally.found(what, fulfil_record_problems(records, self.label, self.delta, answered))
+        if final[0] == 200:
+            check_replay(tally, what, final, self.send())
+
+
+@dataclass
+class OrderActionCase(Case):
+    """POST cancel (every open unit, or `items`), void or close under an Idempotency-Key, on an order
+    made ready for it: a whole cancel and a void on a partly fulfilled order (their open units are
+    cancelled), a close on a fulfilled one, a partial cancel on a new one."""
+
+    api: Api
+    store: Store
+    label: str
+    action: str
+    items: list[dict[str, Any]] | None = None
+    made: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from orders_domain.lifecycle import OrderStatus
+
+        one = [{"order_line_item_id": "L1", "quantity": 1}]
+        if self.action == "close":
+            self.order_id, _ = fulfilled_order(self.api, self.label, self.made, None)
+        elif self.action == "void" or self.items is None:
+            self.order_id, _ = fulfilled_order(self.api, self.label, self.made, one)
+        else:
+            self.order_id = new_order(self.api, self.label, self.made, FULFIL_ORDER)
+        self.before = self.store.doc(self.order_id)
+        self.delta: Delta = {}
+        if self.items is not None:
+            self.delta = {i["order_line_item_id"]: (0, i["quantity"]) for i in self.items}
+        elif self.action != "close":
+            self.delta = {line: (0, n) for line, (n, _) in open_units(self.before).items()}
+        self.status = {"void": OrderStatus.VOIDED, "close": OrderStatus.CLOSED}.get(self.action)
+        self.body = None if self.items is None else {"items": self.items, "reason": self.label}
+
+    def only(self, call: str) -> str | None:
+        if call.endswith(IDEMPOTENCY):
+            return idempotency_text(ACTION_PATHS[self.action], self.label)
+        return key_text(self.order_id)
+
+    def send(self) -> Answer:
+        return self.api.order_action(self.action, self.order_id, self.body, key=self.label)
+
+    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
+        first_answer(tally, what, first, (200,), strict=strict)
+        final = first
+        if first[0] != 200:
+            # sent again with its key; a refusal (REFUSED_AS_DONE: an earlier send may have done it)
+            # sends the client to read the order, which the checks below do
+            final = until_settled(self.send)
+            if final[0] not in (200, *REFUSED_AS_DONE):
+                tally.problem("lost_updates", f"{what}: the client's retry ended {final[0]} {final[1]}")
+            elif final[0] != 200:
+                tally.note(
+                    f"note: {what}: the keyed retry answered {final[0]} ({(final[1] or {}).get('code')})"
+                )
+        after, _ = check_order(tally, what, self.store, self.order_id, self.before, self.delta)
+        if self.status is not None and after.get("status") != self.status:
+            tally.problem("lost_updates", f"{what}: the order is {after.get('status')}, not {self.status}")
+        if final[0] == 200:
+            check_replay(tally, what, final, self.send())
+
+
+@dataclass
+class FulfillmentPatchCase(Case):
+    """PATCH a fulfillment (no Idempotency-Key): new tracking details, or the `pickup` of its lines;
+    `conditional`: with If-Match (the fulfillment's ETag). Each is a write of the order and its
+    record in one transaction."""
+
+    api: Api
+    store: Store
+    label: str
+    pickup: bool = False
+    conditional: bool = False
+    made: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.order_id, self.fulfillment_id = fulfilled_order(self.api, self.label, self.made, PARTIAL_FULFIL)
+        self.before = self.store.doc(self.order_id)
+        self.base = self._record()["sys_version"]
+        self.tracking = f"{self.label}-new"
+        self.body: dict[str, Any] = (
+            {"picked_up": True}
+            if self.pickup
+            else {"tracking_number": self.tracking, "tracking_company": "harness"}
+        )
+
+    def _record(self) -> dict[str, Any]:
+        found = [r for r in self.store.fulfillments(self.order_id) if r["id"] == self.fulfillment_id]
+        if not found:
+            raise SetupFailed(f"fulfillment {self.fulfillment_id} is not stored")
+        return found[0]
+
+    def applied(self) -> bool:
+        record = self._record()
+        return (
+            bool(record.get("picked_up")) if self.pickup else record.get("tracking_number") == self.tracking
+        )
+
+    def only(self, call: str) -> str | None:
+        return key_text(self.order_id)
+
+    def _send(self, if_match: int | None) -> Answer:
+        return self.api.patch_fulfillment(self.fulfillment_id, self.body, if_match=if_match)
+
+    def send(self) -> Answer:
+        return self._send(int(self.base) if self.conditional else None)
+
+    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
+        status = first[0]
+        first_answer(tally, what, first, (200, 412) if self.conditional else (200,), strict=strict)
+        if status == 412 and self.applied():
+            tally.problem(
+                "partial_writes", f"{what}: answered 412 (not applied), yet the fulfillment changed"
+            )
+        elif status != 200:
+            # again as it was sent; a refusal (REFUSED_AS_DONE: the fulfillment moved on, nothing is
+            # left to pick up) sends the client to read the fulfillment, and to send it again at its
+            # version if its change is not in
+            final = until_settled(self.send)
+            if final[0] == 412 and not self.applied():
+                final = until_settled(functools.partial(self._send, int(self._record()["sys_version"])))
+            if final[0] != 200 and not (final[0] in REFUSED_AS_DONE and self.applied()):
+                tally.problem("lost_updates", f"{what}: the client's retry ended {final[0]} {final[1]}")
+        after, _ = check_order(tally, what, self.store, self.order_id, self.before, {})
+        record = self._record()
+        if not self.applied():
+            tally.problem("lost_updates", f"{what}: the fulfillment is not changed: {record}")
+        elif int(record["sys_version"]) != int(after["sys_version"]):
+            tally.problem(
+                "partial_writes",
+                f"{what}: half write: the fulfillment is at version {record['sys_version']}, "
+                f"the order at {after['sys_version']}",
+            )
+        if self.pickup:
+            lines = {li["order_line_item_id"]: li.get("picked_up") for li in after["line_items"]}
+            if not all(lines[i["order_line_item_id"]] for i in record["items"] if i["quantity"]):
+                tally.problem(
+                    "partial_writes", f"{what}: half write: picked up, the order's lines say {lines}"
+                )
+        else:
+            found = (
+                self.api.fulfillment_ids(tracking_number=self.tracking),
+                self.api.fulfillment_ids(tracking_number=f"{self.label}-setup"),
+            )
+            if found != ([self.fulfillment_id], []):
+                tally.problem("partial_writes", f"{what}: the tracking lookup (new, old) answers {found}")
+
+
 @dataclass(frozen=True)
 class Route:
     #: The DynamoDB writes of one request (their answers are lost).
@@ -967,6 +1752,14 @@ class Route:
     #: Whether its cases aim their faults at their own orders (`Case.only`), so may run side by side.
     targeted: bool = True
 
+
+#: The calls of a keyed fulfil: the idempotency record's PutItem (in progress) and UpdateItem (its
+#: answer), the order's read, and the transaction writing the order and its fulfillment record.
+FULFIL_CALLS = ("GetItem", f"PutItem{IDEMPOTENCY}", "TransactWriteItems", f"UpdateItem{IDEMPOTENCY}")
+FULFIL_WRITES = FULFIL_CALLS[1:]
+#: The calls of a keyed cancel, void or close: as a fulfil's, the order written alone (UpdateItem).
+ACTION_CALLS = ("GetItem", f"PutItem{IDEMPOTENCY}", "UpdateItem", f"UpdateItem{IDEMPOTENCY}")
+ACTION_WRITES = ACTION_CALLS[1:]
 
 #: Mutating route -> its DynamoDB calls and a maker of one request (with an Idempotency-Key where the
 #: route takes one).
@@ -992,6 +1785,38 @@ MUTATIONS: dict[str, Route] = {
         ("PutItem", "GetItem", "UpdateItem"),
         lambda a, s, label: BatchCase(a, s, label),
     ),
+    "fulfil": Route(FULFIL_WRITES, FULFIL_CALLS, lambda a, s, label: FulfilCase(a, s, label)),
+    "fulfil_partial": Route(
+        FULFIL_WRITES, FULFIL_CALLS, lambda a, s, label: FulfilCase(a, s, label, partial=True)
+    ),
+    "fulfil_partial_if_match": Route(
+        FULFIL_WRITES,
+        FULFIL_CALLS,
+        lambda a, s, label: FulfilCase(a, s, label, partial=True, conditional=True),
+    ),
+    "cancel": Route(ACTION_WRITES, ACTION_CALLS, lambda a, s, label: OrderActionCase(a, s, label, "cancel")),
+    "cancel_partial": Route(
+        ACTION_WRITES,
+        ACTION_CALLS,
+        lambda a, s, label: OrderActionCase(a, s, label, "cancel", items=PARTIAL_CANCEL),
+    ),
+    "void": Route(ACTION_WRITES, ACTION_CALLS, lambda a, s, label: OrderActionCase(a, s, label, "void")),
+    "close": Route(ACTION_WRITES, ACTION_CALLS, lambda a, s, label: OrderActionCase(a, s, label, "close")),
+    "fulfillment_tracking": Route(
+        ("TransactWriteItems",),
+        ("GetItem", "TransactWriteItems"),
+        lambda a, s, label: FulfillmentPatchCase(a, s, label),
+    ),
+    "fulfillment_pickup": Route(
+        ("TransactWriteItems",),
+        ("GetItem", "TransactWriteItems"),
+        lambda a, s, label: FulfillmentPatchCase(a, s, label, pickup=True),
+    ),
+    "fulfillment_pickup_if_match": Route(
+        ("TransactWriteItems",),
+        ("GetItem", "TransactWriteItems"),
+        lambda a, s, label: FulfillmentPatchCase(a, s, label, pickup=True, conditional=True),
+    ),
 }
 
 
@@ -1011,7 +1836,7 @@ def injected_faults(api: Api, store: Store, faults: Faults, tally: Tally) -> dic
     jobs = []
     for route, mutation in MUTATIONS.items():
         for api_call in mutation.calls:
-            for fault in FAULTS:
+            for fault in faults_at(api_call):
                 # four in a row outlast boto3's 3 retries after the first try: the client sees the fault
                 for depth in (1, 4):
                     label = f"fault-{route}-{api_call}-{fault}-{depth}-{uuid.uuid4().hex[:6]}"
@@ -1046,8 +1871,11 @@ def run_cases(
 
     def one(job: Job) -> dict[str, str]:
         case = MUTATIONS[job.route].start(api, store, job.label)
-        with faults.once(job.api_call, job.fault, times=job.times, only=case.only(job.api_call)):
+        plan = faults.once(api_of(job.api_call), job.fault, times=job.times, only=case.only(job.api_call))
+        with plan as planned:
             first = case.send()
+        if planned.left == job.times:  # the request never made that call: the case tested nothing
+            tally.note(f"harness: {job.what}: the fault never fired (no such call was made)")
         case.settle(first, job.what, tally, strict=job.strict)
         return case.made
 
@@ -1057,9 +1885,17 @@ def run_cases(
         for job in alone:
             made |= one(job)
     side_by_side = [job for job in jobs if MUTATIONS[job.route].targeted]
+    # Faults at an idempotency record mostly leave it in progress: their clients wait out the first
+    # attempt's Lambda time, asleep. They run in a pool of their own beside the others.
+    waiting = [job for job in side_by_side if IDEMPOTENCY in job.api_call]
+    busy = [job for job in side_by_side if IDEMPOTENCY not in job.api_call]
     routes = ", ".join(sorted({job.route for job in side_by_side}))
-    with tally.timed(f"{section} ({routes})"), ThreadPoolExecutor(max_workers=CASE_WORKERS) as pool:
-        for orders in pool.map(one, side_by_side):
+    with (
+        tally.timed(f"{section} ({routes})"),
+        ThreadPoolExecutor(max_workers=CASE_WORKERS) as asleep,
+        ThreadPoolExecutor(max_workers=CASE_WORKERS) as pool,
+    ):
+        for orders in itertools.chain(asleep.map(one, waiting), pool.map(one, busy)):
             made |= orders
     return made
 
@@ -1100,8 +1936,27 @@ def check_invariants(
         if count > 1:
             tally.problem("double_effects", f"order number {number} used {count} times")
     for order in orders:
-        for problem in money_problems(order):
+        for problem in all_money_problems(order):
             tally.problem("partial_writes", f"order {order.id}: {problem}")
+    # fulfillment records: each with its order, and every order's counters what its records say
+    records: dict[str, list[dict[str, Any]]] = {}
+    for page in paginator.paginate(
+        TableName=tables["OrdersTable"],
+        FilterExpression="entity = :fulfillment",
+        ExpressionAttributeValues={":fulfillment": {"S": "fulfillment"}},
+        ConsistentRead=True,
+    ):
+        for item in page["Items"]:
+            record = json.loads(item["summary"]["S"], parse_float=Decimal)
+            records.setdefault(str(record.get("order_id")), []).append(record)
+    for order_id in sorted(records.keys() - by_id.keys()):
+        tally.problem(
+            "partial_writes", f"half write: fulfillments {[r['id'] for r in records[order_id]]} have no order"
+        )
+    for order in orders:
+        for problem in fulfillment_problems(order.model_dump(), records.get(order.id, [])):
+            tally.problem("partial_writes", f"order {order.id}: half write: {problem}")
+    tally.note(f"invariants: {sum(map(len, records.values()))} fulfillment records of {len(records)} orders")
     deleted = [order for order in orders if order.sys_deleted]
     for order in deleted:
         if order.sys_deleted_at is None or order.sys_deleted_by_id is None:
@@ -1242,6 +2097,8 @@ def run(scale: int) -> tuple[dict[str, int], list[str]]:
             made |= patch_storms(api, store, tally, scale)
         with tally.timed("batch races"):
             made |= batch_races(api, store, tally, scale)
+        with tally.timed("fulfil storms"):
+            made |= fulfil_storms(api, store, tally, scale)
         made |= lost_responses(api, store, faults, tally)
         made |= injected_faults(api, store, faults, tally)
         retries_without_key(api, faults, tally)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 
+from orders_domain import keys
 from orders_domain.errors import OrderAlreadyExists, VersionConflict
 from orders_domain.models import Order
+from orders_domain.models.fulfillments import Fulfillment
+from orders_domain.paging import Partition
 from orders_domain.ports import ApiKeyRecord
 
 
@@ -16,6 +20,7 @@ class InMemoryOrderRepository:
     def __init__(self) -> None:
         self.orders: dict[tuple[str, str], tuple[Order, str | None]] = {}
         self.counters: defaultdict[str, int] = defaultdict(int)
+        self.fulfillments: dict[tuple[str, str], Fulfillment] = {}
         self.calls: list[str] = []
         self._lock = threading.Lock()
 
@@ -33,13 +38,15 @@ class InMemoryOrderRepository:
                 raise OrderAlreadyExists(existing[0], existing[1])
             self.orders[(order.tenant_id, order.id)] = (order, request_fingerprint)
 
-    def replace(self, order: Order, *, expected_version: int) -> None:
+    def replace(self, order: Order, *, expected_version: int, fulfillment: Fulfillment | None = None) -> None:
         self.calls.append("replace")
         with self._lock:
             existing = self.orders.get((order.tenant_id, order.id))
             if existing is None or existing[0].sys_version != expected_version:
                 raise VersionConflict(f"Order {order.id} was changed by another request.")
             self.orders[(order.tenant_id, order.id)] = (order, existing[1])
+            if fulfillment is not None:
+                self.fulfillments[(fulfillment.tenant_id, fulfillment.id)] = fulfillment
 
     def get(
         self, tenant_id: str, order_id: str, *, consistent: bool = False, include_deleted: bool = False
@@ -84,3 +91,48 @@ class InMemoryApiKeyStore:
                 )
                 return True
         return False
+
+
+class InMemoryFulfillments:
+    """`ports.FulfillmentStore` over the fulfillments an InMemoryOrderRepository holds; pages match
+    partitions on the index attributes keys.py gives each fulfillment, as the indexes do."""
+
+    def __init__(self, repo: InMemoryOrderRepository) -> None:
+        self.repo = repo
+
+    def get(self, tenant_id: str, fulfillment_id: str, *, consistent: bool = False) -> Fulfillment | None:
+        return self.repo.fulfillments.get((tenant_id, fulfillment_id))
+
+    def of_order(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> list[Fulfillment]:
+        found = [
+            f for (t, _), f in self.repo.fulfillments.items() if t == tenant_id and f.order_id == order_id
+        ]
+        return sorted(found, key=lambda f: keys.parse_fulfillment_id(f.id) or (f.id, 0))
+
+    def by_ids(self, tenant_id: str, fulfillment_ids: Sequence[str]) -> list[Fulfillment]:
+        return [f for i in dict.fromkeys(fulfillment_ids) if (f := self.get(tenant_id, i)) is not None]
+
+    def page(
+        self,
+        partitions: Sequence[Partition],
+        *,
+        limit: int,
+        after: str | None,
+        stop: str | None,
+        ascending: bool,
+        keep: Callable[[Fulfillment], bool] | None = None,
+    ) -> tuple[list[Fulfillment], bool, int]:
+        rows: list[tuple[str, Fulfillment]] = []
+        for f in self.repo.fulfillments.values():
+            attrs = keys.fulfillment_index_attributes(
+                f.tenant_id, f.order_id, f.id, f.created_time, f.tracking_number
+            )
+            if any(attrs.get(p.pk_attr) == p.pk for p in partitions):
+                rows.append((attrs[partitions[0].sk_attr], f))
+        rows.sort(key=lambda r: r[0], reverse=not ascending)
+        if after is not None:
+            rows = [r for r in rows if (r[0] > after if ascending else r[0] < after)]
+        if stop is not None:
+            rows = [r for r in rows if (r[0] < stop if ascending else r[0] > stop)]
+        kept = [f for _, f in rows if keep is None or keep(f)]
+        return kept[:limit], len(kept) > limit, len(rows)

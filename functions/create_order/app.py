@@ -10,12 +10,11 @@ from orders_domain.api import (
     LOCATION_HEADER,
     REPLAYED_HEADER,
     Body,
-    Path,
     Response,
+    TenantId,
     json_content,
     json_response,
 )
-from orders_domain.auth import TENANT_ID_PATTERN
 from orders_domain.handler import FunctionApp
 from orders_domain.idempotency import StoredResponse
 from orders_domain.models import OrderCreateRequest
@@ -30,8 +29,6 @@ OrderCreateRequest.model_rebuild()
 fn = FunctionApp()
 app = fn.app
 lambda_handler = fn.lambda_handler
-
-TenantId = Annotated[str, Path(pattern=TENANT_ID_PATTERN, description="The tenant that owns the orders.")]
 
 
 @app.post(

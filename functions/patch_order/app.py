@@ -15,14 +15,14 @@ from orders_domain.api import (
     REPLAYED_HEADER,
     Body,
     OpenAPIResponse,
-    Path,
+    OrderRef,
     Response,
+    TenantId,
     if_match_version,
     json_content,
     json_response,
     json_text_response,
 )
-from orders_domain.auth import TENANT_ID_PATTERN
 from orders_domain.errors import UnsupportedMediaType
 from orders_domain.handler import FunctionApp
 from orders_domain.idempotency import StoredResponse
@@ -35,8 +35,6 @@ fn = FunctionApp()
 app = fn.app
 lambda_handler = fn.lambda_handler
 
-TenantId = Annotated[str, Path(pattern=TENANT_ID_PATTERN, description="The tenant that owns the orders.")]
-OrderRef = Annotated[str, Path(max_length=80, description="An order id, or `token-<token>`.")]
 JSON_PATCH = "application/json-patch+json"
 #: Statuses a client retries (API.md: in progress or conflicting, throttled, unavailable).
 RETRYABLE_STATUSES = frozenset({409, 429, 503})

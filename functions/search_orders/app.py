@@ -12,8 +12,7 @@ from typing import Annotated, Any
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
 from orders_domain import keys, wiring
-from orders_domain.api import Body, Path, Query, Response, json_content, json_text_response
-from orders_domain.auth import TENANT_ID_PATTERN
+from orders_domain.api import Body, Path, Query, Response, TenantId, json_content, json_text_response
 from orders_domain.coupon_usage import ROW_FIELDS
 from orders_domain.handler import FunctionApp
 from orders_domain.models.orders import SUMMARY_FIELDS
@@ -27,7 +26,6 @@ fn = FunctionApp()
 app = fn.app
 lambda_handler = fn.lambda_handler
 
-TenantId = Annotated[str, Path(pattern=TENANT_ID_PATTERN, description="The tenant that owns the orders.")]
 PartyId = Annotated[str, Path(min_length=1, max_length=200, description="A contact or organization id.")]
 PartyType = Annotated[
     str, Path(pattern="^(contact|organization)$", description="`contact` or `organization`.")

@@ -98,3 +98,33 @@ def test_coupon_usage_rows_appear_in_the_coupon_indexes_and_follow_a_change_that
     assert usage_rows(dynamodb_endpoint, table, keys.INDEX_COUPON, "coupon_pk", by_coupon) == []
     (left,) = usage_rows(dynamodb_endpoint, table, keys.INDEX_COUPON_CODE, "coupon_code_pk", by_code)
     assert left["coupon_code_id"] == "CODE-9"
+
+
+def test_given_a_fulfil_a_partial_cancel_and_a_close_on_the_real_stream_then_their_events_and_history(
+    tables: dict[str, str], dynamodb_endpoint: str, publisher: RecordingPublisher
+) -> None:
+    # GIVEN a 3-unit order fulfilled 2 (a transaction: order and fulfillment), 1 cancelled, then closed
+    from tests.fulfil_helpers import cancel, fulfil
+
+    body = {"line_items": [{"order_line_item_id": "L1", "quantity": 3, "unit_price": "2.00"}]}
+    created = body_of(invoke("create_order", create_event(body)))
+    assert fulfil(created["id"], {"items": [{"order_line_item_id": "L1", "quantity": 2}]})[0] == 200
+    assert cancel("cancel", created["id"], {"items": [{"order_line_item_id": "L1", "quantity": 1}]})[0] == 200
+    assert cancel("close", created["id"])[0] == 200
+    # WHEN the stream is delivered (the fulfillment item's record is filtered out, as the template's
+    # filter does on AWS)
+    deliver_stream(dynamodb_endpoint, tables["OrdersTable"])
+    # THEN each change of the order is one history entry and one event, in order
+    page = body_of(invoke("get_order", history_event_for(created["id"])))
+    assert [(i["sys_version"], i["event"]) for i in page["Items"]] == [
+        (1, "OrderCreated"),
+        (2, "OrderFulfilled"),
+        (3, "OrderFulfilled"),  # cancelling the last open unit leaves it fulfilled: the status moves
+        (4, "OrderClosed"),
+    ]
+    assert [e.event_type.value for e in publisher.accepted] == [
+        "OrderCreated",
+        "OrderFulfilled",
+        "OrderFulfilled",
+        "OrderClosed",
+    ]

@@ -23,6 +23,7 @@ from orders_domain.errors import (
 )
 from orders_domain.lifecycle import LineStatus, OrderStateConflict, OrderStatus, PaymentStatus
 from orders_domain.models import ORDER_SERVER_FIELDS, LineItem, Order, OrderCreateRequest
+from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.representation import order_json
 from orders_domain.services import CreateOrders, Pricing, ReadOrders
 from orders_domain.services.change import PRICED_FIELDS, ChangeOrders, client_document
@@ -562,7 +563,7 @@ class RacingRepository(InMemoryOrderRepository):
         super().__init__()
         self.races = races
 
-    def replace(self, order: Order, *, expected_version: int) -> None:
+    def replace(self, order: Order, *, expected_version: int, fulfillment: Fulfillment | None = None) -> None:
         if self.races > 0:
             self.races -= 1
             other = self.orders[(order.tenant_id, order.id)][0]
@@ -570,7 +571,7 @@ class RacingRepository(InMemoryOrderRepository):
                 update={"sys_version": other.sys_version + 1, "notes": f"other {self.races}"}
             )
             super().replace(ours, expected_version=other.sys_version)
-        super().replace(order, expected_version=expected_version)
+        super().replace(order, expected_version=expected_version, fulfillment=fulfillment)
 
 
 def test_given_a_concurrent_write_without_if_match_when_patched_then_it_is_reapplied_on_the_new_version() -> (
@@ -1040,8 +1041,8 @@ class LostAnswerRepository(InMemoryOrderRepository):
         super().__init__()
         self.lost = lost
 
-    def replace(self, order: Order, *, expected_version: int) -> None:
-        super().replace(order, expected_version=expected_version)
+    def replace(self, order: Order, *, expected_version: int, fulfillment: Fulfillment | None = None) -> None:
+        super().replace(order, expected_version=expected_version, fulfillment=fulfillment)
         if self.lost > 0:
             self.lost -= 1
             raise VersionConflict("the retry met the version its first send wrote")

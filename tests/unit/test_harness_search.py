@@ -270,11 +270,20 @@ def test_order_id_routes_are_the_paths_under_an_order_and_lookups_ids_are_not() 
 
 def test_every_path_parameter_of_the_document_is_an_order_id_or_has_a_shared_value() -> None:
     document = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    owned_paths = []
     for path in document["paths"]:
         others = [p for p in fuzz.path_parameters(path) if p != "tenantId"]
         if fuzz.is_order_id_route(path):
             others.remove("id")
-        assert set(others) <= set(fuzz.FOREIGN_VALUES), f"{path}: add its parameters to FOREIGN_VALUES"
+        owned = [p for p in others if p in fuzz.OWNED_IDS]
+        owned_paths += [path] if owned else []
+        rest = set(others) - set(owned)
+        assert rest <= set(fuzz.FOREIGN_VALUES), f"{path}: add its parameters to FOREIGN_VALUES or OWNED_IDS"
+    # a fulfillment id is one tenant's: each tenant is seeded some, the sweep asks for B's on A's path
+    assert owned_paths == ["/orders/{tenantId}/fulfillments/{fulfillmentId}"]
+    assert not set(fuzz.OWNED_IDS) & set(fuzz.FOREIGN_VALUES)
+    tenant = fuzz.Tenant("t-a", "k", fulfillment_ids=["o-1.2"])
+    assert all(tenant.owned(p) == ["o-1.2"] for p in fuzz.OWNED_IDS)
     assert fuzz.shared_path("/orders/{tenantId}/coupon/{couponType}/{couponId}", fuzz.Tenant("t-a", "k")) == (
         "/orders/t-a/coupon/promo/FUZZ"
     )

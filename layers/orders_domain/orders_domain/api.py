@@ -10,7 +10,7 @@ import os
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -26,7 +26,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query as Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse as OpenAPIResponse
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHeader
 
-from orders_domain.auth import Principal, authorize
+from orders_domain.auth import TENANT_ID_PATTERN, Principal, authorize
 from orders_domain.errors import (
     BadRequest,
     FieldError,
@@ -43,6 +43,10 @@ from orders_domain.models.field_errors import field_errors_from_pydantic as fiel
 PROBLEM_JSON = "application/problem+json"
 APPLICATION_JSON = "application/json"
 logger = Logger(service="orders")
+
+#: The path parameters every route shares (one definition: the OpenAPI document describes them once).
+TenantId = Annotated[str, Path(pattern=TENANT_ID_PATTERN, description="The tenant that owns the orders.")]
+OrderRef = Annotated[str, Path(max_length=80, description="An order id, or `token-<token>`.")]
 
 # Response headers, for the OpenAPI document of the routes that set them.
 ETAG_HEADER: OpenAPIResponseHeader = {

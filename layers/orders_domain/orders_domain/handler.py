@@ -26,6 +26,7 @@ from orders_domain import cold_start, idempotency, wiring
 from orders_domain.api import RequestInfo, build_resolver, header, require_caller, resolve, stored_response
 from orders_domain.idempotency import StoredResponse
 from orders_domain.routes import IDEMPOTENT_ROUTES
+from orders_domain.services.common import keyed_write_id
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -90,6 +91,14 @@ class FunctionApp:
     def idempotency_key(self, body_value: str | None = None) -> str | None:
         """The request's `Idempotency-Key` (or a body's `duplicate_prevention_key`); bad keys are 400."""
         return idempotency.parse_key(self.header("Idempotency-Key"), body_value)
+
+    def write_key(self, tenant_id: str, key: str | None, fingerprint: str) -> str | None:
+        """The id this keyed request's write records in its order (services.common.keyed_write_id)."""
+        if key is None:
+            return None
+        event = self.app.current_event
+        route = f"{event.http_method.upper()} {event.get('resource') or event.path}"
+        return keyed_write_id(tenant_id, route, key, fingerprint)
 
     def count(self, metric: str) -> None:
         self.metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)

@@ -7,6 +7,7 @@ Single-table layout (the table itself is defined once, in template.yaml):
 | order             | T#<tenant>#O#<order id>          | ORDER             |
 | order history     | T#<tenant>#O#<order id>          | HIST#<version, 10 digits> |
 | coupon usage row  | T#<tenant>#O#<order id>          | CPN#<coupon's position, 3 digits> |
+| fulfillment       | T#<tenant>#O#<order id>          | FUL#<order version it was written at, 10 digits> |
 | order number seq. | T#<tenant>#COUNTER               | ORDER_NUMBER      |
 | API key           | APIKEY#<sha256 of the key>       | APIKEY            |
 | API key id        | APIKEYID#<key id>                | APIKEYID          |
@@ -26,6 +27,13 @@ Indexes (sparse: an item carries an index's attributes only when it belongs in i
 | by-coupon-code           | coupon_code_pk  T#<tenant>#CPNCODE#<code>   | coupon_code_sk <date>#<order>#<n> |
 | by-shippable-status      | shippable_pk    T#<tenant>#SHIPST#<status>#<shard> | shippable_sk <date>#<id> |
 | by-installment-schedule  | installment_pk  T#<tenant>#INST#<schedule>  | installment_sk <date>#<id> |
+| by-tenant-date           | tenant_list_pk  T#<tenant>#FUL#<shard>      | tenant_list_sk <date>#<ful. id> |
+| by-tracking-number       | tracking_pk     T#<tenant>#TRK#<number>     | tracking_sk <date>#<ful. id> |
+
+A fulfillment's id is `<order id>.<n>`, n the order version its fulfil wrote (order ids hold no `.`):
+the id alone finds the item by key, so a get, a cursor or `ids` never needs an index. Fulfillments
+share the by-tenant-date index with orders under their own partition keys (kind `FUL`), sharded by
+their order's shard.
 
 Every index projects its keys and `summary` (by-token: keys only; template.yaml).
 
@@ -55,6 +63,7 @@ INDEX_COUPON = "by-coupon"
 INDEX_COUPON_CODE = "by-coupon-code"
 INDEX_SHIPPABLE_STATUS = "by-shippable-status"
 INDEX_INSTALLMENT_SCHEDULE = "by-installment-schedule"
+INDEX_TRACKING_NUMBER = "by-tracking-number"
 
 #: Every index the code queries; template.yaml must define each (tests check it).
 ALL_INDEXES = (
@@ -66,6 +75,7 @@ ALL_INDEXES = (
     INDEX_COUPON_CODE,
     INDEX_SHIPPABLE_STATUS,
     INDEX_INSTALLMENT_SCHEDULE,
+    INDEX_TRACKING_NUMBER,
 )
 
 #: Write shards of the keys every order of a tenant writes (tenant_list_pk, shippable_pk).
@@ -199,7 +209,10 @@ def shard_of(order_id: str) -> int:
     return int.from_bytes(hashlib.sha256(order_id.encode()).digest()[:4], "big") % WRITE_SHARDS
 
 
-def tenant_list_pk(tenant_id: str, shard: int, kind: str = "ORDER") -> str:
+ORDER_KIND, FULFILLMENT_KIND = "ORDER", "FUL"
+
+
+def tenant_list_pk(tenant_id: str, shard: int, kind: str = ORDER_KIND) -> str:
     return f"T#{tenant_id}#{kind}#{shard:02d}"
 
 
@@ -207,10 +220,13 @@ def shippable_pk(tenant_id: str, status: str, shard: int) -> str:
     return f"T#{tenant_id}#SHIPST#{status}#{shard:02d}"
 
 
-def sharded_pks(tenant_id: str, index: str, status: str | None = None) -> list[str]:
-    """Every partition key a sharded index holds for the tenant (and shipping status): a list reads all."""
+def sharded_pks(
+    tenant_id: str, index: str, status: str | None = None, *, kind: str = ORDER_KIND
+) -> list[str]:
+    """Every partition key a sharded index holds for the tenant (and shipping status, or of `kind`
+    FULFILLMENT_KIND: fulfillments): a list reads all."""
     if index == INDEX_TENANT_DATE:
-        return [tenant_list_pk(tenant_id, s) for s in range(WRITE_SHARDS)]
+        return [tenant_list_pk(tenant_id, s, kind) for s in range(WRITE_SHARDS)]
     if index == INDEX_SHIPPABLE_STATUS and status is not None:
         return [shippable_pk(tenant_id, status, s) for s in range(WRITE_SHARDS)]
     raise ValueError(f"{index} is not a sharded index (or needs a status)")
@@ -225,6 +241,7 @@ INDEX_KEY_ATTRIBUTES = {
     INDEX_COUPON_CODE: ("coupon_code_pk", "coupon_code_sk"),
     INDEX_SHIPPABLE_STATUS: ("shippable_pk", "shippable_sk"),
     INDEX_INSTALLMENT_SCHEDULE: ("installment_pk", "installment_sk"),
+    INDEX_TRACKING_NUMBER: ("tracking_pk", "tracking_sk"),
 }
 
 
@@ -255,4 +272,53 @@ def order_index_attributes(order: Order) -> dict[str, str]:
     if order.installment_schedule_id:
         attrs["installment_pk"] = installment_pk(t, order.installment_schedule_id)
         attrs["installment_sk"] = sort
+    return attrs
+
+
+# ------------------------------------------------------------------ fulfillments
+FULFILLMENT_PREFIX = "FUL#"
+_FULFILLMENT_ID_SEPARATOR = "."
+
+
+def fulfillment_id(order_id: str, version: int) -> str:
+    """The id of the fulfillment an order's write at `version` made (module docstring)."""
+    return f"{order_id}{_FULFILLMENT_ID_SEPARATOR}{version}"
+
+
+def parse_fulfillment_id(value: str) -> tuple[str, int] | None:
+    """(order id, version) of a fulfillment id; None when `value` is not one."""
+    order_id, _, version = value.rpartition(_FULFILLMENT_ID_SEPARATOR)
+    if not order_id or not version.isascii() or not version.isdigit() or len(version) > 10:
+        return None
+    if not all(c.isalnum() or c in "-_" for c in order_id) or not order_id.isascii():
+        return None
+    return order_id, int(version)
+
+
+def fulfillment_key(tenant_id: str, order_id: str, version: int) -> dict[str, str]:
+    """A fulfillment, in its order's item collection: they sort by the version that wrote them."""
+    return {"PK": order_key(tenant_id, order_id)["PK"], "SK": f"{FULFILLMENT_PREFIX}{version:010d}"}
+
+
+def tracking_pk(tenant_id: str, tracking_number: str) -> str:
+    return f"T#{tenant_id}#TRK#{tracking_number}"
+
+
+def fulfillment_sort_key(created: datetime, fulfillment_id: str) -> str:
+    """Where a fulfillment sorts in every fulfillment list: by creation, then id."""
+    return f"{utc_timestamp(created)}#{fulfillment_id}"
+
+
+def fulfillment_index_attributes(
+    tenant_id: str, order_id: str, fulfillment_id: str, created: datetime, tracking_number: str | None
+) -> dict[str, str]:
+    """A fulfillment item's list keys: the tenant's fulfillments, and its tracking number's."""
+    sort = fulfillment_sort_key(created, fulfillment_id)
+    attrs = {
+        "tenant_list_pk": tenant_list_pk(tenant_id, shard_of(order_id), FULFILLMENT_KIND),
+        "tenant_list_sk": sort,
+    }
+    if tracking_number:
+        attrs["tracking_pk"] = tracking_pk(tenant_id, tracking_number)
+        attrs["tracking_sk"] = sort
     return attrs

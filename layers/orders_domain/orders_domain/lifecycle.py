@@ -202,6 +202,17 @@ def conflict(operation: Operation, order: Order) -> OrderStateConflict | None:
     return None
 
 
+#: The status an operation moves an order into where the operation alone decides it (void, close);
+#: fulfil and cancel decide it from quantities (`order_status_after`).
+_STATUS_AFTER = {Operation.VOID: OrderStatus.VOIDED, Operation.CLOSE: OrderStatus.CLOSED}
+
+
+def status_after(operation: Operation, order: Order) -> OrderStatus:
+    """The status `operation` moves the order into (void: `voided`, close: `closed`), once allowed."""
+    check(operation, order)
+    return _STATUS_AFTER[operation]
+
+
 def allowed(operation: Operation, order: Order) -> bool:
     return conflict(operation, order) is None
 

@@ -1,8 +1,8 @@
 """What the domain needs from the outside world, as protocols; storage implements them.
 
 Services depend on these, never on boto3: unit tests run them on in-memory fakes, handlers on
-moto, the integration tier on DynamoDB Local. Later functions add their ports here
-(`FulfillmentStore` for fulfilment records).
+moto, the integration tier on DynamoDB Local. Fulfillment records are written with
+their order (`OrderRepository.replace`) and read through `FulfillmentStore`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from orders_domain.events import DomainEvent
     from orders_domain.history import HistoryEntry
     from orders_domain.models import Order
+    from orders_domain.models.fulfillments import Fulfillment
     from orders_domain.paging import Page, PagePosition, Partition
 
 
@@ -40,8 +41,9 @@ class OrderRepository(Protocol):
     def create(self, order: Order, *, request_fingerprint: str | None = None) -> None:
         """Store a new order; `OrderAlreadyExists` (with the stored one) when the id is taken."""
 
-    def replace(self, order: Order, *, expected_version: int) -> None:
-        """Write a changed order; `VersionConflict` unless it is still at `expected_version`."""
+    def replace(self, order: Order, *, expected_version: int, fulfillment: Fulfillment | None = None) -> None:
+        """Write a changed order (and `fulfillment`, in the same transaction: both or neither);
+        `VersionConflict` unless it is still at `expected_version`."""
 
     def get(
         self, tenant_id: str, order_id: str, *, consistent: bool = False, include_deleted: bool = False
@@ -112,3 +114,28 @@ class OrderLists(Protocol):
 
     def rows_by_id(self, tenant_id: str, order_ids: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
         """(list sort key, list row) of each named order that exists and is not deleted, in no order."""
+
+
+class FulfillmentStore(Protocol):
+    """Fulfillment records: by id, by order, and pages of the tenant's or a tracking number's."""
+
+    def get(self, tenant_id: str, fulfillment_id: str, *, consistent: bool = False) -> Fulfillment | None: ...
+
+    def of_order(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> list[Fulfillment]:
+        """The order's fulfillments, oldest first."""
+
+    def by_ids(self, tenant_id: str, fulfillment_ids: Sequence[str]) -> list[Fulfillment]:
+        """The named fulfillments that exist, in no order."""
+
+    def page(
+        self,
+        partitions: Sequence[Partition],
+        *,
+        limit: int,
+        after: str | None,
+        stop: str | None,
+        ascending: bool,
+        keep: Callable[[Fulfillment], bool] | None = None,
+    ) -> tuple[list[Fulfillment], bool, int]:
+        """Up to `limit` kept fulfillments beyond sort key `after`, none at or past `stop`, newest
+        first (oldest first when `ascending`); whether more may follow; rows examined."""

@@ -84,12 +84,17 @@ def scope_of(method: str, resource: str) -> str | None:
     return ROUTE_SCOPES.get((method.upper(), resource))
 
 
-#: Routes that honour `If-Match` (the order's `ETag`: 412 when it moved on); the OpenAPI document
-#: lists the header on exactly these.
+#: Routes that honour `If-Match` (the order's `ETag`, a fulfillment's on its PATCH: 412 when it moved
+#: on); the OpenAPI document lists the header on exactly these.
 CONDITIONAL_ROUTES: frozenset[tuple[str, str]] = frozenset(
     {
         ("PATCH", f"{_T}/{{id}}"),
         ("PUT", f"{_T}/{{id}}"),
         ("DELETE", f"{_T}/{{id}}"),
+        ("POST", f"{_T}/{{id}}/fulfill"),
+        ("PATCH", f"{_T}/fulfillments/{{fulfillmentId}}"),
+        ("POST", f"{_T}/{{id}}/cancel"),
+        ("POST", f"{_T}/void/{{id}}"),
+        ("POST", f"{_T}/close/{{id}}"),
     }
 )

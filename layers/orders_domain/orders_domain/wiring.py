@@ -28,11 +28,13 @@ if TYPE_CHECKING:
     from orders_domain.services import CreateOrders, ReadOrders
     from orders_domain.services.batch import RunBatch
     from orders_domain.services.change import ChangeOrders
+    from orders_domain.services.fulfillments import FulfilOrders
     from orders_domain.services.order_history import OrderHistory
     from orders_domain.services.project import ProjectOrderChanges
     from orders_domain.services.search import SearchOrders
     from orders_domain.storage.api_keys import DynamoApiKeyStore
     from orders_domain.storage.coupon_usage import DynamoCouponUsageStore
+    from orders_domain.storage.fulfillments import DynamoFulfillments
     from orders_domain.storage.history import DynamoHistoryStore
     from orders_domain.storage.orders import DynamoOrderRepository
 
@@ -227,6 +229,24 @@ class Wiring:
             return ChangeOrders(self.orders)
 
         return self._once("change_orders", build)
+
+    @property
+    def fulfillments(self) -> DynamoFulfillments:
+        def build() -> DynamoFulfillments:
+            from orders_domain.storage.fulfillments import DynamoFulfillments
+
+            return DynamoFulfillments(self.dynamodb, self.settings.orders_table_name)
+
+        return self._once("fulfillments", build)
+
+    @property
+    def fulfil_orders(self) -> FulfilOrders:
+        def build() -> FulfilOrders:
+            from orders_domain.services.fulfillments import FulfilOrders
+
+            return FulfilOrders(self.orders, self.fulfillments)
+
+        return self._once("fulfil_orders", build)
 
     @property
     def run_batch(self) -> RunBatch:

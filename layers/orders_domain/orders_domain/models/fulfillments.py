@@ -9,12 +9,12 @@ most `MAX_METADATA_VALUE_LENGTH` characters.
 """
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from orders_domain import money
+from orders_domain import jsonio, money
 from orders_domain.models.types import DomainModel, InputModel, Int, ShortStr
 
 MAX_METADATA_KEYS = 50
@@ -41,6 +41,8 @@ class FulfillmentItem(DomainModel):
     sku: str | None = None
     quantity: int = Field(default=0, ge=0)
     cancel_quantity: int = Field(default=0, ge=0)
+    #: Will-call: the fulfilled units of this line have been picked up.
+    picked_up: bool = False
 
 
 class Fulfillment(DomainModel):
@@ -57,7 +59,16 @@ class Fulfillment(DomainModel):
     currency: str | None = None
     metadata: dict[str, str | bool | int] = Field(default_factory=dict)
     items: list[FulfillmentItem] = Field(default_factory=list)
+    #: Will-call: every fulfilled line of it has been picked up.
     picked_up: bool = False
+    #: The order version at which it was last written: its `ETag` (`If-Match` on a PATCH).
+    sys_version: int = 0
+    sys_last_modified_at: dt.datetime | None = None
+
+
+def fulfillment_json(fulfillment: Fulfillment) -> str:
+    """A fulfillment as answered and as stored (storage.fulfillments): JSON, numbers as numbers."""
+    return jsonio.unmark(fulfillment.model_dump_json(exclude_none=True, context={jsonio.NUMBERS: True}))
 
 
 class FulfilItemInput(InputModel):
@@ -99,3 +110,31 @@ class CancelRequest(InputModel):
 
     items: list[CancelItemInput] | None = Field(default=None, min_length=1, max_length=MAX_ITEMS)
     reason: str | None = Field(default=None, max_length=1000)
+
+
+class PickupItemInput(InputModel):
+    """`items[]` of a fulfillment PATCH: record the pickup of one line's fulfilled units."""
+
+    order_line_item_id: LineId
+    picked_up: Literal[True]
+
+
+class FulfillmentUpdate(InputModel):
+    """`PATCH /orders/{tenantId}/fulfillments/{id}`: tracking details and will-call pickup.
+
+    A pickup is recorded, never taken back (`picked_up` is `true` or absent): per line with `items`,
+    or for every fulfilled line of the fulfillment with `picked_up`.
+    """
+
+    tracking_company: ShortStr | None = None
+    tracking_number: ShortStr | None = None
+    tracking_url: Url | None = None
+    picked_up: Literal[True] | None = None
+    items: list[PickupItemInput] | None = Field(default=None, min_length=1, max_length=MAX_ITEMS)
+
+
+class FulfillmentList(DomainModel):
+    """A page of fulfillments (seeds/002): newest first."""
+
+    data: list[Fulfillment]
+    has_more: bool

@@ -90,6 +90,7 @@ from orders_domain.models import (
     OrderCreateRequest,
 )
 from orders_domain.models.field_errors import field_errors_from_pydantic
+from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.ports import OrderRepository
 from orders_domain.services.common import TOKEN_PREFIX, utcnow
 from orders_domain.services.pricing import Pricing
@@ -141,8 +142,19 @@ _LINE_PRICE_FIELDS = ("quantity", "unit_price", "taxes", "discounts", "total", "
 #: Order fields that decide amounts beyond the lines'.
 _ORDER_PRICE_FIELDS = ("currency_code", "shipping_charges", "base_currency_code", "exchange_rate")
 
-#: A new order from the current one and the moment of the change.
-Change = Callable[[Order, datetime], Order]
+
+@dataclass(frozen=True)
+class Changed:
+    """What a change writes: the new order and, in the same transaction, a fulfillment record."""
+
+    order: Order
+    fulfillment: Fulfillment | None = None
+    #: The order version this request's write made (None when it wrote nothing).
+    version: int | None = None
+
+
+#: A new order (or a Changed) from the current one and the moment of the change.
+Change = Callable[[Order, datetime], "Order | Changed"]
 
 
 #: How many of its latest writes an order remembers (`sys_recent_write_ids`): a write whose answer was
@@ -236,28 +248,57 @@ class ChangeOrders:
         self, tenant_id: str, order_ref: str, *, actor: str, if_match: int | None, change: Change
     ) -> Order:
         """Read, check `If-Match`, change, write on the version read; again on a conflict (module doc)."""
+        return self.write(tenant_id, order_ref, actor=actor, if_match=if_match, change=change).order
+
+    def write(
+        self,
+        tenant_id: str,
+        order_ref: str,
+        *,
+        actor: str,
+        if_match: int | None,
+        change: Change,
+        write_key: str | None = None,
+    ) -> Changed:
+        """`_write`, for changes that may also write a fulfillment record (services.fulfillments):
+        the order as written and the record written with it (the one of this request's write that
+        landed, when its answer was lost). The record's `sys_version` is set to the order's new one.
+
+        `write_key` (derived from the request's Idempotency-Key: `services.common.keyed_write_id`) is
+        the id this request's write records in the order. A retry of the request whose idempotency
+        record was lost (the first run's answer failed after its write landed) finds it there and is
+        answered as done, never applied twice; the record of a fulfil is then the one written at the
+        version it made (`Changed.version`)."""
         reader = ReadOrders(self.repo)
         order_id = order_ref
         if order_ref.startswith(TOKEN_PREFIX):
             # The token index may trail; the order is then read by id, consistently, on every attempt.
             order_id = reader.get(tenant_id, order_ref).id
         conflict: VersionConflict | None = None
-        sent: set[str] = set()  # the ids of this request's writes
+        sent: dict[str, Fulfillment | None] = {}  # the ids of this request's writes, and their records
+        ours = {write_key} if write_key else set()
         for attempt in range(1, self.max_attempts + 1):
-            current = self._read(tenant_id, order_id, sent)
-            if sent & set(current.sys_recent_write_ids):
+            current = self._read(tenant_id, order_id, set(sent) | ours)
+            landed = [i for i, w in enumerate(current.sys_recent_write_ids) if w in sent or w in ours]
+            if landed:
                 # A write of ours that "conflicted" had landed: its answer was lost and the SDK's
-                # retry met the version it had written itself. Done; applying it again would double it.
-                return current
+                # retry met the version it had written itself (or an earlier run of this keyed
+                # request wrote it). Done; applying it again would double it. Every write records
+                # one id, newest first, so the position says at which version it landed.
+                at = landed[0]
+                return Changed(current, sent.get(current.sys_recent_write_ids[at]), current.sys_version - at)
             if if_match is not None and if_match != current.sys_version:
                 raise PreconditionFailed(
                     f"If-Match names version {if_match}; the order is at version {current.sys_version}."
                 )
             now = self.clock()
-            changed = change(current, now)
-            if changed == current:  # field by field: nothing to write
-                return current
-            write_id = uuid.uuid4().hex
+            outcome = change(current, now)
+            changed, record = (
+                (outcome.order, outcome.fulfillment) if isinstance(outcome, Changed) else (outcome, None)
+            )
+            if changed == current and record is None:  # field by field: nothing to write
+                return Changed(current)
+            write_id = write_key or uuid.uuid4().hex
             new = changed.model_copy(
                 update={
                     "sys_version": current.sys_version + 1,
@@ -266,16 +307,23 @@ class ChangeOrders:
                     "sys_recent_write_ids": [write_id, *current.sys_recent_write_ids][:RECENT_WRITES],
                 }
             )
+            if record is not None:
+                record = record.model_copy(
+                    update={"sys_version": new.sys_version, "sys_last_modified_at": now}
+                )
             try:
-                self.repo.replace(new, expected_version=current.sys_version)
+                if record is None:
+                    self.repo.replace(new, expected_version=current.sys_version)
+                else:
+                    self.repo.replace(new, expected_version=current.sys_version, fulfillment=record)
             except VersionConflict as exc:
-                sent.add(write_id)
+                sent[write_id] = record
                 conflict = exc
                 if if_match is not None:
                     # Stale, unless it was this write itself (answer lost, then retried by the SDK).
-                    again = self._read(tenant_id, order_id, sent)
+                    again = self._read(tenant_id, order_id, set(sent))
                     if write_id in again.sys_recent_write_ids:
-                        return again
+                        return Changed(again, record, new.sys_version)
                     raise PreconditionFailed(
                         f"The order was changed by another request after version {if_match}; "
                         "read it again and repeat the change."
@@ -283,7 +331,7 @@ class ChangeOrders:
                 if attempt < self.max_attempts:
                     self.sleep(random.uniform(0, 0.005 * attempt))  # noqa: S311 - jitter, not a secret
                 continue
-            return new
+            return Changed(new, record, new.sys_version)
         assert conflict is not None  # the loop runs at least once, and only a conflict gets here
         raise conflict
 

@@ -49,3 +49,16 @@ def request_fingerprint(request: BaseModel, *, exclude: set[str] | None = None) 
     count.
     """
     return hashlib.sha256(request.model_dump_json(exclude=exclude).encode("utf-8")).hexdigest()
+
+
+def target_fingerprint(target: str, request: BaseModel) -> str:
+    """`request_fingerprint` of a request aimed at one resource (`target`: an order or fulfillment
+    reference): one Idempotency-Key sent to another order is another request (422), not a replay."""
+    return hashlib.sha256(f"{target}\n{request_fingerprint(request)}".encode()).hexdigest()
+
+
+def keyed_write_id(tenant_id: str, route: str, key: str, fingerprint: str) -> str:
+    """The id a keyed request's write records in its order (services.change `write_key`): the same for
+    every run of the same request (tenant, route, Idempotency-Key, fingerprint), so a run whose
+    idempotency record was lost finds the first run's write instead of applying the change again."""
+    return hashlib.sha256(f"{tenant_id}\n{route}\n{key}\n{fingerprint}".encode()).hexdigest()[:32]

@@ -120,6 +120,94 @@ def cancel(
     return _apply(order, _cancel_steps(order, items), capture_id=None, now=None)
 
 
+def void(order: Order) -> Order:
+    """Void the order (admin): it is annulled. Every open unit is cancelled (the cancel rule), then
+    every payment entry is `voided` (its amount kept as the record) and every amount of the order and
+    its lines falls to 0: nothing is owed, paid or pending. Counters stay as the record of what was
+    shipped. 409 where the lifecycle forbids it (refunds already made: refund the rest instead)."""
+    lifecycle.check(Operation.VOID, order)
+    if lifecycle.open_quantity(order.line_items) > 0:
+        order = _apply(order, _cancel_steps(order, None), capture_id=None, now=None)
+    zero = {
+        "total": ZERO,
+        "discounts": ZERO,
+        "taxes": ZERO,
+        "amount_paid": ZERO,
+        "amount_pending_capture": ZERO,
+        "balance_due": ZERO,
+    }
+    lines = [
+        li.model_copy(
+            update={
+                **zero,
+                "total_in_base_currency": None if li.total_in_base_currency is None else ZERO,
+                "quantity_available_for_return": 0,
+            }
+        )
+        for li in order.line_items
+    ]
+    payments = [
+        p.model_copy(update={"status": PaymentStatus.VOIDED}) if p.status != PaymentStatus.REFUNDED else p
+        for p in order.payments
+    ]
+    return order.model_copy(
+        update={
+            **zero,
+            "subtotal": ZERO,
+            "shipping_charges": ZERO,
+            "total_in_base_currency": None if order.total_in_base_currency is None else ZERO,
+            "status": lifecycle.status_after(Operation.VOID, order),
+            "sys_shippable_status": None,
+            "line_items": lines,
+            "payments": payments,
+        }
+    )
+
+
+def close(order: Order) -> Order:
+    """Close a settled order (admin): only refunds may change it from now on."""
+    lifecycle.check(Operation.CLOSE, order)
+    return order.model_copy(update={"status": lifecycle.status_after(Operation.CLOSE, order)})
+
+
+def pickup(
+    order: Order, fulfillment: Fulfillment, line_ids: Sequence[str] | None
+) -> tuple[Order, Fulfillment]:
+    """Record the will-call pickup of the fulfillment's fulfilled lines (`line_ids`, or all of them):
+    on the fulfillment's items and on the order's lines (`picked_up`, which the will-call check reads).
+
+    409 where the lifecycle forbids a pickup (closed or voided order, nothing waiting to be picked
+    up); 422 naming the item when a line is not one this fulfillment fulfilled, or is named twice.
+    """
+    lifecycle.check(Operation.WILL_CALL_PICKUP, order)
+    fulfilled = {item.order_line_item_id for item in fulfillment.items if item.quantity > 0}
+    wanted = sorted(fulfilled) if line_ids is None else list(line_ids)
+    errors = [
+        FieldError(f"items[{i}].order_line_item_id", f"names no line this fulfillment fulfilled: '{line_id}'")
+        for i, line_id in enumerate(wanted)
+        if line_id not in fulfilled and line_ids is not None
+    ]
+    if len(set(wanted)) != len(wanted):
+        errors.append(FieldError("items", "names a line twice"))
+    if not fulfilled:
+        errors.append(FieldError("picked_up", "this fulfillment fulfilled nothing (it only cancelled)"))
+    if errors:
+        raise Unprocessable("The pickup does not fit the fulfillment.", errors=errors)
+    items = [
+        item.model_copy(update={"picked_up": True}) if item.order_line_item_id in wanted else item
+        for item in fulfillment.items
+    ]
+    whole = all(item.picked_up for item in items if item.quantity > 0)
+    lines = [
+        li.model_copy(update={"picked_up": True}) if li.order_line_item_id in wanted else li
+        for li in order.line_items
+    ]
+    return (
+        order.model_copy(update={"line_items": lines}),
+        fulfillment.model_copy(update={"items": items, "picked_up": whole}),
+    )
+
+
 def money_problems(order: Order) -> list[str]:
     """Each of API.md's money rules (and this module's) that the order breaks; empty when all hold."""
     problems: list[str] = []
@@ -173,7 +261,7 @@ def money_problems(order: Order) -> list[str]:
             li.quantity_shipped + li.quantity_cancelled <= li.quantity,
             f"{at}: shipped + cancelled > quantity",
         )
-        if li.quantity_cancelled == 0:
+        if li.quantity_cancelled == 0 and order.status != lifecycle.OrderStatus.VOIDED:
             gross = money.rounded(li.quantity * li.unit_price, order.currency_code)
             need(li.total == gross - li.discounts + li.taxes, f"{at}: total != quantity * unit_price - ...")
         if li.quantity_cancelled == li.quantity:

@@ -48,5 +48,16 @@ def condition_failed(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
+def transaction_lost_race(exc: ClientError) -> bool:
+    """A cancelled transaction whose items failed a condition or met a concurrent write: a version
+    conflict (read again and retry), never a half-write (a transaction writes all or nothing)."""
+    if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return False
+    reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]  # type: ignore[union-attr]
+    return any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in reasons) and all(
+        code in ("ConditionalCheckFailed", "TransactionConflict", "None", None) for code in reasons
+    )
+
+
 def deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _deserializer.deserialize(v) for k, v in item.items()}

@@ -26,9 +26,11 @@ from orders_domain import jsonio, keys, paging
 from orders_domain.errors import OrderAlreadyExists, PayloadTooLarge, VersionConflict
 from orders_domain.faults import translate_store_errors
 from orders_domain.models import Order
+from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.models.orders import SUMMARY_FIELDS
 from orders_domain.paging import Page, PagePosition
-from orders_domain.storage.codec import condition_failed, typed_key
+from orders_domain.storage.codec import condition_failed, transaction_lost_race, typed_key
+from orders_domain.storage.fulfillments import fulfillment_item
 from orders_domain.storage.pages import DynamoOrderLists
 
 if TYPE_CHECKING:
@@ -187,11 +189,14 @@ class DynamoOrderRepository:
             raise
 
     @translate_store_errors
-    def replace(self, order: Order, *, expected_version: int) -> None:
+    def replace(self, order: Order, *, expected_version: int, fulfillment: Fulfillment | None = None) -> None:
         """Write a changed order only if nobody changed it since `expected_version` was read.
 
         An update, not a put: it sets what the order owns and removes index attributes it no
         longer has, and leaves the rest of the item (the create's request fingerprint) as it was.
+        With a `fulfillment`, the order and the fulfillment item are one TransactWriteItems: both
+        are written or neither (the order's version condition guards the fulfillment too: every
+        write of a fulfillment moves its order's version).
         """
         attributes = OrderRecord(order=order).order_attributes()
         removed = sorted(_INDEX_ATTRIBUTES - attributes.keys())
@@ -201,20 +206,28 @@ class DynamoOrderRepository:
         expression = "SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(attributes)))
         if removed:
             expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removed)))
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": typed_key(keys.order_key(order.tenant_id, order.id)),
+            "UpdateExpression": expression,
+            "ConditionExpression": "attribute_exists(PK) AND #version = :expected",
+            "ExpressionAttributeNames": {**names, "#version": _VERSION},
+            "ExpressionAttributeValues": {**values, ":expected": {"N": str(expected_version)}},
+        }
+        conflict = f"Order {order.id} was changed by another request; read it again and retry."
         try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=typed_key(keys.order_key(order.tenant_id, order.id)),
-                UpdateExpression=expression,
-                ConditionExpression="attribute_exists(PK) AND #version = :expected",
-                ExpressionAttributeNames={**names, "#version": _VERSION},
-                ExpressionAttributeValues={**values, ":expected": {"N": str(expected_version)}},
-            )
+            if fulfillment is None:
+                self._client.update_item(**update)
+            else:
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {"Update": update},  # type: ignore[typeddict-item]
+                        {"Put": {"TableName": self._table, "Item": fulfillment_item(fulfillment)}},
+                    ]
+                )
         except ClientError as exc:
-            if condition_failed(exc):
-                raise VersionConflict(
-                    f"Order {order.id} was changed by another request; read it again and retry."
-                ) from exc
+            if condition_failed(exc) or transaction_lost_race(exc):
+                raise VersionConflict(conflict) from exc
             raise
 
     @translate_store_errors

@@ -56,17 +56,27 @@ def merged_page(
     keep: Callable[[dict[str, Any]], bool] | None = None,
     group: Callable[[str], str] | None = None,
     max_examined: int = MAX_EXAMINED,
+    ascending: bool = False,
+    stop: str | None = None,
 ) -> Page:
-    """Up to `limit` kept rows after `after`, newest first (module docstring)."""
+    """Up to `limit` kept rows after `after`, newest first (module docstring); `ascending`: oldest
+    first, rows read with `sort key > bound`. `stop` is an exclusive far end: no row at or beyond it
+    (below it newest first, above it oldest first) is read into the page."""
     done = set(after.done) if after else set()
     live = [p for p in range(len(partitions)) if p not in done]
     start = after.after if after else None
     per_partition = -(-limit // max(1, len(partitions))) + 2
     queries = 0
 
+    def beyond(sort_key: str) -> bool:
+        """Whether a row lies at or past the far end (`stop`)."""
+        return stop is not None and (sort_key >= stop if ascending else sort_key <= stop)
+
     def read(p: int, below: str | None, count: int) -> tuple[list[tuple[str, str]], bool]:
         part = partitions[p]
-        condition = "#pk = :pk" + (" AND #sk < :below" if below is not None else "")
+        condition = "#pk = :pk" + (
+            f" AND #sk {'>' if ascending else '<'} :below" if below is not None else ""
+        )
         names = {"#pk": part.pk_attr}
         values: dict[str, Any] = {":pk": {"S": part.pk}}
         if below is not None:
@@ -78,11 +88,12 @@ def merged_page(
             KeyConditionExpression=condition,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
-            ScanIndexForward=False,
+            ScanIndexForward=ascending,
             Limit=min(count, max_examined + 1),
         )
         rows = [(item[part.sk_attr]["S"], item[_SUMMARY]["S"]) for item in out.get("Items", [])]
-        return rows, "LastEvaluatedKey" in out
+        within = [row for row in rows if not beyond(row[0])]
+        return within, "LastEvaluatedKey" in out and len(within) == len(rows)
 
     buffers: dict[int, list[tuple[str, str]]] = {}
     more: dict[int, bool] = {}
@@ -111,7 +122,7 @@ def merged_page(
         heads = [(buffers[p][cursor[p]][0], p) for p in live if cursor[p] < len(buffers[p])]
         if not heads:
             break
-        sort_key, p = max(heads)
+        sort_key, p = min(heads) if ascending else max(heads)
         summary = buffers[p][cursor[p]][1]
         cursor[p] += 1
         this_group = group(sort_key) if group else sort_key

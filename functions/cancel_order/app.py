@@ -1,0 +1,124 @@
+"""cancel_order: cancel an order, whole or in part; void and close it (API.md, cancel_order).
+
+Cancel voids what the cancelled units cost from the pending payment; fulfilled units cannot be
+cancelled (409: refund them). Void (admin) annuls the order; close (admin) leaves it open to refunds
+only. Each is one conditional write through the order write loop; optional `If-Match` and
+`Idempotency-Key`.
+"""
+
+# No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
+from collections.abc import Callable
+from typing import Annotated
+
+# orders_domain first: it makes the Powertools event handler load only the resolver used here.
+from orders_domain import models, wiring
+from orders_domain.api import (
+    ETAG_HEADER,
+    REPLAYED_HEADER,
+    Body,
+    OpenAPIResponse,
+    OrderRef,
+    Response,
+    TenantId,
+    if_match_version,
+    json_content,
+)
+from orders_domain.handler import FunctionApp
+from orders_domain.idempotency import StoredResponse
+from orders_domain.models import Order
+from orders_domain.models.fulfillments import CancelRequest
+from orders_domain.representation import order_headers, order_json
+from orders_domain.services.common import target_fingerprint
+
+fn = FunctionApp()
+app = fn.app
+lambda_handler = fn.lambda_handler
+
+_ORDER_ANSWER: dict[int, OpenAPIResponse] = {
+    200: {
+        "description": "The order as it is now; `ETag` is its new version.",
+        "headers": {"ETag": ETAG_HEADER, "Idempotent-Replayed": REPLAYED_HEADER},
+        "content": json_content(lambda: models.OrderResponse),
+    }
+}
+
+
+def _once(
+    tenant_id: str, fingerprint: str, metric: str, change: Callable[[str, int | None, str | None], Order]
+) -> Response[str]:
+    """Run `change(actor, if_match, write_key)` at most once per Idempotency-Key and answer the order
+    (the write key makes a rerun after a lost idempotency record find its first write: done once)."""
+    caller = fn.caller(tenant_id)
+    key = fn.idempotency_key()
+    if_match = if_match_version(fn.header("If-Match"))
+    write_key = fn.write_key(tenant_id, key, fingerprint)
+
+    def run() -> StoredResponse:
+        order = change(caller.principal.key_id, if_match, write_key)
+        fn.count(metric)
+        return StoredResponse(status=200, body=order_json(order), headers=order_headers(order))
+
+    return fn.idempotent(tenant_id=tenant_id, key=key, fingerprint=fingerprint, operation=run)
+
+
+@app.post(
+    "/orders/<tenantId>/<id>/cancel",
+    summary="Cancel an order, whole or in part",
+    description="No body: every unit not yet fulfilled is cancelled and its pending payment voided. "
+    "`items`: cancel `quantity` units per line. Fulfilled units cannot be cancelled (409: refund "
+    "them). `reason` is accepted and not stored.",
+    responses=_ORDER_ANSWER,
+    tags=["orders"],
+)
+def cancel_order(
+    tenantId: TenantId, id: OrderRef, request: Annotated[CancelRequest | None, Body()] = None
+) -> Response[str]:
+    service = wiring.current().fulfil_orders
+    return _once(
+        tenantId,
+        target_fingerprint(id, request or CancelRequest()),
+        "OrderCancel",
+        lambda actor, if_match, write_key: service.cancel(
+            tenantId, id, request, actor=actor, if_match=if_match, write_key=write_key
+        ),
+    )
+
+
+@app.post(
+    "/orders/<tenantId>/void/<id>",
+    summary="Void an order (admin)",
+    description="The order is annulled: open units cancelled, every payment `voided`, every amount 0, "
+    "status `voided`; nothing may change it afterwards. Not once refunds were made (409).",
+    responses=_ORDER_ANSWER,
+    tags=["orders"],
+)
+def void_order(tenantId: TenantId, id: OrderRef) -> Response[str]:
+    service = wiring.current().fulfil_orders
+    return _once(
+        tenantId,
+        target_fingerprint(id, CancelRequest()),
+        "OrderVoid",
+        lambda actor, if_match, write_key: service.void(
+            tenantId, id, actor=actor, if_match=if_match, write_key=write_key
+        ),
+    )
+
+
+@app.post(
+    "/orders/<tenantId>/close/<id>",
+    summary="Close an order (admin)",
+    description="Status `closed`: only refunds may change it afterwards. Only a settled order (every "
+    "line fulfilled, refunded or cancelled; else 409).",
+    responses=_ORDER_ANSWER,
+    tags=["orders"],
+)
+def close_order(tenantId: TenantId, id: OrderRef) -> Response[str]:
+    service = wiring.current().fulfil_orders
+    return _once(
+        tenantId,
+        target_fingerprint(id, CancelRequest()),
+        "OrderClose",
+        lambda actor, if_match, write_key: service.close(
+            tenantId, id, actor=actor, if_match=if_match, write_key=write_key
+        ),
+    )

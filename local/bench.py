@@ -23,7 +23,17 @@ functions' real handlers and the events in events/:
   item it read, rounded up one by one (a projection does not make it cheaper).
   The patch_order routes: `patch` (a JSON Patch that sets a new memo), `put` (a 3-line order
   replaced), `delete` (a new unpaid order each time) and `batch_10_patches` (ten patches of one
-  order in one batch).
+  order in one batch). The fulfill_order and cancel_order routes (`FULFIL_OPERATIONS`, no
+  Idempotency-Key sent), each change on a new 3-line order made by the create handler before the
+  call: `fulfil` (no body: the whole order), `fulfil_partial` (one unit, with tracking), `cancel`,
+  `cancel_partial` (one unit), `void`, `close` (of an order fulfilled first); the fulfillment lists
+  of a tenant of `FULFILLED_ORDERS` orders fulfilled twice each (`fulfillments_list`: a page of 10,
+  every write shard read; `fulfillments_by_order`; `fulfillments_by_tracking`); `get_fulfillment`
+  and `patch_fulfillment` (a new tracking number each time). `FULFIL_CALLS` is the DynamoDB calls
+  each makes (check_shape holds a run to it). Writes are billed from one more call after the
+  measured ones, whose items are read just before each write (`Recorder.read_before`): the larger of
+  the item before and after, each index entry it adds, changes, moves (twice) or removes, twice
+  in a transaction.
 - `stream`: the order_stream function (DynamoDB stream -> history entries, coupon usage rows,
   EventBridge events) on a batch of 100 Lambda-shaped records of real order writes (orders made
   by the create handler, read back with GetItem; new orders, new versions of existing ones, and
@@ -125,7 +135,26 @@ COLD_START_EVENTS = {
     "order_stream": "order_stream.json",
     "search_orders": "search_orders.json",
     "patch_order": "patch_order.json",
+    "fulfill_order": "fulfill_order.json",
+    "cancel_order": "cancel_order.json",
 }
+#: The fulfill_order and cancel_order routes the bench calls (resource templates).
+FULFIL = "/orders/{tenantId}/{id}/fulfill"
+FULFILLMENTS = "/orders/{tenantId}/fulfillments"
+FULFILLMENT = "/orders/{tenantId}/fulfillments/{fulfillmentId}"
+CANCELS = {
+    "cancel": "/orders/{tenantId}/{id}/cancel",
+    "void": "/orders/{tenantId}/void/{id}",
+    "close": "/orders/{tenantId}/close/{id}",
+}
+#: The tenant whose fulfillment lists `operations` reads: its orders are each fulfilled twice (one
+#: unit with a tracking number, then the rest), the tracking numbers `TRACKING_NUMBERS` in turn.
+FULFIL_TENANT = "tenant-fulfil"
+FULFILLED_ORDERS = 30
+TRACKING_NUMBERS = 5
+FULFILLMENTS_LIMIT = 10
+#: Write shards of the tenant list (orders_domain.keys.WRITE_SHARDS; a test holds them equal).
+WRITE_SHARDS = 32
 #: A stream batch: new orders without and with a coupon, new versions of orders, other items' records.
 STREAM_BATCH = {"insert_plain": 40, "insert_coupon": 20, "modify": 30, "other_items": 10}
 #: Batches before the measured ones (each batch is 100 records and about 110 writes).
@@ -180,6 +209,9 @@ class Call:
     cpu_started_ns: int = 0
     cpu_ended_ns: int = 0
     thread: int = 0
+    #: The items a write call writes, as they were just before it (None: not one; the field None:
+    #: not read), in `written_keys` order. Read only in a billing call (`Bench.invoke(before_images=)`).
+    before: list[dict[str, Any] | None] | None = None
 
     @property
     def call_ns(self) -> int:
@@ -196,6 +228,9 @@ class Recorder:
 
     calls: list[Call] = field(default_factory=list)
     _local: threading.local = field(default_factory=threading.local)
+    #: When set, (API, params) -> the items a write call is about to write, as they are: read before
+    #: each write call starts (its clocks included), for billing it by the item before and after.
+    read_before: Callable[[str, dict[str, Any]], list[dict[str, Any] | None]] | None = None
 
     def attach(self, client: Any) -> None:
         events = client.meta.events
@@ -210,11 +245,15 @@ class Recorder:
 
     def _before_call(self, service: str, model: Any, params: dict[str, Any], **_: Any) -> None:
         # The API's own parameters (before serialisation): what the handler asked for.
+        before = None
+        if self.read_before is not None and service == "dynamodb" and model.name in WRITE_APIS:
+            before = self.read_before(model.name, params)
         call = Call(
             api=model.name,
             table=str(params.get("TableName", "")),
             params=dict(params),
             service=service,
+            before=before,
             started_ns=time.perf_counter_ns(),
             cpu_started_ns=time.thread_time_ns(),
             thread=threading.get_ident(),
@@ -236,6 +275,32 @@ class Recorder:
     def take(self) -> list[Call]:
         calls, self.calls = self.calls, []
         return calls
+
+
+#: The DynamoDB calls that write items (what `written_keys` knows).
+WRITE_APIS = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems")
+
+
+def written_keys(
+    api: str, params: dict[str, Any], key_names: dict[str, tuple[str, ...]]
+) -> list[tuple[str, dict[str, Any]]]:
+    """(table, key) of each item a write call writes (a transaction's condition checks included, in
+    its order); `key_names`: table -> its key attributes (a put names its key in its item)."""
+
+    def key_of(table: str, body: dict[str, Any]) -> dict[str, Any]:
+        if "Key" in body:
+            return dict(body["Key"])
+        return {name: body["Item"][name] for name in key_names.get(table, ("PK", "SK"))}
+
+    if api == "TransactWriteItems":
+        out = []
+        for entry in params["TransactItems"]:
+            ((_kind, body),) = entry.items()
+            out.append((str(body["TableName"]), key_of(str(body["TableName"]), body)))
+        return out
+    if api in WRITE_APIS:
+        return [(str(params["TableName"]), key_of(str(params["TableName"]), params))]
+    return []
 
 
 def self_cpu_ns(cpu_total_ns: int, calls: list[Call]) -> int:
@@ -268,15 +333,21 @@ class Bench:
     #: Whole-handler time (self + DynamoDB) p50 per measured operation, for the Lambda cost.
     wall_us_p50: dict[str, int] = field(default_factory=dict)
 
-    def invoke(self, function: str, event: dict[str, Any]) -> Sample:
+    def invoke(self, function: str, event: dict[str, Any], *, before_images: bool = False) -> Sample:
+        """One handler call, measured; `before_images`: a billing call, each write's items read just
+        before it (its timings then include those reads: never one of the measured calls)."""
         from local.lambda_runtime import FakeLambdaContext
 
         handler = _handler(function)
         context = FakeLambdaContext(function_name=function)
         self.recorder.take()
-        started, cpu_started = time.perf_counter_ns(), time.thread_time_ns()
-        answer: Any = handler(event, context)
-        wall, cpu = time.perf_counter_ns() - started, time.thread_time_ns() - cpu_started
+        self.recorder.read_before = self._items_before if before_images else None
+        try:
+            started, cpu_started = time.perf_counter_ns(), time.thread_time_ns()
+            answer: Any = handler(event, context)
+            wall, cpu = time.perf_counter_ns() - started, time.thread_time_ns() - cpu_started
+        finally:
+            self.recorder.read_before = None
         calls = self.recorder.take()
         own = self_cpu_ns(cpu, calls)
         return Sample(self_ns=own, sdk_ns=cpu - own, wall_ns=wall, calls=calls, answer=answer)
@@ -289,7 +360,6 @@ class Bench:
         for call in calls:
             if call.service != "dynamodb":
                 continue
-            keys = self.index_keys.get(call.table, {})
             error = ((call.parsed or {}).get("Error") or {}).get("Code")
             if error == "ConditionalCheckFailedException" and call.api in (
                 "PutItem",
@@ -317,23 +387,47 @@ class Bench:
                 rru += capacity.read_units(size, consistent=bool(call.params.get("ConsistentRead")))
             elif call.api == "BatchGetItem":
                 rru += self._batch_get_units(call)
-            elif call.api == "PutItem":
-                # A new item (every put of the routes and of the stream batches here is one; a put
-                # that replaced an item would be billed its old image too, which this does not see).
-                wru += capacity.write_cost(None, call.params["Item"], keys)
-            elif call.api == "UpdateItem":
-                after = self._item_now(call.table, call.params["Key"])
-                wru += capacity.write_cost(None, after, keys)
-            elif call.api == "DeleteItem":
-                wru += 1
+            elif call.api in ("PutItem", "UpdateItem", "DeleteItem"):
+                before = call.before[0] if call.before else None
+                wru += self._write_units(call.api, call.table, call.params, before, call.before is not None)
             elif call.api == "TransactWriteItems":
-                for entry in call.params["TransactItems"]:
-                    ((_kind, body),) = entry.items()
-                    item = body.get("Item") or self._item_now(body["TableName"], body["Key"])
-                    wru += capacity.write_cost(
-                        None, item, self.index_keys.get(body["TableName"], {}), transactional=True
+                entries = call.params["TransactItems"]
+                befores = call.before or [None] * len(entries)
+                for entry, before in zip(entries, befores, strict=True):
+                    ((kind, body),) = entry.items()
+                    wru += 2 * self._write_units(
+                        kind, body["TableName"], body, before, call.before is not None
                     )
         return rru, wru
+
+    def _write_units(
+        self, kind: str, table: str, request: dict[str, Any], before: dict[str, Any] | None, seen: bool
+    ) -> int:
+        """WRU of one item write (a call's, or a transaction's entry: doubled by the caller).
+
+        `seen`: the item was read just before the write (`before`, None if there was none): billed by
+        the larger image and each index entry added, changed, moved or removed. Not seen (a measured
+        call's, a stream batch's): a put or update as of a new item, a delete as 1 unit."""
+        from local import capacity
+
+        keys = self.index_keys.get(table, {})
+        if kind in ("Put", "PutItem"):
+            return capacity.write_cost(before, request["Item"], keys)
+        if kind in ("Update", "UpdateItem"):
+            return capacity.write_cost(before, self._item_now(table, request["Key"]), keys)
+        if kind in ("Delete", "DeleteItem"):
+            return capacity.write_cost(before, None, keys) if before is not None else 1
+        # A condition check writes nothing: the item's size, no index.
+        seen_item = before if seen and before is not None else self._item_now(table, request["Key"])
+        return capacity.write_units(capacity.item_size(seen_item))
+
+    def _items_before(self, api: str, params: dict[str, Any]) -> list[dict[str, Any] | None]:
+        """The items a write call is about to write, as they are now (None: no such item)."""
+        out = []
+        for table, key in written_keys(api, params, self.key_names):
+            read = _admin_client(self.endpoint).get_item(TableName=table, Key=key, ConsistentRead=True)
+            out.append(read.get("Item"))
+        return out
 
     def _batch_get_units(self, call: Call) -> float:
         """A BatchGetItem reads each key as a GetItem of its own: the whole item (a projection does
@@ -445,21 +539,7 @@ def search_event(
     tenant: str = SEARCH_TENANT,
 ) -> dict[str, Any]:
     """A search_orders route's event as the authorizer passes it on, for `tenant`'s own key."""
-    got = event("search_orders.json")
-    path_params = {"tenantId": tenant, **(params or {})}
-    path = resource
-    for name, value in path_params.items():
-        path = path.replace("{" + name + "}", value)
-    got["resource"] = got["requestContext"]["resourcePath"] = resource
-    got["httpMethod"] = got["requestContext"]["httpMethod"] = method
-    got["path"] = path
-    got["requestContext"]["path"] = "/v1" + path
-    got["pathParameters"] = path_params
-    got["queryStringParameters"] = query
-    got["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
-    got["body"] = None if body is None else json.dumps(body)
-    got["requestContext"]["authorizer"]["tenant_id"] = tenant
-    return got
+    return route_event("search_orders.json", method, resource, params, query, body, tenant)
 
 
 def change_event(
@@ -500,6 +580,126 @@ def page_query() -> dict[str, str]:
     return {"limit": str(PAGE_LIMIT)}
 
 
+def route_event(
+    sample: str,
+    method: str,
+    resource: str,
+    params: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    body: Any | None = None,
+    tenant: str = TENANT,
+) -> dict[str, Any]:
+    """An event of `sample` (in events/) for another route, as the authorizer passes it on for
+    `tenant`'s own key: no Idempotency-Key or If-Match (the change routes are measured without)."""
+    got = event(sample)
+    path_params = {"tenantId": tenant, **(params or {})}
+    path = resource
+    for name, value in path_params.items():
+        path = path.replace("{" + name + "}", value)
+    got["resource"] = got["requestContext"]["resourcePath"] = resource
+    got["httpMethod"] = got["requestContext"]["httpMethod"] = method
+    got["path"] = path
+    got["requestContext"]["path"] = "/v1" + path
+    got["pathParameters"] = path_params
+    got["queryStringParameters"] = query
+    got["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
+    got["headers"] = {
+        k: v for k, v in got["headers"].items() if k.lower() not in ("idempotency-key", "if-match")
+    }
+    got["multiValueHeaders"] = {k: [v] for k, v in got["headers"].items()}
+    got["body"] = None if body is None else json.dumps(body)
+    got["requestContext"]["authorizer"]["tenant_id"] = tenant
+    return got
+
+
+def fulfil_event(order_id: str, body: Any | None = None, tenant: str = TENANT) -> dict[str, Any]:
+    """POST /orders/{tenantId}/{id}/fulfill (no body: every open unit)."""
+    return route_event("fulfill_order.json", "POST", FULFIL, {"id": order_id}, body=body, tenant=tenant)
+
+
+def fulfillments_event(query: dict[str, str], tenant: str = FULFIL_TENANT) -> dict[str, Any]:
+    """GET /orders/{tenantId}/fulfillments with these query parameters."""
+    return route_event("fulfill_order.json", "GET", FULFILLMENTS, query=query, tenant=tenant)
+
+
+def fulfillment_event(
+    fulfillment_id: str, method: str = "GET", body: Any | None = None, tenant: str = TENANT
+) -> dict[str, Any]:
+    """GET or PATCH /orders/{tenantId}/fulfillments/{fulfillmentId}."""
+    params = {"fulfillmentId": fulfillment_id}
+    return route_event("fulfill_order.json", method, FULFILLMENT, params, body=body, tenant=tenant)
+
+
+def cancel_event(kind: str, order_id: str, body: Any | None = None, tenant: str = TENANT) -> dict[str, Any]:
+    """A cancel_order route: `kind` cancel (`body` optional), void or close."""
+    return route_event("cancel_order.json", "POST", CANCELS[kind], {"id": order_id}, body=body, tenant=tenant)
+
+
+def first_line(order: dict[str, Any]) -> str:
+    return str(order["line_items"][0]["order_line_item_id"])
+
+
+def partial_fulfil_body(order: dict[str, Any], tracking_number: str) -> dict[str, Any]:
+    """One unit of the order's first line, shipped with this tracking number."""
+    return {
+        "items": [{"order_line_item_id": first_line(order), "quantity": 1}],
+        "tracking_company": "Fedex",
+        "tracking_number": tracking_number,
+        "tracking_url": f"https://tracking.example/{tracking_number}",
+        "shipment_id": f"shipment-{tracking_number}",
+    }
+
+
+def partial_cancel_body(order: dict[str, Any]) -> dict[str, Any]:
+    """One unit of the order's first line cancelled."""
+    return {"items": [{"order_line_item_id": first_line(order), "quantity": 1}], "reason": "bench"}
+
+
+def tracking_patch() -> dict[str, Any]:
+    """A fulfillment PATCH that always changes it (a new tracking number)."""
+    number = uuid.uuid4().hex[:16]
+    return {
+        "tracking_company": "UPS",
+        "tracking_number": number,
+        "tracking_url": f"https://ups.example/{number}",
+    }
+
+
+def new_order(bench: Bench, tenant: str = TENANT, lines: int = 3) -> dict[str, Any]:
+    """A new order made by the create handler (`order_body`: 2 units a line, paid by card): as answered."""
+    made = create_event(lines)
+    made["pathParameters"] = {"tenantId": tenant}
+    made["path"] = f"/orders/{tenant}"
+    made["requestContext"]["path"] = f"/v1/orders/{tenant}"
+    made["requestContext"]["authorizer"]["tenant_id"] = tenant
+    answer = bench.invoke("create_order", made).answer
+    refuse_failure("create (for a fulfil or cancel)", answer)
+    order: dict[str, Any] = json.loads(answer["body"])
+    return order
+
+
+def fulfilled(bench: Bench, order: dict[str, Any], body: Any | None = None, tenant: str = TENANT) -> str:
+    """Fulfil the order (all of it, or as `body` says): the new fulfillment's id."""
+    answer = bench.invoke("fulfill_order", fulfil_event(order["id"], body, tenant)).answer
+    refuse_failure("fulfil (for a fulfillment)", answer)
+    headers = {k.lower(): v for k, v in (answer.get("headers") or {}).items()}
+    headers.update({k.lower(): v[0] for k, v in (answer.get("multiValueHeaders") or {}).items() if v})
+    return str(headers["location"]).rsplit("/", 1)[-1]
+
+
+def fulfil_tenant(bench: Bench) -> dict[str, str]:
+    """FULFIL_TENANT's fulfillments, made by the fulfil handler: FULFILLED_ORDERS orders, each fulfilled
+    twice. What the lists read: an order id (two fulfillments), a tracking number (one in
+    TRACKING_NUMBERS of them)."""
+    order_id = ""
+    for n in range(FULFILLED_ORDERS):
+        order = new_order(bench, FULFIL_TENANT)
+        fulfilled(bench, order, partial_fulfil_body(order, f"TRK-{n % TRACKING_NUMBERS}"), FULFIL_TENANT)
+        fulfilled(bench, order, None, FULFIL_TENANT)
+        order_id = order_id or order["id"]
+    return {"order_id": order_id, "tracking_number": "TRK-0"}
+
+
 # ---------------------------------------------------------------------------- the measurements
 def percentile(values: list[int], share: float) -> int:
     ordered = sorted(values)
@@ -514,15 +714,17 @@ def measure(
     for _ in range(WARM_UP_CALLS):
         refuse_failure(name, bench.invoke(function, make_event()).answer)
     samples = [bench.invoke(function, make_event()) for _ in range(runs)]
-    last = samples[-1]
-    refuse_failure(name, last.answer)
-    rru, wru = bench.capacity(last.calls)
+    refuse_failure(name, samples[-1].answer)
+    # One more call, not timed, bills the route: its calls, and each write's items read before it.
+    billed = bench.invoke(function, make_event(), before_images=True)
+    refuse_failure(name, billed.answer)
+    rru, wru = bench.capacity(billed.calls)
     bench.wall_us_p50[name] = percentile([s.wall_ns for s in samples], 0.5) // 1000
     SDK_US_P50[name] = percentile([s.sdk_ns for s in samples], 0.5) // 1000
     return {
         "self_us_p50": percentile([s.self_ns for s in samples], 0.5) // 1000,
         "self_us_p99": percentile([s.self_ns for s in samples], 0.99) // 1000,
-        "ddb_calls": dict(Counter(c.api for c in last.calls if c.service == "dynamodb")),
+        "ddb_calls": dict(Counter(c.api for c in billed.calls if c.service == "dynamodb")),
         "rru": rru,
         "wru": wru,
     }
@@ -533,6 +735,56 @@ def refuse_failure(name: str, answer: Any) -> None:
     status = answer.get("statusCode") if isinstance(answer, dict) else None
     if isinstance(status, int) and status >= 400:
         raise SystemExit(f"{name} answered {status}: {str(answer.get('body'))[:500]}")
+
+
+def fulfil_routes(bench: Bench) -> list[tuple[str, str, Callable[[], dict[str, Any]]]]:
+    """The fulfill_order and cancel_order routes as `operations` measures them (FULFIL_CALLS), after
+    making what they read: FULFIL_TENANT's fulfillments and one fulfillment each to get and patch."""
+    listed = fulfil_tenant(bench)
+    ordered = new_order(bench)
+    shown = fulfilled(bench, ordered, partial_fulfil_body(ordered, "TRK-GET"))
+    ordered = new_order(bench)
+    tracked = fulfilled(bench, ordered, partial_fulfil_body(ordered, "TRK-PATCH"))
+
+    # The fulfil and cancel routes change a new order each call (one fulfilled can't be again).
+    def fulfil_part() -> dict[str, Any]:
+        order = new_order(bench)
+        return fulfil_event(order["id"], partial_fulfil_body(order, uuid.uuid4().hex[:16]))
+
+    def cancel_part() -> dict[str, Any]:
+        order = new_order(bench)
+        return cancel_event("cancel", order["id"], partial_cancel_body(order))
+
+    def close_fulfilled() -> dict[str, Any]:
+        order = new_order(bench)
+        fulfilled(bench, order)
+        return cancel_event("close", order["id"])
+
+    return [
+        ("fulfil", "fulfill_order", lambda: fulfil_event(new_order(bench)["id"])),
+        ("fulfil_partial", "fulfill_order", fulfil_part),
+        ("cancel", "cancel_order", lambda: cancel_event("cancel", new_order(bench)["id"])),
+        ("cancel_partial", "cancel_order", cancel_part),
+        ("void", "cancel_order", lambda: cancel_event("void", new_order(bench)["id"])),
+        ("close", "cancel_order", close_fulfilled),
+        (
+            "fulfillments_list",
+            "fulfill_order",
+            lambda: fulfillments_event({"limit": str(FULFILLMENTS_LIMIT)}),
+        ),
+        (
+            "fulfillments_by_order",
+            "fulfill_order",
+            lambda: fulfillments_event({"order_id": listed["order_id"]}),
+        ),
+        (
+            "fulfillments_by_tracking",
+            "fulfill_order",
+            lambda: fulfillments_event({"tracking_number": listed["tracking_number"]}),
+        ),
+        ("get_fulfillment", "fulfill_order", lambda: fulfillment_event(shown)),
+        ("patch_fulfillment", "fulfill_order", lambda: fulfillment_event(tracked, "PATCH", tracking_patch())),
+    ]
 
 
 def operations(bench: Bench, runs: int) -> dict[str, dict[str, Any]]:
@@ -590,9 +842,13 @@ def operations(bench: Bench, runs: int) -> dict[str, dict[str, Any]]:
                 },
             ),
         ),
-        ("authorizer_warm", "authorizer", lambda: event("authorizer.json")),
     ]
-    return {name: measure(bench, name, function, make, runs) for name, function, make in routes}
+    measured = {name: measure(bench, name, function, make, runs) for name, function, make in routes}
+    # The fulfil and cancel routes' orders and fulfillments are made after the routes above are
+    # measured (their figures as before these routes joined).
+    later = [*fulfil_routes(bench), ("authorizer_warm", "authorizer", lambda: event("authorizer.json"))]
+    measured.update({name: measure(bench, name, function, make, runs) for name, function, make in later})
+    return measured
 
 
 def scaling(bench: Bench, runs: int) -> dict[str, Any]:
@@ -1108,6 +1364,7 @@ def cost_per_million(
         "get": route("get"),
         "list_page": route("list_page"),
         "patch": route("patch"),
+        "fulfil": route("fulfil"),
         "stream_order_change": stream_order_change(),
     }
 
@@ -1201,8 +1458,29 @@ def run(quick: bool) -> dict[str, Any]:
 #: The search_orders routes `operations` measures.
 SEARCH_OPERATIONS = ("list_page", "search", "customer_lookup", "coupon_lookup")
 CHANGE_OPERATIONS = ("patch", "put", "delete", "batch_10_patches")
+#: The fulfill_order and cancel_order routes `operations` measures (none sends an Idempotency-Key),
+#: and the DynamoDB calls each makes: API -> (fewest, most) calls, no other API. A change reads the
+#: order (consistently) and writes it once: a fulfil with its fulfillment in one transaction. The
+#: tenant list reads every write shard once, and again some whose rows the merge runs through.
+_ONE_WRITE = {"GetItem": (1, 1), "UpdateItem": (1, 1)}
+FULFIL_CALLS: dict[str, dict[str, tuple[int, int]]] = {
+    "fulfil": {"GetItem": (1, 1), "TransactWriteItems": (1, 1)},
+    "fulfil_partial": {"GetItem": (1, 1), "TransactWriteItems": (1, 1)},
+    "cancel": _ONE_WRITE,
+    "cancel_partial": _ONE_WRITE,
+    "void": _ONE_WRITE,
+    "close": _ONE_WRITE,
+    "fulfillments_list": {"Query": (WRITE_SHARDS, 2 * WRITE_SHARDS)},
+    "fulfillments_by_order": {"Query": (1, 1)},
+    "fulfillments_by_tracking": {"Query": (1, 1)},
+    "get_fulfillment": {"GetItem": (1, 1)},
+    # The order and the fulfillment (its id names the order; both read consistently, in the order
+    # write loop), then one transaction: the order's version and the fulfillment.
+    "patch_fulfillment": {"GetItem": (2, 2), "TransactWriteItems": (1, 1)},
+}
+FULFIL_OPERATIONS = tuple(FULFIL_CALLS)
 #: What cost_per_million prices (dollars per million requests; the stream per million order changes).
-COSTS = {"create", "get", "list_page", "patch", "stream_order_change"}
+COSTS = {"create", "get", "list_page", "patch", "fulfil", "stream_order_change"}
 #: The JSON's shape: top-level keys, and the keys of each entry of the per-name sections.
 SHAPE = {
     "cold_start": {"median_ms", "floor_median_ms"},
@@ -1228,6 +1506,21 @@ SHAPE = {
 }
 
 
+def call_shape_problem(name: str, calls: dict[str, int], expected: dict[str, tuple[int, int]]) -> str | None:
+    """What is wrong with an operation's DynamoDB calls (API -> count) against `expected` (API ->
+    (fewest, most); no other API may appear); None when they fit."""
+    fits = set(calls) <= set(expected) and all(
+        low <= calls.get(api, 0) <= high for api, (low, high) in expected.items()
+    )
+    if fits:
+        return None
+    made = ", ".join(f"{api} x{n}" for api, n in sorted(calls.items())) or "no call"
+    wanted = ", ".join(
+        f"{api} x{low}" if low == high else f"{api} x{low}-{high}" for api, (low, high) in expected.items()
+    )
+    return f"operations.{name} made {made}, not {wanted}"
+
+
 def check_shape(results: dict[str, Any]) -> list[str]:
     """What is missing or extra in the results (empty when the JSON has exactly the keys above)."""
     problems = []
@@ -1245,9 +1538,14 @@ def check_shape(results: dict[str, Any]) -> list[str]:
         problems.append(f"cost_per_million needs exactly {sorted(COSTS)}")
     if {"batch_100", "replayed_batch_100"} != set(results.get("stream", {})):
         problems.append("stream needs batch_100 and replayed_batch_100")
-    for name in ("history_page", "get_as_of", *SEARCH_OPERATIONS, *CHANGE_OPERATIONS):
-        if name not in results.get("operations", {}):
+    ops = results.get("operations") or {}
+    for name in ("history_page", "get_as_of", *SEARCH_OPERATIONS, *CHANGE_OPERATIONS, *FULFIL_OPERATIONS):
+        if name not in ops:
             problems.append(f"operations has no {name}")
+    for name, expected in FULFIL_CALLS.items():
+        problem = call_shape_problem(name, (ops.get(name) or {}).get("ddb_calls") or {}, expected)
+        if name in ops and problem:
+            problems.append(problem)
     scaled = results.get("scaling") or {}
     for section in PAGE_COSTS:
         sizes = scaled.get(section) or {}
@@ -1326,14 +1624,14 @@ def budgets(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
 
 def print_table(results: dict[str, Any]) -> None:
     print(
-        f"{'operation':<20}{'self p50 us':>12}{'self p99 us':>12}{'SDK p50 us':>11}{'RRU':>7}{'WRU':>7}"
+        f"{'operation':<25}{'self p50 us':>12}{'self p99 us':>12}{'SDK p50 us':>11}{'RRU':>7}{'WRU':>7}"
         "  DynamoDB calls"
     )
     for name, op in results["operations"].items():
         calls = ", ".join(f"{api} x{n}" for api, n in op["ddb_calls"].items()) or "-"
         sdk = SDK_US_P50.get(name, "")
         print(
-            f"{name:<20}{op['self_us_p50']:>12}{op['self_us_p99']:>12}{sdk:>11}"
+            f"{name:<25}{op['self_us_p50']:>12}{op['self_us_p99']:>12}{sdk:>11}"
             f"{op['rru']:>7g}{op['wru']:>7g}  {calls}"
         )
     print()

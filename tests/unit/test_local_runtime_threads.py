@@ -11,9 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from local.lambda_runtime import _PerThreadDict, isolate_concurrent_requests
 
 
-def test_given_a_per_thread_dict_when_another_thread_writes_and_clears_then_this_threads_stay() -> (
-    None
-):
+def test_given_a_per_thread_dict_when_another_thread_writes_and_clears_then_this_threads_stay() -> None:
     shared = _PerThreadDict()
     shared["mine"] = 1
     seen: list[list[str]] = []
@@ -30,9 +28,7 @@ def test_given_a_per_thread_dict_when_another_thread_writes_and_clears_then_this
     assert dict(shared) == {"mine": 1}
 
 
-def test_given_isolation_when_two_threads_add_and_flush_metrics_then_neither_clears_the_others() -> (
-    None
-):
+def test_given_isolation_when_two_threads_add_and_flush_metrics_then_neither_clears_the_others() -> None:
     # GIVEN the runtime's isolation, and a metric added in this thread
     isolate_concurrent_requests()
     metrics = Metrics(namespace="Test", service="test")

@@ -137,11 +137,13 @@ COLD_START_EVENTS = {
     "patch_order": "patch_order.json",
     "fulfill_order": "fulfill_order.json",
     "cancel_order": "cancel_order.json",
+    "will_call_check": "will_call_check.json",
 }
 #: The fulfill_order and cancel_order routes the bench calls (resource templates).
 FULFIL = "/orders/{tenantId}/{id}/fulfill"
 FULFILLMENTS = "/orders/{tenantId}/fulfillments"
 FULFILLMENT = "/orders/{tenantId}/fulfillments/{fulfillmentId}"
+WILL_CALL = "/orders/{tenantId}/{id}/will-call-check"
 CANCELS = {
     "cancel": "/orders/{tenantId}/{id}/cancel",
     "void": "/orders/{tenantId}/void/{id}",
@@ -630,6 +632,11 @@ def fulfillment_event(
     return route_event("fulfill_order.json", method, FULFILLMENT, params, body=body, tenant=tenant)
 
 
+def will_call_event(order_ref: str, tenant: str = TENANT) -> dict[str, Any]:
+    """GET /orders/{tenantId}/{id}/will-call-check (`order_ref` an id or `token-<token>`)."""
+    return route_event("will_call_check.json", "GET", WILL_CALL, {"id": order_ref}, tenant=tenant)
+
+
 def cancel_event(kind: str, order_id: str, body: Any | None = None, tenant: str = TENANT) -> dict[str, Any]:
     """A cancel_order route: `kind` cancel (`body` optional), void or close."""
     return route_event("cancel_order.json", "POST", CANCELS[kind], {"id": order_id}, body=body, tenant=tenant)
@@ -743,6 +750,7 @@ def fulfil_routes(bench: Bench) -> list[tuple[str, str, Callable[[], dict[str, A
     listed = fulfil_tenant(bench)
     ordered = new_order(bench)
     shown = fulfilled(bench, ordered, partial_fulfil_body(ordered, "TRK-GET"))
+    checked = ordered
     ordered = new_order(bench)
     tracked = fulfilled(bench, ordered, partial_fulfil_body(ordered, "TRK-PATCH"))
 
@@ -784,6 +792,8 @@ def fulfil_routes(bench: Bench) -> list[tuple[str, str, Callable[[], dict[str, A
         ),
         ("get_fulfillment", "fulfill_order", lambda: fulfillment_event(shown)),
         ("patch_fulfillment", "fulfill_order", lambda: fulfillment_event(tracked, "PATCH", tracking_patch())),
+        ("will_call_check", "will_call_check", lambda: will_call_event(checked["id"])),
+        ("will_call_check_by_token", "will_call_check", lambda: will_call_event(f"token-{checked['token']}")),
     ]
 
 
@@ -1477,6 +1487,9 @@ FULFIL_CALLS: dict[str, dict[str, tuple[int, int]]] = {
     # The order and the fulfillment (its id names the order; both read consistently, in the order
     # write loop), then one transaction: the order's version and the fulfillment.
     "patch_fulfillment": {"GetItem": (2, 2), "TransactWriteItems": (1, 1)},
+    # A read: the order by key (by token: its key from by-token first).
+    "will_call_check": {"GetItem": (1, 1)},
+    "will_call_check_by_token": {"Query": (1, 1), "GetItem": (1, 1)},
 }
 FULFIL_OPERATIONS = tuple(FULFIL_CALLS)
 #: What cost_per_million prices (dollars per million requests; the stream per million order changes).

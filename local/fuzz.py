@@ -128,6 +128,8 @@ FOREIGN_VALUES = {
     "couponId": SHARED_COUPON["coupon_id"],
     "couponCodeId": SHARED_COUPON["coupon_code_id"],
     "status": "awaiting_shipment",
+    # a refund reason of the tenant's own: both tenants define one by this name (B's says B's marker)
+    "name": "FuzzReason",
 }
 #: Path parameters naming a row that belongs to one tenant -> the `Tenant` field holding the tenant's
 #: (the sweep asks for B's with A's key: 404; schemathesis draws A's).
@@ -172,6 +174,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/orders/{tenantId}/{id}/fulfill"): {"tracking_number": "fuzz-sweep"},
     ("POST", "/orders/{tenantId}/{id}/cancel"): {"reason": "fuzz"},
     ("PATCH", "/orders/{tenantId}/fulfillments/{fulfillmentId}"): {"tracking_url": "https://track.example/x"},
+    ("POST", "/orders/{tenantId}/{id}/refunds"): {
+        "refund_reason_name": "ChangedMindCannotMakeShow",
+        "line_numbers": [1],
+    },
+    ("PUT", "/orders/{tenantId}/refund-reasons/{name}"): {"description": "fuzz"},
 }
 #: The query parameter of signed list page tokens, and the one operation A's list tokens belong to.
 PAGE_TOKEN = "exclusiveStartKey"  # noqa: S105 - a parameter's name
@@ -246,7 +253,12 @@ def exchange(
 
 
 def seed(base: str, tenant: Tenant) -> None:
-    """The tenant's orders (`SEEDED`), each with its marker."""
+    """The tenant's orders (`SEEDED`), each with its marker, and its own refund reason named as the
+    other tenant's (`FOREIGN_VALUES["name"]`), its description the marker."""
+    path = f"/orders/{tenant.tenant_id}/refund-reasons/{FOREIGN_VALUES['name']}"
+    status, text = call(base, "PUT", path, tenant.key, {"description": f"reason {tenant.marker}"})
+    if status != 200:
+        raise SystemExit(f"cannot seed the refund reason of {tenant.tenant_id}: {status} {text[:300]}")
     for order in SEEDED:
         status, text = call(
             base, "POST", f"/orders/{tenant.tenant_id}", tenant.key, {**order, "memo": tenant.marker}

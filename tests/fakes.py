@@ -10,6 +10,7 @@ from orders_domain import keys
 from orders_domain.errors import OrderAlreadyExists, VersionConflict
 from orders_domain.models import Order
 from orders_domain.models.fulfillments import Fulfillment
+from orders_domain.models.refunds import RefundReason
 from orders_domain.paging import Partition
 from orders_domain.ports import ApiKeyRecord
 
@@ -38,7 +39,14 @@ class InMemoryOrderRepository:
                 raise OrderAlreadyExists(existing[0], existing[1])
             self.orders[(order.tenant_id, order.id)] = (order, request_fingerprint)
 
-    def replace(self, order: Order, *, expected_version: int, fulfillment: Fulfillment | None = None) -> None:
+    def replace(
+        self,
+        order: Order,
+        *,
+        expected_version: int,
+        fulfillment: Fulfillment | None = None,
+        request_token: str | None = None,
+    ) -> None:
         self.calls.append("replace")
         with self._lock:
             existing = self.orders.get((order.tenant_id, order.id))
@@ -136,3 +144,16 @@ class InMemoryFulfillments:
             rows = [r for r in rows if (r[0] < stop if ascending else r[0] > stop)]
         kept = [f for _, f in rows if keep is None or keep(f)]
         return kept[:limit], len(kept) > limit, len(rows)
+
+
+class InMemoryRefundReasons:
+    """`ports.RefundReasonStore` in a dict."""
+
+    def __init__(self) -> None:
+        self.by_tenant: dict[str, dict[str, RefundReason]] = {}
+
+    def reasons(self, tenant_id: str) -> list[RefundReason]:
+        return sorted(self.by_tenant.get(tenant_id, {}).values(), key=lambda r: r.name)
+
+    def put(self, tenant_id: str, reason: RefundReason) -> None:
+        self.by_tenant.setdefault(tenant_id, {})[reason.name] = reason

@@ -147,3 +147,40 @@ def stale_transaction_writes_nothing(order_id: str, tenant_id: str = "tenant-a")
     assert wiring.current().fulfillments.get(tenant_id, record.id, consistent=True) is None
     after = repo.get(tenant_id, order_id, consistent=True)
     assert after == order
+
+
+def refund_event(order_ref: str, body: Any, *, tenant_id: str = "tenant-a", **kwargs: Any) -> dict[str, Any]:
+    """events/refund_order.json: POST .../{id}/refunds (or token-<token>)."""
+    return _event(
+        "refund_order.json",
+        "POST",
+        "/orders/{tenantId}/{id}/refunds",
+        f"/orders/{tenant_id}/{order_ref}/refunds",
+        {"tenantId": tenant_id, "id": order_ref},
+        body,
+        tenant_id=tenant_id,
+        **kwargs,
+    )
+
+
+def refund(order_ref: str, body: Any, **kwargs: Any) -> tuple[int, Any, dict[str, Any]]:
+    return call("refund_order", refund_event(order_ref, body, **kwargs))
+
+
+def reasons_event(
+    method: str = "GET", name: str | None = None, body: Any = None, **kwargs: Any
+) -> dict[str, Any]:
+    """GET /orders/{tenantId}/refund-reasons, or PUT one (`name`)."""
+    tenant_id = kwargs.pop("tenant_id", "tenant-a")
+    resource = "/orders/{tenantId}/refund-reasons" + ("/{name}" if name else "")
+    params = {"tenantId": tenant_id, **({"name": name} if name else {})}
+    path = resource.replace("{tenantId}", tenant_id).replace("{name}", name or "")
+    return _event("refund_order.json", method, resource, path, params, body, tenant_id=tenant_id, **kwargs)
+
+
+def will_call(order_ref: str, tenant_id: str = "tenant-a") -> tuple[int, Any]:
+    event = with_caller(load_event("will_call_check.json"), tenant_id)
+    event["pathParameters"] = {"tenantId": tenant_id, "id": order_ref}
+    event["path"] = f"/orders/{tenant_id}/{order_ref}/will-call-check"
+    status, body, _ = call("will_call_check", event)
+    return status, body

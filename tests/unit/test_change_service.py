@@ -563,7 +563,14 @@ class RacingRepository(InMemoryOrderRepository):
         super().__init__()
         self.races = races
 
-    def replace(self, order: Order, *, expected_version: int, fulfillment: Fulfillment | None = None) -> None:
+    def replace(
+        self,
+        order: Order,
+        *,
+        expected_version: int,
+        fulfillment: Fulfillment | None = None,
+        request_token: str | None = None,
+    ) -> None:
         if self.races > 0:
             self.races -= 1
             other = self.orders[(order.tenant_id, order.id)][0]
@@ -1041,7 +1048,14 @@ class LostAnswerRepository(InMemoryOrderRepository):
         super().__init__()
         self.lost = lost
 
-    def replace(self, order: Order, *, expected_version: int, fulfillment: Fulfillment | None = None) -> None:
+    def replace(
+        self,
+        order: Order,
+        *,
+        expected_version: int,
+        fulfillment: Fulfillment | None = None,
+        request_token: str | None = None,
+    ) -> None:
         super().replace(order, expected_version=expected_version, fulfillment=fulfillment)
         if self.lost > 0:
             self.lost -= 1

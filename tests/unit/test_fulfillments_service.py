@@ -64,7 +64,14 @@ class LostAnswerRepository(InMemoryOrderRepository):
 
     lost = 0
 
-    def replace(self, order: Order, *, expected_version: int, fulfillment: Fulfillment | None = None) -> None:
+    def replace(
+        self,
+        order: Order,
+        *,
+        expected_version: int,
+        fulfillment: Fulfillment | None = None,
+        request_token: str | None = None,
+    ) -> None:
         super().replace(order, expected_version=expected_version, fulfillment=fulfillment)
         if self.lost > 0:
             self.lost -= 1

@@ -298,6 +298,8 @@ def test_given_the_fulfil_tenant_when_each_new_route_is_called_as_the_bench_call
                 "fulfillments_by_order",
                 "fulfillments_by_tracking",
                 "get_fulfillment",
+                "will_call_check",
+                "will_call_check_by_token",
             )
         )
         answers[name] = json.loads(sample.answer["body"])
@@ -308,3 +310,8 @@ def test_given_the_fulfil_tenant_when_each_new_route_is_called_as_the_bench_call
     assert answers["fulfil"]["status"] == "fulfilled"
     assert answers["void"]["status"] == "voided"
     assert answers["close"]["status"] == "closed"
+    # AND the will-call check answers the partly fulfilled order's lines, by id and by token alike
+    assert answers["will_call_check"] == answers["will_call_check_by_token"] | {
+        "_links": answers["will_call_check"]["_links"]
+    }
+    assert answers["will_call_check"]["line_items"][0]["refundable"] is True

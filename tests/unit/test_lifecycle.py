@@ -41,7 +41,7 @@ EXPECTED: dict[OrderStatus, set[Operation]] = {
         O.PATCH, O.PUT, O.FULFIL, O.CANCEL, O.CLOSE, O.REFUND, O.WILL_CALL_CHECK, O.WILL_CALL_PICKUP,
     },
     S.CANCELLED: {O.DELETE, O.VOID, O.CLOSE, O.REFUND, O.WILL_CALL_CHECK},
-    S.VOIDED: set(),
+    S.VOIDED: {O.WILL_CALL_CHECK},
     S.CLOSED: {O.REFUND, O.WILL_CALL_CHECK},
 }  # fmt: skip
 
@@ -203,7 +203,7 @@ EXPECTED_LINKS: dict[OrderStatus, set[str]] = {
     S.PARTIALLY_REFUNDED: _ACTIVE,
     S.REFUNDED: _ACTIVE,
     S.CANCELLED: {"refunds", "will-call-check"},
-    S.VOIDED: set(),
+    S.VOIDED: {"will-call-check"},
     S.CLOSED: {"refunds", "will-call-check"},
 }
 
@@ -293,11 +293,6 @@ def test_links_drop_fulfil_and_cancel_when_nothing_is_open() -> None:
         (O.PATCH, S.VOIDED, "Cannot change this order: the order is voided; nothing further may change."),
         (O.PUT, S.CLOSED, "Cannot replace this order: the order is closed; only refunds may change it."),
         (O.REFUND, S.VOIDED, "Cannot refund this order: the order is voided; nothing further may change."),
-        (
-            O.WILL_CALL_CHECK,
-            S.VOIDED,
-            "Cannot check this order for will-call: the order is voided; nothing further may change.",
-        ),
         (
             O.WILL_CALL_PICKUP,
             S.CLOSED,

@@ -36,6 +36,8 @@ def scope_by_api_md(method: str, path: str) -> str:
     segments = [s for s in path.split("/") if s]
     if method == "DELETE" or _ADMIN_SEGMENTS & set(segments):
         return SCOPE_ADMIN
+    if method == "PUT" and "refund-reasons" in segments:  # issue 20: a tenant's own reasons, admin
+        return SCOPE_ADMIN
     if method == "GET" or segments[-1] in ("preview", "search"):
         return SCOPE_READ
     return SCOPE_WRITE

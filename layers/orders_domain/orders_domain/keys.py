@@ -9,6 +9,7 @@ Single-table layout (the table itself is defined once, in template.yaml):
 | coupon usage row  | T#<tenant>#O#<order id>          | CPN#<coupon's position, 3 digits> |
 | fulfillment       | T#<tenant>#O#<order id>          | FUL#<order version it was written at, 10 digits> |
 | order number seq. | T#<tenant>#COUNTER               | ORDER_NUMBER      |
+| refund reason     | T#<tenant>#REFUND_REASONS        | REASON#<name>     |
 | API key           | APIKEY#<sha256 of the key>       | APIKEY            |
 | API key id        | APIKEYID#<key id>                | APIKEYID          |
 
@@ -322,3 +323,16 @@ def fulfillment_index_attributes(
         attrs["tracking_pk"] = tracking_pk(tenant_id, tracking_number)
         attrs["tracking_sk"] = sort
     return attrs
+
+
+# ------------------------------------------------------------------ a tenant's own refund reasons
+REFUND_REASON_PREFIX = "REASON#"
+
+
+def refund_reasons_pk(tenant_id: str) -> str:
+    """The partition of a tenant's own refund reasons: one Query lists them."""
+    return f"T#{tenant_id}#REFUND_REASONS"
+
+
+def refund_reason_key(tenant_id: str, name: str) -> dict[str, str]:
+    return {"PK": refund_reasons_pk(tenant_id), "SK": f"{REFUND_REASON_PREFIX}{name}"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from orders_domain.errors import Conflict
 
@@ -92,9 +92,9 @@ ALLOWED: dict[Operation, frozenset[OrderStatus]] = {
     Operation.CLOSE: frozenset({S.FULFILLED, S.PARTIALLY_REFUNDED, S.REFUNDED, S.CANCELLED}),
     # Closed orders still take refunds; whether a line can be refunded is a line question.
     Operation.REFUND: _ALL - {S.VOIDED},
-    # A check changes nothing: what can be refunded or picked up is worth asking about until the
-    # order is voided, closed orders included (they still take refunds).
-    Operation.WILL_CALL_CHECK: _ALL - {S.VOIDED},
+    # A check changes nothing: it is worth asking about any order (a voided one answers every line
+    # not refundable, "The order has been voided.": a reason a guest can act on).
+    Operation.WILL_CALL_CHECK: _ALL,
     # Recording a pickup changes the order: not once it is closed (closed: only refunds, API.md).
     Operation.WILL_CALL_PICKUP: frozenset(
         {S.PARTIALLY_FULFILLED, S.FULFILLED, S.PARTIALLY_REFUNDED, S.REFUNDED}
@@ -284,6 +284,28 @@ def non_refundable_reason(order: Order, line: LineItem) -> str | None:
     return REASON_NOT_FULFILLED
 
 
+def will_call_lines(order: Order) -> list[dict[str, Any]]:
+    """The will-call check of every goods line (API.md): picked up, refundable and self-service
+    refundable, each with its reason only where it is false."""
+    check(Operation.WILL_CALL_CHECK, order)
+    lines = []
+    for line in goods_lines(order.line_items):
+        why_not = non_refundable_reason(order, line)
+        why_not_self = non_self_service_refundable_reason(order, line)
+        entry: dict[str, Any] = {
+            "line_number": line.line_number,
+            "picked_up": line.picked_up,
+            "refundable": why_not is None,
+            "self_service_refundable": why_not_self is None,
+        }
+        if why_not is not None:
+            entry["non_refundable_reason"] = why_not
+        if why_not_self is not None:
+            entry["non_self_service_refundable_reason"] = why_not_self
+        lines.append(entry)
+    return lines
+
+
 def non_self_service_refundable_reason(order: Order, line: LineItem) -> str | None:
     """A guest may refund a line themselves when it is refundable and not picked up."""
     reason = non_refundable_reason(order, line)
@@ -419,6 +441,17 @@ def order_status_after(order: Order) -> OrderStatus:
     if still_open == 0:
         return OrderStatus.CANCELLED
     return status
+
+
+def status_after_refund(order: Order) -> OrderStatus:
+    """An order's status once a refund is applied: `refunded` when nothing is open and nothing
+    fulfilled is left to refund, else `partially refunded`; a closed order stays closed."""
+    if order.status == OrderStatus.CLOSED:
+        return OrderStatus.CLOSED
+    goods = goods_lines(order.line_items)
+    if open_quantity(goods) == 0 and not any(refundable_quantity(li) for li in goods):
+        return OrderStatus.REFUNDED
+    return OrderStatus.PARTIALLY_REFUNDED
 
 
 def shipping_status_after(order: Order, status: OrderStatus) -> ShippingStatus | None:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from orders_domain.history import HistoryEntry
     from orders_domain.models import Order
     from orders_domain.models.fulfillments import Fulfillment
+    from orders_domain.models.refunds import RefundReason
     from orders_domain.paging import Page, PagePosition, Partition
 
 
@@ -41,9 +42,17 @@ class OrderRepository(Protocol):
     def create(self, order: Order, *, request_fingerprint: str | None = None) -> None:
         """Store a new order; `OrderAlreadyExists` (with the stored one) when the id is taken."""
 
-    def replace(self, order: Order, *, expected_version: int, fulfillment: Fulfillment | None = None) -> None:
+    def replace(
+        self,
+        order: Order,
+        *,
+        expected_version: int,
+        fulfillment: Fulfillment | None = None,
+        request_token: str | None = None,
+    ) -> None:
         """Write a changed order (and `fulfillment`, in the same transaction: both or neither);
-        `VersionConflict` unless it is still at `expected_version`."""
+        `VersionConflict` unless it is still at `expected_version`. `request_token`: the write is
+        applied once per token (DynamoDB's ClientRequestToken), whatever the SDK retries."""
 
     def get(
         self, tenant_id: str, order_id: str, *, consistent: bool = False, include_deleted: bool = False
@@ -139,3 +148,11 @@ class FulfillmentStore(Protocol):
     ) -> tuple[list[Fulfillment], bool, int]:
         """Up to `limit` kept fulfillments beyond sort key `after`, none at or past `stop`, newest
         first (oldest first when `ascending`); whether more may follow; rows examined."""
+
+
+class RefundReasonStore(Protocol):
+    """A tenant's own refund reasons (the built-in ones are code: services.refund)."""
+
+    def reasons(self, tenant_id: str) -> list[RefundReason]: ...
+
+    def put(self, tenant_id: str, reason: RefundReason) -> None: ...

@@ -56,6 +56,7 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("GET", f"{_T}/{{id}}/will-call-check"): SCOPE_READ,
     # refund_order
     ("GET", f"{_T}/refund-reasons"): SCOPE_READ,
+    ("PUT", f"{_T}/refund-reasons/{{name}}"): SCOPE_ADMIN,
     ("POST", f"{_T}/{{id}}/refunds"): SCOPE_WRITE,
     # planned: the commerce API's overrides (admin)
     ("POST", f"{_T}/override"): SCOPE_ADMIN,
@@ -96,5 +97,6 @@ CONDITIONAL_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("POST", f"{_T}/{{id}}/cancel"),
         ("POST", f"{_T}/void/{{id}}"),
         ("POST", f"{_T}/close/{{id}}"),
+        ("POST", f"{_T}/{{id}}/refunds"),
     }
 )

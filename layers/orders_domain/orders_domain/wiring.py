@@ -31,12 +31,14 @@ if TYPE_CHECKING:
     from orders_domain.services.fulfillments import FulfilOrders
     from orders_domain.services.order_history import OrderHistory
     from orders_domain.services.project import ProjectOrderChanges
+    from orders_domain.services.refunds import RefundOrders
     from orders_domain.services.search import SearchOrders
     from orders_domain.storage.api_keys import DynamoApiKeyStore
     from orders_domain.storage.coupon_usage import DynamoCouponUsageStore
     from orders_domain.storage.fulfillments import DynamoFulfillments
     from orders_domain.storage.history import DynamoHistoryStore
     from orders_domain.storage.orders import DynamoOrderRepository
+    from orders_domain.storage.refund_reasons import DynamoRefundReasons
 
 T = TypeVar("T")
 
@@ -247,6 +249,24 @@ class Wiring:
             return FulfilOrders(self.orders, self.fulfillments)
 
         return self._once("fulfil_orders", build)
+
+    @property
+    def refund_reasons(self) -> DynamoRefundReasons:
+        def build() -> DynamoRefundReasons:
+            from orders_domain.storage.refund_reasons import DynamoRefundReasons
+
+            return DynamoRefundReasons(self.dynamodb, self.settings.orders_table_name)
+
+        return self._once("refund_reasons", build)
+
+    @property
+    def refund_orders(self) -> RefundOrders:
+        def build() -> RefundOrders:
+            from orders_domain.services.refunds import RefundOrders
+
+            return RefundOrders(self.orders, self.refund_reasons)
+
+        return self._once("refund_orders", build)
 
     @property
     def run_batch(self) -> RunBatch:

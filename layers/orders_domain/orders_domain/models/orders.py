@@ -48,6 +48,9 @@ class LineItem(DomainModel, LineItemFields):
     total_in_base_currency: Annotated[Money | None, SERVER] = None
     discounts: SMoney = Decimal(0)
     picked_up: Annotated[bool, SERVER] = False
+    #: A refund line's moment and reason (services.refund).
+    refund_date: Annotated[dt.datetime | None, SERVER] = None
+    refund_reason_name: Annotated[str | None, SERVER] = None
 
 
 class Payment(DomainModel):

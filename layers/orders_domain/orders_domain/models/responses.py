@@ -146,3 +146,21 @@ class BatchResponse(_ResponseBase):
     success_count: int
     error_count: int
     results: list[BatchResult]
+
+
+class WillCallLine(_ResponseBase):
+    """One goods line of a will-call check: a reason only where its flag is false."""
+
+    line_number: int
+    picked_up: bool
+    refundable: bool
+    non_refundable_reason: str | None = None
+    self_service_refundable: bool
+    non_self_service_refundable_reason: str | None = None
+
+
+class WillCallCheck(_ResponseBase):
+    """What of the order can be picked up and refunded now (API.md, will_call_check)."""
+
+    line_items: list[WillCallLine]
+    links: Links = Field(alias="_links", description="HAL links: `self` and `refund`.")

@@ -55,6 +55,7 @@ nothing paid or fulfilled (lifecycle), written through the same loop; it returns
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 import random
 import time
@@ -259,6 +260,7 @@ class ChangeOrders:
         if_match: int | None,
         change: Change,
         write_key: str | None = None,
+        once: bool = False,
     ) -> Changed:
         """`_write`, for changes that may also write a fulfillment record (services.fulfillments):
         the order as written and the record written with it (the one of this request's write that
@@ -268,7 +270,8 @@ class ChangeOrders:
         the id this request's write records in the order. A retry of the request whose idempotency
         record was lost (the first run's answer failed after its write landed) finds it there and is
         answered as done, never applied twice; the record of a fulfil is then the one written at the
-        version it made (`Changed.version`)."""
+        version it made (`Changed.version`). `once` (refunds): the write is a transaction with a
+        ClientRequestToken even without a fulfillment, so DynamoDB itself applies it once."""
         reader = ReadOrders(self.repo)
         order_id = order_ref
         if order_ref.startswith(TOKEN_PREFIX):
@@ -312,10 +315,15 @@ class ChangeOrders:
                     update={"sys_version": new.sys_version, "sys_last_modified_at": now}
                 )
             try:
-                if record is None:
+                if record is None and not once:
                     self.repo.replace(new, expected_version=current.sys_version)
                 else:
-                    self.repo.replace(new, expected_version=current.sys_version, fulfillment=record)
+                    # A transaction, applied once per attempt whatever the SDK retries
+                    # (ClientRequestToken: this write's id and the version it is written on).
+                    token = hashlib.sha256(f"{write_id}:{current.sys_version}".encode()).hexdigest()[:36]
+                    self.repo.replace(
+                        new, expected_version=current.sys_version, fulfillment=record, request_token=token
+                    )
             except VersionConflict as exc:
                 sent[write_id] = record
                 conflict = exc

@@ -261,6 +261,8 @@ def money_problems(order: Order) -> list[str]:
             li.quantity_shipped + li.quantity_cancelled <= li.quantity,
             f"{at}: shipped + cancelled > quantity",
         )
+        need(li.quantity_returned <= li.quantity_shipped, f"{at}: refunded more units than shipped")
+        need(li.amount_refunded <= li.amount_paid, f"{at}: amount_refunded > amount_paid")
         if li.quantity_cancelled == 0 and order.status != lifecycle.OrderStatus.VOIDED:
             gross = money.rounded(li.quantity * li.unit_price, order.currency_code)
             need(li.total == gross - li.discounts + li.taxes, f"{at}: total != quantity * unit_price - ...")
@@ -412,7 +414,7 @@ def _apply(order: Order, steps: list[_Step], *, capture_id: str | None, now: dat
         taxes=taxes,
         shipping_charges=shipping,
         total=total,
-        total_in_base_currency=_in_base(total, order, order.total_in_base_currency),
+        total_in_base_currency=in_base(total, order, order.total_in_base_currency),
         amount_paid=paid,
         amount_pending_capture=pending,
         balance_due=total - (paid + pending - order.amount_refunded),
@@ -494,11 +496,11 @@ def _settled(line: LineItem) -> LineItem:
 
 def _with_rates(line: LineItem, order: Order) -> LineItem:
     return line.model_copy(
-        update={"total_in_base_currency": _in_base(line.total, order, line.total_in_base_currency)}
+        update={"total_in_base_currency": in_base(line.total, order, line.total_in_base_currency)}
     )
 
 
-def _in_base(amount: Decimal, order: Order, was: Decimal | None) -> Decimal | None:
+def in_base(amount: Decimal, order: Order, was: Decimal | None) -> Decimal | None:
     """An amount in the base currency, where the order keeps one (`was` is not None)."""
     if was is None:
         return None

@@ -189,14 +189,24 @@ class DynamoOrderRepository:
             raise
 
     @translate_store_errors
-    def replace(self, order: Order, *, expected_version: int, fulfillment: Fulfillment | None = None) -> None:
+    def replace(
+        self,
+        order: Order,
+        *,
+        expected_version: int,
+        fulfillment: Fulfillment | None = None,
+        request_token: str | None = None,
+    ) -> None:
         """Write a changed order only if nobody changed it since `expected_version` was read.
 
         An update, not a put: it sets what the order owns and removes index attributes it no
         longer has, and leaves the rest of the item (the create's request fingerprint) as it was.
         With a `fulfillment`, the order and the fulfillment item are one TransactWriteItems: both
         are written or neither (the order's version condition guards the fulfillment too: every
-        write of a fulfillment moves its order's version).
+        write of a fulfillment moves its order's version). With a `request_token` the write is a
+        TransactWriteItems carrying it as `ClientRequestToken`: DynamoDB applies a transaction once
+        per token (for ten minutes), so botocore's retry of a write whose answer was lost succeeds
+        without applying it again (services.refunds).
         """
         attributes = OrderRecord(order=order).order_attributes()
         removed = sorted(_INDEX_ATTRIBUTES - attributes.keys())
@@ -216,15 +226,16 @@ class DynamoOrderRepository:
         }
         conflict = f"Order {order.id} was changed by another request; read it again and retry."
         try:
-            if fulfillment is None:
+            if fulfillment is None and request_token is None:
                 self._client.update_item(**update)
             else:
-                self._client.transact_write_items(
-                    TransactItems=[
-                        {"Update": update},  # type: ignore[typeddict-item]
-                        {"Put": {"TableName": self._table, "Item": fulfillment_item(fulfillment)}},
-                    ]
-                )
+                items: list[Any] = [{"Update": update}]
+                if fulfillment is not None:
+                    items.append({"Put": {"TableName": self._table, "Item": fulfillment_item(fulfillment)}})
+                if request_token:
+                    self._client.transact_write_items(TransactItems=items, ClientRequestToken=request_token)
+                else:
+                    self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
             if condition_failed(exc) or transaction_lost_race(exc):
                 raise VersionConflict(conflict) from exc

@@ -1,0 +1,104 @@
+"""refund_order: refund lines of an order by line number and reason, by id or guest token; the refund
+reasons (API.md, refund_order; the theatre API's refund guide, seeds/001).
+
+A refund is all or nothing and happens once: one conditional transaction (with a ClientRequestToken)
+guards every line, and `Idempotency-Key` replays the answer. The `token-<token>` route refunds only
+self-service refundable lines, for self-service reasons.
+"""
+
+# No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
+from typing import Annotated, Any
+
+# orders_domain first: it makes the Powertools event handler load only the resolver used here.
+from orders_domain import models, wiring
+from orders_domain.api import (
+    ETAG_HEADER,
+    REPLAYED_HEADER,
+    Body,
+    OrderRef,
+    Path,
+    Response,
+    TenantId,
+    if_match_version,
+    json_content,
+    json_response,
+)
+from orders_domain.handler import FunctionApp
+from orders_domain.idempotency import StoredResponse
+from orders_domain.models.refunds import RefundReason, RefundReasonInput, RefundRequest
+from orders_domain.representation import order_headers, order_json
+from orders_domain.services.common import target_fingerprint
+
+fn = FunctionApp()
+app = fn.app
+lambda_handler = fn.lambda_handler
+
+ReasonName = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="The reason's name.")]
+
+
+def _reason_json(reason: RefundReason) -> dict[str, Any]:
+    return reason.model_dump(mode="json")
+
+
+@app.get(
+    "/orders/<tenantId>/refund-reasons",
+    summary="The refund reasons a refund may give",
+    description="The nine guest self-service reasons of the theatre API, then the tenant's own. "
+    "`self_service`: a guest may give it on the `token-<token>` route.",
+    responses={200: {"description": '`{"refund_reasons": [...]}`.', "content": json_content(lambda: dict)}},
+    tags=["refunds"],
+)
+def refund_reasons(tenantId: TenantId) -> Response[str]:
+    fn.caller(tenantId)
+    reasons = wiring.current().refund_orders.reasons(tenantId)
+    return json_response(200, {"refund_reasons": [_reason_json(r) for r in reasons]})
+
+
+@app.put(
+    "/orders/<tenantId>/refund-reasons/<name>",
+    summary="Add or replace one of the tenant's own refund reasons (admin)",
+    description="`self_service` false (the default): only the id route may give it. A built-in name: 409.",
+    responses={200: {"description": "The reason.", "content": json_content(lambda: RefundReason)}},
+    tags=["refunds"],
+)
+def put_refund_reason(
+    tenantId: TenantId, name: ReasonName, reason: Annotated[RefundReasonInput, Body()]
+) -> Response[str]:
+    fn.caller(tenantId)
+    stored = wiring.current().refund_orders.put_reason(tenantId, name, reason)
+    return json_response(200, _reason_json(stored))
+
+
+@app.post(
+    "/orders/<tenantId>/<id>/refunds",
+    summary="Refund lines of an order, all or nothing",
+    description='`{"refund_reason_name", "line_numbers"}`: every fulfilled, not yet refunded unit of '
+    "each line is refunded; each gets an appended refund line and the payment a `refunded` entry. "
+    "Unknown reason or line: 422; a line that cannot be refunded: 409 naming it and why. "
+    "`token-<token>`: self-service lines and reasons only. Optional `If-Match` and `Idempotency-Key`.",
+    responses={
+        200: {
+            "description": "The order as it is now.",
+            "headers": {"ETag": ETAG_HEADER, "Idempotent-Replayed": REPLAYED_HEADER},
+            "content": json_content(lambda: models.OrderResponse),
+        }
+    },
+    tags=["refunds"],
+)
+def refund_order(
+    tenantId: TenantId, id: OrderRef, request: Annotated[RefundRequest, Body()]
+) -> Response[str]:
+    caller = fn.caller(tenantId)
+    key = fn.idempotency_key()
+    fingerprint = target_fingerprint(id, request)
+    if_match = if_match_version(fn.header("If-Match"))
+    write_key = fn.write_key(tenantId, key, fingerprint)
+
+    def run() -> StoredResponse:
+        order = wiring.current().refund_orders.refund(
+            tenantId, id, request, actor=caller.principal.key_id, if_match=if_match, write_key=write_key
+        )
+        fn.count("OrderRefund")
+        return StoredResponse(status=200, body=order_json(order), headers=order_headers(order))
+
+    return fn.idempotent(tenant_id=tenantId, key=key, fingerprint=fingerprint, operation=run)

@@ -1,0 +1,41 @@
+"""will_call_check: what of an order can be picked up and refunded now, by id or `token-<token>`
+(API.md, will_call_check; the theatre API's will-call check, seeds/001).
+
+Every goods line with `picked_up`, `refundable` and `self_service_refundable`, and a reason where a
+flag is false; the answers come from the lifecycle module. A read: one GetItem (a token, one Query
+on by-token first).
+"""
+
+# No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
+from typing import Any
+
+# orders_domain first: it makes the Powertools event handler load only the resolver used here.
+from orders_domain import lifecycle, wiring
+from orders_domain.api import OrderRef, Response, TenantId, json_content, json_response
+from orders_domain.handler import FunctionApp
+from orders_domain.models.responses import WillCallCheck
+
+fn = FunctionApp()
+app = fn.app
+lambda_handler = fn.lambda_handler
+
+
+@app.get(
+    "/orders/<tenantId>/<id>/will-call-check",
+    summary="Will-call check: what can be picked up and refunded now",
+    description="Per goods line: `line_number`, `picked_up`, `refundable`, `non_refundable_reason`, "
+    "`self_service_refundable`, `non_self_service_refundable_reason` (a reason only where its flag "
+    "is false: already refunded, not fulfilled — cancel it instead, cancelled, picked up, order "
+    "voided). `{id}` may be `token-<token>` (the guest's lookup). `_links`: `self`, `refund`.",
+    responses={200: {"description": "The check.", "content": json_content(lambda: WillCallCheck)}},
+    tags=["refunds"],
+)
+def will_call_check(tenantId: TenantId, id: OrderRef) -> Response[str]:
+    fn.caller(tenantId)
+    order = wiring.current().read_orders.get(tenantId, id)
+    base = f"/orders/{tenantId}/{id}"
+    body: dict[str, Any] = {
+        "line_items": lifecycle.will_call_lines(order),
+        "_links": {"self": {"href": f"{base}/will-call-check"}, "refund": {"href": f"{base}/refunds"}},
+    }
+    return json_response(200, body)

@@ -29,11 +29,16 @@ functions' real handlers and the events in events/:
   `cancel_partial` (one unit), `void`, `close` (of an order fulfilled first); the fulfillment lists
   of a tenant of `FULFILLED_ORDERS` orders fulfilled twice each (`fulfillments_list`: a page of 10,
   every write shard read; `fulfillments_by_order`; `fulfillments_by_tracking`); `get_fulfillment`
-  and `patch_fulfillment` (a new tracking number each time). `FULFIL_CALLS` is the DynamoDB calls
-  each makes (check_shape holds a run to it). Writes are billed from one more call after the
-  measured ones, whose items are read just before each write (`Recorder.read_before`): the larger of
-  the item before and after, each index entry it adds, changes, moves (twice) or removes, twice
-  in a transaction.
+  and `patch_fulfillment` (a new tracking number each time). The refund_order routes
+  (`REFUND_OPERATIONS`, no Idempotency-Key sent): `refund` (line 1 of a fulfilled 3-line order, a
+  built-in reason) and `refund_by_token`, each on a fresh fulfilled order (a line refunds once:
+  `FulfilledOrders`, copies of one order the create and fulfil handlers made, written by key in
+  batches outside the measured calls), `refund_reasons` (the nine built-in reasons and the tenant's
+  `OWN_REASONS`) and `refund_reason_put` (one of them replaced, a new description each time).
+  `FULFIL_CALLS` and `REFUND_CALLS` are the DynamoDB calls each makes (check_shape holds a run to
+  them). Writes are billed from one more call after the measured ones, whose items are read just
+  before each write (`Recorder.read_before`): the larger of the item before and after, each index
+  entry it adds, changes, moves (twice) or removes, twice in a transaction.
 - `stream`: the order_stream function (DynamoDB stream -> history entries, coupon usage rows,
   EventBridge events) on a batch of 100 Lambda-shaped records of real order writes (orders made
   by the create handler, read back with GetItem; new orders, new versions of existing ones, and
@@ -138,6 +143,7 @@ COLD_START_EVENTS = {
     "fulfill_order": "fulfill_order.json",
     "cancel_order": "cancel_order.json",
     "will_call_check": "will_call_check.json",
+    "refund_order": "refund_order.json",
 }
 #: The fulfill_order and cancel_order routes the bench calls (resource templates).
 FULFIL = "/orders/{tenantId}/{id}/fulfill"
@@ -149,6 +155,17 @@ CANCELS = {
     "void": "/orders/{tenantId}/void/{id}",
     "close": "/orders/{tenantId}/close/{id}",
 }
+#: The refund_order routes the bench calls (resource templates), what a refund asks for (line 1, a
+#: built-in reason: no reason read), and the tenant's own reasons the list reads beside the built-in
+#: nine (the PUT replaces the first).
+REFUND = "/orders/{tenantId}/{id}/refunds"
+REFUND_REASONS = "/orders/{tenantId}/refund-reasons"
+REFUND_REASON = "/orders/{tenantId}/refund-reasons/{name}"
+REFUND_BODY = {"refund_reason_name": "ChangedMindCannotMakeShow", "line_numbers": [1]}
+OWN_REASONS = ("BenchBoxOffice", "BenchDuplicateBooking")
+#: Fulfilled orders `FulfilledOrders` writes at a time (one BatchWriteItem), and the first number.
+REFUND_BATCH = 25
+REFUND_FIRST_NUMBER = 5_000_000
 #: The tenant whose fulfillment lists `operations` reads: its orders are each fulfilled twice (one
 #: unit with a tracking number, then the rest), the tracking numbers `TRACKING_NUMBERS` in turn.
 FULFIL_TENANT = "tenant-fulfil"
@@ -642,6 +659,24 @@ def cancel_event(kind: str, order_id: str, body: Any | None = None, tenant: str 
     return route_event("cancel_order.json", "POST", CANCELS[kind], {"id": order_id}, body=body, tenant=tenant)
 
 
+def refund_event(order_ref: str, body: Any | None = None, tenant: str = TENANT) -> dict[str, Any]:
+    """POST /orders/{tenantId}/{id}/refunds (`order_ref` an id or `token-<token>`; `REFUND_BODY`)."""
+    body = REFUND_BODY if body is None else body
+    return route_event("refund_order.json", "POST", REFUND, {"id": order_ref}, body=body, tenant=tenant)
+
+
+def reasons_event(name: str | None = None, body: Any | None = None, tenant: str = TENANT) -> dict[str, Any]:
+    """GET /orders/{tenantId}/refund-reasons, or (`name`) PUT one of the tenant's own."""
+    if name is None:
+        return route_event("refund_order.json", "GET", REFUND_REASONS, tenant=tenant)
+    return route_event("refund_order.json", "PUT", REFUND_REASON, {"name": name}, body=body, tenant=tenant)
+
+
+def reason_body() -> dict[str, Any]:
+    """A tenant's own reason (admin only) whose description is new each time: each PUT changes it."""
+    return {"description": f"Box office {uuid.uuid4().hex[:12]}", "type_description": "Bench"}
+
+
 def first_line(order: dict[str, Any]) -> str:
     return str(order["line_items"][0]["order_line_item_id"])
 
@@ -705,6 +740,50 @@ def fulfil_tenant(bench: Bench) -> dict[str, str]:
         fulfilled(bench, order, None, FULFIL_TENANT)
         order_id = order_id or order["id"]
     return {"order_id": order_id, "tracking_number": "TRK-0"}
+
+
+@dataclass
+class FulfilledOrders:
+    """Fresh fulfilled orders for the refund routes (a line refunds once): copies, under new ids,
+    numbers and tokens, of one 3-line order the create handler made and the fulfil handler fulfilled,
+    as stored; written by key `REFUND_BATCH` at a time when the pool is empty (between measured
+    calls, never in one). A refund reads and writes the order item alone (its fulfillment item is
+    not copied), so each copy is refunded as the original would be."""
+
+    bench: Bench
+    template: Any
+    pool: list[Any] = field(default_factory=list)
+    number: int = REFUND_FIRST_NUMBER
+
+    @classmethod
+    def made(cls, bench: Bench) -> FulfilledOrders:
+        from orders_domain.storage.orders import OrderRecord
+
+        order = new_order(bench)
+        fulfilled(bench, order)
+        return cls(bench, OrderRecord.from_item(_order_item(bench, order["id"])))
+
+    def take(self) -> Any:
+        """A fulfilled order no call has refunded (the Order)."""
+        if not self.pool:
+            self.pool = [self.copy() for _ in range(REFUND_BATCH)]
+            items = [self.item(order) for order in self.pool]
+            admin, table = _admin_client(self.bench.endpoint), self.bench.tables["OrdersTable"]
+            pending: dict[str, Any] = {table: [{"PutRequest": {"Item": item}} for item in items]}
+            while pending:
+                pending = admin.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        return self.pool.pop()
+
+    def copy(self) -> Any:
+        self.number += 1
+        return self.template.order.model_copy(
+            update={"id": str(uuid.uuid4()), "number": self.number, "token": uuid.uuid4().hex}
+        )
+
+    def item(self, order: Any) -> dict[str, Any]:
+        from orders_domain.storage.orders import OrderRecord
+
+        return OrderRecord(order=order, request_fingerprint=self.template.request_fingerprint).to_item()
 
 
 # ---------------------------------------------------------------------------- the measurements
@@ -797,6 +876,23 @@ def fulfil_routes(bench: Bench) -> list[tuple[str, str, Callable[[], dict[str, A
     ]
 
 
+def refund_routes(bench: Bench) -> list[tuple[str, str, Callable[[], dict[str, Any]]]]:
+    """The refund_order routes as `operations` measures them (REFUND_CALLS), after making what they
+    read: a fulfilled order to copy for each refund, and the tenant's own reasons (PUT by the handler)."""
+    orders = FulfilledOrders.made(bench)
+    for name in OWN_REASONS:
+        refuse_failure(
+            "refund reason (for the list)",
+            bench.invoke("refund_order", reasons_event(name, reason_body())).answer,
+        )
+    return [
+        ("refund", "refund_order", lambda: refund_event(orders.take().id)),
+        ("refund_by_token", "refund_order", lambda: refund_event(f"token-{orders.take().token}")),
+        ("refund_reasons", "refund_order", lambda: reasons_event()),
+        ("refund_reason_put", "refund_order", lambda: reasons_event(OWN_REASONS[0], reason_body())),
+    ]
+
+
 def operations(bench: Bench, runs: int) -> dict[str, dict[str, Any]]:
     """Every route, as one line each: (name, function, event maker)."""
     created = json.loads(bench.invoke("create_order", create_event(3)).answer["body"])
@@ -854,9 +950,13 @@ def operations(bench: Bench, runs: int) -> dict[str, dict[str, Any]]:
         ),
     ]
     measured = {name: measure(bench, name, function, make, runs) for name, function, make in routes}
-    # The fulfil and cancel routes' orders and fulfillments are made after the routes above are
-    # measured (their figures as before these routes joined).
-    later = [*fulfil_routes(bench), ("authorizer_warm", "authorizer", lambda: event("authorizer.json"))]
+    # The fulfil, cancel and refund routes' orders and fulfillments are made after the routes above
+    # are measured (their figures as before these routes joined).
+    later = [
+        *fulfil_routes(bench),
+        *refund_routes(bench),
+        ("authorizer_warm", "authorizer", lambda: event("authorizer.json")),
+    ]
     measured.update({name: measure(bench, name, function, make, runs) for name, function, make in later})
     return measured
 
@@ -1375,6 +1475,7 @@ def cost_per_million(
         "list_page": route("list_page"),
         "patch": route("patch"),
         "fulfil": route("fulfil"),
+        "refund": route("refund"),
         "stream_order_change": stream_order_change(),
     }
 
@@ -1492,8 +1593,20 @@ FULFIL_CALLS: dict[str, dict[str, tuple[int, int]]] = {
     "will_call_check_by_token": {"Query": (1, 1), "GetItem": (1, 1)},
 }
 FULFIL_OPERATIONS = tuple(FULFIL_CALLS)
+#: The refund_order routes `operations` measures (no Idempotency-Key sent) and their calls, as above.
+#: A refund reads the order consistently and writes it in one transaction with a ClientRequestToken
+#: (applied once); a built-in reason is not read. By token, the write loop (services.change) takes
+#: the order's id from by-token's Query (the index's PK names it) and reads the order once. The
+#: reasons are one partition: one Query lists them, one PutItem adds or replaces one.
+REFUND_CALLS: dict[str, dict[str, tuple[int, int]]] = {
+    "refund": {"GetItem": (1, 1), "TransactWriteItems": (1, 1)},
+    "refund_by_token": {"Query": (1, 1), "GetItem": (1, 1), "TransactWriteItems": (1, 1)},
+    "refund_reasons": {"Query": (1, 1)},
+    "refund_reason_put": {"PutItem": (1, 1)},
+}
+REFUND_OPERATIONS = tuple(REFUND_CALLS)
 #: What cost_per_million prices (dollars per million requests; the stream per million order changes).
-COSTS = {"create", "get", "list_page", "patch", "fulfil", "stream_order_change"}
+COSTS = {"create", "get", "list_page", "patch", "fulfil", "refund", "stream_order_change"}
 #: The JSON's shape: top-level keys, and the keys of each entry of the per-name sections.
 SHAPE = {
     "cold_start": {"median_ms", "floor_median_ms"},
@@ -1552,10 +1665,17 @@ def check_shape(results: dict[str, Any]) -> list[str]:
     if {"batch_100", "replayed_batch_100"} != set(results.get("stream", {})):
         problems.append("stream needs batch_100 and replayed_batch_100")
     ops = results.get("operations") or {}
-    for name in ("history_page", "get_as_of", *SEARCH_OPERATIONS, *CHANGE_OPERATIONS, *FULFIL_OPERATIONS):
+    for name in (
+        "history_page",
+        "get_as_of",
+        *SEARCH_OPERATIONS,
+        *CHANGE_OPERATIONS,
+        *FULFIL_OPERATIONS,
+        *REFUND_OPERATIONS,
+    ):
         if name not in ops:
             problems.append(f"operations has no {name}")
-    for name, expected in FULFIL_CALLS.items():
+    for name, expected in {**FULFIL_CALLS, **REFUND_CALLS}.items():
         problem = call_shape_problem(name, (ops.get(name) or {}).get("ddb_calls") or {}, expected)
         if name in ops and problem:
             problems.append(problem)

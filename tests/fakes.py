@@ -65,6 +65,10 @@ class InMemoryOrderRepository:
             return None
         return found[0]
 
+    def id_by_token(self, tenant_id: str, token: str) -> str | None:
+        found = self.get_by_token(tenant_id, token)
+        return None if found is None else found.id
+
     def get_by_token(self, tenant_id: str, token: str) -> Order | None:
         self.calls.append("get_by_token")
         for (tenant, _), (order, _) in self.orders.items():

@@ -128,3 +128,31 @@ def test_given_a_fulfil_a_partial_cancel_and_a_close_on_the_real_stream_then_the
         "OrderFulfilled",
         "OrderClosed",
     ]
+
+
+def test_given_refunds_on_the_real_stream_then_order_refunded_events_and_history(
+    tables: dict[str, str], dynamodb_endpoint: str, publisher: RecordingPublisher
+) -> None:
+    # GIVEN two fulfilled tickets, refunded one at a time (the second by guest token)
+    from tests.fulfil_helpers import fulfil, refund
+
+    body = {
+        "line_items": [{"order_line_item_id": f"T{n}", "quantity": 1, "unit_price": "10.91"} for n in (1, 2)],
+        "payment_info": {"type": "Visa"},
+    }
+    created = body_of(invoke("create_order", create_event(body)))
+    assert fulfil(created["id"])[0] == 200
+    reason = "ChangedMindCannotMakeShow"
+    assert refund(created["id"], {"refund_reason_name": reason, "line_numbers": [1]})[0] == 200
+    assert refund(f"token-{created['token']}", {"refund_reason_name": reason, "line_numbers": [2]})[0] == 200
+    # WHEN the stream is delivered
+    deliver_stream(dynamodb_endpoint, tables["OrdersTable"])
+    # THEN partly and then wholly refunded are each an OrderRefunded event and a history entry
+    page = body_of(invoke("get_order", history_event_for(created["id"])))
+    assert [(i["sys_version"], i["event"]) for i in page["Items"]] == [
+        (1, "OrderCreated"),
+        (2, "OrderFulfilled"),
+        (3, "OrderRefunded"),
+        (4, "OrderRefunded"),
+    ]
+    assert [e.event_type.value for e in publisher.accepted][-2:] == ["OrderRefunded", "OrderRefunded"]

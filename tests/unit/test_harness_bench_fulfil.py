@@ -155,10 +155,11 @@ def test_given_the_measured_figures_when_priced_then_a_fulfil_costs_gateway_lamb
         list_page=50_000,
         patch=5_000,
         fulfil=12_500,
+        refund=12_500,
         stream_batch_100=100_000,
     )
     op = {"rru": 0.5, "wru": 10}
-    ops = {name: dict(op) for name in ("create_10_lines", "get", "list_page", "patch")}
+    ops = {name: dict(op) for name in ("create_10_lines", "get", "list_page", "patch", "refund")}
     ops["fulfil"] = {"rru": 1.0, "wru": 20}
     stream = {"batch_100": {"wru": 100, "events": 90, "order_changes": 90}}
     # WHEN priced per million at 512 MB

@@ -61,6 +61,9 @@ class OrderRepository(Protocol):
 
     def get_by_token(self, tenant_id: str, token: str) -> Order | None: ...
 
+    def id_by_token(self, tenant_id: str, token: str) -> str | None:
+        """The id of the order with this guest token (without reading the order), or None."""
+
 
 class ApiKeyStore(Protocol):
     """API keys by hash (the clear key is never stored), and a revoke by the key's id."""

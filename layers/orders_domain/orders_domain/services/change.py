@@ -93,7 +93,7 @@ from orders_domain.models import (
 from orders_domain.models.field_errors import field_errors_from_pydantic
 from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.ports import OrderRepository
-from orders_domain.services.common import TOKEN_PREFIX, utcnow
+from orders_domain.services.common import utcnow
 from orders_domain.services.pricing import Pricing
 from orders_domain.services.read import ReadOrders
 
@@ -272,11 +272,9 @@ class ChangeOrders:
         answered as done, never applied twice; the record of a fulfil is then the one written at the
         version it made (`Changed.version`). `once` (refunds): the write is a transaction with a
         ClientRequestToken even without a fulfillment, so DynamoDB itself applies it once."""
-        reader = ReadOrders(self.repo)
-        order_id = order_ref
-        if order_ref.startswith(TOKEN_PREFIX):
-            # The token index may trail; the order is then read by id, consistently, on every attempt.
-            order_id = reader.get(tenant_id, order_ref).id
+        # A token names the order through the by-token index (which may trail); the order is then
+        # read by id, consistently, on every attempt.
+        order_id = ReadOrders(self.repo).id_of(tenant_id, order_ref)
         conflict: VersionConflict | None = None
         sent: dict[str, Fulfillment | None] = {}  # the ids of this request's writes, and their records
         ours = {write_key} if write_key else set()

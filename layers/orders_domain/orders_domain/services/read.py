@@ -26,3 +26,15 @@ class ReadOrders:
         if found is None or found.tenant_id != tenant_id:
             raise NotFound(f"Order {order_ref} was not found.")
         return found
+
+    def id_of(self, tenant_id: str, order_ref: str) -> str:
+        """The order id a reference names: itself, or (for `token-<token>`) the id the by-token index
+        holds for the token, without reading the order (a change reads it next, consistently); 404
+        when no order has the token."""
+        if not order_ref.startswith(TOKEN_PREFIX):
+            return order_ref
+        token = order_ref[len(TOKEN_PREFIX) :]
+        order_id = self.repo.id_by_token(tenant_id, token) if TOKEN_RE.match(token) else None
+        if order_id is None:
+            raise NotFound(f"Order {order_ref} was not found.")
+        return order_id

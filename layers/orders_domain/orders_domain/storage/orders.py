@@ -261,6 +261,12 @@ class DynamoOrderRepository:
     @translate_store_errors
     def get_by_token(self, tenant_id: str, token: str) -> Order | None:
         """The by-token index holds keys only: find the order's key there, then read the order."""
+        order_id = self.id_by_token(tenant_id, token)
+        return None if order_id is None else self.get(tenant_id, order_id)
+
+    @translate_store_errors
+    def id_by_token(self, tenant_id: str, token: str) -> str | None:
+        """The id of the order with this guest token: one Query on the keys-only by-token index."""
         out = self._client.query(
             TableName=self._table,
             IndexName=keys.INDEX_TOKEN,
@@ -271,8 +277,7 @@ class DynamoOrderRepository:
         items = out.get("Items", [])
         if not items:
             return None
-        order_id = items[0]["PK"]["S"].rsplit("#O#", 1)[1]
-        return self.get(tenant_id, order_id)
+        return str(items[0]["PK"]["S"]).rsplit("#O#", 1)[1]
 
     def list_page(
         self,

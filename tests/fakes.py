@@ -161,3 +161,26 @@ class InMemoryRefundReasons:
 
     def put(self, tenant_id: str, reason: RefundReason) -> None:
         self.by_tenant.setdefault(tenant_id, {})[reason.name] = reason
+
+
+class LostAnswerRepository(InMemoryOrderRepository):
+    """The next `lost` writes land (with their fulfillment), but their answer is lost and the SDK's
+    retry of each meets the version it wrote itself: the caller sees a version conflict for a write
+    that happened."""
+
+    def __init__(self, lost: int = 0) -> None:
+        super().__init__()
+        self.lost = lost
+
+    def replace(
+        self,
+        order: Order,
+        *,
+        expected_version: int,
+        fulfillment: Fulfillment | None = None,
+        request_token: str | None = None,
+    ) -> None:
+        super().replace(order, expected_version=expected_version, fulfillment=fulfillment)
+        if self.lost > 0:
+            self.lost -= 1
+            raise VersionConflict("the retry met the version its first send wrote")

@@ -12,6 +12,21 @@ from orders_domain.models.fulfillments import Fulfillment
 
 from tests.helpers import ALL_SCOPES, body_of, invoke, load_event, with_caller, with_headers
 
+#: Three tickets, one a line, paid by card (seeds/001's order in our model).
+TICKETS: dict[str, Any] = {
+    "line_items": [
+        {
+            "order_line_item_id": f"T{n}",
+            "quantity": 1,
+            "unit_price": "10.91",
+            "taxes": "0.92",
+            "sku": "TICKET",
+        }
+        for n in (1, 2, 3)
+    ],
+    "payment_info": {"type": "Visa"},
+}
+
 _CANCEL_RESOURCES = {
     "cancel": "/orders/{tenantId}/{id}/cancel",
     "void": "/orders/{tenantId}/void/{id}",

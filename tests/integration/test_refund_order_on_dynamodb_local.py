@@ -15,26 +15,13 @@ from orders_domain.ports import FulfillmentStore, OrderRepository, RefundReasonS
 
 from local.lambda_runtime import InstancePool
 from local.reliability import Faults
-from tests.fulfil_helpers import fulfil, refund, refund_event
+from tests.fulfil_helpers import TICKETS, fulfil, refund, refund_event
 from tests.helpers import body_of, get_event_for, invoke
 from tests.patch_helpers import create_order
 from tests.unit.test_order_lifecycle_machine import LifecycleMachine
 
 pytestmark = pytest.mark.usefixtures("tables")
 
-TICKETS: dict[str, Any] = {
-    "line_items": [
-        {
-            "order_line_item_id": f"T{n}",
-            "quantity": 1,
-            "unit_price": "10.91",
-            "taxes": "0.92",
-            "sku": "TICKET",
-        }
-        for n in (1, 2, 3)
-    ],
-    "payment_info": {"type": "Visa"},
-}
 LINE_1 = {"refund_reason_name": "ChangedMindCannotMakeShow", "line_numbers": [1]}
 
 

@@ -28,7 +28,7 @@ from orders_domain.representation import order_json
 from orders_domain.services import CreateOrders, Pricing, ReadOrders
 from orders_domain.services.change import PRICED_FIELDS, ChangeOrders, client_document
 
-from tests.fakes import InMemoryOrderRepository
+from tests.fakes import InMemoryOrderRepository, LostAnswerRepository
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 LATER = datetime(2026, 3, 5, 8, 0, 0, tzinfo=UTC)
@@ -1038,28 +1038,6 @@ def test_given_random_line_additions_and_removals_then_the_money_invariants_alwa
         for li in after.line_items:
             assert li.line_number == numbers.get(li.order_line_item_id, max(numbers.values()) + 1)
         assert_money_invariants(after)
-
-
-class LostAnswerRepository(InMemoryOrderRepository):
-    """The next `lost` writes land, but their answer is lost and the SDK's retry of each meets the
-    version it wrote itself: the caller sees a version conflict for a write that happened."""
-
-    def __init__(self, lost: int) -> None:
-        super().__init__()
-        self.lost = lost
-
-    def replace(
-        self,
-        order: Order,
-        *,
-        expected_version: int,
-        fulfillment: Fulfillment | None = None,
-        request_token: str | None = None,
-    ) -> None:
-        super().replace(order, expected_version=expected_version, fulfillment=fulfillment)
-        if self.lost > 0:
-            self.lost -= 1
-            raise VersionConflict("the retry met the version its first send wrote")
 
 
 @pytest.mark.parametrize("if_match", [None, 1])

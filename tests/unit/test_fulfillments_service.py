@@ -15,7 +15,6 @@ from orders_domain.errors import (
     PreconditionFailed,
     Unprocessable,
     ValidationFailed,
-    VersionConflict,
 )
 from orders_domain.lifecycle import OrderStateConflict, OrderStatus, PaymentStatus
 from orders_domain.models import Order, OrderCreateRequest
@@ -30,7 +29,7 @@ from orders_domain.services import CreateOrders, Pricing
 from orders_domain.services.fulfil import money_problems, void
 from orders_domain.services.fulfillments import FulfillmentQuery, FulfilOrders
 
-from tests.fakes import InMemoryFulfillments, InMemoryOrderRepository
+from tests.fakes import InMemoryFulfillments, InMemoryOrderRepository, LostAnswerRepository
 
 TENANT, ACTOR = "t", "key_a"
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
@@ -56,26 +55,6 @@ def make(repo: InMemoryOrderRepository | None = None) -> tuple[FulfilOrders, InM
 
 def stored(repo: InMemoryOrderRepository, order: Order) -> Order:
     return repo.orders[(TENANT, order.id)][0]
-
-
-class LostAnswerRepository(InMemoryOrderRepository):
-    """The next `lost` writes land (order and record), but their answer is lost: the caller sees a
-    version conflict for a write that happened, as when the SDK retries a transaction that landed."""
-
-    lost = 0
-
-    def replace(
-        self,
-        order: Order,
-        *,
-        expected_version: int,
-        fulfillment: Fulfillment | None = None,
-        request_token: str | None = None,
-    ) -> None:
-        super().replace(order, expected_version=expected_version, fulfillment=fulfillment)
-        if self.lost > 0:
-            self.lost -= 1
-            raise VersionConflict("lost answer")
 
 
 @pytest.mark.parametrize("if_match", [None, 1])

@@ -7,25 +7,12 @@ from typing import Any
 
 import pytest
 
-from tests.fulfil_helpers import call, cancel, fulfil, fulfillment, reasons_event, refund, will_call
+from tests.fulfil_helpers import TICKETS, call, cancel, fulfil, fulfillment, reasons_event, refund, will_call
 from tests.helpers import body_of, get_event_for, header_of, invoke, load_event, with_caller
 from tests.patch_helpers import create_order
 
 pytestmark = pytest.mark.usefixtures("tables")
 
-TICKETS: dict[str, Any] = {
-    "line_items": [
-        {
-            "order_line_item_id": f"T{n}",
-            "quantity": 1,
-            "unit_price": "10.91",
-            "taxes": "0.92",
-            "sku": "TICKET",
-        }
-        for n in (1, 2, 3)
-    ],
-    "payment_info": {"type": "Visa"},
-}
 CHANGED_MIND = "ChangedMindCannotMakeShow"
 
 

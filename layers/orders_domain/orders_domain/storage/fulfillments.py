@@ -12,12 +12,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from orders_domain import keys
-from orders_domain.errors import Unavailable
 from orders_domain.faults import translate_store_errors
 from orders_domain.models.fulfillments import Fulfillment, fulfillment_json
 from orders_domain.paging import Page, PagePosition, Partition
 from orders_domain.storage.codec import typed_key
-from orders_domain.storage.pages import merged_page
+from orders_domain.storage.pages import batch_get, merged_page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -103,24 +102,9 @@ class DynamoFulfillments:
     def by_ids(self, tenant_id: str, fulfillment_ids: Sequence[str]) -> list[Fulfillment]:
         """The named fulfillments that exist, in no order: BatchGetItem by key, 100 at a time."""
         wanted = [p for p in dict.fromkeys(map(keys.parse_fulfillment_id, fulfillment_ids)) if p is not None]
-        found: list[Fulfillment] = []
-        for at in range(0, len(wanted), 100):
-            request: dict[str, Any] = {
-                self._table: {
-                    "Keys": [typed_key(keys.fulfillment_key(tenant_id, *p)) for p in wanted[at : at + 100]],
-                    "ProjectionExpression": "#s",
-                    "ExpressionAttributeNames": {"#s": _SUMMARY},
-                }
-            }
-            for _ in range(10):  # unprocessed keys (throttling) asked for again, a bounded number of times
-                out = self._client.batch_get_item(RequestItems=request)
-                found.extend(_parse(i[_SUMMARY]["S"]) for i in out.get("Responses", {}).get(self._table, []))
-                request = out.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-            else:
-                raise Unavailable("The store did not answer in time; retry.", headers={"Retry-After": "1"})
-        return found
+        item_keys = [keys.fulfillment_key(tenant_id, *p) for p in wanted]
+        items = batch_get(self._client, self._table, item_keys, "#s", {"#s": _SUMMARY})
+        return [_parse(item[_SUMMARY]["S"]) for item in items]
 
     @translate_store_errors
     def page(

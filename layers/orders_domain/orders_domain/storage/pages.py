@@ -173,27 +173,38 @@ class DynamoOrderLists:
         (keys.order_index_attributes), so one without `tenant_list_sk` is left out.
         """
         found: list[tuple[str, dict[str, Any]]] = []
-        unique = list(dict.fromkeys(order_ids))
-        for start in range(0, len(unique), 100):
-            request: dict[str, Any] = {
-                self._table: {
-                    "Keys": [
-                        typed_key(keys.order_key(tenant_id, oid)) for oid in unique[start : start + 100]
-                    ],
-                    "ProjectionExpression": "#summary, #sk",
-                    "ExpressionAttributeNames": {"#summary": _SUMMARY, "#sk": "tenant_list_sk"},
-                }
-            }
-            for _ in range(
-                10
-            ):  # unprocessed keys (throttling) are asked for again, a bounded number of times
-                out = self._client.batch_get_item(RequestItems=request)
-                for item in out.get("Responses", {}).get(self._table, []):
-                    if "tenant_list_sk" in item:
-                        found.append((item["tenant_list_sk"]["S"], jsonio.loads(item[_SUMMARY]["S"])))
-                request = out.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-            else:
-                raise Unavailable("The store did not answer in time; retry.", headers={"Retry-After": "1"})
+        names = {"#summary": _SUMMARY, "#sk": "tenant_list_sk"}
+        wanted = [keys.order_key(tenant_id, oid) for oid in dict.fromkeys(order_ids)]
+        for item in batch_get(self._client, self._table, wanted, "#summary, #sk", names):
+            if "tenant_list_sk" in item:
+                found.append((item["tenant_list_sk"]["S"], jsonio.loads(item[_SUMMARY]["S"])))
         return found
+
+
+def batch_get(
+    client: DynamoDBClient,
+    table: str,
+    item_keys: Sequence[dict[str, str]],
+    projection: str,
+    names: dict[str, str],
+) -> list[dict[str, Any]]:
+    """The items of these keys that exist, in no order: one BatchGetItem per 100 keys (by key: no
+    Scan); keys left unprocessed (throttling) are asked for again a bounded number of times, then 503."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(item_keys), 100):
+        request: dict[str, Any] = {
+            table: {
+                "Keys": [typed_key(key) for key in item_keys[start : start + 100]],
+                "ProjectionExpression": projection,
+                "ExpressionAttributeNames": names,
+            }
+        }
+        for _ in range(10):
+            out = client.batch_get_item(RequestItems=request)
+            found.extend(out.get("Responses", {}).get(table, []))
+            request = out.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        else:
+            raise Unavailable("The store did not answer in time; retry.", headers={"Retry-After": "1"})
+    return found

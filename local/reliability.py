@@ -28,24 +28,33 @@ gateway over HTTP, with the functions' real handlers. Writes reliability-results
   found by the call's `tracking_number`) and no refused one's, the records agreeing with the counters,
   the money rules (`money_problems`, the domain's too) holding. Then one keyed partial fulfil sent 5
   times at once: one fulfilment, one record, one answer.
+- **refund storms**: 8 threads refund line 1 of one fulfilled order at once (every third names line 2
+  too), each its own mix of the id or the token route, with or without If-Match (the version read before
+  the storm) and with or without an Idempotency-Key of its own (2 rounds with --quick, else 12; a "retry
+  later" is sent again): exactly one 200, every other answer 409 (the line is refunded), or 412 when
+  sent with If-Match (the version moved); the order holds the accepted refund's lines refunded once, by
+  one refund line each, in one write, no refused call's line refunded (`refund_storm_problems`), the
+  refund and money rules holding; each keyed 200 replayed as it was. Then one keyed refund sent 5 times
+  at once by token: one refund, one answer.
 - **lost responses**: for every DynamoDB write call of every mutating route (create, PATCH with and
   without If-Match, DELETE, PUT {"status": "cancelled"}, batch; fulfil whole, partial and partial with
   If-Match, cancel whole and partial, void, close, all under an Idempotency-Key; the fulfillment PATCH
-  of tracking, of a pickup and of a pickup with If-Match), a botocore hook sends the request to
-  DynamoDB (so the write happens), then raises a read timeout as if the answer was lost, and the SDK
-  retries (once, or on every attempt). For the change routes the hook aims at the order under test (the
-  text of its key in the request: the batch's UpdateItem at the order it patches, its PutItem at the
-  order it creates), so their cases run 8 at a time; the create's run one at a time. The client then
-  settles the request as a careful client does: a create is sent again with its key; a PATCH not
-  answered 200 is sent again with If-Match at the version read before the first try (a 412 then means
-  "read it: your change may be in"); a DELETE is sent again (404 once the order is gone); a PUT cancel
-  is sent again (409 "already cancelled" once an earlier send did it; the order must be cancelled in one
-  write, no payment left pending); a batch is sent again with its key, and an operation it reports
-  failed for a retryable reason is sent again on its own (a create alone under the key the batch names
-  for it, `<key>#<position>`, which finds the order if it was made). Each change must then be in exactly
-  once. The SDK's retry of an UpdateItem whose answer was lost meets the version its own first send
-  wrote: a service that takes that for another writer's change applies the patch again (`add /…/-` is
-  not idempotent: a double effect) or answers 412 to an If-Match patch that was applied (a partial
+  of tracking, of a pickup and of a pickup with If-Match; a refund by id under a key, by token under a
+  key with If-Match, by id with If-Match and no key; the PUT of a refund reason), a botocore hook sends
+  the request to DynamoDB (so the write happens), then raises a read timeout as if the answer was lost,
+  and the SDK retries (once, or on every attempt). For the change routes the hook aims at the order
+  under test (the text of its key in the request: the batch's UpdateItem at the order it patches, its
+  PutItem at the order it creates), so their cases run 8 at a time; the create's run one at a time. The
+  client then settles the request as a careful client does: a create is sent again with its key; a PATCH
+  not answered 200 is sent again with If-Match at the version read before the first try (a 412 then
+  means "read it: your change may be in"); a DELETE is sent again (404 once the order is gone); a PUT
+  cancel is sent again (409 "already cancelled" once an earlier send did it; the order must be cancelled
+  in one write, no payment left pending); a batch is sent again with its key, and an operation it
+  reports failed for a retryable reason is sent again on its own (a create alone under the key the batch
+  names for it, `<key>#<position>`, which finds the order if it was made). Each change must then be in
+  exactly once. The SDK's retry of an UpdateItem whose answer was lost meets the version its own first
+  send wrote: a service that takes that for another writer's change applies the patch again (`add /…/-`
+  is not idempotent: a double effect) or answers 412 to an If-Match patch that was applied (a partial
   write). A DELETE answered 404 by the request that deleted the order was one (now answered as done).
   Without a key a create's retry is a new request: a second order, as documented (counted, not a fault).
   The fulfil and cancel_order routes' write calls are the order's (an UpdateItem; a fulfil's and a
@@ -56,11 +65,23 @@ gateway over HTTP, with the functions' real handlers. Writes reliability-results
   then be in exactly once: the lines' counters moved by what the request asked, in one write, one
   fulfillment record marked by the fulfil's `tracking_number` (the one a 200 named), the records
   agreeing with the counters (else a half write, counted as a partial write), the money rules holding,
-  and a 200 replayed as it was by its key. The FULFIL_ORDER leaves units open after a partial change,
-  so a change applied twice shows as twice instead of being refused.
+  and a 200 replayed as it was by its key. The FULFIL_ORDER leaves units open after a partial change, so
+  a change applied twice shows as twice instead of being refused. A refund's write calls are one
+  TransactWriteItems of the order (with a ClientRequestToken) and, under a key, the idempotency record's
+  PutItem and UpdateItem; the token route first finds the order on the by-token index (a Query, aimed at
+  its token: faults only). Its client sends it again as it was; under a key the retry must be answered
+  200 (the service finds its own write by the keyed write id), without one a 409 or 412 sends it to read
+  the order for its refund (a 412 with its refund not in, to send it again at the order's version). Then
+  the named lines must be refunded exactly once, in one write, and nothing else
+  (`refund_effect_problems`: each named line's every refundable unit by one new refund line, its
+  `amount_refunded` up by what was paid and not yet refunded; more is a double effect, less a lost
+  update, another line refunded a partial write), the answer's version the order's, and the refund and
+  money rules holding. A PUT of a refund reason is sent again until answered 200; the reason is then
+  listed once, as sent.
 - **injected faults**: throttling, TransactionConflict, a 500 and a timeout at each DynamoDB call
-  of each mutating route (GetItem too, for the change routes; at a TransactWriteItems also a
-  TransactionCanceledException for a conflict, which the service must read as a version conflict);
+  of each mutating route (GetItem too, for the change routes; for refunds their writes and the token
+  route's Query; at a TransactWriteItems also a TransactionCanceledException for a conflict, which the
+  service must read as a version conflict);
   a case whose planned fault never fired is noted (`harness:`); the answer must be a success or a
   retryable 409/429/503 (never a 500), and the client's retry (as above) must complete with one
   order, one change.
@@ -69,7 +90,12 @@ gateway over HTTP, with the functions' real handlers. Writes reliability-results
   idempotency record left in progress, and every fulfillment record against its order (per line the
   records' `quantity` sums to `quantity_shipped`, their `cancel_quantity` stays within
   `quantity_cancelled`, each record of an order that exists, naming its lines, written at a version the
-  order has reached: else a half write, counted as a partial write). Soft-deleted orders
+  order has reached: else a half write, counted as a partial write), and every order's refunds
+  (`refund_problems`: per goods line the refund lines pointing at it, `parent_line_item_id`, refund
+  exactly its `quantity_returned` units and at most its `quantity_shipped`: more, a line refunded twice,
+  is a double effect, fewer a partial write; its `amount_refunded` at most its `amount_paid`; each refund
+  line points at a goods line; the order's `amount_refunded` is its lines', at most its `amount_paid`,
+  and what its `refunded` payment entries and `refunded_payments` rows pay back). Soft-deleted orders
   are checked too (they keep their number and their money rules hold), must say when and by whom
   they were deleted, and must no longer be served (GET is a 404).
 - **stream replay**: a few orders get versions 2 and 3 through the repository's `replace`
@@ -105,7 +131,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -166,6 +192,10 @@ ACTION_PATHS = {
     "close": "/orders/{tenantId}/close/{id}",
 }
 FULFIL_PATH = "/orders/{tenantId}/{id}/fulfill"
+#: The refund route; `{id}` is an order id, or `token-<token>` (the guest's route).
+REFUNDS_PATH = "/orders/{tenantId}/{id}/refunds"
+#: A built-in, self-service reason: both refund routes may give it.
+REFUND_REASON = "ChangedMindCannotMakeShow"
 #: Answers a client may retry (API.md: in progress, throttled, unavailable).
 RETRYABLE = {409, 429, 503}
 #: The 409s that mean "again later" (API.md: a 409 is also "the order's state forbids it").
@@ -310,6 +340,25 @@ class Api:
         path = ACTION_PATHS[action].format(tenantId=TENANT, id=order_id)
         status, answer, _ = self.request("POST", path, body, idempotency_key=key, if_match=if_match)
         return status, answer
+
+    def refund(
+        self, order_ref: str, body: Any, *, key: str | None = None, if_match: int | str | None = None
+    ) -> Answer:
+        """POST a refund to the order's id route, or to the guest's (`order_ref` `token-<token>`)."""
+        path = REFUNDS_PATH.format(tenantId=TENANT, id=order_ref)
+        status, answer, _ = self.request("POST", path, body, idempotency_key=key, if_match=if_match)
+        return status, answer
+
+    def put_reason(self, name: str, body: Any) -> Answer:
+        """PUT one of the tenant's own refund reasons (admin)."""
+        return self.call("PUT", f"/orders/{TENANT}/refund-reasons/{name}", body)
+
+    def reasons(self) -> list[dict[str, Any]]:
+        """The refund reasons the tenant's refunds may give (built-in, then its own)."""
+        status, answer = self.call("GET", f"/orders/{TENANT}/refund-reasons")
+        if status != 200:
+            raise SetupFailed(f"refund reasons: {status} {answer}")
+        return list(answer["refund_reasons"])
 
     def patch_fulfillment(self, fulfillment_id: str, body: Any, if_match: int | str | None = None) -> Answer:
         path = f"/orders/{TENANT}/fulfillments/{fulfillment_id}"
@@ -829,6 +878,209 @@ def storm_problems(
     return problems
 
 
+# ---------------------------------------------------------------------------- refunds: judges
+def _number(value: Any) -> Decimal:
+    return Decimal(str(value if value is not None else 0))
+
+
+def is_refund_line(line: Mapping[str, Any]) -> bool:
+    """A refund line (status `refunded`, `parent_line_item_id` the refunded line), of an order's JSON
+    or model dump."""
+    from orders_domain.lifecycle import LineStatus
+
+    return str(line.get("status")) == LineStatus.REFUNDED.value
+
+
+def refunds_of(order: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Parent line id -> the refund lines pointing at it (`parent_line_item_id`), in order: the order's
+    own line objects."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for line in order.get("line_items") or []:
+        if is_refund_line(line):
+            found.setdefault(str(line.get("parent_line_item_id")), []).append(line)
+    return found
+
+
+def refund_problems(order: Mapping[str, Any]) -> list[Problem]:
+    """One order's refunds against its lines (the invariant checker's; the order's JSON or model dump).
+    Per goods line the refund lines pointing at it refund (their -quantity) exactly its
+    `quantity_returned` units and at most its `quantity_shipped`: more is units refunded twice (a
+    double effect), fewer a counter moved without its refund line (a partial write); its
+    `amount_refunded` is at most its `amount_paid`. Each refund line points at a goods line and refunds
+    units (a negative quantity). The order's `amount_refunded` is its lines', at most its
+    `amount_paid`, and what its `refunded` payment entries and `refunded_payments` rows pay back."""
+    problems: list[Problem] = []
+    goods = {
+        str(li["order_line_item_id"]): li for li in order.get("line_items") or [] if not is_refund_line(li)
+    }
+    children = refunds_of(order)
+    for parent, lines in children.items():
+        numbers = [li.get("line_number") for li in lines]
+        if parent not in goods:
+            problems.append(
+                ("partial_writes", f"refund lines {numbers} point at no line of the order ({parent})")
+            )
+        for li in lines:
+            if int(li.get("quantity") or 0) >= 0:
+                problems.append(
+                    ("partial_writes", f"refund line {li.get('line_number')}: quantity {li.get('quantity')}")
+                )
+    for line_id, line in goods.items():
+        at = f"line {line.get('line_number')} ({line_id})"
+        mine = children.get(line_id, [])
+        units = -sum(int(li.get("quantity") or 0) for li in mine)
+        returned = int(line.get("quantity_returned") or 0)
+        shipped = int(line.get("quantity_shipped") or 0)
+        if units > returned or units > shipped:
+            problems.append(
+                (
+                    "double_effects",
+                    f"{at}: refunded {units} units in {len(mine)} refund lines, {returned} returned, "
+                    f"{shipped} shipped",
+                )
+            )
+        elif units < returned:
+            problems.append(
+                ("partial_writes", f"{at}: {returned} units returned, its refund lines refund {units}")
+            )
+        if _number(line.get("amount_refunded")) > _number(line.get("amount_paid")):
+            problems.append(
+                (
+                    "double_effects",
+                    f"{at}: refunded {line.get('amount_refunded')} of {line.get('amount_paid')} paid",
+                )
+            )
+    refunded = _number(order.get("amount_refunded"))
+    by_lines = sum((_number(li.get("amount_refunded")) for li in goods.values()), Decimal(0))
+    if refunded != by_lines:
+        problems.append(("partial_writes", f"amount_refunded {refunded}, its lines' {by_lines}"))
+    if refunded > _number(order.get("amount_paid")):
+        problems.append(("double_effects", f"refunded {refunded} of {order.get('amount_paid')} paid"))
+    from orders_domain.lifecycle import PaymentStatus
+
+    entries = sum(
+        (
+            -_number(p.get("amount"))
+            for p in order.get("payments") or []
+            if str(p.get("status")) == PaymentStatus.REFUNDED.value
+        ),
+        Decimal(0),
+    )
+    rows = sum((_number(r.get("amount")) for r in order.get("refunded_payments") or []), Decimal(0))
+    if entries != refunded or rows != refunded:
+        problems.append(
+            (
+                "partial_writes",
+                f"amount_refunded {refunded}, its refunded payment entries {entries}, its refunded_payments "
+                f"rows {rows}",
+            )
+        )
+    return problems
+
+
+def refund_effect_problems(
+    before: Mapping[str, Any], after: Mapping[str, Any], line_numbers: Collection[int], *, writes: int = 1
+) -> list[Problem]:
+    """Whether refunds did exactly this to the order, in `writes` writes: each named line's every
+    refundable unit (shipped, not yet returned) refunded by one new refund line, its `amount_refunded`
+    up by what was paid for it and not yet refunded; no other line refunded (a partial write: a line no
+    accepted refund named). More units, refund lines, money or writes is a double effect, fewer a
+    lost update."""
+    problems: list[Problem] = []
+    was = {
+        str(li["order_line_item_id"]): li for li in before.get("line_items") or [] if not is_refund_line(li)
+    }
+    old = {str(li.get("order_line_item_id")) for li in before.get("line_items") or [] if is_refund_line(li)}
+    new_refunds = {
+        parent: [li for li in lines if str(li.get("order_line_item_id")) not in old]
+        for parent, lines in refunds_of(after).items()
+    }
+    for line in after.get("line_items") or []:
+        if is_refund_line(line):
+            continue
+        line_id = str(line["order_line_item_id"])
+        at = f"line {line.get('line_number')} ({line_id})"
+        prior = was.get(line_id, {})
+        named = int(line.get("line_number") or 0) in line_numbers
+        units = int(line.get("quantity_returned") or 0) - int(prior.get("quantity_returned") or 0)
+        money_back = _number(line.get("amount_refunded")) - _number(prior.get("amount_refunded"))
+        added = len(new_refunds.get(line_id, []))
+        if not named:
+            if units or added or money_back:
+                problems.append(
+                    (
+                        "partial_writes",
+                        f"{at}: {units} units refunded ({added} refund lines), though no accepted refund "
+                        "named it",
+                    )
+                )
+            continue
+        want_units = int(prior.get("quantity_shipped") or 0) - int(prior.get("quantity_returned") or 0)
+        want_money = _number(prior.get("amount_paid")) - _number(prior.get("amount_refunded"))
+        want_added = 1 if want_units else 0
+        if (units, added) != (want_units, want_added):
+            kind = "double_effects" if units > want_units or added > want_added else "lost_updates"
+            problems.append(
+                (
+                    kind,
+                    f"{at}: {units} units refunded in {added} refund lines, expected {want_units} in "
+                    f"{want_added}",
+                )
+            )
+        elif money_back != want_money:
+            kind = "double_effects" if money_back > want_money else "lost_updates"
+            problems.append((kind, f"{at}: {money_back} paid back, expected {want_money}"))
+    gained = int(after["sys_version"]) - int(before["sys_version"])
+    if not problems and gained != writes:
+        kind = "double_effects" if gained > writes else "lost_updates"
+        problems.append((kind, f"{gained} writes of the order, expected {writes}"))
+    return problems
+
+
+@dataclass(frozen=True)
+class RefundCall:
+    """One refund of a refund storm, as its client saw it in the end."""
+
+    #: The line numbers it named.
+    lines: tuple[int, ...]
+    status: int
+    #: Sent with If-Match (the version read before the storm): a 412 is an answer it may get.
+    conditional: bool = False
+    #: The error's `code`, when it was refused.
+    code: str | None = None
+
+
+#: The answer that refuses a refund of a line already refunded (the order's state: a 409).
+REFUND_REFUSED = 409
+
+
+def refund_storm_problems(
+    before: Mapping[str, Any], after: Mapping[str, Any], calls: Sequence[RefundCall]
+) -> list[Problem]:
+    """Concurrent refunds of one line of one order (some naming a second line too): exactly one is
+    accepted (200), every other is refused (409; 412 when sent with If-Match), and the order holds
+    exactly the accepted refund's lines refunded once (`refund_effect_problems`), in one write."""
+    problems: list[Problem] = []
+    accepted = [call for call in calls if call.status == 200]
+    if len(accepted) > 1:
+        problems.append(("double_effects", f"{len(accepted)} refunds of one line accepted"))
+    elif not accepted:
+        problems.append(
+            ("lost_updates", f"no refund accepted: {sorted(Counter(c.status for c in calls).items())}")
+        )
+    for call in calls:
+        # with If-Match (the version before the storm) a call that lost finds the version moved: 412
+        allowed = (200, 412 if call.conditional else REFUND_REFUSED)
+        if call.status not in allowed or (call.status == 409 and call.code in RETRYABLE_CONFLICTS):
+            kind = "server_errors" if call.status >= 500 else "lost_updates"
+            problems.append(
+                (kind, f"a refund of lines {list(call.lines)} answered {call.status} {call.code}")
+            )
+    named = {number for call in accepted for number in call.lines}
+    problems += refund_effect_problems(before, after, named, writes=len(accepted))
+    return problems
+
+
 # ---------------------------------------------------------------------------- scenarios
 def races(api: Api, tally: Tally, scale: int) -> dict[str, str]:
     """Returns idempotency key -> order id of every order these scenarios made."""
@@ -1174,6 +1426,89 @@ def fulfil_storms(api: Api, store: Store, tally: Tally, scale: int) -> dict[str,
     if len(set(location)) > 1:
         tally.problem("double_effects", f"{what}: the answers named fulfillments {sorted(set(location))}")
     tally.notes.append(f"fulfil storms: {STORM_THREADS} threads x {per_thread}; " + "; ".join(summary))
+    return made
+
+
+def refund_storm_thread(
+    api: Api, order_id: str, token_ref: str, base: int, tag: str, start: threading.Barrier, thread: int
+) -> tuple[RefundCall, Any, str | None]:
+    """One thread of a refund storm: line 1 (with line 2 on every third), by id or by token, with or
+    without If-Match (the version read before the storm) and an Idempotency-Key of its own, as its
+    number says; sent as the others are (a barrier), again while told "again later"."""
+    by_token, conditional, keyed = thread % 2 == 1, (thread // 2) % 2 == 1, (thread // 4) % 2 == 1
+    lines = (1, 2) if thread % 3 == 0 else (1,)
+    key = f"{tag}-{thread}" if keyed else None
+    body = {"refund_reason_name": REFUND_REASON, "line_numbers": list(lines)}
+    send = functools.partial(
+        api.refund, token_ref if by_token else order_id, body, key=key, if_match=base if conditional else None
+    )
+    start.wait(timeout=60)
+    status, answer = until_settled(send)
+    code = answer.get("code") if status != 200 and isinstance(answer, dict) else None
+    return RefundCall(lines, status, conditional, code), answer, key
+
+
+def refund_storms(api: Api, store: Store, tally: Tally, scale: int) -> dict[str, str]:
+    """STORM_THREADS threads refund line 1 of one fulfilled order at once (every third names line 2
+    too), by id and by token, with and without If-Match and an Idempotency-Key (each thread its own
+    mix), 2 rounds with --quick, else 12: one refund accepted, the others refused (409, or 412 with
+    If-Match), the accepted one's lines refunded once. Then one keyed refund sent 5 times at once by
+    token: one refund, one answer."""
+    made: dict[str, str] = {}
+    tag = uuid.uuid4().hex[:6]
+    answered: Counter[str] = Counter()
+    for round_ in range(2 * scale):
+        what = f"refund storm {round_}"
+        order_id, _ = fulfilled_order(api, f"refund-storm-{round_}-{tag}", made, None)
+        before = store.doc(order_id)
+        token_ref = f"token-{before['token']}"
+        thread = functools.partial(
+            refund_storm_thread,
+            api,
+            order_id,
+            token_ref,
+            int(before["sys_version"]),
+            f"refund-storm-{round_}-{tag}",
+            threading.Barrier(STORM_THREADS),
+        )
+        results = parallel(STORM_THREADS, thread, tally)
+        calls = [call for call, _, _ in results]
+        after = store.doc(order_id)
+        tally.found(what, refund_storm_problems(before, after, calls))
+        tally.found(what, refund_problems(after))
+        tally.found(
+            what, [("partial_writes", f"money: {p}") for p in all_money_problems(store.order(order_id))]
+        )
+        for n, (call, answer, key) in enumerate(results):
+            answered[f"{'keyed ' if key else ''}{'If-Match ' if call.conditional else ''}{call.status}"] += 1
+            if key is not None and call.status == 200:
+                ref = token_ref if n % 2 else order_id
+                body = {"refund_reason_name": REFUND_REASON, "line_numbers": list(call.lines)}
+                check_replay(tally, what, (200, answer), api.refund(ref, body, key=key))
+
+    # one keyed refund sent 5 times at once by token: one refund, every copy answered the same 200
+    what = "keyed refund x5"
+    key = f"refund-keyed-{tag}"
+    order_id, _ = fulfilled_order(api, key, made, None)
+    before = store.doc(order_id)
+    body = {"refund_reason_name": REFUND_REASON, "line_numbers": [1]}
+    keyed = functools.partial(api.refund, f"token-{before['token']}", body, key=key)
+    copies = parallel(5, functools.partial(_ignoring_index, keyed), tally)
+    for status, answer in copies:
+        if status != 200 and not retryable(status, answer):
+            tally.problem("server_errors" if status >= 500 else "lost_updates", f"{what}: {status} {answer}")
+    settled = [(status, answer) if status == 200 else until_settled(keyed) for status, answer in copies]
+    if any(status != 200 for status, _ in settled):
+        tally.problem("lost_updates", f"{what}: not every copy ended 200: {[s for s, _ in settled]}")
+    elif any(answer != settled[0] for answer in settled):
+        tally.problem("double_effects", f"{what}: the copies were answered differently")
+    after = store.doc(order_id)
+    tally.found(what, refund_effect_problems(before, after, [1]))
+    tally.found(what, refund_problems(after))
+    tally.notes.append(
+        f"refund storms: {2 * scale} rounds of {STORM_THREADS} threads: {dict(sorted(answered.items()))}; "
+        f"keyed refund x5: {sorted(s for s, _ in copies)}"
+    )
     return made
 
 
@@ -1741,6 +2076,123 @@ class FulfillmentPatchCase(Case):
                 tally.problem("partial_writes", f"{what}: the tracking lookup (new, old) answers {found}")
 
 
+@dataclass
+class RefundCase(Case):
+    """POST a refund of lines 1 and 2 of a fulfilled FULFIL_ORDER (`partial`: of line 1 of one
+    fulfilled as PARTIAL_FULFIL, whose other units stay open) by its id, or by its token (`token`:
+    the guest's route); `keyed`: under an Idempotency-Key, `conditional`: with If-Match. One
+    transaction writes the order (its refund lines, counters, payments) with a ClientRequestToken."""
+
+    api: Api
+    store: Store
+    label: str
+    token: bool = False
+    partial: bool = False
+    keyed: bool = True
+    conditional: bool = False
+    made: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.order_id, _ = fulfilled_order(
+            self.api, self.label, self.made, PARTIAL_FULFIL if self.partial else None
+        )
+        self.before = self.store.doc(self.order_id)
+        self.base = int(self.before["sys_version"])
+        self.ref = f"token-{self.before['token']}" if self.token else self.order_id
+        self.lines = (1,) if self.partial else (1, 2)
+        self.body = {"refund_reason_name": REFUND_REASON, "line_numbers": list(self.lines)}
+
+    def only(self, call: str) -> str | None:
+        from orders_domain import keys
+
+        if call.endswith(IDEMPOTENCY):
+            return idempotency_text(REFUNDS_PATH, self.label)
+        if call == "Query":  # the token route finds the order's key on the by-token index
+            return keys.token_pk(TENANT, str(self.before["token"]))
+        return key_text(self.order_id)
+
+    def _send(self, if_match: int | None) -> Answer:
+        return self.api.refund(self.ref, self.body, key=self.label if self.keyed else None, if_match=if_match)
+
+    def send(self) -> Answer:
+        return self._send(self.base if self.conditional else None)
+
+    def landed(self) -> bool:
+        """Whether a refund line of line 1 is stored (the refund is all or nothing)."""
+        line = next(li for li in self.before["line_items"] if li["line_number"] == 1)
+        return bool(refunds_of(self.store.doc(self.order_id)).get(str(line["order_line_item_id"])))
+
+    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
+        status = first[0]
+        first_answer(tally, what, first, (200, 412) if self.conditional else (200,), strict=strict)
+        final = first
+        if status == 412 and self.landed():
+            tally.problem("partial_writes", f"{what}: answered 412 (not applied), yet the lines are refunded")
+        elif status != 200:
+            # sent again as it was (its key, its If-Match); without a key a refusal (REFUSED_AS_DONE:
+            # the line is refunded, the version moved) sends the client to read the order for its
+            # refund, and a 412 without it to send the refund again at the order's version. Under a key
+            # the retry must answer 200: its own write is found by the keyed write id.
+            final = until_settled(self.send)
+            if final[0] == 412 and not self.landed():
+                current = int(self.store.doc(self.order_id)["sys_version"])
+                final = until_settled(functools.partial(self._send, current))
+            if final[0] != 200 and (self.keyed or not (final[0] in REFUSED_AS_DONE and self.landed())):
+                done = "its refund is in" if self.landed() else "nothing is refunded"
+                tally.problem(
+                    "lost_updates", f"{what}: the client's retry ended {final[0]} {final[1]} ({done})"
+                )
+        after = self.store.doc(self.order_id)
+        tally.found(what, refund_effect_problems(self.before, after, self.lines))
+        tally.found(what, refund_problems(after))
+        tally.found(
+            what,
+            [("partial_writes", f"money: {p}") for p in all_money_problems(self.store.order(self.order_id))],
+        )
+        if final[0] == 200 and int(final[1]["sys_version"]) != int(after["sys_version"]):
+            tally.problem(
+                "partial_writes",
+                f"{what}: answered the order at version {final[1]['sys_version']}, it is at "
+                f"{after['sys_version']}",
+            )
+        if final[0] == 200 and self.keyed:
+            check_replay(tally, what, final, self.send())
+
+
+@dataclass
+class ReasonCase(Case):
+    """PUT one of the tenant's own refund reasons (admin; one PutItem of its item): idempotent by nature,
+    sent again until it is answered 200; the reason is then listed once, as sent."""
+
+    api: Api
+    label: str
+    made: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.name = self.label[-64:]  # the label ends in its own random tag
+        self.body = {"description": f"harness {self.label}"[:200], "self_service": True}
+
+    def only(self, call: str) -> str | None:
+        from orders_domain import keys
+
+        return keys.refund_reason_key(TENANT, self.name)["SK"]
+
+    def send(self) -> Answer:
+        return self.api.put_reason(self.name, self.body)
+
+    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
+        first_answer(tally, what, first, (200,), strict=strict)
+        final = first if first[0] == 200 else until_settled(self.send)
+        if final[0] != 200:
+            tally.problem("lost_updates", f"{what}: the client's retry ended {final[0]} {final[1]}")
+        listed_reasons = [r for r in self.api.reasons() if r["name"] == self.name]
+        if len(listed_reasons) != 1:
+            kind = "double_effects" if listed_reasons else "lost_updates"
+            tally.problem(kind, f"{what}: the reason is listed {len(listed_reasons)} times")
+        elif {k: listed_reasons[0].get(k) for k in self.body} != self.body:
+            tally.problem("partial_writes", f"{what}: the reason is listed as {listed_reasons[0]}")
+
+
 @dataclass(frozen=True)
 class Route:
     #: The DynamoDB writes of one request (their answers are lost).
@@ -1760,6 +2212,13 @@ FULFIL_WRITES = FULFIL_CALLS[1:]
 #: The calls of a keyed cancel, void or close: as a fulfil's, the order written alone (UpdateItem).
 ACTION_CALLS = ("GetItem", f"PutItem{IDEMPOTENCY}", "UpdateItem", f"UpdateItem{IDEMPOTENCY}")
 ACTION_WRITES = ACTION_CALLS[1:]
+
+#: The writes of a keyed refund: as a fulfil's (the idempotency record's PutItem and UpdateItem, one
+#: transaction writing the order alone, with a ClientRequestToken). Faults are injected at these (the
+#: order's GetItem is the write loop's read that every change route's cases fault already) and, on the
+#: guest's route, at the Query that first finds the order's key on the by-token index.
+REFUND_WRITES = FULFIL_WRITES
+TOKEN_REFUND_CALLS = ("Query", *REFUND_WRITES)
 
 #: Mutating route -> its DynamoDB calls and a maker of one request (with an Idempotency-Key where the
 #: route takes one).
@@ -1817,6 +2276,18 @@ MUTATIONS: dict[str, Route] = {
         ("GetItem", "TransactWriteItems"),
         lambda a, s, label: FulfillmentPatchCase(a, s, label, pickup=True, conditional=True),
     ),
+    "refund": Route(REFUND_WRITES, REFUND_WRITES, lambda a, s, label: RefundCase(a, s, label)),
+    "refund_token_if_match": Route(
+        REFUND_WRITES,
+        TOKEN_REFUND_CALLS,
+        lambda a, s, label: RefundCase(a, s, label, token=True, partial=True, conditional=True),
+    ),
+    "refund_if_match_without_key": Route(
+        ("TransactWriteItems",),
+        ("TransactWriteItems",),
+        lambda a, s, label: RefundCase(a, s, label, partial=True, keyed=False, conditional=True),
+    ),
+    "refund_reason": Route(("PutItem",), ("PutItem",), lambda a, s, label: ReasonCase(a, label)),
 }
 
 
@@ -1954,8 +2425,12 @@ def check_invariants(
             "partial_writes", f"half write: fulfillments {[r['id'] for r in records[order_id]]} have no order"
         )
     for order in orders:
-        for problem in fulfillment_problems(order.model_dump(), records.get(order.id, [])):
+        doc = order.model_dump()
+        for problem in fulfillment_problems(doc, records.get(order.id, [])):
             tally.problem("partial_writes", f"order {order.id}: half write: {problem}")
+        tally.found(f"order {order.id}", refund_problems(doc))
+    refunded = [sum(map(len, refunds_of(order.model_dump()).values())) for order in orders]
+    tally.note(f"invariants: {sum(refunded)} refund lines of {sum(1 for n in refunded if n)} orders")
     tally.note(f"invariants: {sum(map(len, records.values()))} fulfillment records of {len(records)} orders")
     deleted = [order for order in orders if order.sys_deleted]
     for order in deleted:
@@ -1991,7 +2466,9 @@ def money_problems(order: Any) -> list[str]:
         problems.append("balance_due != total - (paid + pending - refunded)")
     if order.amount_refunded > order.amount_paid:
         problems.append("refunded more than paid")
-    for li in lines:
+    from orders_domain.lifecycle import goods_lines
+
+    for li in goods_lines(lines):  # a refund line's quantity is negative: refund_problems checks it
         if li.quantity_shipped + li.quantity_cancelled > li.quantity:
             problems.append(f"line {li.line_number}: shipped + cancelled > quantity")
         if li.quantity_returned > li.quantity_shipped:
@@ -2092,17 +2569,21 @@ def run(scale: int) -> tuple[dict[str, int], list[str]]:
         api = Api(running.base_url, key)
         store = Store(running.admin, running.tables["OrdersTable"])
         with tally.timed("races"):
-            made = races(api, tally, scale)
+            raced = races(api, tally, scale)
+        made = dict(raced)
         with tally.timed("patch storms"):
             made |= patch_storms(api, store, tally, scale)
         with tally.timed("batch races"):
             made |= batch_races(api, store, tally, scale)
         with tally.timed("fulfil storms"):
             made |= fulfil_storms(api, store, tally, scale)
+        with tally.timed("refund storms"):
+            made |= refund_storms(api, store, tally, scale)
         made |= lost_responses(api, store, faults, tally)
         made |= injected_faults(api, store, faults, tally)
         retries_without_key(api, faults, tally)
-        versions = stream_replay_versions(sorted(set(made.values()))[: 10 * scale])
+        # of the races' orders: still at version 1 (the sections after them leave most orders past it)
+        versions = stream_replay_versions(sorted(set(raced.values()))[: 10 * scale])
         with tally.timed("invariants"):
             checked, deleted = check_invariants(running.admin, running.tables, made, tally, api)
         # Faults that fired (a planned fault the SDK never reached, after its last attempt, is not counted).

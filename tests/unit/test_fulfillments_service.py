@@ -15,6 +15,7 @@ from orders_domain.errors import (
     PreconditionFailed,
     Unprocessable,
     ValidationFailed,
+    VersionConflict,
 )
 from orders_domain.lifecycle import OrderStateConflict, OrderStatus, PaymentStatus
 from orders_domain.models import Order, OrderCreateRequest
@@ -259,3 +260,34 @@ def test_given_a_keyed_partial_cancel_that_landed_when_run_again_then_it_is_appl
     # another key is another request: applied
     service.cancel(TENANT, order.id, request, actor=ACTOR, if_match=None, write_key="c2")
     assert stored(repo, order).line_items[0].quantity_cancelled == 2
+
+
+class ConflictOnceRepository(InMemoryOrderRepository):
+    """The next write's transaction is cancelled by a concurrent one on its items: nothing written."""
+
+    conflicts = 0
+
+    def replace(
+        self,
+        order: Order,
+        *,
+        expected_version: int,
+        fulfillment: Fulfillment | None = None,
+        request_token: str | None = None,
+    ) -> None:
+        if self.conflicts > 0:
+            self.conflicts -= 1
+            raise VersionConflict("TransactionConflict: cancelled, nothing written")
+        super().replace(order, expected_version=expected_version, fulfillment=fulfillment)
+
+
+def test_given_an_if_match_write_cancelled_by_a_conflict_that_wrote_nothing_then_it_is_retried() -> None:
+    # GIVEN a transaction cancelled once by a conflict that moved nothing (the version stays)
+    service, repo, order = make(ConflictOnceRepository())
+    assert isinstance(repo, ConflictOnceRepository)
+    repo.conflicts = 1
+    # WHEN a fulfil is sent with the current If-Match
+    written = service.fulfil(TENANT, order.id, ONE, actor=ACTOR, if_match=1)
+    # THEN it is retried and applied (not a 412: the client's copy was not stale)
+    assert written.order.sys_version == 2
+    assert stored(repo, order).line_items[0].quantity_shipped == 1

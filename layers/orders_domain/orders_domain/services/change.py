@@ -330,6 +330,12 @@ class ChangeOrders:
                     again = self._read(tenant_id, order_id, set(sent))
                     if write_id in again.sys_recent_write_ids:
                         return Changed(again, record, new.sys_version)
+                    if again.sys_version == current.sys_version:
+                        # Nothing moved: the transaction met another one on its items and was
+                        # cancelled (TransactionConflict), writing nothing. Not stale: try again.
+                        if attempt < self.max_attempts:
+                            self.sleep(random.uniform(0, 0.005 * attempt))  # noqa: S311 - jitter
+                        continue
                     raise PreconditionFailed(
                         f"The order was changed by another request after version {if_match}; "
                         "read it again and repeat the change."

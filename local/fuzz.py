@@ -260,14 +260,20 @@ def seed(base: str, tenant: Tenant) -> None:
     if status != 200:
         raise SystemExit(f"cannot seed the refund reason of {tenant.tenant_id}: {status} {text[:300]}")
     for order in SEEDED:
-        status, text = call(
-            base, "POST", f"/orders/{tenant.tenant_id}", tenant.key, {**order, "memo": tenant.marker}
-        )
-        if status != 201:
-            raise SystemExit(f"cannot seed an order of {tenant.tenant_id}: {status} {text[:300]}")
-        created = json.loads(text)
-        tenant.order_ids.append(created["id"])
-        tenant.tokens.append(created["token"])
+        seed_order(base, tenant, order)
+
+
+def seed_order(base: str, tenant: Tenant, order: dict[str, Any]) -> dict[str, Any]:
+    """Create one order of the tenant, with its marker: as answered (its id and token kept)."""
+    status, text = call(
+        base, "POST", f"/orders/{tenant.tenant_id}", tenant.key, {**order, "memo": tenant.marker}
+    )
+    if status != 201:
+        raise SystemExit(f"cannot seed an order of {tenant.tenant_id}: {status} {text[:300]}")
+    created: dict[str, Any] = json.loads(text)
+    tenant.order_ids.append(created["id"])
+    tenant.tokens.append(created["token"])
+    return created
 
 
 def fulfil_body(tenant: Tenant, n: int) -> dict[str, Any]:
@@ -291,19 +297,15 @@ def fulfillment_id_of(location: str | None) -> str | None:
 
 def fulfilled_orders(fulfillment_ids: list[str]) -> list[str]:
     """The order ids of these fulfillment ids (`<order id>.<n>`), each once, in order (pure)."""
-    return list(dict.fromkeys(f.rpartition(".")[0] for f in fulfillment_ids if "." in f))
+    from orders_domain.keys import parse_fulfillment_id
+
+    parsed = (parse_fulfillment_id(f) for f in fulfillment_ids)
+    return list(dict.fromkeys(p[0] for p in parsed if p is not None))
 
 
 def seed_fulfillments(base: str, tenant: Tenant) -> None:
     """The tenant's `TO_FULFIL` order, fulfilled `FULFILMENTS` times one unit at a time (one left open)."""
-    status, text = call(
-        base, "POST", f"/orders/{tenant.tenant_id}", tenant.key, {**TO_FULFIL, "memo": tenant.marker}
-    )
-    if status != 201:
-        raise SystemExit(f"cannot seed the order to fulfil of {tenant.tenant_id}: {status} {text[:300]}")
-    created = json.loads(text)
-    tenant.order_ids.append(created["id"])
-    tenant.tokens.append(created["token"])
+    created = seed_order(base, tenant, TO_FULFIL)
     for n in range(1, FULFILMENTS + 1):
         body = fulfil_body(tenant, n)
         path = f"/orders/{tenant.tenant_id}/{created['id']}/fulfill"

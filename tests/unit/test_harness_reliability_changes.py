@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from local import reliability
-from local.harness import CannedBody
 from local.reliability import LIST, BatchCase, Faults, Tally, check_list, key_text, retryable
+from tests.reliability_helpers import answer_everything, offline_client
 
 
 def _doc(values: list[str], version: int) -> dict[str, Any]:
@@ -77,38 +75,14 @@ def test_a_batch_operation_outcome_is_done_retry_or_refused(result: Any, outcome
     assert BatchCase._outcome(result) == outcome
 
 
-def _client() -> Any:
-    """A DynamoDB client that never reaches a server: what no fault answers gets an empty item."""
-    return boto3.client(
-        "dynamodb",
-        region_name="us-east-1",
-        endpoint_url="http://127.0.0.1:9",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-    )
-
-
-def _answer_everything(client: Any) -> None:
-    from botocore.awsrequest import AWSResponse
-    from botocore.compat import HTTPHeaders
-
-    def answer(request: Any, **_: Any) -> Any:
-        headers = HTTPHeaders()
-        headers["Content-Type"] = "application/x-amz-json-1.0"
-        return AWSResponse(request.url, 200, headers, CannedBody(b"{}"))
-
-    client.meta.events.register("before-send.dynamodb", answer)  # after Faults': its answer wins
-
-
 def _get(client: Any, order_id: str) -> Any:
     return client.get_item(TableName="orders", Key={"PK": {"S": key_text(order_id)}, "SK": {"S": "O"}})
 
 
 def test_a_fault_aimed_at_one_order_hits_only_that_orders_requests() -> None:
-    client = _client()
+    client = offline_client()
     faults = Faults(client)
-    _answer_everything(client)
+    answer_everything(client)
     with faults.once("GetItem", "throttling", times=1, only=key_text("a")):
         _get(client, "b")  # another order's read goes through
         with pytest.raises(ClientError) as raised:
@@ -119,9 +93,9 @@ def test_a_fault_aimed_at_one_order_hits_only_that_orders_requests() -> None:
 
 
 def test_faults_aimed_at_different_orders_run_side_by_side_and_leave_when_done() -> None:
-    client = _client()
+    client = offline_client()
     faults = Faults(client)
-    _answer_everything(client)
+    answer_everything(client)
     with (
         faults.once("GetItem", "server_error", times=1, only=key_text("a")),
         faults.once("GetItem", "throttling", times=1, only=key_text("b")),

@@ -10,9 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.models.fulfillments import FulfilRequest
@@ -21,7 +19,6 @@ from orders_domain.services import fulfil as rules
 from orders_domain.storage.codec import transaction_lost_race
 
 from local import reliability
-from local.harness import CannedBody
 from local.reliability import (
     FULFIL_ORDER,
     IDEMPOTENCY,
@@ -42,6 +39,7 @@ from local.reliability import (
     storm_problems,
 )
 from tests.fakes import InMemoryOrderRepository
+from tests.reliability_helpers import answer_everything, offline_client
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -304,30 +302,6 @@ def test_a_transaction_also_meets_a_cancelled_transaction_and_a_suffixed_call_is
     assert api_of("TransactWriteItems") == "TransactWriteItems"
 
 
-def _client() -> Any:
-    """A DynamoDB client that never reaches a server: what no fault answers gets an empty answer."""
-    return boto3.client(
-        "dynamodb",
-        region_name="us-east-1",
-        endpoint_url="http://127.0.0.1:9",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-    )
-
-
-def _answer_everything(client: Any) -> None:
-    from botocore.awsrequest import AWSResponse
-    from botocore.compat import HTTPHeaders
-
-    def answer(request: Any, **_: Any) -> Any:
-        headers = HTTPHeaders()
-        headers["Content-Type"] = "application/x-amz-json-1.0"
-        return AWSResponse(request.url, 200, headers, CannedBody(b"{}"))
-
-    client.meta.events.register("before-send.dynamodb", answer)  # after Faults': its answer wins
-
-
 def _transaction(client: Any, order_id: str) -> Any:
     key = {"PK": {"S": key_text(order_id)}, "SK": {"S": "ORDER"}}
     return client.transact_write_items(
@@ -348,9 +322,9 @@ def _transaction(client: Any, order_id: str) -> Any:
 def test_given_a_cancelled_transaction_fault_when_the_service_reads_it_then_it_is_a_conflict_to_retry() -> (
     None
 ):
-    client = _client()
+    client = offline_client()
     faults = Faults(client)
-    _answer_everything(client)
+    answer_everything(client)
     with faults.once("TransactWriteItems", "transaction_cancelled", only=key_text("a")) as planned:
         _transaction(client, "b")  # another order's transaction goes through
         with pytest.raises(ClientError) as raised:

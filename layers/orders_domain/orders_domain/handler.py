@@ -96,9 +96,13 @@ class FunctionApp:
         """The id this keyed request's write records in its order (services.common.keyed_write_id)."""
         if key is None:
             return None
+        method, resource = self._route()
+        return keyed_write_id(tenant_id, f"{method} {resource}", key, fingerprint)
+
+    def _route(self) -> tuple[str, str]:
+        """The request's (method, API Gateway resource): what idempotency keys are scoped to."""
         event = self.app.current_event
-        route = f"{event.http_method.upper()} {event.get('resource') or event.path}"
-        return keyed_write_id(tenant_id, route, key, fingerprint)
+        return event.http_method.upper(), str(event.get("resource") or event.path)
 
     def count(self, metric: str) -> None:
         self.metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
@@ -116,8 +120,7 @@ class FunctionApp:
         Same key and request: the first response again, with `Idempotent-Replayed: true`. Same key,
         other request: 422. Still running: 409 with `Retry-After`. Without a key: just run it.
         """
-        event = self.app.current_event
-        method, resource = event.http_method.upper(), str(event.get("resource") or event.path)
+        method, resource = self._route()
         if (method, resource) not in IDEMPOTENT_ROUTES:
             raise RuntimeError(f"{method} {resource} is not declared in routes.IDEMPOTENT_ROUTES")
         route = f"{method} {resource}"

@@ -438,9 +438,9 @@ def _open_value(line: LineItem, currency: str, has_payment: bool) -> Decimal:
     return money.rounded(line.total * still_open / live, currency)
 
 
-def _share(value: Decimal, part: int, whole: int, currency: str) -> Decimal:
-    """`part` of `whole` units' `value`, rounded; all of it when part is the whole."""
-    if part == whole:
+def share(value: Decimal, part: int, whole: int, currency: str) -> Decimal:
+    """`part` of `whole` units' `value`, rounded; all of it when part is the whole (or there are none)."""
+    if part == whole or whole == 0:
         return value
     return money.rounded(value * part / whole, currency)
 
@@ -449,7 +449,7 @@ def _fulfilled(line: LineItem, units: int, currency: str, has_payment: bool) -> 
     if units == 0:
         return line, ZERO
     still_open = lifecycle.line_open_quantity(line)
-    took = _share(line.amount_pending_capture, units, still_open, currency) if has_payment else ZERO
+    took = share(line.amount_pending_capture, units, still_open, currency) if has_payment else ZERO
     changed = line.model_copy(
         update={
             "quantity_shipped": line.quantity_shipped + units,
@@ -466,13 +466,13 @@ def _cancelled(line: LineItem, units: int, currency: str, has_payment: bool) -> 
     still_open = lifecycle.line_open_quantity(line)
     live = still_open + line.quantity_shipped
     kept = live - units
-    void = _share(_open_value(line, currency, has_payment), units, still_open, currency)
+    void = share(_open_value(line, currency, has_payment), units, still_open, currency)
     changed = line.model_copy(
         update={
             "quantity_cancelled": line.quantity_cancelled + units,
             "total": line.total - void,
-            "discounts": _share(line.discounts, kept, live, currency),
-            "taxes": _share(line.taxes, kept, live, currency),
+            "discounts": share(line.discounts, kept, live, currency),
+            "taxes": share(line.taxes, kept, live, currency),
             "amount_pending_capture": line.amount_pending_capture - (void if has_payment else ZERO),
         }
     )

@@ -37,7 +37,7 @@ from orders_domain.errors import FieldError, Unprocessable
 from orders_domain.lifecycle import LineStatus, Operation, OrderStateConflict, OrderStatus, PaymentStatus
 from orders_domain.models import LineItem, Order
 from orders_domain.models.refunds import GUEST_SELF_SERVICE, RefundReason
-from orders_domain.services.fulfil import in_base
+from orders_domain.services.fulfil import in_base, share
 
 ZERO = money.ZERO
 
@@ -91,13 +91,11 @@ def refund(
             name: getattr(line, name) + sum((getattr(li, name) for li in earlier), ZERO)
             for name in ("total", "discounts", "taxes")
         }
-        discounts = _share(remaining["discounts"], units, remaining_units, currency)
-        taxes = _share(remaining["taxes"], units, remaining_units, currency)
+        discounts = share(remaining["discounts"], units, remaining_units, currency)
+        taxes = share(remaining["taxes"], units, remaining_units, currency)
         paid_back = line.amount_paid - line.amount_refunded
         value = (
-            paid_back
-            if line.amount_paid > 0
-            else _share(remaining["total"], units, remaining_units, currency)
+            paid_back if line.amount_paid > 0 else share(remaining["total"], units, remaining_units, currency)
         )
         by_id[line.order_line_item_id] = _recounted(
             line.model_copy(
@@ -173,12 +171,6 @@ def _refunded_lines(order: Order, line_numbers: Sequence[int], *, guest: bool) -
             "Some lines cannot be refunded: " + "; ".join(e.error for e in refused), errors=refused
         )
     return lines
-
-
-def _share(value: Decimal, part: int, whole: int, currency: str) -> Decimal:
-    if part == whole or whole == 0:
-        return value
-    return money.rounded(value * part / whole, currency)
 
 
 def _recounted(line: LineItem) -> LineItem:

@@ -119,7 +119,15 @@ class DynamoFulfillments:
     ) -> tuple[list[Fulfillment], bool, int]:
         """Up to `limit` kept fulfillments strictly beyond sort key `after` (newest first, or oldest
         first when `ascending`), none at or past `stop`; whether more may follow; rows examined."""
-        keep_row = None if keep is None else (lambda row: keep(Fulfillment.model_validate(row)))
+        parsed: dict[str, Fulfillment] = {}  # each row examined is validated once, kept or not
+
+        def fulfillment_of(row: dict[str, Any]) -> Fulfillment:
+            found = parsed.get(row["id"])
+            if found is None:
+                found = parsed[row["id"]] = Fulfillment.model_validate(row)
+            return found
+
+        keep_row = None if keep is None else (lambda row: keep(fulfillment_of(row)))
         page: Page = merged_page(
             self._client,
             self._table,
@@ -130,4 +138,4 @@ class DynamoFulfillments:
             ascending=ascending,
             stop=stop,
         )
-        return [Fulfillment.model_validate(row) for row in page.rows], page.next is not None, page.examined
+        return [fulfillment_of(row) for row in page.rows], page.next is not None, page.examined

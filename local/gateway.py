@@ -452,6 +452,8 @@ class Gateway:
         if route is None:
             return self._gateway_error("MISSING_AUTHENTICATION_TOKEN", request_id)
 
+        if _get_header(pairs, "x-forwarded-proto") is None:
+            pairs = [*pairs, ("X-Forwarded-Proto", "http")]  # API Gateway sends its own: https
         query = parse_qsl(split.query, keep_blank_values=True)
         request = {
             "resource": route.path,

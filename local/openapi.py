@@ -84,17 +84,49 @@ REQUEST_ID_HEADER: dict[str, Any] = {
 }
 
 
+XML_BODY: dict[str, Any] = {
+    "schema": {
+        "type": "string",
+        "description": "The same document as XML: `<order>...</order>` with the JSON member names as "
+        "elements (lists as `<items><item>...</item></items>`).",
+    }
+}
+PROBLEM_XML: dict[str, Any] = {
+    "schema": {"type": "string", "description": "The problem in RFC 7807's XML form (`urn:ietf:rfc:7807`)."}
+}
+NOT_ACCEPTABLE = "`Accept` names neither application/json nor application/xml."
+
+
+def _speak_xml(operation: dict[str, Any]) -> None:
+    """A distribution route: XML as well as JSON, in and out (dialects.xml translates at the edge)."""
+    content = (operation.get("requestBody") or {}).get("content") or {}
+    if "application/json" in content:
+        content["application/xml"] = XML_BODY
+    responses = operation.setdefault("responses", {})
+    responses.setdefault(
+        "406", {"description": NOT_ACCEPTABLE, "headers": {"x-request-id": REQUEST_ID_HEADER}}
+    )
+    for status, response in responses.items():
+        body = response.setdefault("content", {})
+        if status.startswith("2"):
+            body["application/xml"] = XML_BODY
+        else:
+            body["application/problem+xml"] = PROBLEM_XML
+            body.setdefault("application/problem+json", {"schema": {"$ref": "#/components/schemas/Problem"}})
+
+
 def enrich(document: dict[str, Any]) -> dict[str, Any]:
     """Add security, problem responses and the idempotency header to a merged document."""
-    from orders_domain.routes import CONDITIONAL_ROUTES, IDEMPOTENT_ROUTES
+    from orders_domain.routes import CONDITIONAL_ROUTES, IDEMPOTENT_ROUTES, XML_ROUTES
 
     components = document.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     components["securitySchemes"] = {
         "ApiKeyAuthorization": {"type": "apiKey", "in": "header", "name": "Authorization"},
         "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+        "DistributionApiKey": {"type": "apiKey", "in": "header", "name": "X-ADILITY-API-KEY"},
     }
-    document["security"] = [{"ApiKeyAuthorization": []}, {"ApiKeyHeader": []}]
+    document["security"] = [{"ApiKeyAuthorization": []}, {"ApiKeyHeader": []}, {"DistributionApiKey": []}]
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
@@ -109,6 +141,8 @@ def enrich(document: dict[str, Any]) -> dict[str, Any]:
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
             if (method.upper(), path) in CONDITIONAL_ROUTES:
                 operation.setdefault("parameters", []).append(IF_MATCH_HEADER)
+            if (method.upper(), path) in XML_ROUTES:
+                _speak_xml(operation)
     schemas = components["schemas"]
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)

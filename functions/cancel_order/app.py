@@ -1,4 +1,6 @@
-"""cancel_order: cancel an order, whole or in part; void and close it (API.md, cancel_order).
+"""cancel_order: cancel an order, whole or in part; void and close it (API.md, cancel_order); the
+distribution API's `PUT /distribution/orders/{id}` with `{"order": {"status": "cancelled"}}`
+(seeds/004, JSON or XML), a cancel of the whole order through the same rule.
 
 Cancel voids what the cancelled units cost from the pending payment; fulfilled units cannot be
 cancelled (409: refund them). Void (admin) annuls the order; close (admin) leaves it open to refunds
@@ -11,7 +13,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
-from orders_domain import models, wiring
+from orders_domain import lifecycle, models, wiring
 from orders_domain.api import (
     ETAG_HEADER,
     REPLAYED_HEADER,
@@ -22,7 +24,9 @@ from orders_domain.api import (
     TenantId,
     if_match_version,
     json_content,
+    json_response,
 )
+from orders_domain.dialects import distribution
 from orders_domain.handler import FunctionApp
 from orders_domain.idempotency import StoredResponse
 from orders_domain.models import Order
@@ -122,3 +126,36 @@ def close_order(tenantId: TenantId, id: OrderRef) -> Response[str]:
             tenantId, id, actor=actor, if_match=if_match, write_key=write_key
         ),
     )
+
+
+@app.put(
+    "/distribution/orders/<id>",
+    summary="The distribution API's cancel (seeds/004): send the status, JSON or XML",
+    description='`{"order": {"status": "cancelled"}}`: every unit is cancelled through the cancel rule '
+    "(409 once anything was fulfilled: refund it); sent again, the cancelled order is answered. "
+    "`active` leaves an active order as it is (a cancelled one cannot be made active: 409). Only "
+    "`status` may be sent. The tenant is the key's.",
+    responses={
+        200: {
+            "description": "The order, as `GET /distribution/orders/{id}` shows it.",
+            "headers": {"ETag": ETAG_HEADER},
+        }
+    },
+    tags=["distribution"],
+)
+def change_distribution_order(
+    id: OrderRef, change: Annotated[distribution.ChangeOrder, Body()]
+) -> Response[str]:
+    caller = fn.key_caller()
+    ports = wiring.current()
+    if change.order.status == lifecycle.DISTRIBUTION_CANCELLED:
+        order = ports.fulfil_orders.cancel_whole(caller.tenant_id, id, actor=caller.principal.key_id)
+        fn.count("OrderCancel")
+    else:
+        order = ports.read_orders.get(caller.tenant_id, id, consistent=True)
+        if lifecycle.is_annulled(lifecycle.OrderStatus(order.status)):
+            raise lifecycle.OrderStateConflict("A cancelled order cannot be made active again.")
+    shipped = (
+        ports.fulfillments.of_order(caller.tenant_id, order.id) if distribution.has_shipments(order) else []
+    )
+    return json_response(200, distribution.order_view(order, shipped), headers=order_headers(order))

@@ -1,4 +1,5 @@
-"""create_order: POST /orders/{tenantId} (create) and POST /orders/{tenantId}/preview (price only)."""
+"""create_order: POST /orders/{tenantId} (create) and POST /orders/{tenantId}/preview (price only);
+the distribution API's `POST /distribution/orders` (seeds/004, JSON or XML) over the same create."""
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
 from typing import Annotated, Any
@@ -15,8 +16,11 @@ from orders_domain.api import (
     json_content,
     json_response,
 )
+from orders_domain.dialects import distribution
+from orders_domain.errors import IdempotencyKeyReused, OrderNumberTaken
 from orders_domain.handler import FunctionApp
 from orders_domain.idempotency import StoredResponse
+from orders_domain.jsonio import dumps
 from orders_domain.models import OrderCreateRequest
 from orders_domain.representation import order_body, order_headers, order_json
 from orders_domain.services import create_fingerprint
@@ -100,3 +104,56 @@ def preview_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body(
     for placeholder in ("id", "number", "token", "_links"):
         body["order"].pop(placeholder, None)
     return json_response(200, body)
+
+
+@app.post(
+    "/distribution/orders",
+    summary="The distribution API's place order (seeds/004), JSON or XML",
+    description='`{"order": {"order_number", "customer_name", "items": [{"offer_id", "quantity", '
+    '"price"}], "shipping_address", "application_id"}}` or `<order>...</order>`. `order_number` is '
+    "unique per tenant, for ever: the same number with the same order replays the first answer "
+    "(`Idempotent-Replayed: true`), with another it is a 409. `price` (ours) is the unit price, 0 when "
+    "left out. The answer follows `Accept`. The tenant is the key's.",
+    responses={
+        201: {
+            "description": "The order, as `GET /distribution/orders/{id}` shows it.",
+            "headers": {
+                "ETag": ETAG_HEADER,
+                "Location": LOCATION_HEADER,
+                "Idempotent-Replayed": REPLAYED_HEADER,
+            },
+        }
+    },
+    tags=["distribution"],
+)
+def place_distribution_order(placed: Annotated[distribution.PlaceOrder, Body()]) -> Response[str]:
+    caller = fn.key_caller()
+    tenant_id = caller.tenant_id
+    number = placed.order.order_number
+    request = distribution.create_request(placed.order)
+    fingerprint = create_fingerprint(request)
+    location_base = fn.request_path()
+
+    def create() -> StoredResponse:
+        result = wiring.current().create_orders.create(
+            request,
+            tenant_id=tenant_id,
+            actor=caller.principal.key_id,
+            fingerprint=fingerprint,
+            order_number=number,
+        )
+        if not result.replayed:
+            fn.count("OrderCreated")
+        return StoredResponse(
+            status=201,
+            body=dumps(distribution.order_view(result.order)),
+            headers=order_headers(result.order, location_base=location_base),
+            replayed=result.replayed,
+        )
+
+    try:
+        # The order number is the request's idempotency key: a retry within the key's lifetime
+        # replays the stored answer; later, the order id derived from the number finds the order.
+        return fn.idempotent(tenant_id=tenant_id, key=number, fingerprint=fingerprint, operation=create)
+    except IdempotencyKeyReused as reused:
+        raise OrderNumberTaken(f"The order number {number} names another order of this account.") from reused

@@ -1,4 +1,5 @@
-"""fulfill_order: fulfil an order, whole or in part, and the Fulfillments resource (API.md; seeds/002).
+"""fulfill_order: fulfil an order, whole or in part, and the Fulfillments resource (API.md; seeds/002);
+the theatre API's `POST /v3/orders/{id}/fulfill` (seeds/000) over the same fulfil.
 
 `POST .../{id}/fulfill` writes the order and a fulfillment record in one transaction and answers the
 order (`Location` names the fulfillment). The list answers `{"data", "has_more"}`, newest first,
@@ -7,6 +8,7 @@ paged by fulfillment ids both ways; the seed's camelCase parameter names (`start
 """
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -21,16 +23,19 @@ from orders_domain.api import (
     OrderRef,
     Path,
     Query,
+    RequestInfo,
     Response,
     TenantId,
     if_match_version,
     json_content,
     json_text_response,
 )
+from orders_domain.dialects import theatre
 from orders_domain.errors import FieldError, ValidationFailed
 from orders_domain.handler import FunctionApp
 from orders_domain.idempotency import StoredResponse
 from orders_domain.jsonio import dumps
+from orders_domain.models import Order
 from orders_domain.models.fulfillments import (
     Fulfillment,
     FulfillmentList,
@@ -118,23 +123,50 @@ def _param(name: str) -> str | None:
 def fulfill_order(
     tenantId: TenantId, id: OrderRef, request: Annotated[FulfilRequest | None, Body()] = None
 ) -> Response[str]:
-    caller = fn.caller(tenantId)
+    return _fulfil(fn.caller(tenantId), id, request, order_json)
+
+
+def _fulfil(
+    caller: RequestInfo, ref: str, request: FulfilRequest | None, render: Callable[[Order], str]
+) -> Response[str]:
+    """Fulfil at most once per Idempotency-Key and answer the order as `render` writes it."""
+    tenant_id = caller.tenant_id
     key = fn.idempotency_key()
-    fingerprint = target_fingerprint(id, request or FulfilRequest())
+    fingerprint = target_fingerprint(ref, request or FulfilRequest())
     if_match = _if_match()
-    write_key = fn.write_key(tenantId, key, fingerprint)
+    write_key = fn.write_key(tenant_id, key, fingerprint)
 
     def run() -> StoredResponse:
         written = wiring.current().fulfil_orders.fulfil(
-            tenantId, id, request, actor=caller.principal.key_id, if_match=if_match, write_key=write_key
+            tenant_id, ref, request, actor=caller.principal.key_id, if_match=if_match, write_key=write_key
         )
         headers = order_headers(written.order)
         if written.fulfillment is not None:
-            headers["Location"] = f"/orders/{tenantId}/fulfillments/{written.fulfillment.id}"
+            headers["Location"] = f"/orders/{tenant_id}/fulfillments/{written.fulfillment.id}"
         fn.count("OrderFulfil")
-        return StoredResponse(status=200, body=order_json(written.order), headers=headers)
+        return StoredResponse(status=200, body=render(written.order), headers=headers)
 
-    return fn.idempotent(tenant_id=tenantId, key=key, fingerprint=fingerprint, operation=run)
+    return fn.idempotent(tenant_id=tenant_id, key=key, fingerprint=fingerprint, operation=run)
+
+
+@app.post(
+    "/v3/orders/<id>/fulfill",
+    summary="The theatre API's fulfil (seeds/000): every open unit, 200",
+    description="No body. Every open unit is fulfilled and captured, as "
+    "`POST /orders/{tenantId}/{id}/fulfill` with no body; the answer is the theatre order. "
+    "Optional `If-Match` and `Idempotency-Key`. "
+    "The tenant is the key's.",
+    responses={
+        200: {
+            "description": "The order in the theatre API's shape.",
+            "headers": {"ETag": ETAG_HEADER, "Idempotent-Replayed": REPLAYED_HEADER},
+        }
+    },
+    tags=["theatre"],
+)
+def fulfill_theatre_order(id: OrderRef) -> Response[str]:
+    base = fn.base_url()
+    return _fulfil(fn.key_caller(), id, None, lambda order: dumps(theatre.order_view(order, base)))
 
 
 @app.get(

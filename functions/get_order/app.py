@@ -1,6 +1,8 @@
-"""get_order: GET /orders/{tenantId}/{id} (also as it stood at a time), and its history.
+"""get_order: GET /orders/{tenantId}/{id} (also as it stood at a time), and its history; the same
+order in the source APIs' own dialects: `GET /v3/orders/{id}` (theatre) and
+`GET /distribution/orders/{id}` (distribution, JSON or XML), for the key's own tenant.
 
-`id` may be `token-<guest token>` on both routes.
+`id` may be `token-<guest token>` on every route.
 """
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
@@ -9,8 +11,18 @@ from typing import Annotated
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
 from orders_domain import models, wiring
-from orders_domain.api import ETAG_HEADER, Path, Query, Response, json_content, json_text_response
+from orders_domain.api import (
+    ETAG_HEADER,
+    OrderRef,
+    Path,
+    Query,
+    Response,
+    json_content,
+    json_response,
+    json_text_response,
+)
 from orders_domain.auth import TENANT_ID_PATTERN
+from orders_domain.dialects import distribution, theatre
 from orders_domain.handler import FunctionApp
 from orders_domain.representation import history_page_json, order_headers, order_json
 
@@ -98,3 +110,38 @@ def get_order_history(
         else None
     )
     return json_text_response(200, history_page_json(page.entries, next_token))
+
+
+@app.get(
+    "/v3/orders/<id>",
+    summary="The theatre API's order (seeds/000, 001), by id or `token-<token>`",
+    description="camelCase; `status` in the theatre API's words (`Fulfilled`, `Refunded`, ...); "
+    "`_embedded.products` (the lines; a line's `payload` members are the product's), "
+    "`_embedded.payments`, `refundedPayments`, `fees` (lines of `type` `fee`), HAL `_links` with "
+    "absolute hrefs (will-call check and self-service refund). The tenant is the key's.",
+    responses={200: {"description": "The order.", "headers": {"ETag": ETAG_HEADER}}},
+    tags=["theatre"],
+)
+def get_theatre_order(id: OrderRef) -> Response[str]:
+    caller = fn.key_caller()
+    order = wiring.current().read_orders.get(caller.tenant_id, id)
+    return json_response(200, theatre.order_view(order, fn.base_url()), headers=order_headers(order))
+
+
+@app.get(
+    "/distribution/orders/<id>",
+    summary="The distribution API's order (seeds/004), JSON or XML",
+    description='`{"order": {id, order_number, status (active / cancelled), items [{offer_id, '
+    "quantity}], account_id, customer_name, purchased_at, shipping_address, shipments}}`; "
+    "`Accept: application/xml` answers `<order>...</order>`. The tenant is the key's.",
+    responses={200: {"description": "The order.", "headers": {"ETag": ETAG_HEADER}}},
+    tags=["distribution"],
+)
+def get_distribution_order(id: OrderRef) -> Response[str]:
+    caller = fn.key_caller()
+    ports = wiring.current()
+    order = ports.read_orders.get(caller.tenant_id, id)
+    shipped = (
+        ports.fulfillments.of_order(caller.tenant_id, order.id) if distribution.has_shipments(order) else []
+    )
+    return json_response(200, distribution.order_view(order, shipped), headers=order_headers(order))

@@ -1,5 +1,6 @@
 """refund_order: refund lines of an order by line number and reason, by id or guest token; the refund
-reasons (API.md, refund_order; the theatre API's refund guide, seeds/001).
+reasons (API.md, refund_order; the theatre API's refund guide, seeds/001, also in its own dialect at
+`GET /v1/refund-reasons` and `POST /v1/orders/token-{token}/refunds`, for the key's own tenant).
 
 A refund is all or nothing and happens once: one conditional transaction (with a ClientRequestToken)
 guards every line, and `Idempotency-Key` replays the answer. The `token-<token>` route refunds only
@@ -7,6 +8,7 @@ self-service refundable lines, for self-service reasons.
 """
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
+from collections.abc import Callable
 from typing import Annotated, Any
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
@@ -17,14 +19,19 @@ from orders_domain.api import (
     Body,
     OrderRef,
     Path,
+    RequestInfo,
     Response,
     TenantId,
     if_match_version,
     json_content,
     json_response,
 )
+from orders_domain.dialects import theatre
+from orders_domain.dialects.theatre import TheatreRefundRequest
 from orders_domain.handler import FunctionApp
 from orders_domain.idempotency import StoredResponse
+from orders_domain.jsonio import dumps
+from orders_domain.models import Order
 from orders_domain.models.refunds import RefundReason, RefundReasonInput, RefundRequest
 from orders_domain.representation import order_headers, order_json
 from orders_domain.services.common import target_fingerprint
@@ -88,17 +95,59 @@ def put_refund_reason(
 def refund_order(
     tenantId: TenantId, id: OrderRef, request: Annotated[RefundRequest, Body()]
 ) -> Response[str]:
-    caller = fn.caller(tenantId)
+    return _refund(fn.caller(tenantId), id, request, order_json)
+
+
+def _refund(
+    caller: RequestInfo, ref: str, request: RefundRequest, render: Callable[[Order], str]
+) -> Response[str]:
+    """Refund at most once per Idempotency-Key and answer the order as `render` writes it."""
+    tenant_id = caller.tenant_id
     key = fn.idempotency_key()
-    fingerprint = target_fingerprint(id, request)
+    fingerprint = target_fingerprint(ref, request)
     if_match = if_match_version(fn.header("If-Match"))
-    write_key = fn.write_key(tenantId, key, fingerprint)
+    write_key = fn.write_key(tenant_id, key, fingerprint)
 
     def run() -> StoredResponse:
         order = wiring.current().refund_orders.refund(
-            tenantId, id, request, actor=caller.principal.key_id, if_match=if_match, write_key=write_key
+            tenant_id, ref, request, actor=caller.principal.key_id, if_match=if_match, write_key=write_key
         )
         fn.count("OrderRefund")
-        return StoredResponse(status=200, body=order_json(order), headers=order_headers(order))
+        return StoredResponse(status=200, body=render(order), headers=order_headers(order))
 
-    return fn.idempotent(tenant_id=tenantId, key=key, fingerprint=fingerprint, operation=run)
+    return fn.idempotent(tenant_id=tenant_id, key=key, fingerprint=fingerprint, operation=run)
+
+
+@app.get(
+    "/v1/refund-reasons",
+    summary="The theatre API's refund reasons (seeds/001)",
+    description="`refundReasons[{description, name, typeDescription}]`: the nine guest self-service "
+    "reasons, then the tenant's own; `_links.self`. The tenant is the key's.",
+    responses={200: {"description": "The reasons."}},
+    tags=["theatre"],
+)
+def theatre_refund_reasons() -> Response[str]:
+    caller = fn.key_caller()
+    reasons = wiring.current().refund_orders.reasons(caller.tenant_id)
+    return json_response(200, theatre.reasons_view(reasons, fn.base_url()))
+
+
+@app.post(
+    "/v1/orders/<id>/refunds",
+    summary="The theatre API's refund (seeds/001): `refundReasonName`, `lineNumbers`",
+    description="The same refund as `POST /orders/{tenantId}/{id}/refunds` (all or nothing, once); "
+    "`token-<token>`: self-service lines and reasons only. The answer is the theatre order. Optional "
+    "`If-Match` and `Idempotency-Key`. The tenant is the key's.",
+    responses={
+        200: {
+            "description": "The order in the theatre API's shape.",
+            "headers": {"ETag": ETAG_HEADER, "Idempotent-Replayed": REPLAYED_HEADER},
+        }
+    },
+    tags=["theatre"],
+)
+def theatre_refund(id: OrderRef, request: Annotated[TheatreRefundRequest, Body()]) -> Response[str]:
+    base = fn.base_url()
+    return _refund(
+        fn.key_caller(), id, request.domain(), lambda order: dumps(theatre.order_view(order, base))
+    )

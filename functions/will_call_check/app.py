@@ -1,5 +1,6 @@
 """will_call_check: what of an order can be picked up and refunded now, by id or `token-<token>`
-(API.md, will_call_check; the theatre API's will-call check, seeds/001).
+(API.md, will_call_check; the theatre API's will-call check, seeds/001, also in its own dialect at
+`GET /v1/orders/token-{token}/will-call-check`, for the key's own tenant).
 
 Every goods line with `picked_up`, `refundable` and `self_service_refundable`, and a reason where a
 flag is false; the answers come from the lifecycle module. A read: one GetItem (a token, one Query
@@ -12,6 +13,7 @@ from typing import Any
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
 from orders_domain import lifecycle, wiring
 from orders_domain.api import OrderRef, Response, TenantId, json_content, json_response
+from orders_domain.dialects import theatre
 from orders_domain.handler import FunctionApp
 from orders_domain.models.responses import WillCallCheck
 
@@ -39,3 +41,18 @@ def will_call_check(tenantId: TenantId, id: OrderRef) -> Response[str]:
         "_links": {"self": {"href": f"{base}/will-call-check"}, "refund": {"href": f"{base}/refunds"}},
     }
     return json_response(200, body)
+
+
+@app.get(
+    "/v1/orders/<id>/will-call-check",
+    summary="The theatre API's will-call check (seeds/001)",
+    description="`lineItems[{lineNumber, pickedUp, refundable, nonRefundableReason, selfServiceRefundable, "
+    "nonSelfServiceRefundableReason}]` and `_links` (`self`, `refund`, absolute). `{id}`: "
+    "`token-<token>` (or the order id). The tenant is the key's.",
+    responses={200: {"description": "The check."}},
+    tags=["theatre"],
+)
+def theatre_will_call_check(id: OrderRef) -> Response[str]:
+    caller = fn.key_caller()
+    order = wiring.current().read_orders.get(caller.tenant_id, id)
+    return json_response(200, theatre.will_call_view(order, id, fn.base_url()))

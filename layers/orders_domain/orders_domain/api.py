@@ -39,6 +39,7 @@ from orders_domain.errors import (
 from orders_domain.idempotency import StoredResponse
 from orders_domain.jsonio import dumps, loads
 from orders_domain.models.field_errors import field_errors_from_pydantic as field_errors_from_pydantic
+from orders_domain.routes import XML_ROUTES
 
 PROBLEM_JSON = "application/problem+json"
 APPLICATION_JSON = "application/json"
@@ -112,6 +113,10 @@ class RequestInfo:
     request_id: str
     principal: Principal
 
+    @property
+    def tenant_id(self) -> str:
+        return self.principal.tenant_id
+
 
 def request_id_of(app: APIGatewayRestResolver) -> str:
     ctx = app.current_event.get("requestContext") or {}
@@ -132,8 +137,9 @@ def principal_of(app: APIGatewayRestResolver) -> Principal:
     return Principal(tenant_id=str(auth["tenant_id"]), scopes=scopes, key_id=str(auth.get("key_id", "")))
 
 
-def require_caller(app: APIGatewayRestResolver, tenant_id: str) -> RequestInfo:
-    """Defence in depth: the function checks tenant and scope again, whatever the gateway did."""
+def require_caller(app: APIGatewayRestResolver, tenant_id: str | None) -> RequestInfo:
+    """Defence in depth: the function checks tenant and scope again, whatever the gateway did.
+    `tenant_id` None: a source dialect's route, for the key's own tenant (`RequestInfo.tenant_id`)."""
     principal = principal_of(app)
     event = app.current_event
     resource = event.get("resource") or event.path  # the route template: no stage prefix
@@ -239,10 +245,19 @@ def preflight(event: Mapping[str, Any]) -> OrdersError | None:
 
 
 def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Run the resolver and stamp `x-request-id` on whatever it answered."""
+    """Run the resolver and stamp `x-request-id` on whatever it answered. On the distribution
+    dialect's routes an XML request is read as JSON first, and the answer written in XML when the
+    client asked for it (dialects.xml): the routes themselves speak JSON only."""
     ctx = event.get("requestContext") or {}
     request_id = str(ctx.get("requestId") or getattr(context, "aws_request_id", ""))
-    error = preflight(event)
+    xml_answer = False
+    if (str(event.get("httpMethod", "")).upper(), str(event.get("resource", ""))) in XML_ROUTES:
+        from orders_domain.dialects import xml  # only the distribution routes load the XML parser
+
+        edge = xml.translate_request(event)
+        event, xml_answer, error = edge.event, edge.xml_answer, edge.error
+    else:
+        error = preflight(event)
     if error is not None:
         result: dict[str, Any] = {
             "statusCode": error.status,
@@ -252,6 +267,8 @@ def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) ->
         }
     else:
         result = app.resolve(event, context)
+    if xml_answer:
+        result = xml.translate_response(result)
     headers = result.setdefault("headers", {}) or {}
     result["headers"] = headers
     headers["x-request-id"] = request_id

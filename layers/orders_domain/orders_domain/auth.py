@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from orders_domain.errors import Forbidden, Unauthorized
 from orders_domain.ports import ApiKeyRecord, ApiKeyStore
-from orders_domain.routes import ALL_SCOPES, scope_of
+from orders_domain.routes import ALL_SCOPES, scope_of, tenant_from_key
 
 TENANT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 _TENANT_RE = re.compile(TENANT_ID_PATTERN)
@@ -45,9 +45,10 @@ def key_id_of(api_key: str) -> str:
 
 
 def api_key_from_headers(headers: dict[str, str] | None) -> str | None:
-    """The bare key from `Authorization` (as the source APIs send it) or `x-api-key`."""
+    """The bare key from `Authorization` (as the source APIs send it), `x-api-key`, or
+    `X-ADILITY-API-KEY` (the distribution API's header)."""
     lowered = {k.lower(): v for k, v in (headers or {}).items() if isinstance(v, str)}
-    value = lowered.get("x-api-key") or lowered.get("authorization")
+    value = lowered.get("x-api-key") or lowered.get("authorization") or lowered.get("x-adility-api-key")
     if not value:
         return None
     value = value.strip()
@@ -97,8 +98,11 @@ class Authenticator:
 def authorize(principal: Principal, *, tenant_id: str | None, method: str, resource: str) -> None:
     """Raise Forbidden unless the key's tenant is the path's and it has the route's declared scope.
 
-    A route with no declared scope (routes.ROUTE_SCOPES) is refused: deny by default.
+    A route with no declared scope (routes.ROUTE_SCOPES) is refused: deny by default. A route whose
+    path names no tenant (a source dialect's) acts for the key's own tenant.
     """
+    if tenant_id is None and tenant_from_key(resource):
+        tenant_id = principal.tenant_id
     if tenant_id is None or tenant_id != principal.tenant_id:
         raise Forbidden("This API key may not use this tenant.")
     scope = scope_of(method, resource)

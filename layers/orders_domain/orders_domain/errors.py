@@ -73,6 +73,12 @@ class PatchTestFailed(Conflict):
     code = "patch_test_failed"
 
 
+class OrderNumberTaken(Conflict):
+    """The distribution API's `order_number` names another order of the tenant (409)."""
+
+    code = "order_number_taken"
+
+
 class PreconditionFailed(OrdersError):
     status, code, title = 412, "precondition_failed", "Precondition Failed"
 
@@ -83,6 +89,10 @@ class PayloadTooLarge(OrdersError):
 
 class UnsupportedMediaType(OrdersError):
     status, code, title = 415, "unsupported_media_type", "Unsupported Media Type"
+
+
+class NotAcceptable(OrdersError):
+    status, code, title = 406, "not_acceptable", "Not Acceptable"
 
 
 class Unprocessable(OrdersError):

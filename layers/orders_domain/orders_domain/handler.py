@@ -80,6 +80,21 @@ class FunctionApp:
         """The caller, checked again here (tenant and the route's declared scope)."""
         return require_caller(self.app, tenant_id)
 
+    def key_caller(self) -> RequestInfo:
+        """The caller of a source dialect's route: it acts for its key's own tenant."""
+        return require_caller(self.app, None)
+
+    def base_url(self) -> str:
+        """The API's absolute URL as the client called it (scheme, host, stage prefix): what the
+        theatre dialect's links are built on. The host is API Gateway's `domainName`."""
+        event = self.app.current_event
+        context = event.get("requestContext") or {}
+        host = str(context.get("domainName") or self.header("Host") or "localhost")
+        scheme = (self.header("X-Forwarded-Proto") or "https").split(",")[0].strip()
+        called = str(event.request_context.path or event.path)
+        prefix = called[: -len(event.path)] if event.path and called.endswith(event.path) else ""
+        return f"{scheme}://{host}{prefix.rstrip('/')}"
+
     def header(self, name: str) -> str | None:
         return header(self.app, name)
 

@@ -202,6 +202,16 @@ def conflict(operation: Operation, order: Order) -> OrderStateConflict | None:
     return None
 
 
+def check_whole_cancel(order: Order) -> None:
+    """A cancel of the whole order (the distribution API's: the order ends cancelled) is the cancel
+    rule, and is refused once any unit has been fulfilled (refund those instead)."""
+    check(Operation.CANCEL, order)
+    if shipped_quantity(order.line_items) > 0:
+        raise OrderStateConflict(
+            "Cannot cancel the whole order: part of it has been fulfilled; refund that part instead."
+        )
+
+
 #: The status an operation moves an order into where the operation alone decides it (void, close);
 #: fulfil and cancel decide it from quantities (`order_status_after`).
 _STATUS_AFTER = {Operation.VOID: OrderStatus.VOIDED, Operation.CLOSE: OrderStatus.CLOSED}
@@ -465,3 +475,47 @@ def shipping_status_after(order: Order, status: OrderStatus) -> ShippingStatus |
     if shipped > 0:
         return ShippingStatus.SHIPPED if still_open == 0 else ShippingStatus.PARTIALLY_SHIPPED
     return ShippingStatus.AWAITING_SHIPMENT if still_open > 0 else None
+
+
+# ------------------------------------------------------------------ the source APIs' own status words
+#: The theatre API's words for an order's, a product line's and a payment's status (seeds/000, 001).
+THEATRE_ORDER_STATUS: dict[OrderStatus, str] = {
+    OrderStatus.AWAITING_PAYMENT: "Pending",
+    OrderStatus.PAID: "Paid",
+    OrderStatus.PARTIALLY_FULFILLED: "PartiallyFulfilled",
+    OrderStatus.FULFILLED: "Fulfilled",
+    OrderStatus.PARTIALLY_REFUNDED: "PartiallyRefunded",
+    OrderStatus.REFUNDED: "Refunded",
+    OrderStatus.CANCELLED: "Cancelled",
+    OrderStatus.VOIDED: "Voided",
+    OrderStatus.CLOSED: "Closed",
+}
+THEATRE_LINE_STATUS: dict[LineStatus, str] = {
+    LineStatus.AWAITING_PAYMENT: "Pending",
+    LineStatus.PAID: "Paid",
+    LineStatus.PARTIALLY_FULFILLED: "PartiallyFulfilled",
+    LineStatus.FULFILLED: "Fulfilled",
+    LineStatus.CANCELLED: "Cancelled",
+    LineStatus.REFUNDED: "Refunded",
+}
+#: A refund shows in the theatre API as a negative payment entry marked "Voided" (seeds/001).
+THEATRE_PAYMENT_STATUS: dict[PaymentStatus, str] = {
+    PaymentStatus.PENDING: "Pending",
+    PaymentStatus.SETTLED: "Settled",
+    PaymentStatus.VOIDED: "Voided",
+    PaymentStatus.REFUNDED: "Voided",
+}
+
+#: The distribution API's two order statuses (seeds/004).
+DISTRIBUTION_ACTIVE = "active"
+DISTRIBUTION_CANCELLED = "cancelled"
+
+
+def is_annulled(status: OrderStatus) -> bool:
+    """Cancelled or voided: nothing of the order stands."""
+    return status in (OrderStatus.CANCELLED, OrderStatus.VOIDED)
+
+
+def distribution_status(status: OrderStatus) -> str:
+    """`cancelled` for a cancelled or voided order, else `active`."""
+    return DISTRIBUTION_CANCELLED if is_annulled(status) else DISTRIBUTION_ACTIVE

@@ -3,6 +3,7 @@
 Paths are API Gateway resource paths (what `event["resource"]` carries): `token-<token>` lookups
 share the `{id}` resource. A route missing from this table is refused (403), never let through.
 Routes of later issues are declared already so their scopes are settled before their code lands.
+The source APIs' own dialects (`/v1`, `/v3`, `/distribution`) name no tenant: the key's is used.
 Scopes per API.md: reads `orders:read` (preview and search are reads), writes `orders:write`;
 void, close, delete, batch and override `orders:admin`.
 """
@@ -58,6 +59,16 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("GET", f"{_T}/refund-reasons"): SCOPE_READ,
     ("PUT", f"{_T}/refund-reasons/{{name}}"): SCOPE_ADMIN,
     ("POST", f"{_T}/{{id}}/refunds"): SCOPE_WRITE,
+    # the theatre API's own dialect (seeds/000, 001): the tenant is the key's
+    ("GET", "/v3/orders/{id}"): SCOPE_READ,
+    ("POST", "/v3/orders/{id}/fulfill"): SCOPE_WRITE,
+    ("GET", "/v1/orders/{id}/will-call-check"): SCOPE_READ,
+    ("GET", "/v1/refund-reasons"): SCOPE_READ,
+    ("POST", "/v1/orders/{id}/refunds"): SCOPE_WRITE,
+    # the distribution API's own dialect (seeds/004): the tenant is the key's
+    ("POST", "/distribution/orders"): SCOPE_WRITE,
+    ("GET", "/distribution/orders/{id}"): SCOPE_READ,
+    ("PUT", "/distribution/orders/{id}"): SCOPE_WRITE,
     # planned: the commerce API's overrides (admin)
     ("POST", f"{_T}/override"): SCOPE_ADMIN,
     ("POST", f"{_T}/override/preview"): SCOPE_ADMIN,
@@ -76,6 +87,9 @@ IDEMPOTENT_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("POST", f"{_T}/void/{{id}}"),
         ("POST", f"{_T}/close/{{id}}"),
         ("POST", f"{_T}/batch"),
+        ("POST", "/v3/orders/{id}/fulfill"),
+        ("POST", "/v1/orders/{id}/refunds"),
+        ("POST", "/distribution/orders"),
     }
 )
 
@@ -98,5 +112,22 @@ CONDITIONAL_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("POST", f"{_T}/void/{{id}}"),
         ("POST", f"{_T}/close/{{id}}"),
         ("POST", f"{_T}/{{id}}/refunds"),
+        ("POST", "/v3/orders/{id}/fulfill"),
+        ("POST", "/v1/orders/{id}/refunds"),
     }
 )
+
+#: The distribution dialect's routes: JSON or XML both ways, by `Content-Type` and `Accept`
+#: (dialects.xml translates at the edge; every other route speaks JSON only).
+XML_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/distribution/orders"),
+        ("GET", "/distribution/orders/{id}"),
+        ("PUT", "/distribution/orders/{id}"),
+    }
+)
+
+
+def tenant_from_key(resource: str) -> bool:
+    """Whether a route takes its tenant from the API key (the source dialects' paths name none)."""
+    return "{tenantId}" not in resource

@@ -17,6 +17,7 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 #: Namespace of order ids derived from idempotency keys (uuid5).
 _KEYED_ORDER_IDS = uuid.UUID("6f1d3c52-8c1e-4f0a-9a57-2f6b7c1d9e40")
+_NUMBERED_ORDER_IDS = uuid.UUID("0b7e5f6a-3c2d-4e19-8f4b-6d1a2c3e4f50")
 
 
 def utcnow() -> datetime:
@@ -37,6 +38,12 @@ def new_line_id() -> str:
 
 def order_id_for_key(tenant_id: str, idempotency_key: str) -> str:
     return str(uuid.uuid5(_KEYED_ORDER_IDS, f"{tenant_id}\n{idempotency_key}"))
+
+
+def order_id_for_number(tenant_id: str, order_number: str) -> str:
+    """The id of the tenant's order with this client order number (the distribution API's
+    `order_number`, unique per tenant): its own namespace, so no idempotency key can collide."""
+    return str(uuid.uuid5(_NUMBERED_ORDER_IDS, f"{tenant_id}\n{order_number}"))
 
 
 def request_fingerprint(request: BaseModel, *, exclude: set[str] | None = None) -> str:

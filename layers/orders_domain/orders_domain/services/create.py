@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from orders_domain.errors import IdempotencyKeyReused, OrderAlreadyExists
 from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.ports import OrderRepository
-from orders_domain.services.common import new_id, new_token, order_id_for_key, request_fingerprint
+from orders_domain.services.common import (
+    new_id,
+    new_token,
+    order_id_for_key,
+    order_id_for_number,
+    request_fingerprint,
+)
 from orders_domain.services.pricing import PricedOrder, Pricing
 
 
@@ -42,28 +48,37 @@ class CreateOrders:
         actor: str,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
+        order_number: str | None = None,
     ) -> CreateResult:
         """Price and store a new order.
 
         With an idempotency key the order id is derived from (tenant, key), so even a retry that
         outlives the idempotency record (a timed-out first attempt, a retry after 24 h) cannot
         make a second order: the conditional put finds the first one and returns it if the
-        request is the same, or refuses the key if it is not.
+        request is the same, or refuses the key if it is not. A client `order_number` (unique per
+        tenant, the distribution API's) works the same way, forever: its id is derived from it.
         """
         priced = self.pricing.price(request, tenant_id=tenant_id, actor=actor)
         fingerprint = fingerprint or create_fingerprint(request)
-        order_id = order_id_for_key(tenant_id, idempotency_key) if idempotency_key else self.ids()
+        if order_number is not None:
+            order_id = order_id_for_number(tenant_id, order_number)
+        elif idempotency_key:
+            order_id = order_id_for_key(tenant_id, idempotency_key)
+        else:
+            order_id = self.ids()
         order = priced.model_copy(
             update={"number": self.repo.next_order_number(tenant_id), "id": order_id, "token": self.tokens()}
         )
         try:
             self.repo.create(order, request_fingerprint=fingerprint)
         except OrderAlreadyExists as exists:
-            if idempotency_key is None or exists.existing is None:
+            if (idempotency_key is None and order_number is None) or exists.existing is None:
                 raise
             if exists.fingerprint != fingerprint:
                 raise IdempotencyKeyReused(
-                    "This idempotency key was already used with a different request."
+                    "This order number was already used for another order."
+                    if order_number is not None
+                    else "This idempotency key was already used with a different request."
                 ) from exists
             return CreateResult(order=exists.existing, replayed=True)
         return CreateResult(order=order, replayed=False)

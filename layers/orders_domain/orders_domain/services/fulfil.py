@@ -120,6 +120,16 @@ def cancel(
     return _apply(order, _cancel_steps(order, items), capture_id=None, now=None)
 
 
+def cancel_whole(order: Order) -> Order:
+    """Cancel every unit of an order nothing of which has been fulfilled (else 409): it ends
+    `cancelled`. An order already cancelled or voided is left as it is (nothing to write): the
+    distribution API's PUT of `cancelled` may be sent again."""
+    if lifecycle.is_annulled(lifecycle.OrderStatus(order.status)):
+        return order
+    lifecycle.check_whole_cancel(order)
+    return cancel(order)
+
+
 def void(order: Order) -> Order:
     """Void the order (admin): it is annulled. Every open unit is cancelled (the cancel rule), then
     every payment entry is `voided` (its amount kept as the record) and every amount of the order and

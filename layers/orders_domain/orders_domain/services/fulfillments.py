@@ -168,6 +168,12 @@ class FulfilOrders:
             lambda order, now: rules.cancel(order, items, reason=reason),
         )
 
+    def cancel_whole(self, tenant_id: str, order_ref: str, *, actor: str) -> Order:
+        """Cancel the whole order (rules.cancel_whole: nothing fulfilled; already cancelled is done)."""
+        return self._once(
+            tenant_id, order_ref, actor, None, None, lambda order, now: rules.cancel_whole(order)
+        )
+
     def void(
         self,
         tenant_id: str,

@@ -1,0 +1,174 @@
+"""The distribution API's own dialect (seeds/004): place, get and cancel an order as
+`{"order": {...}}` (or `<order>…</order>`, dialects.xml). Pure: no I/O, no rule.
+
+Where its fields live in the domain: `order_number` is the order's `purchase_order_number` (and
+names the order for ever: services.create derives the order id from it, so it is unique per
+tenant); `customer_name` is `ship_to_name`; `shipping_address` is `shipping_address` (`line1`,
+`line2`, `city`, `state`, `postal_code`); each item is a line with `sku` and `product_id` the
+`offer_id`; `application_id` is kept in the order's `payload`. The distribution API prices an offer
+from its own catalogue, which this service does not hold: an item's `price` (our addition) is its
+unit price, 0 when left out. `account_id` is the tenant; `purchased_at` when the order was created;
+`status` `active` or `cancelled` (lifecycle.distribution_status); `shipments` its fulfillments
+that shipped something.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from orders_domain import lifecycle
+from orders_domain.models import Order, OrderCreateRequest
+from orders_domain.models.fulfillments import Fulfillment
+from orders_domain.models.types import MAX_AMOUNT, Money
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+OrderNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")
+]
+MAX_ITEMS = 500
+
+
+class _Dialect(BaseModel):
+    """The dialect's bodies: unknown members refused; numbers may come as XML's text (`"2"`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DistributionAddress(_Dialect):
+    address_line_1: OptionalText | None = None
+    address_line_2: OptionalText | None = None
+    city: OptionalText | None = None
+    state_code: OptionalText | None = None
+    postal_code: OptionalText | None = None
+
+
+class DistributionItem(_Dialect):
+    offer_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    quantity: int = Field(ge=1, le=10_000)
+    #: Our addition: the unit price (the distribution API prices offers from its catalogue).
+    price: Money | None = Field(default=None, ge=0, lt=MAX_AMOUNT)
+
+
+class DistributionOrderInput(_Dialect):
+    order_number: OrderNumber
+    customer_name: Text
+    items: list[DistributionItem] = Field(min_length=1, max_length=MAX_ITEMS)
+    shipping_address: DistributionAddress | None = None
+    application_id: OptionalText | None = None
+
+
+class PlaceOrder(_Dialect):
+    """`POST /distribution/orders`."""
+
+    order: DistributionOrderInput
+
+
+class OrderStatusInput(_Dialect):
+    status: str = Field(pattern=f"^({lifecycle.DISTRIBUTION_ACTIVE}|{lifecycle.DISTRIBUTION_CANCELLED})$")
+
+
+class ChangeOrder(_Dialect):
+    """`PUT /distribution/orders/{id}`: only the status may be sent; `cancelled` cancels."""
+
+    order: OrderStatusInput
+
+
+def create_request(placed: DistributionOrderInput) -> OrderCreateRequest:
+    """The domain's create request for a placed distribution order."""
+    body: dict[str, Any] = {
+        "purchase_order_number": placed.order_number,
+        "ship_to_name": placed.customer_name,
+        "line_items": [
+            {
+                "sku": item.offer_id,
+                "product_id": item.offer_id,
+                "description": f"Offer {item.offer_id}",
+                "quantity": item.quantity,
+                "unit_price": item.price if item.price is not None else Decimal(0),
+            }
+            for item in placed.items
+        ],
+    }
+    address = placed.shipping_address
+    if address is not None:
+        body["shipping_address"] = {
+            "line1": address.address_line_1,
+            "line2": address.address_line_2,
+            "city": address.city,
+            "state": address.state_code,
+            "postal_code": address.postal_code,
+        }
+    if placed.application_id:
+        body["payload"] = {"application_id": placed.application_id}
+    return OrderCreateRequest.model_validate(body)
+
+
+def _time(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _shipments(order: Order, fulfillments: Iterable[Fulfillment]) -> list[dict[str, Any]]:
+    offers = {li.order_line_item_id: li.sku or li.product_id for li in order.line_items}
+    shipments = []
+    for record in sorted(fulfillments, key=lambda f: f.created_time):
+        items = [
+            {"offer_id": offers.get(item.order_line_item_id, item.sku), "quantity": item.quantity}
+            for item in record.items
+            if item.quantity > 0
+        ]
+        if items:
+            shipments.append(
+                {
+                    "id": record.id,
+                    "carrier": record.tracking_company,
+                    "tracking_number": record.tracking_number,
+                    "tracking_url": record.tracking_url,
+                    "shipped_at": _time(record.created_time),
+                    "items": items,
+                }
+            )
+    return shipments
+
+
+def has_shipments(order: Order) -> bool:
+    """Whether the order shipped anything (only then are its fulfillments read)."""
+    return lifecycle.shipped_quantity(order.line_items) > 0
+
+
+def order_view(order: Order, fulfillments: Iterable[Fulfillment] = ()) -> dict[str, Any]:
+    """The order as the distribution API shows it, under `order`."""
+    address = order.shipping_address
+    payload = order.payload or {}
+    view: dict[str, Any] = {
+        "id": order.id,
+        "order_number": order.purchase_order_number or str(order.number),
+        "status": lifecycle.distribution_status(lifecycle.OrderStatus(order.status)),
+        "items": [
+            {"offer_id": li.sku or li.product_id, "quantity": li.quantity}
+            for li in lifecycle.goods_lines(order.line_items)
+        ],
+        "account_id": order.tenant_id,
+        "customer_name": order.ship_to_name,
+        "purchased_at": _time(order.sys_created_at),
+        "shipping_address": None
+        if address is None
+        else {
+            "address_line_1": address.line1,
+            "address_line_2": address.line2,
+            "city": address.city,
+            "state_code": address.state,
+            "postal_code": address.postal_code,
+        },
+        "shipments": _shipments(order, fulfillments),
+    }
+    if payload.get("application_id") is not None:
+        view["application_id"] = payload["application_id"]
+    return {"order": view}

@@ -1,0 +1,198 @@
+"""The theatre API's own dialect (seeds/000, 001): the order, its will-call check and the refund
+reasons in that API's shapes, and its refund request as the domain's. Pure: no I/O, no rule.
+
+What the domain has no place for travels in `payload`: the order's `payload` members (`email`,
+`confirmationUrl`, `paymentOptions`, `expirationDateUtc`, ...) are members of the theatre order, a
+line's (`theatre`, `movie`, `showDateTime`, `performanceNumber`, `confirmationCode`, its `_links`,
+...) members of its product. What the service computes (status, amounts, numbers, links) always
+wins over a payload member of the same name. A line whose `type` is `fee` is one of the order's
+`fees`, not a product.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from orders_domain import lifecycle, money
+from orders_domain.lifecycle import LineStatus, OrderStatus, PaymentStatus
+from orders_domain.models import LineItem, Order
+from orders_domain.models.refunds import MAX_REFUND_LINES, ReasonName, RefundReason, RefundRequest
+from orders_domain.models.types import InputModel, Int
+
+#: The theatre API's link relations: a client finds its links under these names.
+REL = "https://api.amctheatres.com/rels"
+FEE_LINE_TYPE = "fee"
+
+
+def utc(moment: dt.datetime | None) -> str | None:
+    """`2019-01-28T20:14:51.300Z`: the theatre API's UTC times (milliseconds, `Z`)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def link(href: str, *, templated: bool = False) -> dict[str, Any]:
+    return {"href": href, "templated": templated}
+
+
+def order_ref(order: Order, ref: str) -> str:
+    """How links name the order: by token when the client came by token (the guest's way), else id."""
+    return f"token-{order.token}" if ref.lower().startswith("token-") else order.id
+
+
+def _payload(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict(value or {})
+
+
+def _per_unit(amount: Decimal, quantity: int, currency_code: str) -> Decimal:
+    """A line amount per unit, positive (the theatre API shows `cost` and `tax` per ticket), in the
+    currency's minor units when the split is not exact."""
+    share = abs(amount) / (abs(quantity) or 1)
+    exponent = share.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent <= money.minor_units(currency_code):
+        return share
+    return money.rounded(share, currency_code)
+
+
+def _is_fee(line: LineItem) -> bool:
+    return (line.type or "").lower() == FEE_LINE_TYPE
+
+
+def product(line: LineItem, order: Order, base: str) -> dict[str, Any]:
+    """One line as a theatre product: its payload, then what the service holds of it."""
+    extra = _payload(line.payload)
+    links = dict(extra.pop("_links", None) or {})
+    refund = lifecycle.is_refund_line(line)
+    name = line.description or line.sku or ""
+    view: dict[str, Any] = {
+        **extra,
+        "sku": line.sku,
+        "quantity": line.quantity,
+        "status": lifecycle.THEATRE_LINE_STATUS[LineStatus(line.status)],
+        "cost": line.unit_price,
+        "tax": _per_unit(line.taxes, line.quantity, order.currency_code),
+        "name": f"Refund for {name}" if refund else name,
+        "lineItemNumber": line.line_number,
+        "_links": {**links, "self": link(f"{base}/v3/orders/{order.id}/products/{line.line_number}")},
+    }
+    if line.refund_date is not None:
+        view["refundDateUtc"] = utc(line.refund_date)
+    return view
+
+
+def fee(line: LineItem) -> dict[str, Any]:
+    extra = _payload(line.payload)
+    return {"waived": False, **extra, "amount": line.unit_price, "quantity": line.quantity}
+
+
+def _payments(order: Order, base: str) -> list[dict[str, Any]]:
+    answer = []
+    for number, payment in enumerate(order.payments, start=1):
+        status = PaymentStatus(payment.status)
+        entry: dict[str, Any] = {
+            "type": payment.type,
+            "amount": payment.amount,
+            "balance": payment.amount if status == PaymentStatus.PENDING else Decimal(0),
+            "status": lifecycle.THEATRE_PAYMENT_STATUS[status],
+            "lineItemNumber": number,
+            "_links": {"self": link(f"{base}/v3/orders/{order.id}/payments/{number}")},
+        }
+        if status == PaymentStatus.REFUNDED:
+            entry["refundDateUtc"] = utc(payment.date)
+        answer.append(entry)
+    return answer
+
+
+def _refunded_payments(order: Order) -> list[dict[str, Any]]:
+    types = {p.payment_id: p.type for p in order.payments}
+    return [
+        {"type": types.get(r.payment_id, ""), "amount": r.amount, "refundDateUtc": utc(r.date)}
+        for r in order.refunded_payments
+    ]
+
+
+def _sum(values: Iterable[Decimal]) -> Decimal:
+    return sum(values, Decimal(0))
+
+
+def _amounts(order: Order) -> dict[str, Decimal]:
+    """`total`, `subtotal` (the products, fees left out), `paid` (net of refunds) and `savings`.
+    (Keyword members: `paid` is the theatre API's amount, not a status.)"""
+    return dict(  # noqa: C408 - keywords: `paid` here is an amount's name, never a status
+        total=order.total,
+        subtotal=_sum(li.quantity * li.unit_price for li in order.line_items if not _is_fee(li)),
+        paid=order.amount_paid - order.amount_refunded,
+        savings=order.discounts,
+    )
+
+
+def order_view(order: Order, base: str) -> dict[str, Any]:
+    """`GET /v3/orders/{id}`: the order in the theatre API's shape, links absolute under `base`."""
+    token_ref = f"token-{order.token}"
+    products = [product(li, order, base) for li in order.line_items if not _is_fee(li)]
+    fees = [fee(li) for li in order.line_items if _is_fee(li)]
+    view: dict[str, Any] = {
+        **_payload(order.payload),
+        "id": order.id,
+        "number": order.number,
+        "status": lifecycle.THEATRE_ORDER_STATUS[OrderStatus(order.status)],
+        "createdDateUtc": utc(order.sys_created_at),
+        **_amounts(order),
+        "token": order.token,
+        "fees": fees,
+        "_embedded": {"products": products, "payments": _payments(order, base)},
+        "refundedPayments": _refunded_payments(order),
+        "messages": [],
+        "_links": {
+            "self": link(f"{base}/v3/orders/{order.id}"),
+            f"{REL}/v1/order-will-call-check": link(f"{base}/v1/orders/{token_ref}/will-call-check"),
+            f"{REL}/v1/order-self-service-refund": link(f"{base}/v1/orders/{token_ref}/refunds"),
+        },
+    }
+    if order.expiration_date is not None:
+        view["expirationDateUtc"] = utc(order.expiration_date)
+    return view
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def will_call_view(order: Order, ref: str, base: str) -> dict[str, Any]:
+    """`GET /v1/orders/token-{token}/will-call-check`: the lifecycle's check, in camelCase."""
+    path = f"{base}/v1/orders/{order_ref(order, ref)}"
+    return {
+        "lineItems": [{_camel(k): v for k, v in entry.items()} for entry in lifecycle.will_call_lines(order)],
+        "_links": {"self": link(f"{path}/will-call-check"), "refund": link(f"{path}/refunds")},
+    }
+
+
+def reasons_view(reasons: Iterable[RefundReason], base: str) -> dict[str, Any]:
+    """`GET /v1/refund-reasons`."""
+    return {
+        "refundReasons": [
+            {"description": r.description, "name": r.name, "typeDescription": r.type_description}
+            for r in reasons
+        ],
+        "_links": {"self": link(f"{base}/v1/refund-reasons")},
+    }
+
+
+class TheatreRefundRequest(InputModel):
+    """`POST /v1/orders/token-{token}/refunds`: `{"refundReasonName", "lineNumbers"}`."""
+
+    refundReasonName: ReasonName
+    lineNumbers: list[Annotated[Int, Field(ge=1, le=100_000)]] = Field(
+        min_length=1, max_length=MAX_REFUND_LINES
+    )
+
+    def domain(self) -> RefundRequest:
+        return RefundRequest(refund_reason_name=self.refundReasonName, line_numbers=self.lineNumbers)

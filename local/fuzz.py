@@ -12,13 +12,15 @@ isolation failed, A's lookups for them would answer B's orders), then:
 - a **tenant sweep** generated from the same document (run first, on the orders as seeded:
   schemathesis may patch or delete A's): every operation with no key (401), with B's key on A's
   path (403), and with A's key on A's path but B's order ids and tokens (404) — and no answer may
-  carry a byte of B's data (B's order ids, tokens, fulfillment ids, tracking numbers and a marker
-  in B's orders and fulfillments). Order-id routes are the paths under `/orders/{tenantId}/{id}`
-  (and `/void/{id}`, `/close/{id}`); a path parameter of `OWNED_IDS` (`fulfillmentId`) names a row
-  of one tenant: A's key asks for each of B's (404) and a GET for A's own (200); every other path
-  parameter (a lookup's party, schedule, coupon or shipping status) is filled from
-  `FOREIGN_VALUES`, the values B's orders share, and A's request must answer 200 with nothing of
-  B's (an answer with no rows proves nothing: it is listed with the unexpected statuses). An
+  carry a byte of the other tenant's data (to A's key, B's order ids, tokens, fulfillment ids,
+  tracking numbers and a marker in B's orders, fulfillments and refund reason; to B's key, A's;
+  without a key, either's). Order-id routes are the paths under `/orders/{tenantId}/{id}` (and
+  `/void/{id}`, `/close/{id}`) and the source dialects' (`DIALECT_ORDER_ID_ROUTES`); a path
+  parameter of `OWNED_IDS` (`fulfillmentId`) names a row of one tenant: A's key asks for each of
+  B's (404) and a GET for A's own (200); every other path parameter (a lookup's party, schedule,
+  coupon or shipping status) is filled from `FOREIGN_VALUES`, the values B's orders share, and A's
+  request must answer 200 with nothing of B's (an answer with no rows proves nothing: it is listed
+  with the unexpected statuses). An
   operation with an `asOf` query asks for B's orders as they stood at a time B's history covers
   (404); one with an `after` page token pages A's order with B's token and with a token of another
   of A's orders (400), and B's order with B's token (400 or 404); one with an `exclusiveStartKey`
@@ -28,8 +30,25 @@ isolation failed, A's lookups for them would answer B's orders), then:
   `ending_before` cursors (400, with A's `order_id` too), for B's `order_id`, B's
   `tracking_number`s and B's `ids` (200 and no rows), for A's and B's `ids` together and for the
   `sku` and `tracking_company` both tenants' fulfillments share (`SHARED_QUERIES`: 200, A's rows
-  only). B's orders and fulfillments, as B reads them, must be the same after the sweep and after
-  schemathesis as before (a change is counted as a leak).
+  only). B's orders, fulfillments, distribution order (as the distribution API shows it) and
+  refund reasons (as the theatre API lists them), as B reads them, must be the same after the
+  sweep and after schemathesis as before (a change is counted as a leak).
+- the **source dialects** (issue 21: `/v3/...`, `/v1/...`, `/distribution/...`) name no tenant in
+  the path, the key's own is used, so B's key on A's path does not apply; instead
+  (`dialect_probes`): no key (401); B's key on A's order id and token (404); A's key on B's order
+  id, token and distribution order (404), a distribution route again in XML both ways
+  (`XML_HEADERS`) and with A's key in `DISTRIBUTION_KEY_HEADER` (404); a GET of A's own order by id
+  and by token (200, so the 404s are not a route that finds nothing). `GET /v1/refund-reasons`
+  as A lists A's reason of the shared name (`FOREIGN_VALUES["name"]`) and nothing of B's, whose
+  reason of that name describes B's marker; as B, B's and nothing of A's. The distribution place:
+  the seed places B's order under `DISTRIBUTION_NUMBER`, then A's under the same number, which must
+  be A's own new order (201, not a replay, not B's: `placement_leaks`, counted as leaks); the sweep
+  places B's order (number and body) as A, in JSON and XML, and A's as B (409: the number is each
+  one's own already; a replay of the other's order would be a leak) and A's own again (201, A's).
+
+Distribution orders exist to fuzz: each tenant places one (`distribution_body`: the number both
+share, the tenant's marker in its customer name, address and application id); its id and token join
+the tenant's order ids and tokens (`distribution_ids` keeps the id).
 
 Fulfillments exist to fuzz: each tenant gets a third order (`TO_FULFIL`: three units of one
 line) fulfilled one unit at a time, twice (`<order id>.2` and `.3`, one unit left open), each
@@ -50,11 +69,16 @@ history, not only 404s; `exclusiveStartKey` from A's list page tokens; the looku
 fulfillment ids (`ids` also all of them joined), its `order_id` from the order A fulfilled,
 `tracking_number` from A's tracking numbers and `sku` and `tracking_company` from the shared ones,
 so the fulfillment routes reach real fulfillments and later pages, not only 404s and empty lists.
+The dialects' `id` is drawn as the other order routes' (A's order ids and tokens, A's distribution
+order among them); schemathesis sends A's key in `Authorization` to every route, tenant-less ones too.
 
 `{"requests", "routes_fuzzed", "server_errors", "schema_violations", "cross_tenant_leaks"}`; any of the
-last three above zero fails the command. New routes join by being in the OpenAPI document; a route
+last three above zero fails the command (which then prints schemathesis' FAILURES section: each
+failing request as curl, and its answer). New routes join by being in the OpenAPI document; a route
 whose ids are not order ids adds its id parameter to `FOREIGN_VALUES` (a value both tenants share)
-or to `OWNED_IDS` (ids each tenant has its own of, seeded for both).
+or to `OWNED_IDS` (ids each tenant has its own of, seeded for both); a route that names no tenant
+is swept by `dialect_probes` (a new dialect's order routes join `DIALECT_ORDER_ID_ROUTES`, a body
+its probes need joins `BODIES`).
 """
 
 from __future__ import annotations
@@ -73,8 +97,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
+
+from orders_domain.lifecycle import DISTRIBUTION_CANCELLED
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = "security-results.json"
@@ -159,8 +185,26 @@ CAMEL_QUERIES = {
     "order_id": "orderId",
     "tracking_number": "trackingNumber",
 }
+#: The source APIs' own dialects' order routes (issue 21): no `{tenantId}` in the path, the tenant
+#: is the API key's own; `{id}` is an order id (or `token-<token>`) of that tenant.
+DIALECT_ORDER_ID_ROUTES = ("/v3/orders/{id}", "/v1/orders/{id}", "/distribution/orders/{id}")
 #: Where `{id}` is an order id (or `token-<token>`): these paths and the paths under them.
-ORDER_ID_ROUTES = ("/orders/{tenantId}/{id}", "/orders/{tenantId}/void/{id}", "/orders/{tenantId}/close/{id}")
+ORDER_ID_ROUTES = (
+    "/orders/{tenantId}/{id}",
+    "/orders/{tenantId}/void/{id}",
+    "/orders/{tenantId}/close/{id}",
+    *DIALECT_ORDER_ID_ROUTES,
+)
+#: The distribution dialect: its routes speak XML too; its key may come in its own header; both
+#: tenants place one order under this order number (unique per tenant, not across tenants).
+DISTRIBUTION_ROUTES = "/distribution/"
+DISTRIBUTION_PLACE = "/distribution/orders"
+DISTRIBUTION_KEY_HEADER = "X-ADILITY-API-KEY"
+DISTRIBUTION_NUMBER = "FUZZ-DIST-0001"
+XML_HEADERS = {"Content-Type": "application/xml", "Accept": "application/xml"}
+#: The dialect's list containers and the name of their items (`<items><item>…</item></items>`).
+#: The theatre dialect's reasons list: the built-ins and the key's tenant's own.
+THEATRE_REASONS = "/v1/refund-reasons"
 #: The sweep's body where an order is not the request: a search for the shared contact's orders, a
 #: JSON Patch of a client field, a fulfil, a cancel and a fulfillment's tracking change (else the
 #: answer is the body's 400, not the order's or the fulfillment's 404).
@@ -179,6 +223,13 @@ BODIES: dict[tuple[str, str], Any] = {
         "line_numbers": [1],
     },
     ("PUT", "/orders/{tenantId}/refund-reasons/{name}"): {"description": "fuzz"},
+    # the dialects: the theatre fulfil takes no body; a theatre refund; a distribution cancel
+    ("POST", "/v3/orders/{id}/fulfill"): None,
+    ("POST", "/v1/orders/{id}/refunds"): {
+        "refundReasonName": "ChangedMindCannotMakeShow",
+        "lineNumbers": [1],
+    },
+    ("PUT", "/distribution/orders/{id}"): {"order": {"status": DISTRIBUTION_CANCELLED}},
 }
 #: The query parameter of signed list page tokens, and the one operation A's list tokens belong to.
 PAGE_TOKEN = "exclusiveStartKey"  # noqa: S105 - a parameter's name
@@ -204,6 +255,8 @@ class Tenant:
     #: Its fulfillments' ids (`<order id>.<n>`) and tracking numbers.
     fulfillment_ids: list[str] = field(default_factory=list)
     tracking_numbers: list[str] = field(default_factory=list)
+    #: Its distribution order's id (`DISTRIBUTION_NUMBER`; also in `order_ids`, its token in `tokens`).
+    distribution_ids: list[str] = field(default_factory=list)
 
     def secrets(self) -> list[str]:
         """Values that only this tenant's data contains."""
@@ -231,20 +284,50 @@ class Sweep:
     unexpected: list[str] = field(default_factory=list)
 
 
-def call(base: str, method: str, path: str, key: str | None, body: Any = None) -> tuple[int, str]:
-    status, text, _ = exchange(base, method, path, key, body)
+class Probe(NamedTuple):
+    """One request of the sweep on a dialect route: the statuses allowed, and what the answer must
+    hold (`rows`, as in the sweep; `holds`: a value of the asking tenant's own)."""
+
+    label: str
+    path: str
+    key: str | None
+    expected: set[int]
+    body: Any = None
+    headers: dict[str, str] | None = None
+    rows: bool | None = None
+    holds: str | None = None
+
+
+def call(
+    base: str,
+    method: str,
+    path: str,
+    key: str | None,
+    body: Any = None,
+    *,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, str]:
+    status, text, _ = exchange(base, method, path, key, body, headers=headers)
     return status, text
 
 
 def exchange(
-    base: str, method: str, path: str, key: str | None, body: Any = None
+    base: str,
+    method: str,
+    path: str,
+    key: str | None,
+    body: Any = None,
+    *,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, str, dict[str, str]]:
-    """The status, body and headers of one request."""
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if data is not None else {}
+    """The status, body and headers of one request: a body as JSON, or a string as it is (its
+    `Content-Type` in `headers`); `headers` added to (or replacing) the defaults."""
+    data = (body if isinstance(body, str) else json.dumps(body)).encode() if body is not None else None
+    sent = {"Content-Type": "application/json"} if data is not None else {}
     if key is not None:
-        headers["Authorization"] = key
-    request = urllib.request.Request(base + path, data=data, method=method, headers=headers)  # noqa: S310
+        sent["Authorization"] = key
+    sent.update(headers or {})
+    request = urllib.request.Request(base + path, data=data, method=method, headers=sent)  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback only
             return response.status, response.read().decode("utf-8", "replace"), dict(response.headers)
@@ -317,16 +400,99 @@ def seed_fulfillments(base: str, tenant: Tenant) -> None:
         tenant.tracking_numbers.append(body["tracking_number"])
 
 
+def distribution_body(tenant: Tenant) -> dict[str, Any]:
+    """The tenant's distribution order: `DISTRIBUTION_NUMBER` (both tenants'), the tenant's marker in
+    its customer name, address and application id (pure)."""
+    return {
+        "order": {
+            "order_number": DISTRIBUTION_NUMBER,
+            "customer_name": f"Fuzz {tenant.marker}",
+            "items": [{"offer_id": "FUZZ-OFFER", "quantity": 2, "price": "10.00"}],
+            "shipping_address": {
+                "address_line_1": f"1 {tenant.marker} Street",
+                "address_line_2": "",
+                "city": "Fuzz City",
+                "state_code": "CA",
+                "postal_code": "94000",
+            },
+            "application_id": tenant.marker,
+        }
+    }
+
+
+def xml_document(root: str, value: Any) -> str:
+    """`value` as the distribution dialect's XML, written by the service's own writer (pure)."""
+    from orders_domain.dialects import xml
+
+    return xml.dumps(root, value)
+
+
+def placement_leaks(status: int, text: str, headers: dict[str, str], a: Tenant, b: Tenant) -> list[str]:
+    """What is wrong with A's answer to placing the order number B placed first: anything but A's
+    own new order (201, not a replay, an id not B's, nothing of B's) (pure)."""
+    where = f"other tenant's order_number: POST {DISTRIBUTION_PLACE} as {a.tenant_id} -> {status}"
+    if status != 201:
+        return [where]
+    leaks = []
+    if any(secret in text for secret in b.secrets()):
+        leaks.append(f"{where} with {b.tenant_id}'s data")
+    replayed = {k.lower(): v for k, v in headers.items()}.get("idempotent-replayed", "")
+    if replayed.lower() == "true":
+        leaks.append(f"{where} replayed")
+    try:
+        placed = json.loads(text)["order"]
+    except (ValueError, KeyError, TypeError):
+        return [*leaks, f"{where} not an order"]
+    if placed.get("id") in b.distribution_ids or a.marker not in json.dumps(placed):
+        leaks.append(f"{where}: not {a.tenant_id}'s order")
+    return leaks
+
+
+def keep_distribution(base: str, tenant: Tenant, text: str) -> None:
+    """Record the tenant's placed distribution order: its id, and its token as the tenant reads it."""
+    order_id = json.loads(text)["order"]["id"]
+    status, answer = call(base, "GET", f"/orders/{tenant.tenant_id}/{order_id}", tenant.key)
+    if status != 200:
+        raise SystemExit(f"cannot read the distribution order {order_id}: {status} {answer[:300]}")
+    tenant.distribution_ids.append(order_id)
+    tenant.order_ids.append(order_id)
+    tenant.tokens.append(json.loads(answer)["token"])
+
+
+def seed_distribution(base: str, a: Tenant, b: Tenant) -> list[str]:
+    """B's distribution order, then A's under the same order number (`DISTRIBUTION_NUMBER`): A's
+    must be A's own new order (201), not B's and not a 409. The leaks found (`placement_leaks`)."""
+    status, text, _ = exchange(base, "POST", DISTRIBUTION_PLACE, b.key, distribution_body(b))
+    if status != 201:
+        raise SystemExit(f"cannot place the distribution order of {b.tenant_id}: {status} {text[:300]}")
+    keep_distribution(base, b, text)
+    status, text, headers = exchange(base, "POST", DISTRIBUTION_PLACE, a.key, distribution_body(a))
+    leaks = placement_leaks(status, text, headers, a, b)
+    if not leaks:
+        keep_distribution(base, a, text)
+    return leaks
+
+
 def tenant_view(base: str, tenant: Tenant) -> dict[str, str]:
-    """The tenant's orders and fulfillments as its own key reads them: request -> status and body."""
-    paths = [f"/orders/{tenant.tenant_id}/{order_id}?consistentRead=true" for order_id in tenant.order_ids]
-    paths += [f"/orders/{tenant.tenant_id}/fulfillments/{f}" for f in tenant.fulfillment_ids]
-    paths.append(f"/orders/{tenant.tenant_id}/fulfillments?limit=100")
+    """The tenant's orders, fulfillments, distribution orders (as the distribution API shows them)
+    and refund reasons (as the theatre API lists them) as its own key reads them: request -> status
+    and body."""
+    paths = view_paths(tenant)
     view = {}
     for path in paths:
         status, text = call(base, "GET", path, tenant.key)
         view[path] = f"{status} {text}"
     return view
+
+
+def view_paths(tenant: Tenant) -> list[str]:
+    """What `tenant_view` reads (pure)."""
+    paths = [f"/orders/{tenant.tenant_id}/{order_id}?consistentRead=true" for order_id in tenant.order_ids]
+    paths += [f"/orders/{tenant.tenant_id}/fulfillments/{f}" for f in tenant.fulfillment_ids]
+    paths.append(f"/orders/{tenant.tenant_id}/fulfillments?limit=100")
+    paths += [f"{DISTRIBUTION_PLACE}/{d}" for d in tenant.distribution_ids]
+    paths.append(THEATRE_REASONS)
+    return paths
 
 
 def changed(before: dict[str, str], after: dict[str, str], when: str) -> list[str]:
@@ -405,6 +571,11 @@ def is_order_id_route(path: str) -> bool:
     return any(path == route or path.startswith(route + "/") for route in ORDER_ID_ROUTES)
 
 
+def is_tenant_from_key(path: str) -> bool:
+    """Whether the path names no tenant: a source dialect's, acting for the key's own tenant (pure)."""
+    return "tenantId" not in path_parameters(path)
+
+
 def lookup_id_paths(paths: list[str]) -> list[str]:
     """The paths whose `{id}` is not an order id (a party's, a schedule's) (pure)."""
     return [p for p in paths if "id" in path_parameters(p) and not is_order_id_route(p)]
@@ -423,6 +594,88 @@ def own_ids(template_path: str, tenant: Tenant) -> dict[str, str]:
     }
 
 
+def dialect_probes(method: str, template_path: str, a: Tenant, b: Tenant) -> list[Probe]:
+    """The sweep of a route that names no tenant (the key's is used): no key (401); B's key on A's
+    order id and token (404: B's tenant has no such order); A's key on B's order ids, token and
+    distribution order (404); on a GET, A's own order by id and by token (200). A distribution route
+    again in XML both ways and with A's key in `DISTRIBUTION_KEY_HEADER`. Without an order id: the
+    reasons list as A and as B (200, each with its own reason: the other's, of the same name, is
+    not there); placing B's order (its number, its body) as A and A's as B (409: the number is
+    each one's own already; B's order replayed to A would be a leak), as A in XML too, and A's own
+    again (201, A's order); any other route, no key (401) and A's own request (nothing of B's) (pure)."""
+    distribution = template_path.startswith(DISTRIBUTION_ROUTES)
+    body = BODIES.get((method, template_path))
+    # the body's one member is the XML document's root (`{"order": {...}}` is `<order>...</order>`)
+    xml_body = xml_document(*next(iter(body.items()))) if distribution and isinstance(body, dict) else None
+    probes: list[Probe] = []
+    if "id" in path_parameters(template_path):
+        own_id = a.distribution_ids[0] if distribution and a.distribution_ids else a.order_ids[0]
+
+        def at(order_ref: str) -> str:
+            return fill(template_path, {**FOREIGN_VALUES, "id": order_ref})
+
+        probes.append(Probe("no key", at(own_id), None, {401}, body))
+        for ref in dict.fromkeys((own_id, f"token-{a.tokens[0]}")):
+            probes.append(Probe("other tenant's key on own id", at(ref), b.key, {404}, body))
+        foreign = dict.fromkeys((b.order_ids[0], f"token-{b.tokens[0]}", *b.distribution_ids))
+        for ref in foreign:
+            probes.append(Probe("other tenant's id", at(ref), a.key, {404}, body))
+            if distribution:
+                probes.append(Probe("other tenant's id, XML", at(ref), a.key, {404}, xml_body, XML_HEADERS))
+                by_header = {DISTRIBUTION_KEY_HEADER: a.key}
+                probes.append(
+                    Probe(
+                        f"other tenant's id, {DISTRIBUTION_KEY_HEADER}", at(ref), None, {404}, body, by_header
+                    )
+                )
+        if method == "GET":
+            for ref in dict.fromkeys((own_id, f"token-{a.tokens[0]}")):
+                probes.append(Probe("own order", at(ref), a.key, {200}))
+            if distribution:
+                probes.append(Probe("own order, XML", at(own_id), a.key, {200}, None, XML_HEADERS))
+        return probes
+    path = fill(template_path, FOREIGN_VALUES)
+    if (method, template_path) == ("POST", DISTRIBUTION_PLACE):
+        theirs, mine = distribution_body(b), distribution_body(a)
+        # A's order is placed by the seed: B's body under the number is another order of A's
+        taken = {409} if a.distribution_ids else {201}
+        own = a.distribution_ids[0] if a.distribution_ids else None
+        probes += [
+            Probe("no key", path, None, {401}, mine),
+            Probe("other tenant's order", path, a.key, taken, theirs),
+            Probe(
+                "other tenant's order, XML",
+                path,
+                a.key,
+                taken,
+                xml_document("order", theirs["order"]),
+                XML_HEADERS,
+            ),
+            Probe(
+                "other tenant's key, own order's body",
+                path,
+                b.key,
+                {409} if b.distribution_ids else {201},
+                mine,
+            ),
+            Probe("own order again", path, a.key, {201}, mine, holds=own),
+        ]
+    elif (method, template_path) == ("GET", THEATRE_REASONS):
+        probes += [
+            Probe("no key", path, None, {401}),
+            # (A's reason of the shared name is listed; the sweep's PUT of it, before, rewrote its
+            # description, so its name is what is looked for; B's, of the same name, keeps B's marker)
+            Probe("own read", path, a.key, {200}, holds=FOREIGN_VALUES["name"]),
+            Probe("other tenant's key", path, b.key, {200}, holds=b.marker),
+        ]
+    else:
+        probes += [
+            Probe("no key", path, None, {401}, body),
+            Probe("own route", path, a.key, set(range(200, 500)), body),
+        ]
+    return probes
+
+
 def tenant_sweep(base: str, document: dict[str, Any], a: Tenant, b: Tenant) -> Sweep:
     sweep = Sweep()
 
@@ -435,15 +688,25 @@ def tenant_sweep(base: str, document: dict[str, Any], a: Tenant, b: Tenant) -> S
         body: Any,
         *,
         rows: bool | None = None,
+        headers: dict[str, str] | None = None,
+        holds: str | None = None,
     ) -> None:
-        status, text = call(base, method, path, key, body)
+        if headers is None:
+            status, text = call(base, method, path, key, body)
+        else:
+            status, text = call(base, method, path, key, body, headers=headers)
         sweep.requests += 1
         where = f"{label}: {method} {path} -> {status}"
+        if headers is not None:
+            where += f" ({', '.join(f'{k}: {v}' for k, v in headers.items())})"
         if status >= 500:
             sweep.server_errors.append(where)
         # What the request itself carried may be echoed ("Order <id> was not found."): not a leak.
-        sent = path + json.dumps(body)
-        if any(secret in text for secret in b.secrets() if secret not in sent):
+        sent = path + (body if isinstance(body, str) else json.dumps(body))
+        # Nothing of another tenant than the key's (without a key: of either) may be answered.
+        asking = key or (headers or {}).get(DISTRIBUTION_KEY_HEADER)
+        others = [tenant for tenant in (a, b) if tenant.key != asking]
+        if any(secret in text for other in others for secret in other.secrets() if secret not in sent):
             sweep.leaks.append(where)
         elif status not in expected:
             (sweep.leaks if 200 <= status < 300 else sweep.unexpected).append(where)
@@ -453,6 +716,9 @@ def tenant_sweep(base: str, document: dict[str, Any], a: Tenant, b: Tenant) -> S
         elif rows is False and answered_rows(text):
             # B's values must find nothing: A's rows would be a filter that ignores them.
             sweep.unexpected.append(f"{where} with rows")
+        elif holds is not None and holds not in text:
+            # The asker's own data must be there: an answer without it proves nothing.
+            sweep.unexpected.append(f"{where} without its own data")
 
     for template_path, operations in document["paths"].items():
         order_route = is_order_id_route(template_path)
@@ -466,6 +732,21 @@ def tenant_sweep(base: str, document: dict[str, Any], a: Tenant, b: Tenant) -> S
         missing = [p for p in others if p not in FOREIGN_VALUES]
         if missing:
             sweep.unexpected.append(f"{template_path}: no FOREIGN_VALUES for {', '.join(missing)}")
+        if is_tenant_from_key(template_path):
+            for method in operations:
+                for one in dialect_probes(method.upper(), template_path, a, b):
+                    probe(
+                        one.label,
+                        method.upper(),
+                        one.path,
+                        one.key,
+                        one.expected,
+                        one.body,
+                        rows=one.rows,
+                        headers=one.headers,
+                        holds=one.holds,
+                    )
+            continue
         for method in operations:
             verb = method.upper()
             body = BODIES.get((verb, template_path), ORDER if verb in ("POST", "PUT", "PATCH") else None)
@@ -728,12 +1009,16 @@ def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, int], dict
         # Before the history: the fulfils' stream records go through the order_stream handler too.
         seed_fulfillments(api.base_url, a)
         seed_fulfillments(api.base_url, b)
+        # B's distribution order, then A's under the same number: A's own new order, or a leak.
+        placed = seed_distribution(api.base_url, a, b)
         with_history(api.base_url, api, [a, b])
         with_page_tokens(api.base_url, [a, b])
         document = api.gateway.openapi()
         b_before = tenant_view(api.base_url, b)
         # The sweep first: it sees the seeded orders as they are (schemathesis may patch or delete A's).
         sweep = tenant_sweep(api.base_url, document, a, b)
+        sweep.requests += 1  # A's placement under B's order number
+        sweep.leaks += placed
         sweep.leaks += changed(b_before, tenant_view(api.base_url, b), "after the sweep")
         # As under `make serve`, the stream consumer follows every write schemathesis makes: history
         # trails a change by a fraction of a second, as on AWS, and `?asOf=` of a moment whose history
@@ -764,9 +1049,32 @@ def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, int], dict
             if results["routes_fuzzed"] < operations
             else []
         ),
-        "schemathesis_summary": fuzzed["log"][-2500:],
+        "schemathesis_summary": failure_report(fuzzed["log"]),
     }
     return results, details
+
+
+#: How much of schemathesis' FAILURES section a failed run prints.
+FAILURE_REPORT_CHARS = 20_000
+
+
+def failure_report(log: str) -> str:
+    """What a failed run prints of schemathesis' output: its FAILURES section (each failing request
+    and answer, as curl), at most `FAILURE_REPORT_CHARS` of it, then its summary; the log's last
+    2,500 characters when it has no such section (pure)."""
+    start = log.find("= FAILURES =")
+    if start < 0:
+        return log[-2500:]
+    start = log.rfind("\n", 0, start) + 1
+    end = min(
+        (i for i in (log.find("= WARNINGS =", start), log.find("= SUMMARY =", start)) if i >= 0), default=-1
+    )
+    end = len(log) if end < 0 else log.rfind("\n", 0, end) + 1
+    failures = log[start:end]
+    if len(failures) > FAILURE_REPORT_CHARS:
+        failures = failures[:FAILURE_REPORT_CHARS] + "\n[... the FAILURES section goes on ...]\n"
+    summary = log.find("= SUMMARY =", end)
+    return failures + (log[log.rfind("\n", 0, summary) + 1 :] if summary >= 0 else "")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,6 @@ from orders_domain.api import (
     OrderRef,
     Response,
     TenantId,
-    if_match_version,
     json_content,
     json_response,
 )
@@ -50,19 +49,13 @@ _ORDER_ANSWER: dict[int, OpenAPIResponse] = {
 def _once(
     tenant_id: str, fingerprint: str, metric: str, change: Callable[[str, int | None, str | None], Order]
 ) -> Response[str]:
-    """Run `change(actor, if_match, write_key)` at most once per Idempotency-Key and answer the order
-    (the write key makes a rerun after a lost idempotency record find its first write: done once)."""
-    caller = fn.caller(tenant_id)
-    key = fn.idempotency_key()
-    if_match = if_match_version(fn.header("If-Match"))
-    write_key = fn.write_key(tenant_id, key, fingerprint)
+    """Run `change(actor, if_match, write_key)` at most once per Idempotency-Key; answer the order."""
 
-    def run() -> StoredResponse:
-        order = change(caller.principal.key_id, if_match, write_key)
+    def answer(order: Order) -> StoredResponse:
         fn.count(metric)
         return StoredResponse(status=200, body=order_json(order), headers=order_headers(order))
 
-    return fn.idempotent(tenant_id=tenant_id, key=key, fingerprint=fingerprint, operation=run)
+    return fn.write_once(fn.caller(tenant_id), fingerprint, change, answer)
 
 
 @app.post(
@@ -139,6 +132,7 @@ def close_order(tenantId: TenantId, id: OrderRef) -> Response[str]:
         200: {
             "description": "The order, as `GET /distribution/orders/{id}` shows it.",
             "headers": {"ETag": ETAG_HEADER},
+            "content": {"application/json": {"schema": distribution.ORDER_SCHEMA}},
         }
     },
     tags=["distribution"],

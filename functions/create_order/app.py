@@ -122,6 +122,7 @@ def preview_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body(
                 "Location": LOCATION_HEADER,
                 "Idempotent-Replayed": REPLAYED_HEADER,
             },
+            "content": {"application/json": {"schema": distribution.ORDER_SCHEMA}},
         }
     },
     tags=["distribution"],

@@ -44,6 +44,7 @@ from orders_domain.models.fulfillments import (
     fulfillment_json,
 )
 from orders_domain.representation import order_headers, order_json
+from orders_domain.services.change import Changed
 from orders_domain.services.common import ORDER_ID_RE, target_fingerprint
 from orders_domain.services.fulfillments import FulfillmentQuery
 
@@ -131,22 +132,20 @@ def _fulfil(
 ) -> Response[str]:
     """Fulfil at most once per Idempotency-Key and answer the order as `render` writes it."""
     tenant_id = caller.tenant_id
-    key = fn.idempotency_key()
-    fingerprint = target_fingerprint(ref, request or FulfilRequest())
-    if_match = _if_match()
-    write_key = fn.write_key(tenant_id, key, fingerprint)
 
-    def run() -> StoredResponse:
-        written = wiring.current().fulfil_orders.fulfil(
-            tenant_id, ref, request, actor=caller.principal.key_id, if_match=if_match, write_key=write_key
+    def write(actor: str, if_match: int | None, write_key: str | None) -> Changed:
+        return wiring.current().fulfil_orders.fulfil(
+            tenant_id, ref, request, actor=actor, if_match=if_match, write_key=write_key
         )
+
+    def answer(written: Changed) -> StoredResponse:
         headers = order_headers(written.order)
         if written.fulfillment is not None:
             headers["Location"] = f"/orders/{tenant_id}/fulfillments/{written.fulfillment.id}"
         fn.count("OrderFulfil")
         return StoredResponse(status=200, body=render(written.order), headers=headers)
 
-    return fn.idempotent(tenant_id=tenant_id, key=key, fingerprint=fingerprint, operation=run)
+    return fn.write_once(caller, target_fingerprint(ref, request or FulfilRequest()), write, answer)
 
 
 @app.post(
@@ -160,6 +159,7 @@ def _fulfil(
         200: {
             "description": "The order in the theatre API's shape.",
             "headers": {"ETag": ETAG_HEADER, "Idempotent-Replayed": REPLAYED_HEADER},
+            "content": {"application/json": {"schema": theatre.ORDER_SCHEMA}},
         }
     },
     tags=["theatre"],

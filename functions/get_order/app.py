@@ -119,7 +119,13 @@ def get_order_history(
     "`_embedded.products` (the lines; a line's `payload` members are the product's), "
     "`_embedded.payments`, `refundedPayments`, `fees` (lines of `type` `fee`), HAL `_links` with "
     "absolute hrefs (will-call check and self-service refund). The tenant is the key's.",
-    responses={200: {"description": "The order.", "headers": {"ETag": ETAG_HEADER}}},
+    responses={
+        200: {
+            "description": "The order.",
+            "headers": {"ETag": ETAG_HEADER},
+            "content": {"application/json": {"schema": theatre.ORDER_SCHEMA}},
+        }
+    },
     tags=["theatre"],
 )
 def get_theatre_order(id: OrderRef) -> Response[str]:
@@ -134,7 +140,13 @@ def get_theatre_order(id: OrderRef) -> Response[str]:
     description='`{"order": {id, order_number, status (active / cancelled), items [{offer_id, '
     "quantity}], account_id, customer_name, purchased_at, shipping_address, shipments}}`; "
     "`Accept: application/xml` answers `<order>...</order>`. The tenant is the key's.",
-    responses={200: {"description": "The order.", "headers": {"ETag": ETAG_HEADER}}},
+    responses={
+        200: {
+            "description": "The order.",
+            "headers": {"ETag": ETAG_HEADER},
+            "content": {"application/json": {"schema": distribution.ORDER_SCHEMA}},
+        }
+    },
     tags=["distribution"],
 )
 def get_distribution_order(id: OrderRef) -> Response[str]:

@@ -22,7 +22,6 @@ from orders_domain.api import (
     RequestInfo,
     Response,
     TenantId,
-    if_match_version,
     json_content,
     json_response,
 )
@@ -102,20 +101,17 @@ def _refund(
     caller: RequestInfo, ref: str, request: RefundRequest, render: Callable[[Order], str]
 ) -> Response[str]:
     """Refund at most once per Idempotency-Key and answer the order as `render` writes it."""
-    tenant_id = caller.tenant_id
-    key = fn.idempotency_key()
-    fingerprint = target_fingerprint(ref, request)
-    if_match = if_match_version(fn.header("If-Match"))
-    write_key = fn.write_key(tenant_id, key, fingerprint)
 
-    def run() -> StoredResponse:
-        order = wiring.current().refund_orders.refund(
-            tenant_id, ref, request, actor=caller.principal.key_id, if_match=if_match, write_key=write_key
+    def write(actor: str, if_match: int | None, write_key: str | None) -> Order:
+        return wiring.current().refund_orders.refund(
+            caller.tenant_id, ref, request, actor=actor, if_match=if_match, write_key=write_key
         )
+
+    def answer(order: Order) -> StoredResponse:
         fn.count("OrderRefund")
         return StoredResponse(status=200, body=render(order), headers=order_headers(order))
 
-    return fn.idempotent(tenant_id=tenant_id, key=key, fingerprint=fingerprint, operation=run)
+    return fn.write_once(caller, target_fingerprint(ref, request), write, answer)
 
 
 @app.get(
@@ -123,7 +119,12 @@ def _refund(
     summary="The theatre API's refund reasons (seeds/001)",
     description="`refundReasons[{description, name, typeDescription}]`: the nine guest self-service "
     "reasons, then the tenant's own; `_links.self`. The tenant is the key's.",
-    responses={200: {"description": "The reasons."}},
+    responses={
+        200: {
+            "description": "The reasons.",
+            "content": {"application/json": {"schema": theatre.REASONS_SCHEMA}},
+        }
+    },
     tags=["theatre"],
 )
 def theatre_refund_reasons() -> Response[str]:
@@ -142,6 +143,7 @@ def theatre_refund_reasons() -> Response[str]:
         200: {
             "description": "The order in the theatre API's shape.",
             "headers": {"ETag": ETAG_HEADER, "Idempotent-Replayed": REPLAYED_HEADER},
+            "content": {"application/json": {"schema": theatre.ORDER_SCHEMA}},
         }
     },
     tags=["theatre"],

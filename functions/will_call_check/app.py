@@ -49,7 +49,12 @@ def will_call_check(tenantId: TenantId, id: OrderRef) -> Response[str]:
     description="`lineItems[{lineNumber, pickedUp, refundable, nonRefundableReason, selfServiceRefundable, "
     "nonSelfServiceRefundableReason}]` and `_links` (`self`, `refund`, absolute). `{id}`: "
     "`token-<token>` (or the order id). The tenant is the key's.",
-    responses={200: {"description": "The check."}},
+    responses={
+        200: {
+            "description": "The check.",
+            "content": {"application/json": {"schema": theatre.WILL_CALL_SCHEMA}},
+        }
+    },
     tags=["theatre"],
 )
 def theatre_will_call_check(id: OrderRef) -> Response[str]:

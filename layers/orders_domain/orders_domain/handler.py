@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -23,12 +23,21 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from orders_domain import cold_start, idempotency, wiring
-from orders_domain.api import RequestInfo, build_resolver, header, require_caller, resolve, stored_response
+from orders_domain.api import (
+    RequestInfo,
+    build_resolver,
+    header,
+    if_match_version,
+    require_caller,
+    resolve,
+    stored_response,
+)
 from orders_domain.idempotency import StoredResponse
 from orders_domain.routes import IDEMPOTENT_ROUTES
 from orders_domain.services.common import keyed_write_id
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+T = TypeVar("T")
 
 
 def tracing_enabled() -> bool:
@@ -153,3 +162,22 @@ class FunctionApp:
         if stored.replayed:
             self.count("IdempotentReplay")
         return stored_response(stored)
+
+    def write_once(
+        self,
+        caller: RequestInfo,
+        fingerprint: str,
+        write: Callable[[str, int | None, str | None], T],
+        answer: Callable[[T], StoredResponse],
+    ) -> Response[str]:
+        """A change of one order: `write(actor, if_match, write_key)` run at most once per
+        Idempotency-Key (`If-Match` honoured; the keyed write id lets a rerun after a lost idempotency
+        record find its first write: done once), answered as `answer` writes its result."""
+        key = self.idempotency_key()
+        if_match = if_match_version(self.header("If-Match"))
+        write_key = self.write_key(caller.tenant_id, key, fingerprint)
+
+        def run() -> StoredResponse:
+            return answer(write(caller.principal.key_id, if_match, write_key))
+
+        return self.idempotent(tenant_id=caller.tenant_id, key=key, fingerprint=fingerprint, operation=run)

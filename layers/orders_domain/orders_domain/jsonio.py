@@ -53,6 +53,9 @@ _MARKED = re.compile(f'"{_MARKER}([^"]*)"')
 
 #: Serialization context flag: pydantic writes Decimals as marked strings, `unmark` makes them numbers.
 NUMBERS = "numbers"
+#: The same for the numbers of free-form JSON (`payload`) only (storage: money stays a string there,
+#: while a client's payload number must come back a number, not a string).
+FREE_NUMBERS = "free_numbers"
 
 
 def number_token(value: Decimal) -> str:

@@ -19,10 +19,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from orders_domain import lifecycle
+from orders_domain.errors import FieldError, ValidationFailed
 from orders_domain.models import Order, OrderCreateRequest
+from orders_domain.models.field_errors import field_errors_from_pydantic
 from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.models.types import MAX_AMOUNT, Money
 
@@ -79,8 +81,39 @@ class ChangeOrder(_Dialect):
     order: OrderStatusInput
 
 
+#: The domain's field paths as the distribution API names them (for a 400 the client can act on).
+_FIELD_NAMES = (
+    ("line_items", "order.items"),
+    ("unit_price", "price"),
+    ("purchase_order_number", "order.order_number"),
+    ("ship_to_name", "order.customer_name"),
+    ("shipping_address", "order.shipping_address"),
+    ("line1", "address_line_1"),
+    ("line2", "address_line_2"),
+    ("state", "state_code"),
+)
+
+
+def _dialect_field(field: str) -> str:
+    for ours, theirs in _FIELD_NAMES:
+        field = field.replace(ours, theirs)
+    return field if field.startswith("order") else f"order.{field}"
+
+
 def create_request(placed: DistributionOrderInput) -> OrderCreateRequest:
-    """The domain's create request for a placed distribution order."""
+    """The domain's create request for a placed distribution order; what the domain's create rules
+    refuse (a price finer than the currency's minor unit, ...) is a 400 naming the dialect's field."""
+    try:
+        return _create_request(placed)
+    except ValidationError as invalid:
+        errors = [
+            FieldError(_dialect_field(e.field), e.error)
+            for e in field_errors_from_pydantic(list(invalid.errors()))
+        ]
+        raise ValidationFailed("The order is not valid.", errors=errors) from None
+
+
+def _create_request(placed: DistributionOrderInput) -> OrderCreateRequest:
     body: dict[str, Any] = {
         "purchase_order_number": placed.order_number,
         "ship_to_name": placed.customer_name,
@@ -172,3 +205,60 @@ def order_view(order: Order, fulfillments: Iterable[Fulfillment] = ()) -> dict[s
     if payload.get("application_id") is not None:
         view["application_id"] = payload["application_id"]
     return {"order": view}
+
+
+# ------------------------------------------------------------------ the shape, for the OpenAPI document
+_TEXT: dict[str, Any] = {"type": ["string", "null"]}
+#: `{"order": {...}}` as every distribution route answers it.
+ORDER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["order"],
+    "properties": {
+        "order": {
+            "type": "object",
+            "required": [
+                "id",
+                "order_number",
+                "status",
+                "items",
+                "account_id",
+                "customer_name",
+                "purchased_at",
+                "shipping_address",
+                "shipments",
+            ],
+            "properties": {
+                "id": {"type": "string"},
+                "order_number": {"type": "string"},
+                "status": {
+                    "type": "string",
+                    "enum": [lifecycle.DISTRIBUTION_ACTIVE, lifecycle.DISTRIBUTION_CANCELLED],
+                },
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["offer_id", "quantity"],
+                        "properties": {"offer_id": _TEXT, "quantity": {"type": "integer"}},
+                    },
+                },
+                "account_id": {"type": "string"},
+                "customer_name": _TEXT,
+                "purchased_at": {"type": "string"},
+                "shipping_address": {
+                    "anyOf": [
+                        {"type": "null"},
+                        {
+                            "type": "object",
+                            "properties": dict.fromkeys(
+                                ("address_line_1", "address_line_2", "city", "state_code", "postal_code"),
+                                _TEXT,
+                            ),
+                        },
+                    ]
+                },
+                "shipments": {"type": "array", "items": {"type": "object"}},
+            },
+        }
+    },
+}

@@ -66,8 +66,13 @@ def _is_fee(line: LineItem) -> bool:
 
 
 def product(line: LineItem, order: Order, base: str) -> dict[str, Any]:
-    """One line as a theatre product: its payload, then what the service holds of it."""
-    extra = _payload(line.payload)
+    """One line as a theatre product: its payload (a refund line's: the refunded line's, as seeds/001
+    shows a refund with the ticket's theatre, movie and showtime), then what the service holds of it."""
+    payload = line.payload
+    if payload is None and line.parent_line_item_id is not None:
+        refunded = [li for li in order.line_items if li.order_line_item_id == line.parent_line_item_id]
+        payload = refunded[0].payload if refunded else None
+    extra = _payload(payload)
     links = dict(extra.pop("_links", None) or {})
     refund = lifecycle.is_refund_line(line)
     name = line.description or line.sku or ""
@@ -196,3 +201,162 @@ class TheatreRefundRequest(InputModel):
 
     def domain(self) -> RefundRequest:
         return RefundRequest(refund_reason_name=self.refundReasonName, line_numbers=self.lineNumbers)
+
+
+# ------------------------------------------------------------------ the shapes, for the OpenAPI document
+_STR: dict[str, Any] = {"type": "string"}
+_INT: dict[str, Any] = {"type": "integer"}
+_NUM: dict[str, Any] = {"type": "number"}
+_BOOL: dict[str, Any] = {"type": "boolean"}
+LINK_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["href", "templated"],
+    "properties": {"href": _STR, "templated": _BOOL},
+}
+_SELF_LINKS: dict[str, Any] = {"type": "object", "required": ["self"], "properties": {"self": LINK_SCHEMA}}
+
+
+#: The order's amounts (keywords, as in `_amounts`: `paid` is an amount's name, never a status).
+_AMOUNTS: dict[str, Any] = dict(total=_NUM, subtotal=_NUM, paid=_NUM, savings=_NUM)  # noqa: C408
+
+
+def _words(table: Mapping[Any, str]) -> dict[str, Any]:
+    return {"type": "string", "enum": sorted(set(table.values()))}
+
+
+#: `GET /v3/orders/{id}` (payload members may add more: additional members are allowed).
+ORDER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "id",
+        "number",
+        "status",
+        "createdDateUtc",
+        *_AMOUNTS,
+        "token",
+        "fees",
+        "_embedded",
+        "refundedPayments",
+        "messages",
+        "_links",
+    ],
+    "properties": {
+        "id": _STR,
+        "number": _INT,
+        "status": _words(lifecycle.THEATRE_ORDER_STATUS),
+        "createdDateUtc": _STR,
+        **_AMOUNTS,
+        "token": _STR,
+        "fees": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["amount", "quantity"],
+                "properties": {"amount": _NUM, "quantity": _INT},
+            },
+        },
+        "_embedded": {
+            "type": "object",
+            "required": ["products", "payments"],
+            "properties": {
+                "products": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": [
+                            "sku",
+                            "quantity",
+                            "status",
+                            "cost",
+                            "tax",
+                            "name",
+                            "lineItemNumber",
+                            "_links",
+                        ],
+                        "properties": {
+                            "sku": {"type": ["string", "null"]},
+                            "quantity": _INT,
+                            "status": _words(lifecycle.THEATRE_LINE_STATUS),
+                            "cost": _NUM,
+                            "tax": _NUM,
+                            "name": _STR,
+                            "lineItemNumber": _INT,
+                            "_links": _SELF_LINKS,
+                        },
+                    },
+                },
+                "payments": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["type", "amount", "balance", "status", "lineItemNumber", "_links"],
+                        "properties": {
+                            "type": _STR,
+                            "amount": _NUM,
+                            "balance": _NUM,
+                            "status": _words(lifecycle.THEATRE_PAYMENT_STATUS),
+                            "lineItemNumber": _INT,
+                            "refundDateUtc": _STR,
+                            "_links": _SELF_LINKS,
+                        },
+                    },
+                },
+            },
+        },
+        "refundedPayments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "amount", "refundDateUtc"],
+                "properties": {"type": _STR, "amount": _NUM, "refundDateUtc": _STR},
+            },
+        },
+        "messages": {"type": "array"},
+        "_links": {
+            "type": "object",
+            "required": ["self", f"{REL}/v1/order-will-call-check", f"{REL}/v1/order-self-service-refund"],
+            "additionalProperties": LINK_SCHEMA,
+        },
+    },
+}
+
+#: `GET /v1/orders/token-{token}/will-call-check`.
+WILL_CALL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["lineItems", "_links"],
+    "properties": {
+        "lineItems": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["lineNumber", "pickedUp", "refundable", "selfServiceRefundable"],
+                "properties": {
+                    "lineNumber": _INT,
+                    "pickedUp": _BOOL,
+                    "refundable": _BOOL,
+                    "nonRefundableReason": _STR,
+                    "selfServiceRefundable": _BOOL,
+                    "nonSelfServiceRefundableReason": _STR,
+                },
+            },
+        },
+        "_links": {"type": "object", "required": ["self", "refund"], "additionalProperties": LINK_SCHEMA},
+    },
+}
+
+#: `GET /v1/refund-reasons`.
+REASONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["refundReasons", "_links"],
+    "properties": {
+        "refundReasons": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["description", "name", "typeDescription"],
+                "properties": {"description": _STR, "name": _STR, "typeDescription": _STR},
+            },
+        },
+        "_links": _SELF_LINKS,
+    },
+}

@@ -27,6 +27,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    PlainSerializer,
     SerializationInfo,
     Strict,
 )
@@ -178,8 +179,30 @@ def _json_to_storable(value: Any, depth: int = 0) -> Any:
     return value
 
 
+def _marked_numbers(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return jsonio.number_token(value)
+    if isinstance(value, dict):
+        return {k: _marked_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_marked_numbers(v) for v in value]
+    return value
+
+
+def _free_json(value: dict[str, Any], info: SerializationInfo) -> Any:
+    """A client's numbers stay numbers: with the `jsonio.NUMBERS` or `jsonio.FREE_NUMBERS` context,
+    marked strings that `jsonio.unmark` turns back into JSON numbers (else pydantic's strings)."""
+    if info.context and (info.context.get(jsonio.NUMBERS) or info.context.get(jsonio.FREE_NUMBERS)):
+        return _marked_numbers(value)
+    return value
+
+
 #: A free-form JSON object (`payload`, table rows).
-JsonObject = Annotated[dict[str, Any], AfterValidator(_json_to_storable)]
+JsonObject = Annotated[
+    dict[str, Any],
+    AfterValidator(_json_to_storable),
+    PlainSerializer(_free_json, return_type=dict[str, Any], when_used="json"),
+]
 
 
 # ------------------------------------------------------------------ bases

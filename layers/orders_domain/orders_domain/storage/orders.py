@@ -66,7 +66,8 @@ class OrderRecord:
     def order_attributes(self) -> dict[str, Any]:
         """What the order owns in its item (typed for DynamoDB): document, row, version, index keys."""
         order = self.order
-        doc = order.model_dump_json(exclude_none=True)
+        # Money is stored as exact strings (its type reads them back); a payload's numbers as numbers.
+        doc = jsonio.unmark(order.model_dump_json(exclude_none=True, context={jsonio.FREE_NUMBERS: True}))
         if len(doc) > MAX_ORDER_ITEM_BYTES:
             raise PayloadTooLarge("The order is too large to store; split it into several orders.")
         attributes: dict[str, Any] = {

@@ -36,6 +36,14 @@ gateway over HTTP, with the functions' real handlers. Writes reliability-results
   one refund line each, in one write, no refused call's line refunded (`refund_storm_problems`), the
   refund and money rules holding; each keyed 200 replayed as it was. Then one keyed refund sent 5 times
   at once by token: one refund, one answer.
+- **place storms** (the distribution dialect, issue 21): one `POST /distribution/orders`, whose
+  order_number is its idempotency key and names the order, sent 8 times at once (a "retry later", a 409
+  `idempotency_in_progress` with `Retry-After`, is sent again): in JSON; half in XML, half in JSON (the
+  same order either way); then the same number with two bodies, half each (`scale` rounds of the
+  three). Exactly one order per number holding the accepted body, every copy of that body answered 201
+  with the order its number names (only one of them not `Idempotent-Replayed`: more is a double
+  effect), every copy of the other body 409 `order_number_taken`, never a 5xx
+  (`place_storm_problems`).
 - **lost responses**: for every DynamoDB write call of every mutating route (create, PATCH with and
   without If-Match, DELETE, PUT {"status": "cancelled"}, batch; fulfil whole, partial and partial with
   If-Match, cancel whole and partial, void, close, all under an Idempotency-Key; the fulfillment PATCH
@@ -78,6 +86,17 @@ gateway over HTTP, with the functions' real handlers. Writes reliability-results
   update, another line refunded a partial write), the answer's version the order's, and the refund and
   money rules holding. A PUT of a refund reason is sent again until answered 200; the reason is then
   listed once, as sent.
+  The source dialects' write routes (issue 21) join the same way, each over its native route's
+  service: the theatre fulfil (`POST /v3/orders/{id}/fulfill`, no body) with and without a key (its
+  record is the order's only one: it sends no tracking number; without a key a refusal sends the client
+  to read the order), the theatre refund by token (`POST /v1/orders/token-…/refunds`, camelCase, keyed;
+  judged as a refund, its version from the `ETag`), the distribution place in JSON and in XML (its
+  key is its order_number: the idempotency record's writes and the order's PutItem, aimed at the id
+  the number names; the client sends the same order again and must get that order, 201, never a
+  second one or a 409, then once more, replayed) and the distribution PUT `{"order": {"status":
+  "cancelled"}}` (no key; the order's read and write: the client sends it again until it is answered
+  200 with the cancelled order, never a 409 or a 5xx, the order cancelled in one write; then once
+  more, answered without a write).
 - **injected faults**: throttling, TransactionConflict, a 500 and a timeout at each DynamoDB call
   of each mutating route (GetItem too, for the change routes; for refunds their writes and the token
   route's Query; at a TransactWriteItems also a TransactionCanceledException for a conflict, which the
@@ -90,7 +109,9 @@ gateway over HTTP, with the functions' real handlers. Writes reliability-results
   idempotency record left in progress, and every fulfillment record against its order (per line the
   records' `quantity` sums to `quantity_shipped`, their `cancel_quantity` stays within
   `quantity_cancelled`, each record of an order that exists, naming its lines, written at a version the
-  order has reached: else a half write, counted as a partial write), and every order's refunds
+  order has reached: else a half write, counted as a partial write), one order per distribution
+  order_number (its `purchase_order_number`; no other order here has one), whose id the number names,
+  and every order's refunds
   (`refund_problems`: per goods line the refund lines pointing at it, `parent_line_item_id`, refund
   exactly its `quantity_returned` units and at most its `quantity_shipped`: more, a line refunded twice,
   is a double effect, fewer a partial write; its `amount_refunded` at most its `amount_paid`; each refund
@@ -138,6 +159,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from orders_domain.lifecycle import DISTRIBUTION_CANCELLED
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = "reliability-results.json"
@@ -196,6 +219,18 @@ FULFIL_PATH = "/orders/{tenantId}/{id}/fulfill"
 REFUNDS_PATH = "/orders/{tenantId}/{id}/refunds"
 #: A built-in, self-service reason: both refund routes may give it.
 REFUND_REASON = "ChangedMindCannotMakeShow"
+#: The source dialects' write routes (issue 21): their paths name no tenant (the key's is used).
+THEATRE_FULFIL_PATH = "/v3/orders/{id}/fulfill"
+THEATRE_REFUND_PATH = "/v1/orders/{id}/refunds"
+DISTRIBUTION_PATH = "/distribution/orders"
+DISTRIBUTION_ORDER_PATH = "/distribution/orders/{id}"
+JSON = "application/json"
+XML = "application/xml"
+#: The distribution dialect's list containers and the name of their items (as dialects/xml.py writes).
+#: The distribution API's cancel.
+DISTRIBUTION_CANCEL = {"order": {"status": DISTRIBUTION_CANCELLED}}
+#: Threads of a distribution place storm (the same order_number at once).
+PLACE_STORM_THREADS = 8
 #: Answers a client may retry (API.md: in progress, throttled, unavailable).
 RETRYABLE = {409, 429, 503}
 #: The 409s that mean "again later" (API.md: a 409 is also "the order's state forbids it").
@@ -286,14 +321,54 @@ class Api:
             headers["Idempotency-Key"] = f'"{idempotency_key}"'
         if if_match is not None:
             headers["If-Match"] = f'"{if_match}"' if isinstance(if_match, int) else if_match
+        status, text, names = self._send(method, path, data, headers)
+        return status, json.loads(text, parse_float=Decimal) if text else None, names
+
+    def _send(
+        self, method: str, path: str, data: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes, dict[str, str]]:
+        """Status, body bytes and headers (names in lower case) of one request."""
         request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback only
                 status, text, answered = response.status, response.read(), response.headers
         except urllib.error.HTTPError as error:
             status, text, answered = error.code, error.read(), error.headers
-        names = {name.lower(): value for name, value in answered.items()}
-        return status, json.loads(text, parse_float=Decimal) if text else None, names
+        return status, text, {name.lower(): value for name, value in answered.items()}
+
+    def dialect(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        media: str = JSON,
+        key: str | None = None,
+        if_match: int | str | None = None,
+    ) -> tuple[int, Any, dict[str, str]]:
+        """A source dialect's request (its path names no tenant: the key's is used; on the distribution
+        routes the key goes in that API's own header). `body`, a JSON value, is sent as `media` (XML as
+        `xml_text` writes it) and the answer asked for in `media`, read back as JSON is (`xml_value`)."""
+        header = "X-ADILITY-API-KEY" if path.startswith(DISTRIBUTION_PATH) else "Authorization"
+        headers = {header: self.key, "Accept": media}
+        data = None
+        if body is not None:
+            data = (xml_text(body) if media == XML else json.dumps(body)).encode()
+            headers["Content-Type"] = media
+        if key is not None:
+            headers["Idempotency-Key"] = f'"{key}"'
+        if if_match is not None:
+            headers["If-Match"] = f'"{if_match}"' if isinstance(if_match, int) else if_match
+        status, text, names = self._send(method, path, data, headers)
+        if not text:
+            return status, None, names
+        if "xml" in names.get("content-type", ""):
+            return status, xml_value(text), names
+        return status, json.loads(text, parse_float=Decimal), names
+
+    def place(self, body: Any, media: str = JSON) -> tuple[int, Any, dict[str, str]]:
+        """POST /distribution/orders (`{"order": {...}}`; its order_number is its idempotency key)."""
+        return self.dialect("POST", DISTRIBUTION_PATH, body, media=media)
 
     def call(
         self, method: str, path: str, body: Any = None, idempotency_key: str | None = None
@@ -374,6 +449,24 @@ class Api:
         return [row["id"] for row in answer["data"]]
 
 
+def xml_text(value: Mapping[str, Any]) -> str:
+    """`{root: members}` as the distribution API's XML, by the service's own writer (dialects.xml)."""
+    from orders_domain.dialects import xml
+
+    [(root, members)] = value.items()
+    return xml.dumps(root, members)
+
+
+def xml_value(text: bytes) -> Any:
+    """An XML answer read as its JSON answer is, by the service's own (hardened) reader: `{root:
+    members}`; a problem (RFC 7807's XML) as its members, as a JSON problem is. Texts stay text
+    (`"409"`); `nil="true"` is None."""
+    from orders_domain.dialects import xml
+
+    read = xml.loads(text)
+    return read["problem"] if set(read) == {"problem"} else read
+
+
 @dataclass
 class Store:
     """The orders table read with our own client (never the API's, so never faulted): what was
@@ -424,16 +517,24 @@ class Store:
 
     def with_memo(self, memo: str) -> list[dict[str, Any]]:
         """Every stored order whose `memo` is this (a Scan: the harness's own check, not the API)."""
+        return self.with_field("memo", memo)
+
+    def with_number(self, order_number: str) -> list[dict[str, Any]]:
+        """Every stored order of this distribution `order_number` (its `purchase_order_number`)."""
+        return self.with_field("purchase_order_number", order_number)
+
+    def with_field(self, name: str, value: str) -> list[dict[str, Any]]:
+        """Every stored order whose top-level `name` is `value` (a Scan: the harness's own check)."""
         found = []
         for page in self.admin.get_paginator("scan").paginate(
             TableName=self.table,
-            FilterExpression="entity = :order AND contains(#doc, :memo)",
+            FilterExpression="entity = :order AND contains(#doc, :value)",
             ExpressionAttributeNames={"#doc": "doc"},
-            ExpressionAttributeValues={":order": {"S": "order"}, ":memo": {"S": memo}},
+            ExpressionAttributeValues={":order": {"S": "order"}, ":value": {"S": value}},
             ConsistentRead=True,
         ):
             docs = (json.loads(item["doc"]["S"], parse_float=Decimal) for item in page["Items"])
-            found += [doc for doc in docs if doc.get("memo") == memo]
+            found += [doc for doc in docs if doc.get(name) == value]
         return found
 
 
@@ -771,15 +872,17 @@ def effect_problems(
 
 
 def fulfil_record_problems(
-    records: Sequence[Mapping[str, Any]], label: str, delta: Delta, answered_id: str | None
+    records: Sequence[Mapping[str, Any]], label: str | None, delta: Delta, answered_id: str | None
 ) -> list[Problem]:
-    """The fulfil marked `label` (its `tracking_number`) made exactly one record, which holds what
+    """The fulfil marked `label` (its `tracking_number`; None: a fulfil that sends none, such as the
+    theatre dialect's, on an order that had no other record) made exactly one record, which holds what
     it did (`delta`: line -> (quantity, cancel_quantity)); `answered_id`: the record a 200 named."""
     mine = [r for r in records if r.get("tracking_number") == label]
+    named = label if label is not None else "the fulfil without a tracking number"
     if not mine:
-        return [("lost_updates", f"no fulfillment record of {label}")]
+        return [("lost_updates", f"no fulfillment record of {named}")]
     if len(mine) > 1:
-        return [("double_effects", f"{len(mine)} fulfillment records of {label}: {[r['id'] for r in mine]}")]
+        return [("double_effects", f"{len(mine)} fulfillment records of {named}: {[r['id'] for r in mine]}")]
     problems: list[Problem] = []
     held = {
         str(i["order_line_item_id"]): (int(i.get("quantity") or 0), int(i.get("cancel_quantity") or 0))
@@ -1078,6 +1181,143 @@ def refund_storm_problems(
             )
     named = {number for call in accepted for number in call.lines}
     problems += refund_effect_problems(before, after, named, writes=len(accepted))
+    return problems
+
+
+# ---------------------------------------------------------------------------- distribution dialect: judges
+def place_body(number: str, customer: str = "Harness Customer", units: int = 2) -> dict[str, Any]:
+    """`POST /distribution/orders`: two offers (the first of `units` units), priced (`price`, ours)."""
+    return {
+        "order": {
+            "order_number": number,
+            "customer_name": customer,
+            "items": [
+                {"offer_id": "deal-1", "quantity": units, "price": "13.75"},
+                {"offer_id": "deal-2", "quantity": 1, "price": "9.99"},
+            ],
+        }
+    }
+
+
+def number_id(order_number: str) -> str:
+    """The id of TENANT's order of this distribution order_number (services.common derives it)."""
+    from orders_domain.services.common import order_id_for_number
+
+    return order_id_for_number(TENANT, order_number)
+
+
+def answered_id(answer: Any) -> str | None:
+    """The order id a distribution answer names (`{"order": {"id"}}`, JSON or XML read back)."""
+    order = answer.get("order") if isinstance(answer, Mapping) else None
+    return str(order["id"]) if isinstance(order, Mapping) and order.get("id") else None
+
+
+def placed_problems(stored: Sequence[Mapping[str, Any]], body: Mapping[str, Any]) -> list[Problem]:
+    """The stored orders of one distribution order_number against the place that made them: exactly one
+    (none is a lost update, more a double effect), whose id derives from the number, holding what was
+    sent (the customer; each offer as a line of its units at its price; else a partial write)."""
+    placed = body["order"]
+    number = str(placed["order_number"])
+    if not stored:
+        return [("lost_updates", f"order_number {number}: no order stored")]
+    if len(stored) > 1:
+        return [
+            ("double_effects", f"order_number {number}: {len(stored)} orders {[d['id'] for d in stored]}")
+        ]
+    doc, problems = stored[0], []
+    if doc["id"] != number_id(number):
+        problems.append(
+            (
+                "partial_writes",
+                f"order_number {number}: stored as {doc['id']}, its number names {number_id(number)}",
+            )
+        )
+    if doc.get("ship_to_name") != placed["customer_name"]:
+        problems.append(
+            (
+                "partial_writes",
+                f"order_number {number}: customer {doc.get('ship_to_name')!r}, "
+                f"sent {placed['customer_name']!r}",
+            )
+        )
+    lines = [
+        (str(li.get("sku")), int(li["quantity"]), _number(li.get("unit_price")))
+        for li in doc.get("line_items") or []
+        if not is_refund_line(li)
+    ]
+    sent = [(str(i["offer_id"]), int(i["quantity"]), _number(i.get("price"))) for i in placed["items"]]
+    if lines != sent:
+        problems.append(("partial_writes", f"order_number {number}: lines {lines}, sent {sent}"))
+    return problems
+
+
+@dataclass(frozen=True)
+class PlaceCall:
+    """One place of a place storm, as its client saw it in the end."""
+
+    #: Which of the storm's bodies it sent, and in which media type (both ways).
+    body: str
+    media: str
+    status: int
+    #: The order a 201 named, whether it said `Idempotent-Replayed: true`, a refusal's `code`.
+    order_id: str | None = None
+    replayed: bool = False
+    code: str | None = None
+
+
+#: The refusal of an order_number that names another order (a place with another body).
+NUMBER_TAKEN = "order_number_taken"
+
+
+def place_storm_problems(
+    number: str,
+    calls: Sequence[PlaceCall],
+    stored: Sequence[Mapping[str, Any]],
+    bodies: Mapping[str, Mapping[str, Any]],
+) -> list[Problem]:
+    """Places of one order_number at once, each settled as a client settles it: the bodies accepted
+    (201) are one (two is a double effect; none a lost update), every place of it answered 201 with
+    the order its number names (one of them made it: more than one not replayed is a double effect),
+    every place of another body refused 409 `order_number_taken` (a 201 is a double effect, anything
+    else a lost update; a "retry later" the client was left with, too), never a 5xx; the one stored
+    order holds the accepted body (`placed_problems`)."""
+    problems: list[Problem] = []
+    accepted = sorted({call.body for call in calls if call.status == 201})
+    if len(accepted) > 1:
+        problems.append(("double_effects", f"order_number {number}: bodies {accepted} all answered 201"))
+    elif not accepted:
+        problems.append(("lost_updates", f"order_number {number}: no place answered 201"))
+    winner = accepted[0] if len(accepted) == 1 else None
+    for call in calls:
+        if call.status >= 500:
+            problems.append(
+                ("server_errors", f"a place of body {call.body} ({call.media}) answered {call.status}")
+            )
+        elif call.body == winner and (call.status != 201 or call.order_id != number_id(number)):
+            problems.append(
+                (
+                    "lost_updates",
+                    f"a place of the accepted body {call.body} ({call.media}) answered {call.status} "
+                    f"{call.code or call.order_id}",
+                )
+            )
+        elif winner is not None and call.body != winner and (call.status, call.code) != (409, NUMBER_TAKEN):
+            kind = "double_effects" if call.status == 201 else "lost_updates"
+            problems.append(
+                (
+                    kind,
+                    f"a place of another body {call.body} ({call.media}) answered {call.status} {call.code}",
+                )
+            )
+    made = [call for call in calls if call.status == 201 and not call.replayed]
+    if len(made) > 1:
+        problems.append(
+            ("double_effects", f"order_number {number}: {len(made)} answers say they made the order")
+        )
+    if winner is not None:
+        problems += placed_problems(stored, bodies[winner])
+    elif len(stored) > 1:
+        problems.append(("double_effects", f"order_number {number}: {len(stored)} orders stored"))
     return problems
 
 
@@ -1508,6 +1748,69 @@ def refund_storms(api: Api, store: Store, tally: Tally, scale: int) -> dict[str,
     tally.notes.append(
         f"refund storms: {2 * scale} rounds of {STORM_THREADS} threads: {dict(sorted(answered.items()))}; "
         f"keyed refund x5: {sorted(s for s, _ in copies)}"
+    )
+    return made
+
+
+def place_storm_thread(
+    api: Api,
+    bodies: Mapping[str, Mapping[str, Any]],
+    plan: Sequence[tuple[str, str]],
+    start: threading.Barrier,
+    retried: list[int],
+    index: int,
+) -> PlaceCall:
+    """One place of a storm: the body and media type `plan[index]` names, sent when every thread is
+    ready (a barrier), then again while told "again later" (a 409 `idempotency_in_progress` with
+    `Retry-After`: the first place of the number still running)."""
+    which, media = plan[index]
+    replayed: list[bool] = []
+
+    def send() -> Answer:
+        status, answer, headers = api.place(bodies[which], media)
+        replayed.append(headers.get("idempotent-replayed") == "true")
+        return status, answer
+
+    start.wait(timeout=60)
+    status, answer = until_settled(send, retried)
+    code = answer.get("code") if status != 201 and isinstance(answer, Mapping) else None
+    return PlaceCall(which, media, status, answered_id(answer) if status == 201 else None, replayed[-1], code)
+
+
+def distribution_storms(api: Api, store: Store, tally: Tally, scale: int) -> dict[str, str]:
+    """The distribution dialect's place, whose order_number is its idempotency key (and names the order),
+    sent PLACE_STORM_THREADS times at once per round: the same order in JSON; the same order half in
+    XML, half in JSON (the same request: the same order); then the same number with two bodies (half
+    each, both media). `place_storm_problems` judges each round: one order, every copy of the accepted
+    body answered 201 with it, every other refused 409 `order_number_taken`."""
+    made: dict[str, str] = {}
+    tag = uuid.uuid4().hex[:6]
+    threads = PLACE_STORM_THREADS
+    rounds: list[tuple[str, dict[str, dict[str, Any]], list[tuple[str, str]]]] = []
+    for round_ in range(scale):
+        same = f"place-storm-{round_}-json-{tag}"
+        rounds.append((same, {"A": place_body(same)}, [("A", JSON)] * threads))
+        mixed = f"place-storm-{round_}-xml-{tag}"
+        rounds.append((mixed, {"A": place_body(mixed)}, [("A", (XML, JSON)[n % 2]) for n in range(threads)]))
+        two = f"place-storm-{round_}-two-{tag}"
+        bodies = {"A": place_body(two, "Alice", 2), "B": place_body(two, "Bob", 3)}
+        rounds.append((two, bodies, [("AB"[n % 2], (JSON, XML)[n // 2 % 2]) for n in range(threads)]))
+    answered: Counter[str] = Counter()
+    retried: list[int] = []
+    for number, bodies, plan in rounds:
+        thread = functools.partial(
+            place_storm_thread, api, bodies, plan, threading.Barrier(len(plan)), retried
+        )
+        calls = parallel(len(plan), thread, tally)
+        stored = store.with_number(number)
+        tally.found(f"place storm {number}", place_storm_problems(number, calls, stored, bodies))
+        for doc in stored:
+            made[f"distribution:{number}:{doc['id']}"] = doc["id"]
+        kind = "two bodies" if len(bodies) > 1 else "one body"
+        answered.update(f"{kind} {c.status}{' replayed' if c.replayed else ''}" for c in calls)
+    tally.notes.append(
+        f"place storms: {len(rounds)} rounds of {threads} at once: {dict(sorted(answered.items()))}, "
+        f"{len(retried)} told to retry later"
     )
     return made
 
@@ -2117,6 +2420,10 @@ class RefundCase(Case):
     def send(self) -> Answer:
         return self._send(self.base if self.conditional else None)
 
+    def answered_version(self, final: Answer) -> int | None:
+        """The order version a 200 answered."""
+        return int(final[1]["sys_version"])
+
     def landed(self) -> bool:
         """Whether a refund line of line 1 is stored (the refund is all or nothing)."""
         line = next(li for li in self.before["line_items"] if li["line_number"] == 1)
@@ -2149,10 +2456,10 @@ class RefundCase(Case):
             what,
             [("partial_writes", f"money: {p}") for p in all_money_problems(self.store.order(self.order_id))],
         )
-        if final[0] == 200 and int(final[1]["sys_version"]) != int(after["sys_version"]):
+        if final[0] == 200 and self.answered_version(final) != int(after["sys_version"]):
             tally.problem(
                 "partial_writes",
-                f"{what}: answered the order at version {final[1]['sys_version']}, it is at "
+                f"{what}: answered the order at version {self.answered_version(final)}, it is at "
                 f"{after['sys_version']}",
             )
         if final[0] == 200 and self.keyed:
@@ -2191,6 +2498,229 @@ class ReasonCase(Case):
             tally.problem(kind, f"{what}: the reason is listed {len(listed_reasons)} times")
         elif {k: listed_reasons[0].get(k) for k in self.body} != self.body:
             tally.problem("partial_writes", f"{what}: the reason is listed as {listed_reasons[0]}")
+
+
+@dataclass
+class TheatreFulfilCase(Case):
+    """POST /v3/orders/{id}/fulfill (the theatre dialect: no body, every open unit; the answer is the
+    theatre order, `Location` its fulfillment) of a new FULFIL_ORDER, under an Idempotency-Key
+    (`keyed`) or without one. The fulfil's record is the order's only one (it sends no tracking number
+    to mark it by). Without a key the client's retry of an answer it never got is a new request: a
+    refusal (REFUSED_AS_DONE: nothing is left open) sends it to read the order, as the checks do."""
+
+    api: Api
+    store: Store
+    label: str
+    keyed: bool = True
+    made: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.order_id = new_order(self.api, self.label, self.made, FULFIL_ORDER)
+        self.before = self.store.doc(self.order_id)
+        self.delta: Delta = open_units(self.before)
+        self.path = THEATRE_FULFIL_PATH.format(id=self.order_id)
+        #: The fulfillment the last 200 named (`Location`).
+        self.location: str | None = None
+
+    def only(self, call: str) -> str | None:
+        return (
+            idempotency_text(THEATRE_FULFIL_PATH, self.label)
+            if call.endswith(IDEMPOTENCY)
+            else key_text(self.order_id)
+        )
+
+    def send(self) -> Answer:
+        status, body, headers = self.api.dialect("POST", self.path, key=self.label if self.keyed else None)
+        if status == 200:
+            self.location = headers.get("location", "").rsplit("/", 1)[-1] or None
+        return status, body
+
+    def landed(self) -> bool:
+        return bool(self.store.fulfillments(self.order_id))
+
+    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
+        first_answer(tally, what, first, (200,), strict=strict)
+        final = first
+        if first[0] != 200:
+            final = until_settled(self.send)
+            if final[0] != 200 and not (final[0] in REFUSED_AS_DONE and self.landed()):
+                tally.problem("lost_updates", f"{what}: the client's retry ended {final[0]} {final[1]}")
+            elif final[0] != 200:
+                tally.note(f"note: {what}: the retry answered {final[0]}, though an earlier send did it")
+        answered = self.location if final[0] == 200 else None
+        _, records = check_order(tally, what, self.store, self.order_id, self.before, self.delta)
+        tally.found(what, fulfil_record_problems(records, None, self.delta, answered))
+        if final[0] == 200 and (final[1] or {}).get("status") != "Fulfilled":
+            tally.problem(
+                "partial_writes", f"{what}: answered 200 with the order {(final[1] or {}).get('status')}"
+            )
+        if final[0] == 200 and self.keyed:
+            check_replay(tally, what, final, self.send())
+
+
+@dataclass
+class TheatreRefundCase(RefundCase):
+    """POST /v1/orders/token-{token}/refunds (the theatre dialect: `refundReasonName`, `lineNumbers`; the
+    answer is the theatre order, its version in the `ETag`) of lines 1 and 2 of a fulfilled FULFIL_ORDER
+    under an Idempotency-Key: the same refund transaction as the native route's, judged as RefundCase."""
+
+    token: bool = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.theatre_body = {"refundReasonName": REFUND_REASON, "lineNumbers": list(self.lines)}
+        #: The version the last 200 named (its ETag).
+        self.etag_version: int | None = None
+
+    def only(self, call: str) -> str | None:
+        if call.endswith(IDEMPOTENCY):
+            return idempotency_text(THEATRE_REFUND_PATH, self.label)
+        return super().only(call)
+
+    def _send(self, if_match: int | None) -> Answer:
+        path = THEATRE_REFUND_PATH.format(id=self.ref)
+        key = self.label if self.keyed else None
+        status, body, headers = self.api.dialect("POST", path, self.theatre_body, key=key, if_match=if_match)
+        if status == 200:
+            self.etag_version = etag_version(headers.get("etag"))
+        return status, body
+
+    def answered_version(self, final: Answer) -> int | None:
+        return self.etag_version
+
+
+def etag_version(value: str | None) -> int | None:
+    """The version an `ETag` names (`"3"`, or weak `W/"3"`); None when there is none."""
+    text = str(value or "").removeprefix("W/").strip('"')
+    return int(text) if text.isdigit() else None
+
+
+#: A distribution place's writes: the idempotency record's PutItem (in progress, keyed by the
+#: order_number) and UpdateItem (its answer), and the order's conditional PutItem (its id derived from
+#: the number). The order-number counter's UpdateItem is tenant-wide and taken in blocks (rarely made):
+#: the native create's cases fault it, untargeted.
+PLACE_WRITES = (f"PutItem{IDEMPOTENCY}", "PutItem", f"UpdateItem{IDEMPOTENCY}")
+
+
+@dataclass
+class PlaceCase(Case):
+    """POST /distribution/orders of a new order_number (the label) in `media` (JSON or XML, both ways):
+    the idempotency layer runs it under that number and the order id derives from it. The client sends
+    the same order again with the same number until it is no longer told to retry: it must get its
+    order (201, the id the number names), never a second one, never a 409; then once more, answered
+    the same order replayed."""
+
+    api: Api
+    store: Store
+    label: str
+    media: str = JSON
+    made: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.number = self.label[-100:]
+        self.order_id = number_id(self.number)
+        self.body = place_body(self.number)
+        self.replayed = False
+
+    def only(self, call: str) -> str | None:
+        if call.endswith(IDEMPOTENCY):
+            return idempotency_text(DISTRIBUTION_PATH, self.number)
+        return key_text(self.order_id)
+
+    def send(self) -> Answer:
+        status, body, headers = self.api.place(self.body, self.media)
+        self.replayed = headers.get("idempotent-replayed") == "true"
+        return status, body
+
+    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
+        first_answer(tally, what, first, (201,), strict=strict)
+        final = first if first[0] == 201 else until_settled(self.send)
+        code = final[1].get("code") if final[0] != 201 and isinstance(final[1], Mapping) else None
+        if final[0] != 201:
+            kind = "server_errors" if final[0] >= 500 and final[0] != 503 else "lost_updates"
+            tally.problem(kind, f"{what}: the client's retry of its order_number ended {final[0]} {code}")
+        elif answered_id(final[1]) != self.order_id:
+            tally.problem(
+                "partial_writes",
+                f"{what}: answered order {answered_id(final[1])}, its number names {self.order_id}",
+            )
+        tally.found(what, placed_problems(self.store.with_number(self.number), self.body))
+        if final[0] == 201:
+            self.made[f"distribution:{self.number}"] = self.order_id
+            again = self.send()
+            if again != final or not self.replayed:
+                tally.problem(
+                    "double_effects",
+                    f"{what}: sent once more, answered {again[0]} (replayed: {self.replayed}), "
+                    "not the same order",
+                )
+
+
+@dataclass
+class DistributionCancelCase(Case):
+    """PUT /distribution/orders/{id} `{"order": {"status": "cancelled"}}` (no key: the distribution API
+    sends none) on an order placed there: a cancel of the whole order, one write through the write
+    loop. The client sends it again until it is no longer told to retry: it must be answered the
+    cancelled order (200), never a 409 or a 5xx; then once more, answered without a write."""
+
+    api: Api
+    store: Store
+    label: str
+    made: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        number = self.label[-100:]
+        status, answer, _ = self.api.place(place_body(number))
+        if status != 201:
+            raise SetupFailed(f"place {number}: {status} {answer}")
+        self.order_id = str(answer["order"]["id"])
+        self.made[f"distribution:{number}"] = self.order_id
+        self.before = self.store.doc(self.order_id)
+        self.path = DISTRIBUTION_ORDER_PATH.format(id=self.order_id)
+
+    def only(self, call: str) -> str | None:
+        return key_text(self.order_id)
+
+    def send(self) -> Answer:
+        status, body, _ = self.api.dialect("PUT", self.path, DISTRIBUTION_CANCEL)
+        return status, body
+
+    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
+        from orders_domain.lifecycle import OrderStatus
+
+        first_answer(tally, what, first, (200,), strict=strict)
+        final = first if first[0] == 200 else until_settled(self.send)
+        doc = self.store.doc(self.order_id)
+        cancelled = doc.get("status") == OrderStatus.CANCELLED
+        if final[0] != 200:
+            code = final[1].get("code") if isinstance(final[1], Mapping) else None
+            kind = "server_errors" if final[0] >= 500 and final[0] != 503 else "lost_updates"
+            if cancelled and final[0] < 500:
+                kind = "partial_writes"  # refused, though its cancel is in
+            tally.problem(
+                kind, f"{what}: the client's retry ended {final[0]} {code} (cancelled: {cancelled})"
+            )
+        elif (final[1].get("order") or {}).get("status") != DISTRIBUTION_CANCELLED:
+            tally.problem("partial_writes", f"{what}: answered 200 with the order {final[1].get('order')}")
+        if not cancelled:
+            tally.problem("lost_updates", f"{what}: the order is {doc.get('status')}, not cancelled")
+        else:
+            gained = int(doc["sys_version"]) - int(self.before["sys_version"])
+            if gained != 1:
+                tally.problem("double_effects", f"{what}: cancelled in {gained} writes")
+            delta = {line: (0, n) for line, (n, _) in open_units(self.before).items()}
+            tally.found(what, effect_problems(self.before, doc, delta, writes=gained))
+        tally.found(
+            what,
+            [("partial_writes", f"money: {p}") for p in all_money_problems(self.store.order(self.order_id))],
+        )
+        again = self.send()
+        if again[0] != 200 or (again[1].get("order") or {}).get("status") != DISTRIBUTION_CANCELLED:
+            tally.problem(
+                "partial_writes", f"{what}: sent to the cancelled order again, answered {again[0]} {again[1]}"
+            )
+        if int(self.store.doc(self.order_id)["sys_version"]) != int(doc["sys_version"]):
+            tally.problem("double_effects", f"{what}: sent to the cancelled order again, it wrote the order")
 
 
 @dataclass(frozen=True)
@@ -2288,6 +2818,23 @@ MUTATIONS: dict[str, Route] = {
         lambda a, s, label: RefundCase(a, s, label, partial=True, keyed=False, conditional=True),
     ),
     "refund_reason": Route(("PutItem",), ("PutItem",), lambda a, s, label: ReasonCase(a, label)),
+    # the source dialects (issue 21): each over the native route's service, its own path and answer
+    "theatre_fulfil": Route(FULFIL_WRITES, FULFIL_CALLS, lambda a, s, label: TheatreFulfilCase(a, s, label)),
+    "theatre_fulfil_without_key": Route(
+        ("TransactWriteItems",),
+        ("GetItem", "TransactWriteItems"),
+        lambda a, s, label: TheatreFulfilCase(a, s, label, keyed=False),
+    ),
+    "theatre_refund_token": Route(
+        REFUND_WRITES, TOKEN_REFUND_CALLS, lambda a, s, label: TheatreRefundCase(a, s, label)
+    ),
+    "distribution_place": Route(PLACE_WRITES, PLACE_WRITES, lambda a, s, label: PlaceCase(a, s, label)),
+    "distribution_place_xml": Route(
+        PLACE_WRITES, PLACE_WRITES, lambda a, s, label: PlaceCase(a, s, label, media=XML)
+    ),
+    "distribution_cancel": Route(
+        ("UpdateItem",), ("GetItem", "UpdateItem"), lambda a, s, label: DistributionCancelCase(a, s, label)
+    ),
 }
 
 
@@ -2406,6 +2953,19 @@ def check_invariants(
     for number, count in numbers.items():
         if count > 1:
             tally.problem("double_effects", f"order number {number} used {count} times")
+    # The distribution dialect's order_number (its purchase_order_number; no other order here has one)
+    # names one order of the tenant, whose id derives from it.
+    placed = Counter(o.purchase_order_number for o in orders if o.purchase_order_number)
+    for order_number, count in placed.items():
+        if count > 1:
+            tally.problem("double_effects", f"order_number {order_number} names {count} orders")
+    for order in orders:
+        if order.purchase_order_number and order.id != number_id(order.purchase_order_number):
+            tally.problem(
+                "partial_writes",
+                f"order {order.id}: not the order its order_number {order.purchase_order_number} names",
+            )
+    tally.note(f"invariants: {len(placed)} distribution order_numbers, one order each")
     for order in orders:
         for problem in all_money_problems(order):
             tally.problem("partial_writes", f"order {order.id}: {problem}")
@@ -2579,6 +3139,8 @@ def run(scale: int) -> tuple[dict[str, int], list[str]]:
             made |= fulfil_storms(api, store, tally, scale)
         with tally.timed("refund storms"):
             made |= refund_storms(api, store, tally, scale)
+        with tally.timed("place storms"):
+            made |= distribution_storms(api, store, tally, scale)
         made |= lost_responses(api, store, faults, tally)
         made |= injected_faults(api, store, faults, tally)
         retries_without_key(api, faults, tally)

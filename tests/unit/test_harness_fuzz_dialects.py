@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from orders_domain.dialects import distribution
+from orders_domain.dialects import distribution, distribution_place
 from orders_domain.dialects import xml as dialect_xml
 from orders_domain.dialects.theatre import TheatreRefundRequest
 from orders_domain.lifecycle import DISTRIBUTION_CANCELLED
@@ -117,8 +117,8 @@ def test_given_a_s_orders_when_configured_then_schemathesis_draws_the_dialects_i
 def test_given_both_tenants_distribution_bodies_when_validated_then_one_number_two_orders() -> None:
     a, b = tenants()
     mine, theirs = fuzz.distribution_body(a), fuzz.distribution_body(b)
-    placed_a = distribution.PlaceOrder.model_validate(mine)
-    placed_b = distribution.PlaceOrder.model_validate(theirs)
+    placed_a = distribution_place.PlaceOrder.model_validate(mine)
+    placed_b = distribution_place.PlaceOrder.model_validate(theirs)
     # THEN both use the one order number, each carries its own tenant's marker and not the other's
     assert placed_a.order.order_number == placed_b.order.order_number == fuzz.DISTRIBUTION_NUMBER
     assert a.marker in json.dumps(mine)
@@ -126,8 +126,8 @@ def test_given_both_tenants_distribution_bodies_when_validated_then_one_number_t
     assert b.marker in json.dumps(theirs)
     assert a.marker not in json.dumps(theirs)
     # AND they are different requests (B's body sent by A is not a replay of A's: a 409)
-    fingerprint_a = create_fingerprint(distribution.create_request(placed_a.order))
-    fingerprint_b = create_fingerprint(distribution.create_request(placed_b.order))
+    fingerprint_a = create_fingerprint(distribution_place.create_request(placed_a.order))
+    fingerprint_b = create_fingerprint(distribution_place.create_request(placed_b.order))
     assert fingerprint_a != fingerprint_b
 
 
@@ -137,11 +137,11 @@ def test_given_a_distribution_body_when_written_as_xml_then_the_service_reads_th
     document_text = fuzz.xml_document("order", body["order"])
     assert "<order><order_number>" in document_text
     assert "<items><item><offer_id>FUZZ-OFFER</offer_id><quantity>2</quantity>" in document_text
-    read = distribution.PlaceOrder.model_validate(dialect_xml.loads(document_text))
-    assert read == distribution.PlaceOrder.model_validate(body)
+    read = distribution_place.PlaceOrder.model_validate(dialect_xml.loads(document_text))
+    assert read == distribution_place.PlaceOrder.model_validate(body)
     # the same request as its JSON (so the XML probe is answered as the JSON one: 409, not a new order)
-    assert create_fingerprint(distribution.create_request(read.order)) == create_fingerprint(
-        distribution.create_request(distribution.PlaceOrder.model_validate(body).order)
+    assert create_fingerprint(distribution_place.create_request(read.order)) == create_fingerprint(
+        distribution_place.create_request(distribution_place.PlaceOrder.model_validate(body).order)
     )
 
 

@@ -1,5 +1,6 @@
 """The distribution API's own dialect (seeds/004): place, get and cancel an order as
-`{"order": {...}}` (or `<order>…</order>`, dialects.xml). Pure: no I/O, no rule.
+`{"order": {...}}` (or `<order>…</order>`, dialects.xml). Pure: no I/O, no rule. The place request
+and its translation are in dialects.distribution_place (only create_order builds those models).
 
 Where its fields live in the domain: `order_number` is the order's `purchase_order_number` (and
 names the order for ever: services.create derives the order id from it, so it is unique per
@@ -16,130 +17,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from orders_domain import lifecycle
-from orders_domain.errors import FieldError, ValidationFailed
-from orders_domain.models import Order, OrderCreateRequest
-from orders_domain.models.field_errors import field_errors_from_pydantic
+from orders_domain.models import Order
 from orders_domain.models.fulfillments import Fulfillment
-from orders_domain.models.types import MAX_AMOUNT, Money
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-OrderNumber = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")
-]
-MAX_ITEMS = 500
 
 
-class _Dialect(BaseModel):
+class DialectModel(BaseModel):
     """The dialect's bodies: unknown members refused; numbers may come as XML's text (`"2"`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
-class DistributionAddress(_Dialect):
-    address_line_1: OptionalText | None = None
-    address_line_2: OptionalText | None = None
-    city: OptionalText | None = None
-    state_code: OptionalText | None = None
-    postal_code: OptionalText | None = None
-
-
-class DistributionItem(_Dialect):
-    offer_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    quantity: int = Field(ge=1, le=10_000)
-    #: Our addition: the unit price (the distribution API prices offers from its catalogue).
-    price: Money | None = Field(default=None, ge=0, lt=MAX_AMOUNT)
-
-
-class DistributionOrderInput(_Dialect):
-    order_number: OrderNumber
-    customer_name: Text
-    items: list[DistributionItem] = Field(min_length=1, max_length=MAX_ITEMS)
-    shipping_address: DistributionAddress | None = None
-    application_id: OptionalText | None = None
-
-
-class PlaceOrder(_Dialect):
-    """`POST /distribution/orders`."""
-
-    order: DistributionOrderInput
-
-
-class OrderStatusInput(_Dialect):
+class OrderStatusInput(DialectModel):
     status: str = Field(pattern=f"^({lifecycle.DISTRIBUTION_ACTIVE}|{lifecycle.DISTRIBUTION_CANCELLED})$")
 
 
-class ChangeOrder(_Dialect):
+class ChangeOrder(DialectModel):
     """`PUT /distribution/orders/{id}`: only the status may be sent; `cancelled` cancels."""
 
     order: OrderStatusInput
-
-
-#: The domain's field paths as the distribution API names them (for a 400 the client can act on).
-_FIELD_NAMES = (
-    ("line_items", "order.items"),
-    ("unit_price", "price"),
-    ("purchase_order_number", "order.order_number"),
-    ("ship_to_name", "order.customer_name"),
-    ("shipping_address", "order.shipping_address"),
-    ("line1", "address_line_1"),
-    ("line2", "address_line_2"),
-    ("state", "state_code"),
-)
-
-
-def _dialect_field(field: str) -> str:
-    for ours, theirs in _FIELD_NAMES:
-        field = field.replace(ours, theirs)
-    return field if field.startswith("order") else f"order.{field}"
-
-
-def create_request(placed: DistributionOrderInput) -> OrderCreateRequest:
-    """The domain's create request for a placed distribution order; what the domain's create rules
-    refuse (a price finer than the currency's minor unit, ...) is a 400 naming the dialect's field."""
-    try:
-        return _create_request(placed)
-    except ValidationError as invalid:
-        errors = [
-            FieldError(_dialect_field(e.field), e.error)
-            for e in field_errors_from_pydantic(list(invalid.errors()))
-        ]
-        raise ValidationFailed("The order is not valid.", errors=errors) from None
-
-
-def _create_request(placed: DistributionOrderInput) -> OrderCreateRequest:
-    body: dict[str, Any] = {
-        "purchase_order_number": placed.order_number,
-        "ship_to_name": placed.customer_name,
-        "line_items": [
-            {
-                "sku": item.offer_id,
-                "product_id": item.offer_id,
-                "description": f"Offer {item.offer_id}",
-                "quantity": item.quantity,
-                "unit_price": item.price if item.price is not None else Decimal(0),
-            }
-            for item in placed.items
-        ],
-    }
-    address = placed.shipping_address
-    if address is not None:
-        body["shipping_address"] = {
-            "line1": address.address_line_1,
-            "line2": address.address_line_2,
-            "city": address.city,
-            "state": address.state_code,
-            "postal_code": address.postal_code,
-        }
-    if placed.application_id:
-        body["payload"] = {"application_id": placed.application_id}
-    return OrderCreateRequest.model_validate(body)
 
 
 def _time(moment: dt.datetime) -> str:

@@ -149,7 +149,5 @@ def change_distribution_order(
         order = ports.read_orders.get(caller.tenant_id, id, consistent=True)
         if lifecycle.is_annulled(lifecycle.OrderStatus(order.status)):
             raise lifecycle.OrderStateConflict("A cancelled order cannot be made active again.")
-    shipped = (
-        ports.fulfillments.of_order(caller.tenant_id, order.id) if distribution.has_shipments(order) else []
-    )
+    shipped = ports.fulfil_orders.shipped_records(caller.tenant_id, order)
     return json_response(200, distribution.order_view(order, shipped), headers=order_headers(order))

@@ -24,6 +24,7 @@ from orders_domain.jsonio import dumps
 from orders_domain.models import OrderCreateRequest
 from orders_domain.representation import order_body, order_headers, order_json
 from orders_domain.services import create_fingerprint
+from orders_domain.services.create import CreateResult
 
 # Every request of this function validates an OrderCreateRequest: build its schema now, once. Left
 # deferred, it is generated twice on a cold start (inside the body model Powertools wraps around
@@ -69,18 +70,20 @@ def create_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()
             idempotency_key=key,
             fingerprint=fingerprint,
         )
-        created = result.order
-        if not result.replayed:
-            fn.logger.info("order created", extra={"order_id": created.id, "tenant_id": tenantId})
-            fn.count("OrderCreated")
-        return StoredResponse(
-            status=201,
-            body=order_json(created),
-            headers=order_headers(created, location_base=location_base),
-            replayed=result.replayed,
-        )
+        return _created(result, order_json(result.order), location_base)
 
     return fn.idempotent(tenant_id=tenantId, key=key, fingerprint=fingerprint, operation=create)
+
+
+def _created(result: CreateResult, body: str, location_base: str) -> StoredResponse:
+    """A create's answer: 201, the order as `body`, `ETag` and `Location` (counted once, not on a replay)."""
+    if not result.replayed:
+        fn.logger.info(
+            "order created", extra={"order_id": result.order.id, "tenant_id": result.order.tenant_id}
+        )
+        fn.count("OrderCreated")
+    headers = order_headers(result.order, location_base=location_base)
+    return StoredResponse(status=201, body=body, headers=headers, replayed=result.replayed)
 
 
 @app.post(
@@ -143,14 +146,7 @@ def place_distribution_order(placed: Annotated[distribution_place.PlaceOrder, Bo
             fingerprint=fingerprint,
             order_number=number,
         )
-        if not result.replayed:
-            fn.count("OrderCreated")
-        return StoredResponse(
-            status=201,
-            body=dumps(distribution.order_view(result.order)),
-            headers=order_headers(result.order, location_base=location_base),
-            replayed=result.replayed,
-        )
+        return _created(result, dumps(distribution.order_view(result.order)), location_base)
 
     try:
         # The order number is the request's idempotency key: a retry within the key's lifetime

@@ -165,8 +165,7 @@ def _fulfil(
     tags=["theatre"],
 )
 def fulfill_theatre_order(id: OrderRef) -> Response[str]:
-    base = fn.base_url()
-    return _fulfil(fn.key_caller(), id, None, lambda order: dumps(theatre.order_view(order, base)))
+    return _fulfil(fn.key_caller(), id, None, theatre.order_text(fn.base_url()))
 
 
 @app.get(

@@ -153,7 +153,5 @@ def get_distribution_order(id: OrderRef) -> Response[str]:
     caller = fn.key_caller()
     ports = wiring.current()
     order = ports.read_orders.get(caller.tenant_id, id)
-    shipped = (
-        ports.fulfillments.of_order(caller.tenant_id, order.id) if distribution.has_shipments(order) else []
-    )
+    shipped = ports.fulfil_orders.shipped_records(caller.tenant_id, order)
     return json_response(200, distribution.order_view(order, shipped), headers=order_headers(order))

@@ -29,7 +29,6 @@ from orders_domain.dialects import theatre
 from orders_domain.dialects.theatre import TheatreRefundRequest
 from orders_domain.handler import FunctionApp
 from orders_domain.idempotency import StoredResponse
-from orders_domain.jsonio import dumps
 from orders_domain.models import Order
 from orders_domain.models.refunds import RefundReason, RefundReasonInput, RefundRequest
 from orders_domain.representation import order_headers, order_json
@@ -149,7 +148,4 @@ def theatre_refund_reasons() -> Response[str]:
     tags=["theatre"],
 )
 def theatre_refund(id: OrderRef, request: Annotated[TheatreRefundRequest, Body()]) -> Response[str]:
-    base = fn.base_url()
-    return _refund(
-        fn.key_caller(), id, request.domain(), lambda order: dumps(theatre.order_view(order, base))
-    )
+    return _refund(fn.key_caller(), id, request.domain(), theatre.order_text(fn.base_url()))

@@ -71,11 +71,6 @@ def _shipments(order: Order, fulfillments: Iterable[Fulfillment]) -> list[dict[s
     return shipments
 
 
-def has_shipments(order: Order) -> bool:
-    """Whether the order shipped anything (only then are its fulfillments read)."""
-    return lifecycle.shipped_quantity(order.line_items) > 0
-
-
 def order_view(order: Order, fulfillments: Iterable[Fulfillment] = ()) -> dict[str, Any]:
     """The order as the distribution API shows it, under `order`."""
     address = order.shipping_address

@@ -12,13 +12,13 @@ wins over a payload member of the same name. A line whose `type` is `fee` is one
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import Field
 
-from orders_domain import lifecycle, money
+from orders_domain import jsonio, lifecycle, money
 from orders_domain.lifecycle import LineStatus, OrderStatus, PaymentStatus
 from orders_domain.models import LineItem, Order
 from orders_domain.models.refunds import MAX_REFUND_LINES, ReasonName, RefundReason, RefundRequest
@@ -164,6 +164,11 @@ def order_view(order: Order, base: str) -> dict[str, Any]:
     if order.expiration_date is not None:
         view["expirationDateUtc"] = utc(order.expiration_date)
     return view
+
+
+def order_text(base: str) -> Callable[[Order], str]:
+    """What a theatre write answers: the order as `order_view` shows it, as JSON text."""
+    return lambda order: jsonio.dumps(order_view(order, base))
 
 
 def _camel(name: str) -> str:

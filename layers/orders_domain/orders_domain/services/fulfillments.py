@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from orders_domain import keys, paging
+from orders_domain import keys, lifecycle, paging
 from orders_domain.errors import FieldError, NotFound, PreconditionFailed, ValidationFailed
 from orders_domain.models import Order
 from orders_domain.models.fulfillments import CancelRequest, Fulfillment, FulfillmentUpdate, FulfilRequest
@@ -214,6 +214,12 @@ class FulfilOrders:
         ).order
 
     # ------------------------------------------------------------------ the Fulfillments resource
+    def shipped_records(self, tenant_id: str, order: Order) -> list[Fulfillment]:
+        """The order's fulfillment records when it shipped anything (one Query), else none (no read)."""
+        if lifecycle.shipped_quantity(order.line_items) == 0:
+            return []
+        return self.fulfillments.of_order(tenant_id, order.id)
+
     def get(self, tenant_id: str, fulfillment_id: str) -> Fulfillment:
         found = self.fulfillments.get(tenant_id, fulfillment_id)
         if found is None or found.tenant_id != tenant_id:

@@ -117,7 +117,7 @@ def _speak_xml(operation: dict[str, Any]) -> None:
 
 def enrich(document: dict[str, Any]) -> dict[str, Any]:
     """Add security, problem responses and the idempotency header to a merged document."""
-    from orders_domain.routes import CONDITIONAL_ROUTES, IDEMPOTENT_ROUTES, XML_ROUTES
+    from orders_domain.routes import BODY_KEYED_ROUTES, CONDITIONAL_ROUTES, IDEMPOTENT_ROUTES, XML_ROUTES
 
     components = document.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
@@ -137,7 +137,7 @@ def enrich(document: dict[str, Any]) -> dict[str, Any]:
                 responses.setdefault(status, {"description": description, "content": problem})
             for response in responses.values():
                 response.setdefault("headers", {})["x-request-id"] = REQUEST_ID_HEADER
-            if (method.upper(), path) in IDEMPOTENT_ROUTES:
+            if (method.upper(), path) in IDEMPOTENT_ROUTES - BODY_KEYED_ROUTES:
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
             if (method.upper(), path) in CONDITIONAL_ROUTES:
                 operation.setdefault("parameters", []).append(IF_MATCH_HEADER)

@@ -94,6 +94,11 @@ IDEMPOTENT_ROUTES: frozenset[tuple[str, str]] = frozenset(
 )
 
 
+#: Idempotent routes whose key is in the body, not the `Idempotency-Key` header (the distribution API's
+#: `order_number`); the OpenAPI document does not offer the header on them.
+BODY_KEYED_ROUTES: frozenset[tuple[str, str]] = frozenset({("POST", "/distribution/orders")})
+
+
 def scope_of(method: str, resource: str) -> str | None:
     """The scope a route needs, or None when the route is not declared (callers deny)."""
     return ROUTE_SCOPES.get((method.upper(), resource))

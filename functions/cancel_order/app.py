@@ -25,7 +25,7 @@ from orders_domain.api import (
     json_content,
     json_response,
 )
-from orders_domain.dialects import distribution
+from orders_domain.dialects import distribution, distribution_requests
 from orders_domain.handler import FunctionApp
 from orders_domain.idempotency import StoredResponse
 from orders_domain.models import Order
@@ -138,7 +138,7 @@ def close_order(tenantId: TenantId, id: OrderRef) -> Response[str]:
     tags=["distribution"],
 )
 def change_distribution_order(
-    id: OrderRef, change: Annotated[distribution.ChangeOrder, Body()]
+    id: OrderRef, change: Annotated[distribution_requests.ChangeOrder, Body()]
 ) -> Response[str]:
     caller = fn.key_caller()
     ports = wiring.current()

@@ -16,7 +16,7 @@ from orders_domain.api import (
     json_content,
     json_response,
 )
-from orders_domain.dialects import distribution, distribution_place
+from orders_domain.dialects import distribution, distribution_requests
 from orders_domain.errors import IdempotencyKeyReused, OrderNumberTaken
 from orders_domain.handler import FunctionApp
 from orders_domain.idempotency import StoredResponse
@@ -130,11 +130,11 @@ def preview_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body(
     },
     tags=["distribution"],
 )
-def place_distribution_order(placed: Annotated[distribution_place.PlaceOrder, Body()]) -> Response[str]:
+def place_distribution_order(placed: Annotated[distribution_requests.PlaceOrder, Body()]) -> Response[str]:
     caller = fn.key_caller()
     tenant_id = caller.tenant_id
     number = placed.order.order_number
-    request = distribution_place.create_request(placed.order)
+    request = distribution_requests.create_request(placed.order)
     fingerprint = create_fingerprint(request)
     location_base = fn.request_path()
 

@@ -26,11 +26,10 @@ from orders_domain.api import (
     json_response,
 )
 from orders_domain.dialects import theatre
-from orders_domain.dialects.theatre import TheatreRefundRequest
 from orders_domain.handler import FunctionApp
 from orders_domain.idempotency import StoredResponse
 from orders_domain.models import Order
-from orders_domain.models.refunds import RefundReason, RefundReasonInput, RefundRequest
+from orders_domain.models.refunds import RefundReason, RefundReasonInput, RefundRequest, TheatreRefundRequest
 from orders_domain.representation import order_headers, order_json
 from orders_domain.services.common import target_fingerprint
 

@@ -13,9 +13,8 @@ from collections import Counter
 from typing import Any
 
 from orders_domain.dialects import xml
-from orders_domain.dialects.distribution import ChangeOrder
-from orders_domain.dialects.distribution_place import PlaceOrder
-from orders_domain.dialects.theatre import TheatreRefundRequest
+from orders_domain.dialects.distribution_requests import ChangeOrder, PlaceOrder
+from orders_domain.models.refunds import TheatreRefundRequest
 
 from local import bench
 from tests.unit.test_harness_search import measuring, results

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from orders_domain.dialects import distribution, distribution_place
+from orders_domain.dialects import distribution_requests
 from orders_domain.dialects import xml as dialect_xml
-from orders_domain.dialects.theatre import TheatreRefundRequest
 from orders_domain.lifecycle import DISTRIBUTION_CANCELLED
+from orders_domain.models.refunds import TheatreRefundRequest
 from orders_domain.services import create_fingerprint
 
 from local import fuzz
@@ -117,8 +117,8 @@ def test_given_a_s_orders_when_configured_then_schemathesis_draws_the_dialects_i
 def test_given_both_tenants_distribution_bodies_when_validated_then_one_number_two_orders() -> None:
     a, b = tenants()
     mine, theirs = fuzz.distribution_body(a), fuzz.distribution_body(b)
-    placed_a = distribution_place.PlaceOrder.model_validate(mine)
-    placed_b = distribution_place.PlaceOrder.model_validate(theirs)
+    placed_a = distribution_requests.PlaceOrder.model_validate(mine)
+    placed_b = distribution_requests.PlaceOrder.model_validate(theirs)
     # THEN both use the one order number, each carries its own tenant's marker and not the other's
     assert placed_a.order.order_number == placed_b.order.order_number == fuzz.DISTRIBUTION_NUMBER
     assert a.marker in json.dumps(mine)
@@ -126,8 +126,8 @@ def test_given_both_tenants_distribution_bodies_when_validated_then_one_number_t
     assert b.marker in json.dumps(theirs)
     assert a.marker not in json.dumps(theirs)
     # AND they are different requests (B's body sent by A is not a replay of A's: a 409)
-    fingerprint_a = create_fingerprint(distribution_place.create_request(placed_a.order))
-    fingerprint_b = create_fingerprint(distribution_place.create_request(placed_b.order))
+    fingerprint_a = create_fingerprint(distribution_requests.create_request(placed_a.order))
+    fingerprint_b = create_fingerprint(distribution_requests.create_request(placed_b.order))
     assert fingerprint_a != fingerprint_b
 
 
@@ -137,11 +137,11 @@ def test_given_a_distribution_body_when_written_as_xml_then_the_service_reads_th
     document_text = fuzz.xml_document("order", body["order"])
     assert "<order><order_number>" in document_text
     assert "<items><item><offer_id>FUZZ-OFFER</offer_id><quantity>2</quantity>" in document_text
-    read = distribution_place.PlaceOrder.model_validate(dialect_xml.loads(document_text))
-    assert read == distribution_place.PlaceOrder.model_validate(body)
+    read = distribution_requests.PlaceOrder.model_validate(dialect_xml.loads(document_text))
+    assert read == distribution_requests.PlaceOrder.model_validate(body)
     # the same request as its JSON (so the XML probe is answered as the JSON one: 409, not a new order)
-    assert create_fingerprint(distribution_place.create_request(read.order)) == create_fingerprint(
-        distribution_place.create_request(distribution_place.PlaceOrder.model_validate(body).order)
+    assert create_fingerprint(distribution_requests.create_request(read.order)) == create_fingerprint(
+        distribution_requests.create_request(distribution_requests.PlaceOrder.model_validate(body).order)
     )
 
 
@@ -156,11 +156,11 @@ def test_given_text_with_markup_when_written_as_xml_then_the_service_reads_it_ba
 def test_given_the_sweeps_dialect_bodies_when_validated_then_each_route_accepts_its_body() -> None:
     # (an invalid body answers 400 before the order is looked up, not the 404 the sweep expects)
     TheatreRefundRequest.model_validate(fuzz.BODIES[("POST", "/v1/orders/{id}/refunds")])
-    cancel = distribution.ChangeOrder.model_validate(fuzz.BODIES[("PUT", GET_DIST)])
+    cancel = distribution_requests.ChangeOrder.model_validate(fuzz.BODIES[("PUT", GET_DIST)])
     assert cancel.order.status == DISTRIBUTION_CANCELLED
     assert fuzz.BODIES[("POST", "/v3/orders/{id}/fulfill")] is None  # the theatre fulfil takes no body
     as_xml = fuzz.xml_document(*next(iter(fuzz.BODIES[("PUT", GET_DIST)].items())))
-    assert distribution.ChangeOrder.model_validate(dialect_xml.loads(as_xml)) == cancel
+    assert distribution_requests.ChangeOrder.model_validate(dialect_xml.loads(as_xml)) == cancel
 
 
 def placed(order_id: str, tenant: fuzz.Tenant) -> str:

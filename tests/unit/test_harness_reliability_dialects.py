@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from orders_domain import keys
-from orders_domain.dialects import distribution, distribution_place, xml
+from orders_domain.dialects import distribution, distribution_requests, xml
 from orders_domain.models import Order
 from orders_domain.services import CreateOrders
 from orders_domain.services import fulfil as fulfil_rules
@@ -58,7 +58,9 @@ DIALECT_ROUTES = {
 def placed(body: dict[str, Any] | None = None) -> Order:
     """The order the create service stores for a distribution place (its id derived from the number)."""
     body = body or place_body(NUMBER)
-    request = distribution_place.create_request(distribution_place.PlaceOrder.model_validate(body).order)
+    request = distribution_requests.create_request(
+        distribution_requests.PlaceOrder.model_validate(body).order
+    )
     number = body["order"]["order_number"]
     repo = InMemoryOrderRepository()
     return CreateOrders(repo).create(request, tenant_id="tenant-a", actor="key_t", order_number=number).order
@@ -221,9 +223,9 @@ def test_given_two_orders_stored_for_one_number_when_judged_then_a_double_effect
 def test_given_a_place_when_the_harness_writes_it_in_xml_then_the_service_reads_the_same_order() -> None:
     # GIVEN a place body / WHEN written as XML by the harness and read by the service's edge
     text = xml_text(place_body(NUMBER))
-    read = distribution_place.PlaceOrder.model_validate(xml.loads(text))
+    read = distribution_requests.PlaceOrder.model_validate(xml.loads(text))
     # THEN it is the order the JSON body is
-    assert read == distribution_place.PlaceOrder.model_validate(place_body(NUMBER))
+    assert read == distribution_requests.PlaceOrder.model_validate(place_body(NUMBER))
     assert text.startswith("<?xml")
 
 

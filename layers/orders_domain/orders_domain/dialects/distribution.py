@@ -1,6 +1,6 @@
 """The distribution API's own dialect (seeds/004): place, get and cancel an order as
-`{"order": {...}}` (or `<order>…</order>`, dialects.xml). Pure: no I/O, no rule. The place request
-and its translation are in dialects.distribution_place (only create_order builds those models).
+`{"order": {...}}` (or `<order>…</order>`, dialects.xml). Pure: no I/O, no rule. Its request bodies
+are in dialects.distribution_requests: only the functions that read them build those models.
 
 Where its fields live in the domain: `order_number` is the order's `purchase_order_number` (and
 names the order for ever: services.create derives the order id from it, so it is unique per
@@ -17,29 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING, Any
 
 from orders_domain import lifecycle
 from orders_domain.models import Order
-from orders_domain.models.fulfillments import Fulfillment
 
-
-class DialectModel(BaseModel):
-    """The dialect's bodies: unknown members refused; numbers may come as XML's text (`"2"`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class OrderStatusInput(DialectModel):
-    status: str = Field(pattern=f"^({lifecycle.DISTRIBUTION_ACTIVE}|{lifecycle.DISTRIBUTION_CANCELLED})$")
-
-
-class ChangeOrder(DialectModel):
-    """`PUT /distribution/orders/{id}`: only the status may be sent; `cancelled` cancels."""
-
-    order: OrderStatusInput
+if TYPE_CHECKING:
+    from orders_domain.models.fulfillments import Fulfillment
 
 
 def _time(moment: dt.datetime) -> str:

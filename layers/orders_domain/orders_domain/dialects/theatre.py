@@ -14,15 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Annotated, Any
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any
 
 from orders_domain import jsonio, lifecycle, money
 from orders_domain.lifecycle import LineStatus, OrderStatus, PaymentStatus
 from orders_domain.models import LineItem, Order
-from orders_domain.models.refunds import MAX_REFUND_LINES, ReasonName, RefundReason, RefundRequest
-from orders_domain.models.types import InputModel, Int
+
+if TYPE_CHECKING:
+    from orders_domain.models.refunds import RefundReason
 
 #: The theatre API's link relations: a client finds its links under these names.
 REL = "https://api.amctheatres.com/rels"
@@ -65,13 +64,13 @@ def _is_fee(line: LineItem) -> bool:
     return (line.type or "").lower() == FEE_LINE_TYPE
 
 
-def product(line: LineItem, order: Order, base: str) -> dict[str, Any]:
+def product(line: LineItem, order: Order, base: str, payloads: Mapping[str, Any]) -> dict[str, Any]:
     """One line as a theatre product: its payload (a refund line's: the refunded line's, as seeds/001
-    shows a refund with the ticket's theatre, movie and showtime), then what the service holds of it."""
+    shows a refund with the ticket's theatre, movie and showtime; `payloads` by line id), then what
+    the service holds of it."""
     payload = line.payload
     if payload is None and line.parent_line_item_id is not None:
-        refunded = [li for li in order.line_items if li.order_line_item_id == line.parent_line_item_id]
-        payload = refunded[0].payload if refunded else None
+        payload = payloads.get(line.parent_line_item_id)
     extra = _payload(payload)
     links = dict(extra.pop("_links", None) or {})
     refund = lifecycle.is_refund_line(line)
@@ -141,7 +140,8 @@ def _amounts(order: Order) -> dict[str, Decimal]:
 def order_view(order: Order, base: str) -> dict[str, Any]:
     """`GET /v3/orders/{id}`: the order in the theatre API's shape, links absolute under `base`."""
     token_ref = f"token-{order.token}"
-    products = [product(li, order, base) for li in order.line_items if not _is_fee(li)]
+    payloads = {li.order_line_item_id: li.payload for li in order.line_items}
+    products = [product(li, order, base, payloads) for li in order.line_items if not _is_fee(li)]
     fees = [fee(li) for li in order.line_items if _is_fee(li)]
     view: dict[str, Any] = {
         **_payload(order.payload),
@@ -194,18 +194,6 @@ def reasons_view(reasons: Iterable[RefundReason], base: str) -> dict[str, Any]:
         ],
         "_links": {"self": link(f"{base}/v1/refund-reasons")},
     }
-
-
-class TheatreRefundRequest(InputModel):
-    """`POST /v1/orders/token-{token}/refunds`: `{"refundReasonName", "lineNumbers"}`."""
-
-    refundReasonName: ReasonName
-    lineNumbers: list[Annotated[Int, Field(ge=1, le=100_000)]] = Field(
-        min_length=1, max_length=MAX_REFUND_LINES
-    )
-
-    def domain(self) -> RefundRequest:
-        return RefundRequest(refund_reason_name=self.refundReasonName, line_numbers=self.lineNumbers)
 
 
 # ------------------------------------------------------------------ the shapes, for the OpenAPI document

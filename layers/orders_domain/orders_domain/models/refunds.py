@@ -37,3 +37,15 @@ class RefundRequest(InputModel):
     line_numbers: list[Annotated[Int, Field(ge=1, le=100_000)]] = Field(
         min_length=1, max_length=MAX_REFUND_LINES
     )
+
+
+class TheatreRefundRequest(InputModel):
+    """`POST /v1/orders/token-{token}/refunds`: `{"refundReasonName", "lineNumbers"}`."""
+
+    refundReasonName: ReasonName
+    lineNumbers: list[Annotated[Int, Field(ge=1, le=100_000)]] = Field(
+        min_length=1, max_length=MAX_REFUND_LINES
+    )
+
+    def domain(self) -> RefundRequest:
+        return RefundRequest(refund_reason_name=self.refundReasonName, line_numbers=self.lineNumbers)

@@ -1,15 +1,16 @@
-"""The distribution API's place order (seeds/004) as the domain's create request: the body's models
-and the translation (dialects.distribution says where each field lives). Only create_order imports
-it: building these models is a cold-start cost the other functions do not pay."""
+"""The distribution API's request bodies (seeds/004): place (and its translation into the domain's
+create request; dialects.distribution says where each field lives) and the status change. Only
+create_order and cancel_order import it: building these models is a cold-start cost the functions
+that only answer in the dialect do not pay."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from orders_domain.dialects.distribution import DialectModel
+from orders_domain import lifecycle
 from orders_domain.errors import FieldError, ValidationFailed
 from orders_domain.models import OrderCreateRequest
 from orders_domain.models.field_errors import field_errors_from_pydantic
@@ -21,6 +22,12 @@ OrderNumber = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")
 ]
 MAX_ITEMS = 500
+
+
+class DialectModel(BaseModel):
+    """The dialect's bodies: unknown members refused; numbers may come as XML's text (`"2"`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class DistributionAddress(DialectModel):
@@ -111,3 +118,13 @@ def _create_request(placed: DistributionOrderInput) -> OrderCreateRequest:
     if placed.application_id:
         body["payload"] = {"application_id": placed.application_id}
     return OrderCreateRequest.model_validate(body)
+
+
+class OrderStatusInput(DialectModel):
+    status: str = Field(pattern=f"^({lifecycle.DISTRIBUTION_ACTIVE}|{lifecycle.DISTRIBUTION_CANCELLED})$")
+
+
+class ChangeOrder(DialectModel):
+    """`PUT /distribution/orders/{id}`: only the status may be sent; `cancelled` cancels."""
+
+    order: OrderStatusInput

@@ -15,7 +15,7 @@ CALLER_REGION := $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
 export AWS_DEFAULT_REGION ?= us-east-1
 AWS_CLI_ENV := $(if $(CALLER_REGION),AWS_DEFAULT_REGION=$(CALLER_REGION),env -u AWS_DEFAULT_REGION)
 
-.PHONY: help install test unit integration lint format typecheck cfn build serve openapi api-key revoke-api-key bench fuzz reliability clean
+.PHONY: help install test unit integration lint format typecheck cfn build serve openapi openapi-lint api-key revoke-api-key bench fuzz reliability clean
 
 help:
 	@echo "make serve   run the API on http://127.0.0.1:$${ORDERS_PORT:-3000} (DynamoDB Local)"
@@ -61,7 +61,12 @@ integration: install build
 openapi: $(BIN)/.installed
 	PYTHONPATH=layers/orders_domain:. POWERTOOLS_TRACE_DISABLED=true $(BIN)/python -m local.openapi > docs/openapi.json
 
-test: install lint typecheck cfn build
+# docs/openapi.json through openapi-spec-validator, Spectral, Redocly and openapi-python-client (a
+# client generated into a temporary directory): any error or warning fails (local/openapi_lint.py).
+openapi-lint: $(BIN)/.installed node_modules/.installed
+	$(BIN)/python -m local.openapi_lint docs/openapi.json
+
+test: install lint typecheck cfn build openapi-lint
 	$(BIN)/pytest -q
 
 serve: install

@@ -5,6 +5,10 @@ bus, but a developer still wants to see what would have been published: `LocalEv
 EventPublisher the local wiring gets. It keeps the last events in memory for `GET /_local/events`
 and appends every one to a file (`.local-data/events.jsonl`) that `tail -f` can follow.
 
+`GET /_local/events` takes an API key, checked as the authorizer checks it (the same headers and
+Authenticator), and answers that key's tenant's events only (each event's `detail.tenant_id`):
+401 without a valid key, 403 for a key without `orders:read`, as the API's own read routes answer.
+
 Each event is kept as EventBridge would deliver it (`id`, `detail-type`, `source`, `time`,
 `detail`), with `id` the domain event's own id (stable across redeliveries, so a replayed stream
 record shows up as the same id again, as a duplicate delivery would on AWS) and `position`, its
@@ -17,23 +21,61 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orders_domain import jsonio
 from orders_domain.events import SOURCE, DomainEvent
+
+if TYPE_CHECKING:  # local.gateway is imported only where the gateway runs (it sets the environment)
+    from local.gateway import LocalRequest
 
 #: How many events memory (and `GET /_local/events`) keeps; the file keeps them all.
 DEFAULT_KEEP = 1000
 
 
+def key_tenant(headers: Mapping[str, str]) -> str:
+    """The tenant of the request's API key, checked as the authorizer checks it (the same headers,
+    the same Authenticator: an unknown or revoked key fails here too). LocalRouteRefused otherwise:
+    UNAUTHORIZED without a valid key, ACCESS_DENIED for a key without `orders:read`."""
+    from orders_domain import wiring
+    from orders_domain.auth import api_key_from_headers
+    from orders_domain.errors import Unauthorized
+    from orders_domain.routes import SCOPE_READ
+
+    from local.gateway import LocalRouteRefused
+
+    try:
+        principal = wiring.current().authenticator.authenticate(api_key_from_headers(dict(headers)))
+    except Unauthorized:
+        raise LocalRouteRefused("UNAUTHORIZED") from None
+    if SCOPE_READ not in principal.scopes:
+        raise LocalRouteRefused("ACCESS_DENIED")
+    return principal.tenant_id
+
+
+def tenant_of(event: Mapping[str, Any]) -> str | None:
+    """The tenant an event belongs to (every domain event's detail names it)."""
+    detail = event.get("detail")
+    tenant = detail.get("tenant_id") if isinstance(detail, dict) else None
+    return tenant if isinstance(tenant, str) else None
+
+
 class LocalEventSink:
     """An EventPublisher that never refuses: every event is kept (memory, file) and none retried."""
 
-    def __init__(self, path: Path | None = None, *, keep: int = DEFAULT_KEEP) -> None:
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        keep: int = DEFAULT_KEEP,
+        authenticate: Callable[[Mapping[str, str]], str] = key_tenant,
+    ) -> None:
         self.path = path
+        #: Request headers -> the caller's tenant, or LocalRouteRefused (see key_tenant).
+        self.authenticate = authenticate
         self._lock = threading.Lock()
         self._events: deque[dict[str, Any]] = deque(maxlen=keep)
         self._count = 0
@@ -84,15 +126,22 @@ class LocalEventSink:
             self._events.extend(kept)
         return []
 
-    def events(self, after: int = 0) -> list[dict[str, Any]]:
-        """The kept events whose position is after `after`, oldest first (copies)."""
+    def events(self, after: int = 0, *, tenant_id: str | None = None) -> list[dict[str, Any]]:
+        """The kept events whose position is after `after` (of `tenant_id` only, when given),
+        oldest first (copies)."""
         with self._lock:
-            return [json.loads(json.dumps(e)) for e in self._events if e["position"] > after]
+            return [
+                json.loads(json.dumps(e))
+                for e in self._events
+                if e["position"] > after and (tenant_id is None or tenant_of(e) == tenant_id)
+            ]
 
-    def answer(self, query: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
-        """`GET /_local/events[?after=<n>]`: (status, JSON body) for the local gateway."""
-        after = (query.get("after") or "0").strip()
-        if not after.isdigit():
+    def answer(self, request: LocalRequest) -> tuple[int, dict[str, Any]]:
+        """`GET /_local/events[?after=<n>]` with an API key: (status, JSON body) for the local gateway,
+        the key's tenant's events only; LocalRouteRefused without a valid key."""
+        tenant_id = self.authenticate(request.headers)
+        after = (request.query.get("after") or "0").strip()
+        if not (after.isascii() and after.isdigit()):
             return 400, {"message": "after must be a non-negative integer (an event's position)"}
-        items = self.events(int(after))
+        items = self.events(int(after), tenant_id=tenant_id)
         return 200, {"Count": len(items), "Items": items}

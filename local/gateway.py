@@ -2,21 +2,30 @@
 
 Routes, the Lambda REQUEST authorizer and the gateway responses all come from the template, so a
 request answered here is answered the same way on AWS: same events, same problem bodies.
+
+The HTTP layer (`make_server`) stays on the standard library's `http.server`, with its request
+reading replaced: see `Gateway.make_server` for what it does and why no server from PyPI is used.
 """
 
 from __future__ import annotations
 
 import base64
+import http.client
 import importlib
+import io
+import ipaddress
 import json
 import logging
 import os
 import re
+import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -49,6 +58,7 @@ _RESPONSE_DEFAULTS: dict[str, tuple[int, str]] = {
     "REQUEST_TOO_LARGE": (413, "Request Too Long"),
     "AUTHORIZER_CONFIGURATION_ERROR": (500, "Internal server error"),
     "AUTHORIZER_FAILURE": (500, "Internal server error"),
+    "INTEGRATION_TIMEOUT": (504, "Endpoint request timed out"),
     "DEFAULT_5XX": (502, "Internal server error"),
 }
 
@@ -70,14 +80,66 @@ _SWAGGER_HTML = """<!doctype html>
 """
 
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
-#: A path the gateway answers itself for `make serve` (e.g. GET /_local/events): the query's
-#: parameters -> (status, JSON body).
-LocalRoute = Callable[[Mapping[str, str]], tuple[int, Any]]
+
+
+@dataclass(frozen=True)
+class LocalRequest:
+    """What a local route gets: the query's parameters and the request's headers (last value each)."""
+
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+
+
+class LocalRouteRefused(Exception):
+    """Raised by a local route: answer with the template's gateway response of this type instead
+    (e.g. UNAUTHORIZED for a request without a valid API key)."""
+
+    def __init__(self, response_type: str) -> None:
+        super().__init__(response_type)
+        self.response_type = response_type
+
+
+#: A path the gateway answers itself for `make serve` (e.g. GET /_local/events): the request ->
+#: (status, JSON body), or LocalRouteRefused.
+LocalRoute = Callable[[LocalRequest], tuple[int, Any]]
 
 
 #: How much of a refused (oversize) body the HTTP server still reads and throws away.
 DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
+#: How long the HTTP server waits for more of what it throws away, per read (Gateway.linger_seconds).
 DRAIN_IDLE_SECONDS = 2.0
+#: API Gateway's REST quotas: a URL of at most 10,240 characters (regional API), and 10,240 bytes of
+#: request line and header values together. Here each gets the 10,240 bytes: the request line
+#: (414 above) and the header section (431 above).
+MAX_REQUEST_LINE_BYTES = 10_240
+MAX_HEADER_BYTES = 10_240
+#: The most header fields served (http.server's own limit); 431 above.
+MAX_HEADER_FIELDS = 100
+#: How long an idle keep-alive connection is kept open, waiting for the next request's first byte.
+KEEP_ALIVE_SECONDS = 10.0
+#: From a request's first byte to its body's last: request line, headers and body (408 after),
+#: whatever the pace (a client sending one byte a second gains nothing). Also the send timeout.
+REQUEST_SECONDS = 20.0
+#: API Gateway's integration timeout: it answers 504 when a function has not answered by then.
+INTEGRATION_TIMEOUT_SECONDS = 29.0
+#: Lambda's Timeout when the template sets none.
+LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3.0
+_CHUNK_LINE_BYTES = 4096
+
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # noqa: S105 - RFC 9110 token characters
+#: method SP request-target SP HTTP-version: no control characters, no spaces in the target.
+_REQUEST_LINE = re.compile(rf"({_TOKEN}) ([^\x00-\x20\x7f]+) (\S+)")
+_TOKEN_BYTES = re.compile(_TOKEN.encode("ascii"))
+_HTTP_VERSION = re.compile(r"HTTP/([0-9])\.([0-9])")
+#: field-name ":" OWS field-value OWS, without obsolete line folding, NUL or a bare CR (RFC 9110 5.5:
+#: rejected; other control characters pass on, as they did before).
+_FIELD_LINE = re.compile(rf"({_TOKEN}):[ \t]*([^\x00\r\n]*?)[ \t]*")
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,15}")
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
+#: A Host the gateway passes on: a name of RFC 3986 unreserved characters (a subset of reg-name:
+#: no sub-delims, no percent-encoding, which no host name needs) or an IP literal, then an optional port.
+_HOST = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9._~-]+))(?::(?P<port>[0-9]{1,5}))?")
+MAX_HOST_BYTES = 255
 
 
 class AuthorizerError(Exception):
@@ -354,8 +416,78 @@ def _event_body(body: bytes | None) -> tuple[str | None, bool]:
         return base64.b64encode(body).decode("ascii"), True
 
 
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _timeout_seconds(properties: Mapping[str, Any], template: Mapping[str, Any]) -> float:
+    """A function's Timeout (a number, or a !Ref to a parameter's default); Lambda's 3 s otherwise."""
+    value: Any = properties.get("Timeout")
+    if isinstance(value, dict) and "Ref" in value:
+        value = ((template.get("Parameters") or {}).get(str(value["Ref"])) or {}).get("Default")
+    if isinstance(value, int | float | str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    return LAMBDA_DEFAULT_TIMEOUT_SECONDS
+
+
 def _has_header(headers: Mapping[str, Any], name: str) -> bool:
     return any(key.lower() == name.lower() for key in headers)
+
+
+def _content_length(value: str | None) -> int | None:
+    """A Content-Length value as a number; None when it is not one run of ASCII digits."""
+    text = (value or "").strip()
+    return int(text) if _CONTENT_LENGTH.fullmatch(text) else None
+
+
+def sane_host(value: str | None) -> str | None:
+    """`value` when it is a Host worth putting into URLs (a host name of unreserved characters, an
+    IPv4 or a bracketed IPv6 address, an optional port up to 65535; at most 255 bytes), else None."""
+    if not value or len(value.encode("utf-8")) > MAX_HOST_BYTES:
+        return None
+    match = _HOST.fullmatch(value)
+    if match is None:
+        return None
+    if match["port"] is not None and int(match["port"]) > 65535:
+        return None
+    if match["ipv6"] is not None:
+        try:
+            ipaddress.IPv6Address(match["ipv6"])
+        except ValueError:
+            return None
+    return value
+
+
+def _with_sane_forwarding(
+    pairs: list[tuple[str, str]], host_fallback: str
+) -> tuple[list[tuple[str, str]], str]:
+    """The headers with a Host and an X-Forwarded-Proto fit for the URLs a function builds from them
+    (the theatre dialect's `_links`), and the host for `requestContext.domainName`.
+
+    X-Forwarded-Proto passes when it is one `http` or `https` (what a TLS proxy in front says);
+    anything else is replaced by `http`, this server's scheme (API Gateway sets its own, `https`).
+    A Host that is not sane_host (or more than one) is replaced by `host_fallback`, the address the
+    client reached; no Host at all stays so, and the domain name is `host_fallback` then too.
+    """
+    hosts = [value for name, value in pairs if name.lower() == "host"]
+    host = sane_host(hosts[0]) if len(hosts) == 1 else None
+    if hosts and host is None:
+        pairs = [(name, value) for name, value in pairs if name.lower() != "host"]
+        pairs.append(("Host", host_fallback))
+    protos = [value.strip().lower() for name, value in pairs if name.lower() == "x-forwarded-proto"]
+    if len(protos) != 1 or protos[0] not in ("http", "https"):
+        # API Gateway sends its own (https); a client's other value never reaches a function.
+        pairs = [(name, value) for name, value in pairs if name.lower() != "x-forwarded-proto"]
+        pairs.append(("X-Forwarded-Proto", "http"))
+    else:
+        pairs = [(name, protos[0] if name.lower() == "x-forwarded-proto" else value) for name, value in pairs]
+    return pairs, host or host_fallback
 
 
 class _Server(ThreadingHTTPServer):
@@ -380,10 +512,23 @@ class Gateway:
         self.template = load_template(self.template_path)
         self.stage = stage
         self.max_body_bytes = MAX_BODY_BYTES
+        # The HTTP layer's limits and deadlines (make_server); tests make them short.
+        self.max_request_line_bytes = MAX_REQUEST_LINE_BYTES
+        self.max_header_bytes = MAX_HEADER_BYTES
+        self.max_header_fields = MAX_HEADER_FIELDS
+        self.keep_alive_seconds = KEEP_ALIVE_SECONDS
+        self.request_seconds = REQUEST_SECONDS
+        self.linger_seconds = DRAIN_IDLE_SECONDS
+        self.integration_timeout_seconds = INTEGRATION_TIMEOUT_SECONDS
         self.routes = sorted(routes_from_template(self.template), key=lambda r: r.specificity, reverse=True)
         self.responses = gateway_responses(self.template)
         authorizer_id = authorizer_function_id(self.template)
         functions = _functions(self.template)
+        #: Each function's Timeout (Globals.Function.Timeout or its own), enforced on each invocation.
+        self.timeouts: dict[str, float] = {
+            logical_id: _timeout_seconds(properties, self.template)
+            for logical_id, properties in functions.items()
+        }
         if authorizer_id is not None and authorizer_id not in functions:
             raise ValueError(f"authorizer {authorizer_id} is not a function of {self.template_path}")
         self.authorizer: tuple[str, str, str] | None = (
@@ -405,14 +550,17 @@ class Gateway:
         body: bytes | None = None,
         *,
         source_ip: str = "127.0.0.1",
+        host_fallback: str = "127.0.0.1",
     ) -> tuple[int, dict[str, str], bytes]:
-        """Answer one request: (status, headers, body). Multi-valued headers are joined (see _flatten)."""
+        """Answer one request: (status, headers, body). Multi-valued headers are joined (see _flatten).
+        `host_fallback`: the domain name when the request has no sane Host (the HTTP server passes
+        the address and port the client reached)."""
         request_id = str(uuid.uuid4())
         pairs = _header_pairs(headers)
         method = method.upper()
         try:
             status, response_headers, payload = self._handle(
-                method, path_with_query, pairs, body, request_id, source_ip
+                method, path_with_query, pairs, body, request_id, source_ip, host_fallback
             )
         except Exception:  # the gateway itself failed: never a stack trace to the client
             logger.exception("local gateway failed on %s %s", method, path_with_query)
@@ -429,9 +577,10 @@ class Gateway:
         body: bytes | None,
         request_id: str,
         source_ip: str,
+        host_fallback: str,
     ) -> tuple[int, dict[str, list[str]], bytes]:
-        declared = _get_header(pairs, "content-length")
-        if (declared and declared.strip().isdigit() and int(declared) > self.max_body_bytes) or (
+        declared = _content_length(_get_header(pairs, "content-length"))
+        if (declared is not None and declared > self.max_body_bytes) or (
             body is not None and len(body) > self.max_body_bytes
         ):
             return self._gateway_error("REQUEST_TOO_LARGE", request_id)
@@ -441,10 +590,13 @@ class Gateway:
         if method == "GET" and path in ("/openapi.json", "/swagger"):
             return self._docs(path)
         if method == "GET" and path in self.local_routes:
-            # No authorizer, on purpose: a local developer tool (e.g. every tenant's published events),
-            # served only by the gateway `make serve` runs on loopback, never part of the API on AWS.
+            # A local developer tool `make serve` wires in (never part of the API on AWS). It checks
+            # the caller itself (e.g. the API key's tenant) and may refuse with a gateway response.
             parameters = dict(parse_qsl(split.query, keep_blank_values=True))
-            status, document = self.local_routes[path](parameters)
+            try:
+                status, document = self.local_routes[path](LocalRequest(parameters, dict(pairs)))
+            except LocalRouteRefused as refused:
+                return self._gateway_error(refused.response_type, request_id)
             return status, {"Content-Type": ["application/json"]}, json.dumps(document).encode("utf-8")
 
         segments = [s for s in path.split("/") if s]
@@ -452,8 +604,7 @@ class Gateway:
         if route is None:
             return self._gateway_error("MISSING_AUTHENTICATION_TOKEN", request_id)
 
-        if _get_header(pairs, "x-forwarded-proto") is None:
-            pairs = [*pairs, ("X-Forwarded-Proto", "http")]  # API Gateway sends its own: https
+        pairs, domain_name = _with_sane_forwarding(pairs, host_fallback)
         query = parse_qsl(split.query, keep_blank_values=True)
         request = {
             "resource": route.path,
@@ -465,7 +616,7 @@ class Gateway:
             "multiValueQueryStringParameters": _multi(query) or None,
             "pathParameters": path_parameters or None,
         }
-        request_context = self._request_context(route, request, request_id, source_ip, pairs)
+        request_context = self._request_context(route, request, request_id, source_ip, pairs, domain_name)
 
         authorizer_context: dict[str, Any] | None = None
         if route.authorized and self.authorizer is not None:
@@ -508,6 +659,7 @@ class Gateway:
         request_id: str,
         source_ip: str,
         pairs: list[tuple[str, str]],
+        domain_name: str,
     ) -> dict[str, Any]:
         now = datetime.now(UTC)
         return {
@@ -525,7 +677,7 @@ class Gateway:
             "protocol": "HTTP/1.1",
             "accountId": ACCOUNT_ID,
             "apiId": API_ID,
-            "domainName": _get_header(pairs, "host") or "localhost",
+            "domainName": domain_name,
             "identity": {"sourceIp": source_ip, "userAgent": _get_header(pairs, "user-agent")},
         }
 
@@ -579,6 +731,12 @@ class Gateway:
                 raise TypeError("body is not a string")
             payload = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
             return result["statusCode"], _merge_response_headers(result), payload
+        except lambda_runtime.InvocationAbandoned:  # 29 s passed before the function's own timeout
+            logger.error("function %s: no answer within the integration timeout", route.function_id)
+            return self._gateway_error("INTEGRATION_TIMEOUT", request_id)
+        except lambda_runtime.FunctionTimeout as error:  # a Lambda error ("Task timed out"): 502
+            logger.error("%s; its instance is discarded", error)
+            return self._gateway_error("DEFAULT_5XX", request_id, status=502)
         except Exception:  # Lambda error or malformed proxy response: API Gateway answers 502
             logger.exception("function %s failed", route.function_id)
             return self._gateway_error("DEFAULT_5XX", request_id, status=502)
@@ -587,12 +745,25 @@ class Gateway:
         with self._pools_guard:
             pool = self._pools.get((module, attribute))
             if pool is None:
-                pool = lambda_runtime.InstancePool(module, attribute, function_name=function_id)
+                pool = lambda_runtime.InstancePool(
+                    module, attribute, function_name=function_id, timeout_seconds=self.timeout_of(function_id)
+                )
                 self._pools[(module, attribute)] = pool
             return pool
 
+    def timeout_of(self, function_id: str) -> float:
+        """The function's Timeout in seconds (Lambda's default, 3, when the template sets none)."""
+        return self.timeouts.get(function_id, LAMBDA_DEFAULT_TIMEOUT_SECONDS)
+
     def _call(self, module: str, attribute: str, function_id: str, event: dict[str, Any]) -> Any:
-        return self._pool(module, attribute, function_id).invoke(event)
+        # As Lambda runs it: stopped waiting for at the function's Timeout (the handler's instance is
+        # then discarded), or earlier at API Gateway's integration timeout.
+        context = lambda_runtime.FakeLambdaContext(
+            function_name=function_id, timeout_seconds=self.timeout_of(function_id)
+        )
+        return self._pool(module, attribute, function_id).invoke(
+            event, context, wait_seconds=self.integration_timeout_seconds
+        )
 
     def warm(self) -> dict[str, str]:
         """Import every handler now; returns module -> error for those that fail to import."""
@@ -611,13 +782,12 @@ class Gateway:
     def _gateway_error(
         self, response_type: str, request_id: str, *, status: int | None = None, message: str | None = None
     ) -> tuple[int, dict[str, list[str]], bytes]:
-        default_status, default_message = _RESPONSE_DEFAULTS.get(
-            response_type, (500, "Internal server error")
-        )
-        message = message or default_message
+        default_status, default_message = _RESPONSE_DEFAULTS.get(response_type, (status or 500, ""))
         own = self.responses.get(response_type)
         fallback = self.responses.get("DEFAULT_5XX" if (status or default_status) >= 500 else "DEFAULT_4XX")
         status = (own.status if own and own.status else None) or status or default_status
+        # A type without a message of its own (DEFAULT_4XX for a 414, say) says its status's phrase.
+        message = message or default_message or _phrase(status)
         source = own if own and own.template is not None else fallback
         if source is None or source.template is None:
             # No gateway response in the template: API Gateway's built-in body.
@@ -689,39 +859,271 @@ class Gateway:
 
     # ------------------------------------------------------------------ HTTP
     def make_server(self, host: str = "127.0.0.1", port: int = 3000) -> ThreadingHTTPServer:
-        """A threaded HTTP server (daemon threads) that answers through handle()."""
+        """A threaded HTTP/1.1 server (daemon threads) that answers through handle().
+
+        It is the standard library's `http.server` with the reading of a request replaced: its own
+        parser takes any whitespace-separated request line, answers some errors with no status line
+        (HTTP/2.0, a bad version), has no deadline (a client sending a byte now and then holds a
+        connection for ever) and no framing checks (a bad chunk size raised out of the handler).
+        Here every request is read under limits and deadlines, and every refusal is the template's
+        problem-details gateway response with an HTTP/1.1 status line, as API Gateway answers:
+
+        - a request line not `METHOD target HTTP/x.y`, a malformed header field (or obsolete line
+          folding), Content-Length not one number, Content-Length with Transfer-Encoding, a malformed
+          chunked body: 400; a version other than HTTP/1.0 and 1.1: 505; a transfer coding other
+          than chunked: 501; a request line over `max_request_line_bytes`: 414; a header section over
+          `max_header_bytes` or `max_header_fields`: 431; a body over 6 MB: 413 (refused unread);
+        - from a request's first byte to its body's last, `request_seconds` (else 408); an idle
+          keep-alive connection is closed after `keep_alive_seconds`; a response must be taken
+          within `request_seconds` too;
+        - a connection closed after a refusal is half-closed first and what the client still sends
+          is read and dropped for a moment (`linger_seconds`), so the answer reaches the client
+          instead of being lost to a reset.
+
+        Why not a server from PyPI: waitress, uvicorn/h11, hypercorn and gunicorn all answer protocol
+        errors with bodies of their own (plain text or HTML, no request id) and close a connection
+        whose request stops arriving rather than answer 408, so matching API Gateway's problem bodies
+        would mean patching their internals;
+        h11 is only a parser (no sockets, no deadlines); and the ASGI servers would put an event loop
+        between the socket and handlers that are synchronous by nature. The standard library needs
+        no install, and the rules above fit in this method.
+
+        Connections are a thread each (ThreadingHTTPServer): a slow client costs a thread for at
+        most `request_seconds`, an idle one for `keep_alive_seconds`.
+        """
         gateway = self
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             server_version = "orders-local-gateway"
 
-            def handle_expect_100(self) -> bool:
-                # No "100 Continue" for a body that will be refused: the client gets the 413 instead.
-                declared = self.headers.get("Content-Length") or ""
-                if declared.strip().isdigit() and int(declared) > gateway.max_body_bytes:
-                    return True
-                return super().handle_expect_100()
+            def setup(self) -> None:
+                super().setup()
+                self.rfile.close()  # http.server's unbounded reader; the socket stays open
+                self._reader = _SocketReader(self.connection)
+                self._in = io.BufferedReader(self._reader, buffer_size=64 * 1024)
+                self.rfile = self._in
+                self._answered = False
+
+            def handle_one_request(self) -> None:
+                self.close_connection = True
+                self.command, self.path, self.request_version, self.requestline = "", "", "HTTP/1.1", ""
+                self._answered = False
+                self._reader.wait(idle=gateway.keep_alive_seconds)
+                try:
+                    if not self._in.peek(1):
+                        return  # the client closed its connection
+                except OSError:
+                    return  # idle past keep_alive_seconds (or reset): closed without a word
+                self._reader.wait(deadline=time.monotonic() + gateway.request_seconds)
+                try:
+                    self._serve()
+                except _Refusal as refusal:
+                    self._refuse(refusal.status, refusal.detail)
+                except TimeoutError:
+                    # The request (line, headers or body) did not arrive in time, or the client does
+                    # not take the answer: a 408 in the first case, nothing more in the second.
+                    detail = f"The request did not arrive within {gateway.request_seconds:g} seconds."
+                    self._refuse(HTTPStatus.REQUEST_TIMEOUT, detail)
+                except (_ClientGone, OSError):
+                    self.close_connection = True  # the client hung up: nobody to answer
+                except Exception:  # a fault of this HTTP layer: logged, answered like any other 500
+                    logger.exception("the local gateway's HTTP layer failed")
+                    self._refuse(HTTPStatus.INTERNAL_SERVER_ERROR, None)
 
             def _serve(self) -> None:
-                pairs = list(self.headers.items())
-                refused_bytes = 0
-                declared = self.headers.get("Content-Length")
-                body: bytes | None = None
-                if declared and declared.strip().isdigit() and int(declared) > gateway.max_body_bytes:
-                    # Refused unread: the 413 goes out at once; then what the client is still sending
-                    # is drained (bounded) so it reads the 413 rather than a broken pipe.
-                    refused_bytes = min(int(declared), DRAIN_LIMIT_BYTES)
-                    self.close_connection = True
-                elif declared and declared.strip().isdigit():
-                    body = self.rfile.read(int(declared))
-                elif "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                # Not even a method (e.g. a TLS handshake on this plain-HTTP port): no need to wait
+                # for a line end that may never come.
+                start = self._in.peek(1)[:64].lstrip(b"\r\n").split(b" ", 1)[0].split(b"\r", 1)[0]
+                if start and not _TOKEN_BYTES.fullmatch(start.split(b"\n", 1)[0]):
+                    raise _Refusal(
+                        HTTPStatus.BAD_REQUEST, "The request line is not `METHOD target HTTP/1.1`."
+                    )
+                line = self._line(gateway.max_request_line_bytes)
+                for _ in range(4):  # RFC 9112 2.2: empty lines before a request line are ignored
+                    if line not in (b"\r\n", b"\n"):
+                        break
+                    line = self._line(gateway.max_request_line_bytes)
+                if line is None:
+                    raise _Refusal(
+                        HTTPStatus.REQUEST_URI_TOO_LONG,
+                        f"The request line is longer than {gateway.max_request_line_bytes} bytes.",
+                    )
+                self._request_line(line)
+                pairs = self._header_section()
+                self.headers = http.client.HTTPMessage()
+                for name, value in pairs:
+                    self.headers[name] = value
+                connection = {
+                    token.strip().lower()
+                    for value in _values(pairs, "connection")
+                    for token in value.split(",")
+                }
+                if self.request_version == "HTTP/1.1":
+                    self.close_connection = "close" in connection
+                else:
+                    self.close_connection = "keep-alive" not in connection
+                body, refused_bytes = self._body(pairs)
+                local_host, local_port = self.connection.getsockname()[:2]
+                host_fallback = (
+                    f"[{local_host}]:{local_port}" if ":" in local_host else f"{local_host}:{local_port}"
+                )
+                status, headers, payload = gateway.handle(
+                    self.command,
+                    self.path,
+                    pairs,
+                    body,
+                    source_ip=self.client_address[0],
+                    host_fallback=host_fallback,
+                )
+                self._respond(status, headers, payload)
+                if refused_bytes:
+                    # Refused unread: the 413 went out at once; what the client is still sending is
+                    # drained (bounded) so it reads the 413 rather than a broken pipe.
+                    self._linger(refused_bytes)
+
+            # ---------------------------------------------------------------- reading
+            def _line(self, limit: int) -> bytes | None:
+                """One line with its line end; None when it is longer than `limit` bytes."""
+                line = self._in.readline(limit + 1)
+                if len(line) > limit:
+                    return None
+                if not line.endswith(b"\n"):
+                    raise _ClientGone
+                return line
+
+            def _request_line(self, line: bytes) -> None:
+                text = line.decode("latin-1").rstrip("\r\n")
+                self.requestline = text if len(text) <= 200 else text[:200] + "..."
+                match = _REQUEST_LINE.fullmatch(text)
+                if match is None:
+                    raise _Refusal(
+                        HTTPStatus.BAD_REQUEST, "The request line is not `METHOD target HTTP/1.1`."
+                    )
+                method, target, version = match.groups()
+                numbers = _HTTP_VERSION.fullmatch(version)
+                if numbers is None:
+                    raise _Refusal(
+                        HTTPStatus.BAD_REQUEST, "The request line does not end in an HTTP version."
+                    )
+                if (int(numbers[1]), int(numbers[2])) not in ((1, 0), (1, 1)):
+                    raise _Refusal(
+                        HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, "Only HTTP/1.1 and HTTP/1.0 are served."
+                    )
+                self.command, self.request_version = method, version
+                # As http.server does (gh-87389): `//host/x` would read as a network path in URLs.
+                self.path = "/" + target.lstrip("/") if target.startswith("//") else target
+
+            def _header_section(self) -> list[tuple[str, str]]:
+                pairs: list[tuple[str, str]] = []
+                size = 0
+                too_large = _Refusal(
+                    HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    f"The header section is over {gateway.max_header_bytes} bytes "
+                    f"or {gateway.max_header_fields} fields.",
+                )
+                while True:
+                    line = self._line(gateway.max_header_bytes - size)
+                    if line is None:
+                        raise too_large
+                    size += len(line)
+                    if line in (b"\r\n", b"\n"):
+                        return pairs
+                    if len(pairs) >= gateway.max_header_fields:
+                        raise too_large
+                    text = line.decode("latin-1").rstrip("\r\n")
+                    match = _FIELD_LINE.fullmatch(text)
+                    if match is None:  # no colon, a space before it, folding, control characters
+                        raise _Refusal(HTTPStatus.BAD_REQUEST, "A header field is malformed.")
+                    pairs.append((match[1], match[2]))
+
+            def _body(self, pairs: list[tuple[str, str]]) -> tuple[bytes | None, int]:
+                """(the body, or None; how many bytes to drain after a 413 when it is refused)."""
+                codings = [
+                    c.strip().lower() for v in _values(pairs, "transfer-encoding") for c in v.split(",")
+                ]
+                lengths = _values(pairs, "content-length")
+                if codings:
+                    if lengths:  # RFC 9112 6.3: a request smuggling pattern, never served
+                        raise _Refusal(
+                            HTTPStatus.BAD_REQUEST, "Content-Length and Transfer-Encoding together."
+                        )
+                    if codings[-1] != "chunked" or "chunked" in codings[:-1]:
+                        raise _Refusal(HTTPStatus.BAD_REQUEST, "The last transfer coding must be chunked.")
+                    if codings != ["chunked"]:
+                        raise _Refusal(
+                            HTTPStatus.NOT_IMPLEMENTED, "Only the chunked transfer coding is served."
+                        )
+                    if self.request_version != "HTTP/1.1":
+                        self.close_connection = True
+                    self._continue(pairs)
                     body = self._read_chunked(gateway.max_body_bytes + 1)
                     if len(body) > gateway.max_body_bytes:
-                        self.close_connection = True
-                status, headers, payload = gateway.handle(
-                    self.command, self.path, pairs, body, source_ip=self.client_address[0]
-                )
+                        self.close_connection = True  # the rest is not read: drained after the 413
+                        return body, DRAIN_LIMIT_BYTES
+                    return body, 0
+                if not lengths:
+                    return None, 0
+                length = _content_length(lengths[0])
+                if length is None or len(set(lengths)) > 1:
+                    raise _Refusal(HTTPStatus.BAD_REQUEST, "Content-Length is not one decimal number.")
+                if length > gateway.max_body_bytes:
+                    self.close_connection = True  # no "100 Continue": the client gets the 413 instead
+                    return None, min(length, DRAIN_LIMIT_BYTES)
+                self._continue(pairs)
+                body = self._in.read(length)
+                if len(body) < length:
+                    raise _ClientGone
+                return body, 0
+
+            def _continue(self, pairs: list[tuple[str, str]]) -> None:
+                expect = [value.lower() for value in _values(pairs, "expect")]
+                if self.request_version == "HTTP/1.1" and "100-continue" in expect:
+                    self.connection.settimeout(gateway.request_seconds)
+                    self.send_response_only(HTTPStatus.CONTINUE)
+                    self.end_headers()
+
+            def _read_chunked(self, limit: int) -> bytes:
+                malformed = _Refusal(HTTPStatus.BAD_REQUEST, "The chunked body is malformed.")
+                data = bytearray()
+                while True:
+                    line = self._line(_CHUNK_LINE_BYTES)
+                    if line is None:
+                        raise malformed
+                    size_text = line.rstrip(b"\r\n").split(b";", 1)[0].strip(b" \t")
+                    if not _CHUNK_SIZE.fullmatch(size_text):
+                        raise _Refusal(
+                            HTTPStatus.BAD_REQUEST,
+                            "The chunked body is malformed: a chunk size is not hexadecimal.",
+                        )
+                    size = int(size_text, 16)
+                    if size == 0:
+                        break
+                    if len(data) + size >= limit:
+                        # Over the limit: read no further than needed to know (the connection is closed).
+                        rest = self._in.read(limit - len(data))
+                        if len(data) + len(rest) < limit:
+                            raise _ClientGone
+                        return bytes(data) + rest
+                    chunk = self._in.read(size)
+                    if len(chunk) < size:
+                        raise _ClientGone
+                    data += chunk
+                    if self._line(2) not in (b"\r\n", b"\n"):
+                        raise malformed  # the chunk is longer than its size says
+                size = 0
+                while True:  # the trailer section: fields up to an empty line, bounded like headers
+                    line = self._line(gateway.max_header_bytes - size)
+                    if line is None:
+                        raise malformed
+                    size += len(line)
+                    if line in (b"\r\n", b"\n"):
+                        return bytes(data)
+
+            # ---------------------------------------------------------------- answering
+            def _respond(self, status: int, headers: Mapping[str, str], payload: bytes) -> None:
+                self._answered = True
+                self.connection.settimeout(gateway.request_seconds)  # a client must take it in time
                 self.send_response(status)
                 for name, value in headers.items():
                     if name.lower() in ("content-length", "connection", "transfer-encoding"):
@@ -731,64 +1133,99 @@ class Gateway:
                 self.send_header("Content-Length", str(len(payload)))
                 if self.close_connection:
                     self.send_header("Connection", "close")
+                elif self.request_version == "HTTP/1.0":
+                    self.send_header("Connection", "keep-alive")
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(payload)
-                if refused_bytes:
-                    self.wfile.flush()
-                    self._discard(refused_bytes)
 
-            def _discard(self, remaining: int) -> None:
-                self.connection.settimeout(DRAIN_IDLE_SECONDS)
+            def _refuse(self, status: int, detail: str | None) -> None:
+                """The template's default gateway response for an error of the HTTP layer itself."""
+                self.close_connection = True
+                if self._answered:
+                    return  # an answer is (partly) out already: the connection just closes
+                request_id = str(uuid.uuid4())
+                response_type = "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
+                status, headers, payload = gateway._gateway_error(
+                    response_type, request_id, status=int(status), message=detail
+                )
+                flat = _flatten(headers)
+                if not _has_header(flat, "x-request-id"):
+                    flat["x-request-id"] = request_id
                 try:
-                    while remaining > 0:
-                        chunk = self.rfile.read1(min(remaining, 1 << 16))
+                    self._respond(status, flat, payload)
+                    self._linger(DRAIN_LIMIT_BYTES)
+                except OSError:
+                    return
+
+            def _linger(self, limit: int) -> None:
+                """Half-close, then read and drop what the client still sends (up to `limit` bytes,
+                `linger_seconds` per read, `request_seconds` in all): closing a socket with unread
+                bytes resets the connection, and a reset can destroy the answer unread."""
+                try:
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_WR)
+                except OSError:
+                    return
+                self._reader.wait(
+                    idle=gateway.linger_seconds, deadline=time.monotonic() + gateway.request_seconds
+                )
+                try:
+                    while limit > 0:
+                        chunk = self._in.read1(min(limit, 1 << 16))
                         if not chunk:
                             return
-                        remaining -= len(chunk)
+                        limit -= len(chunk)
                 except OSError:  # the client stopped sending (timeout) or hung up: done either way
                     return
 
-            def _read_chunked(self, limit: int) -> bytes:
-                data = bytearray()
-                while len(data) < limit:
-                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                    if size == 0:
-                        self.rfile.readline()
-                        break
-                    if len(data) + size >= limit:
-                        # Over the limit: read no further than needed to know (the connection is closed).
-                        return bytes(data) + self.rfile.read(limit - len(data))
-                    data += self.rfile.read(size)
-                    self.rfile.readline()
-                return bytes(data)
-
-            # Every method goes through the gateway (unknown ones get its 404, as on API Gateway),
-            # also ones http.server has never heard of (QUERY, PROPFIND, ...): never its bare 501.
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
-            do_TRACE = do_CONNECT = _serve
-
-            def __getattr__(self, name: str) -> Any:
-                if name.startswith("do_"):
-                    return self._serve
-                raise AttributeError(name)
-
             def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-                # Errors of the HTTP layer itself (bad request line, header too long) get the
-                # template's default gateway response, like everything else the gateway says.
-                response_type = "DEFAULT_5XX" if code >= 500 else "DEFAULT_4XX"
-                status, headers, payload = gateway._gateway_error(
-                    response_type, str(uuid.uuid4()), status=code, message=message
-                )
-                self.close_connection = True
-                self.send_response(status, message)
-                for name, values in headers.items():
-                    for value in values:
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                if self.command != "HEAD" and status >= 200 and status not in (204, 304):
-                    self.wfile.write(payload)
+                # Not called by this handler's own reading; kept so that nothing of http.server can
+                # ever answer with its own HTML error page.
+                self._refuse(code, None)
 
         return _Server((host, port), _Handler)
+
+
+class _Refusal(Exception):
+    """A request the HTTP layer refuses itself (status, problem detail) before any route."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class _ClientGone(Exception):
+    """The client closed its connection in the middle of a request: there is nobody to answer."""
+
+
+class _SocketReader(io.RawIOBase):
+    """A connection's bytes with every wait bounded: `idle` caps one wait for data, `deadline` all of
+    them (a request's first byte to its last, whatever the pace: one byte a second gains nothing)."""
+
+    def __init__(self, connection: socket.socket) -> None:
+        super().__init__()
+        self._connection = connection
+        self.idle: float | None = None
+        self.deadline: float | None = None
+
+    def wait(self, *, idle: float | None = None, deadline: float | None = None) -> None:
+        self.idle, self.deadline = idle, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        timeout = self.idle
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the request did not arrive in time")
+            timeout = left if timeout is None else min(timeout, left)
+        self._connection.settimeout(timeout)
+        return self._connection.recv_into(buffer)
+
+
+def _values(pairs: Iterable[tuple[str, str]], name: str) -> list[str]:
+    return [value for key, value in pairs if key.lower() == name]

@@ -1,6 +1,7 @@
 """The OpenAPI document of the whole API: every function's Powertools schema, merged by the
-gateway, plus what lives outside the handlers (API-key security, problem responses, the
-Idempotency-Key header). `python -m local.openapi` prints it; docs/openapi.json is its output.
+gateway, plus what lives outside the handlers (info, servers, tags, API-key security, problem
+responses, the Retry-After, Idempotency-Key and If-Match headers). `python -m local.openapi` prints it;
+docs/openapi.json is its output, and `make openapi-lint` validates it.
 """
 
 from __future__ import annotations
@@ -83,10 +84,64 @@ REQUEST_ID_HEADER: dict[str, Any] = {
     "schema": {"type": "string"},
 }
 
+#: Sent with a 409 (the idempotency key is still being processed), a 429 (throttled) and a 503 (the
+#: store did not answer): how many seconds to wait before retrying (RFC 9110, delay-seconds).
+RETRY_AFTER_HEADER: dict[str, Any] = {
+    "description": "Seconds to wait before retrying (RFC 9110 `delay-seconds`). Sent with a 409 whose "
+    "idempotency key is still being processed, with a 429 from the order store and with a 503; "
+    "API Gateway's own throttling 429 and a 409 about the order's state do not send it.",
+    "required": False,
+    "schema": {"type": "integer", "minimum": 0, "examples": [1]},
+}
+RETRY_AFTER_STATUSES = ("409", "429", "503")
+RETRY_AFTER_REF = {"$ref": "#/components/headers/Retry-After"}
+
+#: The tags the routes use, each described (a route with another tag fails the document's tests).
+TAGS: dict[str, str] = {
+    "orders": "The tenant's orders: create (and preview), get, change (JSON Patch, PUT, batches), "
+    "soft delete, cancel, void, close, and an order's history.",
+    "search": "Find orders: the tenant's list, search and every lookup (never a Scan), paged by "
+    "`exclusiveStartKey`.",
+    "fulfillments": "Fulfil orders; list, get and update their fulfillment records (tracking, will-call "
+    "pickup).",
+    "refunds": "Refund order lines; the refund reasons a refund may give; the will-call check (what "
+    "may be refunded).",
+    "theatre": "The theatre-ticket API's dialect (seeds/000, 001): its order, fulfil, will-call check, "
+    "refund reasons and refund, for the key's own tenant.",
+    "distribution": "The distribution API's dialect: create, get and change orders in JSON or XML, with "
+    "`X-ADILITY-API-KEY`.",
+}
+
+INFO: dict[str, Any] = {
+    "description": "A multi-tenant order service on AWS Lambda, API Gateway and DynamoDB: one contract for "
+    "the order APIs of a commerce platform, a theatre-ticket API, a fulfilments resource and a "
+    "distribution API. Every error is an RFC 9457 problem; writes take an `Idempotency-Key`. "
+    "docs/API.md summarises the contract.",
+    # The project publishes no address (no repository URL, no e-mail): the contact names its maintainers.
+    "contact": {"name": "Orders API maintainers"},
+    # pyproject.toml: `license = { text = "Apache-2.0" }`.
+    "license": {"name": "Apache License 2.0", "identifier": "Apache-2.0"},
+}
+
+SERVERS: list[dict[str, Any]] = [
+    {
+        "url": "https://{restApiId}.execute-api.{region}.amazonaws.com/{stage}",
+        "description": "A deployment of template.yaml (its `ApiUrl` output).",
+        "variables": {
+            "restApiId": {"default": "your-rest-api-id", "description": "The stack's `OrdersApi` id."},
+            "region": {"default": "us-east-1", "description": "The stack's AWS region."},
+            "stage": {"default": "v1", "description": "The template's `StageName` parameter."},
+        },
+    },
+    {"url": "http://127.0.0.1:3000", "description": "`make serve` (`ORDERS_PORT` moves the port)."},
+]
+
 
 XML_BODY: dict[str, Any] = {
     "schema": {
         "type": "string",
+        # The document's octets: its declaration names the encoding, so a client sends and reads bytes.
+        "format": "binary",
         "description": "The same document as XML: `<order>...</order>` with the JSON member names as "
         "elements (lists as `<items><item>...</item></items>`).",
     }
@@ -95,6 +150,10 @@ PROBLEM_XML: dict[str, Any] = {
     "schema": {"type": "string", "description": "The problem in RFC 7807's XML form (`urn:ietf:rfc:7807`)."}
 }
 NOT_ACCEPTABLE = "`Accept` names neither application/json nor application/xml."
+
+
+def _problem_content() -> dict[str, Any]:
+    return {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
 def _speak_xml(operation: dict[str, Any]) -> None:
@@ -112,43 +171,99 @@ def _speak_xml(operation: dict[str, Any]) -> None:
             body["application/xml"] = XML_BODY
         else:
             body["application/problem+xml"] = PROBLEM_XML
-            body.setdefault("application/problem+json", {"schema": {"$ref": "#/components/schemas/Problem"}})
+            body.setdefault("application/problem+json", _problem_content()["application/problem+json"])
 
 
 def enrich(document: dict[str, Any]) -> dict[str, Any]:
-    """Add security, problem responses and the idempotency header to a merged document."""
+    """Add what the handlers do not say to a merged document: info (contact, license), servers, tag
+    descriptions, security, problem responses, the Retry-After, Idempotency-Key and If-Match headers,
+    XML on the distribution routes; and drop Powertools' own validation-error schemas."""
     from orders_domain.routes import BODY_KEYED_ROUTES, CONDITIONAL_ROUTES, IDEMPOTENT_ROUTES, XML_ROUTES
 
+    document.setdefault("info", {}).update(INFO)
+    document["servers"] = SERVERS
     components = document.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    components.setdefault("headers", {})["Retry-After"] = RETRY_AFTER_HEADER
     components["securitySchemes"] = {
         "ApiKeyAuthorization": {"type": "apiKey", "in": "header", "name": "Authorization"},
         "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "x-api-key"},
         "DistributionApiKey": {"type": "apiKey", "in": "header", "name": "X-ADILITY-API-KEY"},
     }
     document["security"] = [{"ApiKeyAuthorization": []}, {"ApiKeyHeader": []}, {"DistributionApiKey": []}]
-    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             # Powertools documents its own 422 validation shape; ours are problem details (400).
             responses.pop("422", None)
             for status, description in ERRORS.items():
-                responses.setdefault(status, {"description": description, "content": problem})
+                # A content map of its own each: an XML route adds `application/problem+xml` to its own.
+                responses.setdefault(status, {"description": description, "content": _problem_content()})
             for response in responses.values():
                 response.setdefault("headers", {})["x-request-id"] = REQUEST_ID_HEADER
+            for status in RETRY_AFTER_STATUSES:
+                responses[status]["headers"]["Retry-After"] = RETRY_AFTER_REF
             if (method.upper(), path) in IDEMPOTENT_ROUTES - BODY_KEYED_ROUTES:
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
             if (method.upper(), path) in CONDITIONAL_ROUTES:
                 operation.setdefault("parameters", []).append(IF_MATCH_HEADER)
             if (method.upper(), path) in XML_ROUTES:
                 _speak_xml(operation)
+    used_tags = {
+        tag
+        for operations in document.get("paths", {}).values()
+        for op in operations.values()
+        for tag in op.get("tags", [])
+    }
+    others = [tag for tag in document.get("tags", []) if tag["name"] not in TAGS]
+    document["tags"] = [
+        {"name": name, "description": text} for name, text in TAGS.items() if name in used_tags
+    ] + others
     schemas = components["schemas"]
-    for unused in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(unused, None)
+    _drop_powertools_error_schemas(document)
     for schema in schemas.values():
         _json_numbers(schema)
     return document
+
+
+_SCHEMA_REF = "#/components/schemas/"
+
+
+def _refs(node: Any) -> set[str]:
+    """The component schemas `node` refers to directly."""
+    if isinstance(node, dict):
+        found = {
+            v.removeprefix(_SCHEMA_REF)
+            for k, v in node.items()
+            if k == "$ref" and isinstance(v, str) and v.startswith(_SCHEMA_REF)
+        }
+        return found.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+#: The schemas Powertools adds for its own validation errors; ours are problem details (`Problem`).
+POWERTOOLS_ERROR_SCHEMAS = ("HTTPValidationError", "ResponseValidationError", "ValidationError")
+
+
+def _drop_powertools_error_schemas(document: dict[str, Any]) -> None:
+    """Drop Powertools' validation-error schemas, and then every schema left pointing at a schema that
+    is not there which nothing refers to (so none is left dangling: `ResponseValidationError` refers to
+    `ValidationError`). A schema still in use that points nowhere stays, for the tests to name."""
+    schemas: dict[str, Any] = document["components"]["schemas"]
+    for name in POWERTOOLS_ERROR_SCHEMAS:
+        schemas.pop(name, None)
+    while True:
+        used = _refs({**document, "components": {**document["components"], "schemas": {}}})
+        used |= set().union(*(_refs(schema) for schema in schemas.values()))
+        dangling = {
+            name for name, schema in schemas.items() if _refs(schema) - set(schemas) and name not in used
+        }
+        if not dangling:
+            return
+        for name in dangling:
+            del schemas[name]
 
 
 _BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}

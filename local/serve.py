@@ -26,7 +26,8 @@ DEFAULT_PORT = 3000
 HOST = "127.0.0.1"
 DEV_TENANT = "dev-tenant"
 TABLES = {"OrdersTable": "ORDERS_TABLE_NAME", "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME"}
-#: The gateway's own route to the events the stream consumer published (local/event_sink.py).
+#: The gateway's own route to the events the stream consumer published (local/event_sink.py): an API
+#: key's tenant's events only.
 EVENTS_PATH = "/_local/events"
 
 
@@ -231,7 +232,7 @@ def _serve(endpoint: str, port: int) -> int:
     if poller is not None:
         print(
             f"Stream consumer: {os.environ['ORDERS_TABLE_NAME']}'s stream -> OrderStreamFunction (history, "
-            f"coupon usage, events); events: GET {url}{EVENTS_PATH} and {sink.path}"
+            f"coupon usage, events); events: GET {url}{EVENTS_PATH} (a key's tenant's) and {sink.path}"
         )
     print("Ctrl-C to stop.", flush=True)
     with server:

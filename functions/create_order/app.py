@@ -89,6 +89,9 @@ def _created(result: CreateResult, body: str, location_base: str) -> StoredRespo
 @app.post(
     "/orders/<tenantId>/preview",
     summary="Price an order without saving it",
+    description="The body of `POST /orders/{tenantId}`, priced and checked as a create would be, and "
+    'nothing saved: `{"manifest": {"errors", "payments_due", "total_amount_due_at_checkout", ...}, '
+    '"order": {...}}`, the order without id, number, token or links.',
     responses={
         200: {
             "description": "The manifest of what is due and the computed order (no id, number or token).",

@@ -9,7 +9,7 @@ paged by fulfillment ids both ways; the seed's camelCase parameter names (`start
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
@@ -43,6 +43,7 @@ from orders_domain.models.fulfillments import (
     FulfilRequest,
     fulfillment_json,
 )
+from orders_domain.models.types import MOMENT_RANGE, parse_moment
 from orders_domain.representation import order_headers, order_json
 from orders_domain.services.change import Changed
 from orders_domain.services.common import ORDER_ID_RE, target_fingerprint
@@ -81,13 +82,12 @@ def _if_match() -> int | None:
 def _moment(name: str, value: str | None) -> datetime | None:
     if value is None:
         return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+    moment = parse_moment(value)
+    if moment is None:
         raise ValidationFailed(
-            f"{name} is not a date-time.", errors=[FieldError(name, "must be an ISO-8601 date-time")]
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+            f"{name} is not a date-time in range.", errors=[FieldError(name, MOMENT_RANGE)]
+        )
+    return moment
 
 
 def _param(name: str) -> str | None:
@@ -242,6 +242,8 @@ def _fulfillment_answer(fulfillment: Fulfillment) -> Response[str]:
 @app.get(
     "/orders/<tenantId>/fulfillments/<fulfillmentId>",
     summary="Get a fulfillment",
+    description="One fulfillment record (seeds/002) of the tenant: what one fulfil call did to an order. "
+    "`ETag` is its version, for `If-Match` on `PATCH`.",
     responses=_FULFILLMENT_ANSWER,
     tags=["fulfillments"],
 )

@@ -6,7 +6,6 @@ order in the source APIs' own dialects: `GET /v3/orders/{id}` (theatre) and
 """
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
-from datetime import datetime
 from typing import Annotated
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
@@ -24,6 +23,7 @@ from orders_domain.api import (
 from orders_domain.auth import TENANT_ID_PATTERN
 from orders_domain.dialects import distribution, theatre
 from orders_domain.handler import FunctionApp
+from orders_domain.models.types import Moment
 from orders_domain.representation import history_page_json, order_headers, order_json
 
 fn = FunctionApp()
@@ -34,6 +34,10 @@ lambda_handler = fn.lambda_handler
 @app.get(
     "/orders/<tenantId>/<id>",
     summary="Get an order by id, or by guest token as `token-<token>`",
+    description="`fields` answers `id` and the fields asked for (`total,line_items.sku`); "
+    "`consistentRead=true` reads the latest write; `asOf` rebuilds the order as it stood at that time "
+    "from its history (404 before it existed; a 503 with `Retry-After` while the history entry is not "
+    "written yet).",
     responses={
         200: {
             "description": "The order; `ETag` is its version.",
@@ -55,7 +59,7 @@ def get_order(
         bool, Query(description="Read the latest write (strongly consistent).")
     ] = False,
     asOf: Annotated[
-        datetime | None,
+        Moment | None,
         Query(
             description="The order as it stood at this time (ISO 8601; UTC when no zone is given), "
             "rebuilt from its history. 404 before the order existed."
@@ -77,6 +81,9 @@ _HISTORY_TOKEN = "history"  # noqa: S105 - the kind of page token, not a secret
 @app.get(
     "/orders/<tenantId>/<id>/history",
     summary="An order's change history, oldest first",
+    description='`{"Count", "Items": [{"sys_version", "event", "at", "changed_fields", "by"}], '
+    '"LastEvaluatedKey"}`, one entry per version, kept by the stream consumer about a second behind a '
+    "write. `limit` 1-100 (25); `after` the previous page's `LastEvaluatedKey` (one of another order: 400).",
     responses={
         200: {
             "description": "One entry per version, as the stream consumer recorded it (it trails a write "

@@ -5,6 +5,7 @@ change that meets a concurrent one is read and applied again (services.change): 
 """
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
+import json
 from typing import Annotated, Any
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
@@ -23,11 +24,12 @@ from orders_domain.api import (
     json_response,
     json_text_response,
 )
-from orders_domain.errors import UnsupportedMediaType
+from orders_domain.errors import InternalFault, UnsupportedMediaType
 from orders_domain.handler import FunctionApp
 from orders_domain.idempotency import StoredResponse
 from orders_domain.jsonio import dumps
 from orders_domain.models.requests import BatchRequest, JsonPatchOperation
+from orders_domain.models.types import MAX_ORDER_STORED_BYTES
 from orders_domain.representation import order_body, order_headers, order_json
 from orders_domain.services.common import request_fingerprint
 
@@ -38,6 +40,23 @@ lambda_handler = fn.lambda_handler
 JSON_PATCH = "application/json-patch+json"
 #: Statuses a client retries (API.md: in progress or conflicting, throttled, unavailable).
 RETRYABLE_STATUSES = frozenset({409, 429, 503})
+
+
+def batch_answer(body: dict[str, Any]) -> str:
+    """The batch's answer as JSON text. One whose orders would not fit a stored answer (a keyed
+    batch's, MAX_ORDER_STORED_BYTES) carries each changed order's `id` and `sys_version` instead of
+    the whole order (`objects_omitted: true`; GET them): the answer a retry replays must be storable."""
+    text = dumps(body)
+    if len(json.dumps(text)) <= MAX_ORDER_STORED_BYTES:
+        return text
+    for entry in body["results"]:
+        order = entry.pop("object", None)
+        if order is not None:
+            entry["sys_version"] = order.get("sys_version")
+    body["objects_omitted"] = True
+    return dumps(body)
+
+
 _ORDER_ANSWER: dict[int, OpenAPIResponse] = {
     200: {
         "description": "The order as it is now; `ETag` is its new version.",
@@ -168,6 +187,11 @@ def batch(tenantId: TenantId, request: Annotated[BatchRequest, Body()]) -> Respo
             }
             if result.error is not None:
                 error = result.error
+                if isinstance(error, InternalFault):
+                    fn.logger.error(
+                        "batch operation failed unexpectedly",
+                        exc_info=(type(error.cause), error.cause, error.cause.__traceback__),
+                    )
                 details = "; ".join(f"{e.field}: {e.error}" for e in error.errors)
                 entry["error_message"] = f"{error.detail} {details}".strip()
                 entry["status"] = error.status
@@ -182,6 +206,6 @@ def batch(tenantId: TenantId, request: Annotated[BatchRequest, Body()]) -> Respo
             elif result.order is not None and result.operation != "delete":
                 entry["object"] = order_body(result.order)
             body["results"].append(entry)
-        return StoredResponse(status=200, body=dumps(body), headers={})
+        return StoredResponse(status=200, body=batch_answer(body), headers={})
 
     return fn.idempotent(tenant_id=tenantId, key=key, fingerprint=fingerprint, operation=run)

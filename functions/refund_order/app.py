@@ -49,7 +49,27 @@ def _reason_json(reason: RefundReason) -> dict[str, Any]:
     summary="The refund reasons a refund may give",
     description="The nine guest self-service reasons of the theatre API, then the tenant's own. "
     "`self_service`: a guest may give it on the `token-<token>` route.",
-    responses={200: {"description": '`{"refund_reasons": [...]}`.', "content": json_content(lambda: dict)}},
+    responses={
+        200: {
+            "description": '`{"refund_reasons": [...]}`.',
+            # The envelope has no model of its own; its reasons are the PUT route's `RefundReason`.
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["refund_reasons"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "refund_reasons": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/RefundReason"},
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    },
     tags=["refunds"],
 )
 def refund_reasons(tenantId: TenantId) -> Response[str]:

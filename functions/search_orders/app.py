@@ -86,6 +86,10 @@ def _rows_doc(summary: str) -> dict[int, Any]:
 @app.get(
     "/orders/<tenantId>",
     summary="The tenant's orders, newest first",
+    description="Every order of the tenant as a list row (its summary fields), a Query on an index, never "
+    "a Scan. "
+    "`limit` 1-100 (25); `exclusiveStartKey` the previous page's `LastEvaluatedKey` (null on the last "
+    "page); `fields` a projection of the rows.",
     responses=_rows_doc("List rows."),
     tags=["search"],
 )
@@ -117,6 +121,10 @@ def search_orders(
 @app.get(
     "/orders/<tenantId>/customer/<customerType>/<customerId>",
     summary="Orders where a contact or organization is bill-to or ship-to, each once",
+    description="`customerType` `contact` or `organization`: the orders billed or shipped to that party "
+    "(both lookups merged), newest first, an order billed and shipped to it listed once. "
+    "`limit` 1-100 (25); `exclusiveStartKey` the previous page's `LastEvaluatedKey` (null on the last "
+    "page); `fields` a projection of the rows.",
     responses=_rows_doc("List rows, newest first."),
     tags=["search"],
 )
@@ -154,6 +162,9 @@ for _segment, _role, _type in (
     app.get(
         f"/orders/<tenantId>/{_segment}/<id>",
         summary=f"Orders {_what} one {_type}",
+        description=f"The orders {_what} the {_type} `id`, newest first (a Query on the party index). "
+        "`limit` 1-100 (25); `exclusiveStartKey` the previous page's `LastEvaluatedKey` (null on the last "
+        "page); `fields` a projection of the rows.",
         responses=_rows_doc("List rows, newest first."),
         tags=["search"],
     )(_by_party(_role, _type))
@@ -162,6 +173,11 @@ for _segment, _role, _type in (
 @app.get(
     "/orders/<tenantId>/coupon/<couponType>/<couponId>",
     summary="Orders that used a coupon, each once",
+    description="The orders whose coupons include `couponType`/`couponId`, newest first, each once however "
+    "often it used the coupon; found through the coupon's usage rows, which the stream consumer keeps "
+    "about a second behind a write. "
+    "`limit` 1-100 (25); `exclusiveStartKey` the previous page's `LastEvaluatedKey` (null on the last "
+    "page); `fields` a projection of the rows.",
     responses=_rows_doc(
         "List rows, newest first (the stream consumer keeps coupon usage about a second behind)."
     ),
@@ -181,6 +197,10 @@ def by_coupon(
 @app.get(
     "/orders/<tenantId>/couponUsages/<couponType>/<couponId>",
     summary="A coupon's usage rows",
+    description="One row per use of the coupon `couponType`/`couponId` (`order_id`, `date`, `customer_id`, "
+    "`discount`, `order_total`, ...), newest first, kept by the stream consumer about a second behind a "
+    "write. `limit` 1-100 (25); `exclusiveStartKey` the previous page's `LastEvaluatedKey`; `fields` a "
+    "projection of the rows (plus `order_id`).",
     responses=_rows_doc("Usage rows, newest first."),
     tags=["search"],
 )
@@ -200,6 +220,9 @@ def coupon_usages(
 @app.get(
     "/orders/<tenantId>/couponCodeUsages/<couponCodeId>",
     summary="A coupon code's usage rows",
+    description="One row per use of the coupon code `couponCodeId`, newest first, kept by the stream "
+    "consumer about a second behind a write. `limit` 1-100 (25); `exclusiveStartKey` the previous page's "
+    "`LastEvaluatedKey`; `fields` a projection of the rows (plus `order_id`).",
     responses=_rows_doc("Usage rows, newest first."),
     tags=["search"],
 )
@@ -236,6 +259,18 @@ for _path in ("/orders/<tenantId>/shippableStatus/<status>", "/orders/<tenantId>
     app.get(
         _path,
         summary="Shippable orders in one shipping status",
+        description="The shippable orders whose `sys_shippable_status` is `status`, newest first. "
+        + (
+            "`GET /orders/{tenantId}/shippable/status/{status}` is the same list. "
+            if "shippableStatus" in _path
+            else "The same list as `GET /orders/{tenantId}/shippableStatus/{status}`, at the other path. "
+        )
+        + "`limit` 1-100 (25); `exclusiveStartKey` the previous page's `LastEvaluatedKey`; `fields` a "
+        "projection of the rows.",
+        # One name each: generated clients make one function per operationId.
+        operation_id="shippable_orders_by_status"
+        if "shippableStatus" in _path
+        else "shippable_orders_by_status_alias",
         responses=_rows_doc("List rows, newest first."),
         tags=["search"],
     )(_shippable)
@@ -244,6 +279,9 @@ for _path in ("/orders/<tenantId>/shippableStatus/<status>", "/orders/<tenantId>
 @app.get(
     "/orders/<tenantId>/installmentSchedule/<id>",
     summary="Orders of an installment schedule",
+    description="The orders paid by the installment schedule `id`, newest first. "
+    "`limit` 1-100 (25); `exclusiveStartKey` the previous page's `LastEvaluatedKey` (null on the last "
+    "page); `fields` a projection of the rows.",
     responses=_rows_doc("List rows, newest first."),
     tags=["search"],
 )

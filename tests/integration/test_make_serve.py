@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -149,6 +151,30 @@ def test_gateway_errors_are_problem_details(server: Server) -> None:
     assert not_utf8.body["errors"] == [{"field": "body", "error": "is not UTF-8"}]
 
 
+MALFORMED = [
+    (b"GET / HTTP/2.0\r\n\r\n", 505),
+    (b"\x16\x03\x01\x00\xa5\x01\x00", 400),  # a TLS ClientHello on the plain-HTTP port
+    (b"GET /" + b"a" * 11_000 + b" HTTP/1.1\r\n\r\n", 414),
+    (b"POST /orders/tenant-a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+]
+
+
+def test_given_make_serve_when_requests_are_malformed_then_each_gets_a_status_line_and_a_problem(
+    server: Server,
+) -> None:
+    for raw, status in MALFORMED:
+        # GIVEN the runner's gateway WHEN a malformed request arrives over a raw socket
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(raw)
+            response = http.client.HTTPResponse(sock)
+            response.begin()
+            problem = json.loads(response.read())
+        # THEN the answer is an HTTP/1.1 status line with the template's problem body
+        assert (response.status, problem["status"]) == (status, status), raw[:40]
+        assert response.getheader("Content-Type") == "application/problem+json"
+        assert problem["instance"] == response.getheader("x-request-id")
+
+
 def test_openapi_and_swagger_are_served(server: Server) -> None:
     document = server.request("GET", "/openapi.json")
     assert document.status == 200
@@ -258,8 +284,14 @@ def test_given_make_serve_when_an_order_is_created_then_its_history_and_event_fo
         time.sleep(0.05)
     assert seen - answered < 2.0
     assert [(item["sys_version"], item["event"]) for item in history.body["Items"]] == [(1, "OrderCreated")]
-    # AND the local event sink shows the order's event (no API key: a local developer tool)
-    events = server.request("GET", "/_local/events")
+    # AND the local event sink shows the order's event to its tenant's key, and to no one else
+    events = server.request("GET", "/_local/events", Authorization="key-a-0123456789")
     assert events.status == 200
     mine = [event for event in events.body["Items"] if event["detail"]["order_id"] == order_id]
     assert [(event["detail-type"], event["detail"]["sys_version"]) for event in mine] == [("OrderCreated", 1)]
+    other_tenant = server.request("GET", "/_local/events", Authorization="key-b-0123456789")
+    assert other_tenant.status == 200
+    assert not [event for event in other_tenant.body["Items"] if event["detail"]["tenant_id"] != "tenant-b"]
+    no_key = server.request("GET", "/_local/events")
+    assert no_key.status == 401
+    assert no_key.body["code"] == "unauthorized"

@@ -707,7 +707,7 @@ def test_given_a_put_body_without_some_client_fields_then_they_are_cleared(
     for name in ("memo", "payload", "coupons"):
         del body[name]
     changed = change.put(TENANT, order.id, body, actor=ACTOR, if_match=None)
-    assert (changed.memo, changed.payload, changed.coupons) == (None, None, None)
+    assert (changed.memo, changed.payload, changed.coupons) == (None, None, [])
     assert changed.discounts == 0
     assert changed.total == order.total + Decimal("2.00")
     assert_money_invariants(changed)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from orders_domain import lifecycle
 from orders_domain.auth import Principal, api_key_from_headers, authorize
-from orders_domain.errors import Forbidden
+from orders_domain.errors import Forbidden, Unauthorized
 from orders_domain.routes import ROUTE_SCOPES, SCOPE_READ, SCOPE_WRITE, XML_ROUTES, tenant_from_key
 
 from tests.dialect_helpers import JSON_BOTH_WAYS, XML_BOTH_WAYS, dialect_call, dialect_event
@@ -273,8 +273,10 @@ def test_every_dialect_route_takes_its_tenant_from_the_key_and_keeps_its_scope()
 def test_the_distribution_key_header_is_read() -> None:
     assert api_key_from_headers({"X-ADILITY-API-KEY": " k-1 "}) == "k-1"
     assert api_key_from_headers({"x-adility-api-key": "k-2"}) == "k-2"
-    # the other headers keep their precedence
-    assert api_key_from_headers({"x-api-key": "k-3", "X-ADILITY-API-KEY": "k-4"}) == "k-3"
+    # the same key in two headers is one key; two different keys are never a choice (401)
+    assert api_key_from_headers({"x-api-key": "k-3", "X-ADILITY-API-KEY": "k-3"}) == "k-3"
+    with pytest.raises(Unauthorized):
+        api_key_from_headers({"x-api-key": "k-3", "X-ADILITY-API-KEY": "k-4"})
 
 
 def test_every_domain_status_has_a_word_in_each_dialect() -> None:

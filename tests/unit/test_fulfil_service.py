@@ -16,6 +16,7 @@ from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.models.fulfillments import CancelItemInput, FulfilRequest
 from orders_domain.services import CreateOrders, Pricing
 from orders_domain.services.fulfil import cancel, fulfil, money_problems
+from pydantic import ValidationError
 
 from tests.fakes import InMemoryOrderRepository
 
@@ -180,17 +181,17 @@ def test_given_an_open_line_when_more_than_open_is_fulfilled_then_422_names_the_
 def test_given_an_unknown_line_or_an_empty_item_when_fulfilled_then_422_names_each() -> None:
     order = three_unit_order()
     with pytest.raises(Unprocessable) as raised:
-        fulfil(
-            order,
-            items(("nope", 1, 0), ("L1", 0, 0), ("L2", 1, 0), ("L2", 0, 0)),
-            now=LATER,
-            fulfillment_id="f",
-        )
-    assert [e.field for e in raised.value.errors] == [
-        "items[0].order_line_item_id",
-        "items[1]",
-        "items[3].order_line_item_id",
-    ]
+        fulfil(order, items(("nope", 1, 0), ("L1", 0, 0), ("L2", 1, 0)), now=LATER, fulfillment_id="f")
+    assert [e.field for e in raised.value.errors] == ["items[0].order_line_item_id", "items[1]"]
+
+
+def test_given_a_line_named_twice_when_a_fulfil_request_is_read_then_it_is_refused_naming_the_line() -> None:
+    # GIVEN items naming L2 twice (the units would be counted twice)
+    # WHEN the request is read THEN it is refused as a repeated id naming L2 (the API answers 422)
+    with pytest.raises(ValidationError) as raised:
+        items(("L2", 1, 0), ("L2", 0, 1))
+    assert [e["type"] for e in raised.value.errors()] == ["duplicate_id"]
+    assert "L2" in str(raised.value)
 
 
 def test_given_a_cancelled_order_when_fulfilled_then_409() -> None:

@@ -5,17 +5,27 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import select
 import socket
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from local.gateway import MAX_BODY_BYTES, Gateway, routes_from_template
+from local.gateway import (
+    MAX_BODY_BYTES,
+    Gateway,
+    LocalRequest,
+    LocalRouteRefused,
+    routes_from_template,
+    sane_host,
+)
 from local.tables import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,6 +160,7 @@ def lambda_handler(event, context):
 FAKE_ORDERS = """\
 import base64
 import json
+import time
 
 
 class _App:
@@ -169,6 +180,8 @@ def lambda_handler(event, context):
     order_id = event["pathParameters"]["id"]
     if order_id == "boom":
         raise RuntimeError("secret internal detail")
+    if order_id == "slow":  # runs past any timeout a test gives it
+        time.sleep(float((event["queryStringParameters"] or {}).get("seconds", "1")))
     if order_id == "binary":
         return {"statusCode": 200, "body": base64.b64encode(b"\\x00\\x01").decode(), "isBase64Encoded": True}
     return {
@@ -546,7 +559,7 @@ def test_real_template_answers_unknown_routes_and_big_bodies_with_its_own_proble
 def server(fake) -> Iterator[int]:
     gateway, _, _ = fake
     httpd = gateway.make_server("127.0.0.1", 0)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield httpd.server_address[1]
     httpd.shutdown()
@@ -672,3 +685,409 @@ def test_concurrent_requests_each_see_their_own_event_in_powertools() -> None:
     for thread in threads:
         thread.join()
     assert seen == {"first": "first", "second": "second"}
+
+
+# ---------------------------------------------------------------------------- HTTP limits, deadlines
+QUICK = 0.5  # the deadlines these tests set (the defaults are 10 and 20 s)
+
+
+def quicken(gateway: Gateway) -> Gateway:
+    gateway.request_seconds = QUICK
+    gateway.keep_alive_seconds = QUICK
+    gateway.linger_seconds = 0.2
+    return gateway
+
+
+@pytest.fixture
+def real_server() -> Iterator[int]:
+    """The gateway of the real template over HTTP, with half-second deadlines."""
+    httpd = quicken(Gateway(ROOT / "template.yaml")).make_server("127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@dataclass
+class RawReply:
+    status_line: bytes
+    headers: dict[str, str]
+    body: bytes
+    seconds: float
+
+
+def raw_exchange(port: int, *parts: bytes, pause: float = 0.0) -> RawReply:
+    """Send `parts` (`pause` seconds apart, stopping as soon as an answer comes), then read until the
+    server closes the connection."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        for part in parts:
+            if select.select([sock], [], [], 0)[0]:
+                break  # answered already
+            sock.sendall(part)
+            time.sleep(pause)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    seconds = time.monotonic() - started
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *lines = head.split(b"\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return RawReply(status_line, headers, body[: int(headers.get("content-length", len(body)))], seconds)
+
+
+def assert_problem(reply: RawReply, status: int) -> dict[str, Any]:
+    """The reply is `status` with an HTTP/1.1 status line and the template's default problem body."""
+    assert reply.status_line.startswith(f"HTTP/1.1 {status} ".encode()), reply.status_line
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert reply.headers["connection"] == "close"
+    problem: dict[str, Any] = json.loads(reply.body)
+    assert problem["status"] == status
+    assert problem["code"] == ("internal_error" if status >= 500 else "bad_request")
+    assert problem["instance"] == reply.headers["x-request-id"]
+    return problem
+
+
+def test_given_a_client_dribbling_its_headers_when_the_request_deadline_passes_then_it_gets_the_408_problem(
+    real_server: int,
+) -> None:
+    # GIVEN a slowloris client: a header line every 0.1 s, never the empty line that ends them
+    dribble = [b"GET /orders/t1/o1 HTTP/1.1\r\n", *[b"X-Slow: 1\r\n"] * 100]
+    # WHEN it keeps that up
+    reply = raw_exchange(real_server, *dribble, pause=0.1)
+    # THEN the 0.5 s deadline ends it: the 408 problem, and the connection is closed
+    problem = assert_problem(reply, 408)
+    assert "0.5 seconds" in problem["detail"]
+    assert QUICK <= reply.seconds < 3
+
+
+def test_given_a_body_shorter_than_its_content_length_when_the_deadline_passes_then_it_gets_the_408_problem(
+    real_server: int,
+) -> None:
+    # GIVEN a request announcing 100 bytes of body and sending 8
+    request = b"POST /orders/t1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + b'{"a": 1}'
+    # WHEN the rest never comes
+    reply = raw_exchange(real_server, request)
+    # THEN the 408 problem answers once the deadline passes (never a wait for ever)
+    assert_problem(reply, 408)
+    assert QUICK <= reply.seconds < 3
+
+
+def test_given_a_keep_alive_connection_when_it_stays_idle_past_the_keep_alive_time_then_the_gateway_closes_it(
+    real_server: int,
+) -> None:
+    with socket.create_connection(("127.0.0.1", real_server), timeout=5) as sock:
+        # GIVEN a connection that served two requests and is kept alive
+        sock.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+        replies = sock.makefile("rb")
+        for _ in range(2):
+            status_line = replies.readline()
+            headers = dict(http.client.parse_headers(replies))
+            replies.read(int(headers["Content-Length"]))
+            assert status_line.startswith(b"HTTP/1.1 404 ")
+            assert "Connection" not in headers
+        # WHEN nothing more is sent
+        idle_since = time.monotonic()
+        # THEN the gateway closes it after the keep-alive time, without a word
+        assert replies.read(1) == b""
+        assert QUICK - 0.1 <= time.monotonic() - idle_since < 3
+
+
+def test_given_a_request_line_over_10240_bytes_then_it_is_the_414_problem_not_an_internal_server_error(
+    real_server: int,
+) -> None:
+    # GIVEN a request line of 11,000 bytes (API Gateway's URL limit is 10,240)
+    request = b"GET /orders/" + b"a" * 11_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    # WHEN it is sent
+    reply = raw_exchange(real_server, request)
+    # THEN it is the 414 problem, saying why
+    problem = assert_problem(reply, 414)
+    assert problem["detail"] == "The request line is longer than 10240 bytes."
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [b"GET / HTTP/2.0", b"PRI * HTTP/2.0", b"GET / HTTP/1.2", b"GET / HTTP/0.9", b"GET / HTTP/3.0"],
+)
+def test_given_an_http_version_other_than_1_0_and_1_1_then_it_is_the_505_problem_with_a_status_line(
+    real_server: int, request_line: bytes
+) -> None:
+    # GIVEN a request in another version of HTTP (HTTP/2's connection preface among them)
+    # WHEN it is sent
+    reply = raw_exchange(real_server, request_line + b"\r\nHost: x\r\n\r\n")
+    # THEN the answer is an HTTP/1.1 505 with the template's 5xx problem (never a bare body)
+    assert_problem(reply, 505)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GET /\r\n\r\n",  # no version (HTTP/0.9's simple request)
+        b"hello\r\n\r\n",
+        b"GET  / HTTP/1.1\r\n\r\n",
+        b"GET / FOO/1.1\r\n\r\n",
+        b"GET / HTTP/1.1 more\r\n\r\n",
+        b"G\x00T / HTTP/1.1\r\n\r\n",
+        b"GET /a\x01b HTTP/1.1\r\n\r\n",
+        b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",  # a TLS ClientHello: no line end ever comes
+    ],
+)
+def test_given_a_garbage_request_line_then_it_is_the_400_problem_at_once(
+    real_server: int, raw: bytes
+) -> None:
+    # GIVEN a request line that is not METHOD SP target SP HTTP/x.y
+    # WHEN it is sent
+    reply = raw_exchange(real_server, raw)
+    # THEN it is the 400 problem with an HTTP/1.1 status line, without waiting for a deadline
+    assert_problem(reply, 400)
+    assert reply.seconds < QUICK
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        b"zz\r\n{}\r\n0\r\n\r\n",  # not hexadecimal
+        b"-2\r\n{}\r\n0\r\n\r\n",
+        b"0x2\r\n{}\r\n0\r\n\r\n",
+        b"\r\n{}\r\n0\r\n\r\n",  # no size at all
+        b"2\r\n{}}\r\n0\r\n\r\n",  # data longer than its size
+        b"1" * 20 + b"\r\n",  # a size no body could have
+    ],
+)
+def test_given_a_malformed_chunked_body_then_it_is_the_400_problem_and_nothing_raises(
+    real_server: int, chunks: bytes, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a chunked request whose framing is broken
+    head = b"POST /orders/t1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    # WHEN it is sent
+    reply = raw_exchange(real_server, head + chunks)
+    # THEN it is the 400 problem, and no traceback escaped the server
+    problem = assert_problem(reply, 400)
+    assert problem["detail"].startswith("The chunked body is malformed")
+    assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        b"".join(b"X-H%d: %s\r\n" % (n, b"v" * 100) for n in range(100)),  # 11 KB in 100 fields
+        b"X-A: " + b"a" * 9000 + b"\r\nX-B: " + b"b" * 2000 + b"\r\n",  # 11 KB in two fields
+        b"".join(b"X-H%d: v\r\n" % n for n in range(101)),  # 101 small fields
+    ],
+)
+def test_given_a_header_section_over_the_limits_then_it_is_the_431_problem(
+    real_server: int, fields: bytes
+) -> None:
+    # GIVEN headers over 10,240 bytes, or over 100 fields
+    # WHEN they are sent
+    reply = raw_exchange(real_server, b"GET /orders/t1/o1 HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n")
+    # THEN it is the 431 problem
+    assert_problem(reply, 431)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        b"Host: x\r\n folded: on\r\n",  # obsolete line folding
+        b"Host : x\r\n",  # white space before the colon
+        b"No colon here\r\n",
+        b"X-Nul: a\x00b\r\n",
+        b"X-Cr: a\rb\r\n",
+        b"Content-Length: abc\r\n",
+        b"Content-Length: 2\r\nContent-Length: 3\r\n",
+        b"Content-Length: \xb2\r\n",  # a digit to str.isdigit, not to HTTP
+        b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n",
+        b"Transfer-Encoding: chunked, gzip\r\n",
+    ],
+)
+def test_given_a_malformed_header_field_or_body_framing_then_it_is_the_400_problem(
+    real_server: int, fields: bytes
+) -> None:
+    # GIVEN a request whose header fields or framing cannot be trusted (request smuggling shapes among them)
+    # WHEN it is sent
+    reply = raw_exchange(real_server, b"POST /orders/t1 HTTP/1.1\r\n" + fields + b"\r\n{}")
+    # THEN it is the 400 problem
+    assert_problem(reply, 400)
+
+
+def test_given_a_transfer_coding_other_than_chunked_then_it_is_the_501_problem(real_server: int) -> None:
+    # GIVEN a body gzip-coded before chunking
+    # WHEN it is sent
+    reply = raw_exchange(
+        real_server,
+        b"POST /orders/t1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+    )
+    # THEN it is the 501 problem (no coding but chunked is served)
+    assert_problem(reply, 501)
+
+
+# ---------------------------------------------------------------------------- Host and X-Forwarded-Proto
+FALLBACK = "127.0.0.1:3999"
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("api.example.com", "api.example.com"),
+        ("api.example.com:8443", "api.example.com:8443"),
+        ("10.0.0.7:3000", "10.0.0.7:3000"),
+        ("[::1]:3000", "[::1]:3000"),
+        ("evil.example/<script>", FALLBACK),
+        ("user@evil.example", FALLBACK),
+        ("evil.example#x", FALLBACK),
+        ("a.example:99999", FALLBACK),
+        ("a.example:", FALLBACK),
+        ("[not:an:address]", FALLBACK),
+        ("évil.example", FALLBACK),
+        ("x" * 256, FALLBACK),
+        ("", FALLBACK),
+    ],
+)
+def test_given_a_host_header_then_only_a_sane_one_becomes_the_events_domain_name(
+    fake, host: str, expected: str
+) -> None:
+    # GIVEN a request with this Host
+    gateway, _, _ = fake
+    # WHEN it reaches a function
+    _, _, body = gateway.handle(
+        "GET", "/orders/t1/o1", {"Authorization": "allow-me", "Host": host}, host_fallback=FALLBACK
+    )
+    # THEN a sane host is passed on, and any other is replaced by the address the client reached
+    event = echoed_event(body)
+    assert event["requestContext"]["domainName"] == expected
+    assert event["headers"]["Host"] == expected
+    assert event["multiValueHeaders"]["Host"] == [expected]
+
+
+def test_given_no_host_header_then_the_domain_name_is_the_address_the_client_reached(fake) -> None:
+    gateway, _, _ = fake
+    _, _, body = gateway.handle("GET", "/orders/t1/o1", {"Authorization": "allow-me"}, host_fallback=FALLBACK)
+    assert echoed_event(body)["requestContext"]["domainName"] == FALLBACK
+
+
+def test_given_two_host_headers_then_neither_is_trusted(fake) -> None:
+    gateway, _, _ = fake
+    headers = [("Authorization", "allow-me"), ("Host", "a.example"), ("Host", "b.example")]
+    _, _, body = gateway.handle("GET", "/orders/t1/o1", headers, host_fallback=FALLBACK)
+    event = echoed_event(body)
+    assert event["requestContext"]["domainName"] == FALLBACK
+    assert event["multiValueHeaders"]["Host"] == [FALLBACK]
+
+
+def test_given_an_insane_host_over_http_then_the_domain_name_is_the_servers_own_address_and_port(
+    server: int,
+) -> None:
+    # GIVEN a client sending a Host no URL should be built on
+    request = (
+        b"GET /orders/t1/o1 HTTP/1.1\r\nHost: evil.example/x?\r\n"
+        b"Authorization: allow-me\r\nConnection: close\r\n\r\n"
+    )
+    # WHEN it reaches a function through the HTTP server
+    reply = raw_exchange(server, request)
+    # THEN the event's domain name is 127.0.0.1:<the server's port>
+    assert echoed_event(reply.body)["requestContext"]["domainName"] == f"127.0.0.1:{server}"
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        (None, "http"),
+        ("https", "https"),
+        ("HTTPS ", "https"),
+        ("http", "http"),
+        ("javascript", "http"),
+        ("https, http", "http"),
+        ("https://evil.example", "http"),
+    ],
+)
+def test_given_an_x_forwarded_proto_then_only_http_or_https_reaches_the_function(
+    fake, sent: str | None, expected: str
+) -> None:
+    # GIVEN a request with (or without) this X-Forwarded-Proto
+    gateway, _, _ = fake
+    headers = {**ALLOW, **({"X-Forwarded-Proto": sent} if sent is not None else {})}
+    # WHEN it reaches a function
+    _, _, body = gateway.handle("GET", "/orders/t1/o1", headers)
+    # THEN the function sees http or https, never the client's other value
+    event = echoed_event(body)
+    assert event["headers"]["X-Forwarded-Proto"] == expected
+    assert event["multiValueHeaders"]["X-Forwarded-Proto"] == [expected]
+
+
+def test_sane_host_refuses_sub_delims_percent_encoding_and_overlong_names() -> None:
+    assert sane_host("orders.example.com:3000") == "orders.example.com:3000"
+    assert sane_host("x" * 255) == "x" * 255
+    for value in ("x" * 256, "a%2Eexample", "a'b.example", "a,b", "a b", None):
+        assert sane_host(value) is None
+
+
+# ---------------------------------------------------------------------------- local routes
+def test_given_a_local_route_that_refuses_a_request_then_the_templates_gateway_response_answers(fake) -> None:
+    # GIVEN a local route that wants an Authorization header (as GET /_local/events wants a key)
+    gateway, _, template = fake
+    seen: list[LocalRequest] = []
+
+    def route(request: LocalRequest) -> tuple[int, Any]:
+        seen.append(request)
+        if "Authorization" not in request.headers:
+            raise LocalRouteRefused("UNAUTHORIZED")
+        return 200, {"ok": True}
+
+    wired = Gateway(gateway.template_path, local_routes={"/_local/x": route})
+    # WHEN it is called without and with the header
+    refused, refused_headers, refused_body = wired.handle("GET", "/_local/x?after=2", {})
+    status, _, body = wired.handle("GET", "/_local/x?after=2", {"Authorization": "k"})
+    # THEN the refusal is the template's 401 problem, and the route got the query and the headers
+    assert refused == 401
+    assert json.loads(refused_body) == expected_body(
+        template, "Unauthorized", refused_headers["x-request-id"]
+    )
+    assert (status, json.loads(body)) == (200, {"ok": True})
+    assert seen[-1].query == {"after": "2"}
+    assert seen[-1].headers["Authorization"] == "k"
+
+
+# ---------------------------------------------------------------------------- function timeouts
+def test_given_a_function_running_past_its_timeout_then_the_502_problem_answers_and_its_instance_is_discarded(
+    fake,
+) -> None:
+    # GIVEN the orders function with a 0.3 s timeout, and a request that makes it run 1.5 s
+    gateway, package, template = fake
+    gateway.timeouts["OrdersFunction"] = 0.3
+    started = time.monotonic()
+    # WHEN it is called
+    status, headers, body = gateway.handle("GET", "/orders/t1/slow?seconds=1.5", ALLOW)
+    # THEN API Gateway's answer to a Lambda timeout comes at the timeout: the default 5xx problem, 502
+    assert status == 502
+    assert time.monotonic() - started < 1.2
+    assert json.loads(body) == expected_body(template, "Default5xx", headers["x-request-id"], 502)
+    # AND the next request runs on a fresh instance, never the one still running the abandoned handler
+    pool = gateway._pools[(f"{package}.orders.app", "lambda_handler")]
+    assert pool.discarded == 1
+    assert gateway.handle("GET", "/orders/t1/o1", ALLOW)[0] == 200
+    assert pool.created == 2
+
+
+def test_given_a_function_whose_timeout_outlasts_the_integration_timeout_then_the_504_problem_answers(
+    fake,
+) -> None:
+    # GIVEN a 60 s function timeout and an integration timeout (API Gateway's 29 s) made 0.3 s
+    gateway, _, template = fake
+    gateway.timeouts["OrdersFunction"] = 60
+    gateway.integration_timeout_seconds = 0.3
+    # WHEN the function runs 1 s
+    status, headers, body = gateway.handle("GET", "/orders/t1/slow?seconds=1", ALLOW)
+    # THEN API Gateway's INTEGRATION_TIMEOUT answers: 504, in the template's default 5xx shape
+    assert status == 504
+    assert json.loads(body) == expected_body(template, "Default5xx", headers["x-request-id"], 504)
+
+
+def test_given_the_real_template_then_each_functions_timeout_is_its_own_or_the_globals() -> None:
+    gateway = Gateway(ROOT / "template.yaml")
+    template = load_template(ROOT / "template.yaml")
+    assert gateway.timeout_of("CreateOrderFunction") == template["Globals"]["Function"]["Timeout"]
+    assert gateway.timeout_of("OrderStreamFunction") == 60
+    assert gateway.timeout_of("NoSuchFunction") == 3  # Lambda's default

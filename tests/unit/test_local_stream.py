@@ -455,22 +455,41 @@ def test_given_a_sink_file_from_an_earlier_run_then_positions_go_on_from_it(tmp_
     ]
 
 
-def test_given_a_gateway_then_get_local_events_is_served_only_when_wired_in_and_needs_no_key(
-    tmp_path: Path,
+def test_given_a_gateway_then_get_local_events_is_served_only_when_wired_in_and_shows_only_the_keys_tenant(
+    tmp_path: Path, tables: dict[str, str]
 ) -> None:
+    from tests.helpers import seed_key
+
+    # GIVEN keys of two tenants (one key without orders:read) and events of both tenants
+    seed_key("tenant-a", "key-a")
+    seed_key("tenant-b", "key-b")
+    seed_key("tenant-a", "key-a-write-only", ["orders:write"])
     sink = LocalEventSink(tmp_path / "events.jsonl")
-    sink.publish([domain_event(1), domain_event(2)])
+    tenant_b = DomainEvent(OrderEvent.CREATED, {**domain_event(3).detail, "tenant_id": "tenant-b"})
+    sink.publish([domain_event(1), domain_event(2), tenant_b])
     plain = Gateway(TEMPLATE)
     wired = Gateway(TEMPLATE, local_routes={"/_local/events": sink.answer})
 
-    not_there, _, _ = plain.handle("GET", "/_local/events")
-    status, headers, body = wired.handle("GET", "/_local/events?after=1")
-    bad_status, _, _ = wired.handle("GET", "/_local/events?after=last")
+    # WHEN the events are asked for without, with a wrong, with a write-only and with good keys
+    not_there, _, _ = plain.handle("GET", "/_local/events", {"x-api-key": "key-a"})
+    no_key, no_key_headers, no_key_body = wired.handle("GET", "/_local/events")
+    unknown_key, _, _ = wired.handle("GET", "/_local/events", {"x-api-key": "not-a-key"})
+    write_only, _, _ = wired.handle("GET", "/_local/events", {"x-api-key": "key-a-write-only"})
+    status, headers, body = wired.handle("GET", "/_local/events?after=1", {"x-api-key": "key-a"})
+    b_status, _, b_body = wired.handle("GET", "/_local/events", {"Authorization": "key-b"})
+    bad_status, _, _ = wired.handle("GET", "/_local/events?after=last", {"x-api-key": "key-a"})
 
+    # THEN no key (or an unknown one) is the template's 401 problem, a key without orders:read a 403
     assert not_there == 404
+    assert (no_key, unknown_key, write_only) == (401, 401, 403)
+    assert no_key_headers["Content-Type"] == "application/problem+json"
+    assert json.loads(no_key_body)["code"] == "unauthorized"
+    # AND each key sees its own tenant's events only, paged by position
     assert status == 200
     assert headers["Content-Type"] == "application/json"
     document = json.loads(body)
     assert document["Count"] == 1
     assert [e["id"] for e in document["Items"]] == ["event-2"]
+    assert b_status == 200
+    assert [(e["id"], e["position"]) for e in json.loads(b_body)["Items"]] == [("event-3", 3)]
     assert bad_status == 400

@@ -34,11 +34,11 @@ from orders_domain.errors import (
     OrdersError,
     Unauthorized,
     UnsupportedMediaType,
-    ValidationFailed,
 )
 from orders_domain.idempotency import StoredResponse
 from orders_domain.jsonio import dumps, loads
 from orders_domain.models.field_errors import field_errors_from_pydantic as field_errors_from_pydantic
+from orders_domain.models.field_errors import validation_problem
 from orders_domain.routes import XML_ROUTES
 
 PROBLEM_JSON = "application/problem+json"
@@ -199,9 +199,9 @@ def build_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[str]:
-        errors = field_errors_from_pydantic(list(exc.errors()))
-        detail = "The request is not valid." if errors else "The request could not be read."
-        return problem_response(ValidationFailed(detail, errors=errors), request_id_of(app))
+        raw = list(exc.errors())
+        detail = "The request is not valid." if raw else "The request could not be read."
+        return problem_response(validation_problem(detail, raw), request_id_of(app))
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported_media_type(_exc: RequestUnsupportedContentType) -> Response[str]:
@@ -244,6 +244,25 @@ def preflight(event: Mapping[str, Any]) -> OrdersError | None:
     return None
 
 
+def with_media_type_lowered(event: dict[str, Any]) -> dict[str, Any]:
+    """Media types are case-insensitive (RFC 9110 8.3.1): `APPLICATION/JSON; charset=utf-8` is JSON.
+    The resolver compares them as written, so its copy of the event carries the type in lower case."""
+    headers = event.get("headers") or {}
+    name = next((k for k in headers if str(k).lower() == "content-type"), None)
+    if name is None or not isinstance(headers[name], str):
+        return event
+    value = headers[name]
+    media, sep, params = value.partition(";")
+    lowered = media.strip().lower() + sep + params
+    if lowered == value:
+        return event
+    event = {**event, "headers": {**headers, name: lowered}}
+    multi = event.get("multiValueHeaders") or {}
+    if name in multi:
+        event["multiValueHeaders"] = {**multi, name: [lowered]}
+    return event
+
+
 def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run the resolver and stamp `x-request-id` on whatever it answered. On the distribution
     dialect's routes an XML request is read as JSON first, and the answer written in XML when the
@@ -258,6 +277,7 @@ def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) ->
         event, xml_answer, error = edge.event, edge.xml_answer, edge.error
     else:
         error = preflight(event)
+        event = with_media_type_lowered(event)
     if error is not None:
         result: dict[str, Any] = {
             "statusCode": error.status,

@@ -46,9 +46,21 @@ def key_id_of(api_key: str) -> str:
 
 def api_key_from_headers(headers: dict[str, str] | None) -> str | None:
     """The bare key from `Authorization` (as the source APIs send it), `x-api-key`, or
-    `X-ADILITY-API-KEY` (the distribution API's header)."""
+    `X-ADILITY-API-KEY` (the distribution API's header). Two headers naming different keys: 401."""
     lowered = {k.lower(): v for k, v in (headers or {}).items() if isinstance(v, str)}
-    value = lowered.get("x-api-key") or lowered.get("authorization") or lowered.get("x-adility-api-key")
+    keys = {key for key in (_bare(lowered.get(name)) for name in KEY_HEADERS) if key}
+    if len(keys) > 1:
+        # Two different credentials: acting as either would be a guess (and a junk one beside a
+        # good one must not pass). The same key in two headers is one key.
+        raise Unauthorized("The request carries two different API keys; send one.")
+    return keys.pop() if keys else None
+
+
+#: The headers a key may come in (lower case).
+KEY_HEADERS = ("x-api-key", "authorization", "x-adility-api-key")
+
+
+def _bare(value: str | None) -> str | None:
     if not value:
         return None
     value = value.strip()

@@ -103,6 +103,15 @@ class IdempotencyKeyReused(Unprocessable):
     code = "idempotency_key_reused"
 
 
+class InternalFault(OrdersError):
+    """An unexpected exception, kept as one operation's outcome (a batch's) instead of failing the
+    request; `cause` is for the log only, never for the client."""
+
+    def __init__(self, detail: str, *, cause: BaseException) -> None:
+        super().__init__(detail)
+        self.cause = cause
+
+
 class Throttled(OrdersError):
     status, code, title = 429, "throttled", "Too Many Requests"
 

@@ -69,6 +69,17 @@ def _bookkeeping(path: str) -> bool:
     return any(path == b or path.startswith(b + "/") for b in BOOKKEEPING)
 
 
+#: A change of many fields is listed by the order's members it touched (`/payload`) once its paths
+#: would take more than this: the entry must fit beside the document's snapshot in one item.
+MAX_CHANGED_BYTES = 8_192
+
+
+def _bounded(paths: list[str]) -> tuple[str, ...]:
+    if sum(len(p) + 3 for p in paths) <= MAX_CHANGED_BYTES:
+        return tuple(paths)
+    return tuple(sorted({"/" + p.split("/", 2)[1] for p in paths if p.count("/") >= 1}))
+
+
 def entry_for(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> HistoryEntry:
     """The history entry of the change from `old` (None: the order was created) to `new`."""
     version = int(new["sys_version"])
@@ -78,7 +89,7 @@ def entry_for(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> HistoryE
     if old is None:
         return HistoryEntry(version, event, at, actor, changed=(WHOLE_DOCUMENT,), snapshot=snapshot)
     operations = tuple(jsonpatch.make_patch(dict(old), dict(new)).patch)
-    changed = tuple(sorted({str(op["path"]) for op in operations if not _bookkeeping(str(op["path"]))}))
+    changed = _bounded(sorted({str(op["path"]) for op in operations if not _bookkeeping(str(op["path"]))}))
     patch_size = len(json.dumps(operations, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     if version % SNAPSHOT_EVERY == 1 or patch_size >= len(snapshot):
         return HistoryEntry(version, event, at, actor, changed=changed, snapshot=snapshot)

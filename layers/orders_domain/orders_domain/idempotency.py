@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ from orders_domain.errors import BadRequest, IdempotencyInProgress, IdempotencyK
 from orders_domain.faults import transient_error
 
 MAX_KEY_LENGTH = 255
+_VISIBLE_ASCII = re.compile(r"[\x20-\x7e]+")
 RETRY_AFTER_SECONDS = 2
 _REPLAYED = "replayed"
 KEY_PREFIX = "orders-api"
@@ -69,6 +71,10 @@ def parse_key(header_value: str | None, body_value: str | None) -> str | None:
             raise BadRequest("The Idempotency-Key header must not be empty.")
         if len(value) > MAX_KEY_LENGTH:
             raise BadRequest(f"The Idempotency-Key header must be at most {MAX_KEY_LENGTH} characters.")
+        if not _VISIBLE_ASCII.fullmatch(value):
+            # A header's bytes beyond ASCII are read differently by each hop (Latin-1 here, UTF-8
+            # there): the same key could name two records. RFC 9110 field values are visible ASCII.
+            raise BadRequest("The Idempotency-Key header must be printable ASCII (no control characters).")
         header_key = value
     if header_key is not None and body_value is not None and header_key != body_value:
         raise BadRequest("Idempotency-Key and duplicate_prevention_key differ; send one, or the same.")

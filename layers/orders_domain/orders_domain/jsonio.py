@@ -34,10 +34,25 @@ def _depth(value: Any, limit: int) -> int:
     return depth - 1
 
 
+def _integer(literal: str) -> int | Decimal:
+    """A JSON integer; one longer than any field takes stays a Decimal, so its field refuses it by
+    name (Python's int() refuses literals over 4,300 digits with an error no field can name)."""
+    return int(literal) if len(literal) <= 40 else Decimal(literal)
+
+
+def _fraction(literal: str) -> Decimal:
+    """A JSON number with a fraction or exponent, exact; one whose exponent no Decimal can hold
+    (`1e99999999999999999999`) reads as an infinity, which every number field refuses by name."""
+    try:
+        return Decimal(literal)
+    except ArithmeticError:
+        return Decimal("-Infinity" if literal.startswith("-") else "Infinity")
+
+
 def loads(text: str | bytes) -> Any:
     """Strict JSON: numbers with a fraction become Decimal, no NaN/Infinity, bounded nesting."""
     try:
-        value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        value = json.loads(text, parse_float=_fraction, parse_int=_integer, parse_constant=_reject_constant)
     except RecursionError as exc:
         raise json.JSONDecodeError("JSON nested too deeply", str(text)[:20], 0) from exc
     if _depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:

@@ -202,6 +202,17 @@ def conflict(operation: Operation, order: Order) -> OrderStateConflict | None:
     return None
 
 
+def line_pickup_conflict(line: LineItem) -> OrderStateConflict | None:
+    """A will-call pickup of one line: only units fulfilled and not refunded can be picked up (a
+    refunded ticket is no longer the customer's to collect)."""
+    if refundable_quantity(line) == 0:
+        return OrderStateConflict(
+            f"Cannot record a pickup of line {line.line_number}: none of its fulfilled units is left "
+            "unrefunded."
+        )
+    return None
+
+
 def check_whole_cancel(order: Order) -> None:
     """A cancel of the whole order (the distribution API's: the order ends cancelled) is the cancel
     rule, and is refused once any unit has been fulfilled (refund those instead)."""

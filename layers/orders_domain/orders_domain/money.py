@@ -6,7 +6,7 @@ The bottom of the domain: imports nothing of it, so models and services can both
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 #: Minor units (decimal places) of every active ISO 4217 currency with a minor unit
 #: (list one as published 2026-01-01; codes without one, such as XAU or XDR, are left out).
@@ -46,6 +46,18 @@ CURRENCY_MINOR_UNITS: dict[str, int] = {
 ZERO = Decimal(0)
 
 
+class NegativeTotal(ArithmeticError):
+    """A total computed below zero: a defect of the rules that computed it, never written."""
+
+
+def not_negative(amount: Decimal, what: str) -> Decimal:
+    """The invariant of every line and order total: never below zero (a discount never exceeds what
+    it applies to). Checked where totals are computed, so a broken rule fails before any write."""
+    if amount < 0:
+        raise NegativeTotal(f"{what} {amount} is below zero")
+    return amount
+
+
 def minor_units(currency_code: str) -> int:
     return CURRENCY_MINOR_UNITS.get(currency_code, 2)
 
@@ -69,6 +81,14 @@ def quantum(currency_code: str) -> Decimal:
 
 def rounded(amount: Decimal, currency_code: str) -> Decimal:
     return amount.quantize(quantum(currency_code), rounding=ROUND_HALF_EVEN)
+
+
+def converted(amount: Decimal, rate: Decimal, currency_code: str) -> Decimal:
+    """`amount` at `rate`, rounded to the currency: worked in a context wide enough for any total the
+    request bounds allow (below 1E+21) times any rate (at most 1E+6), so the rounding cannot fail."""
+    with localcontext() as wide:
+        wide.prec = 60
+        return rounded(amount * rate, currency_code)
 
 
 def allocate(amount: Decimal, weights: Sequence[Decimal], currency_code: str) -> list[Decimal]:

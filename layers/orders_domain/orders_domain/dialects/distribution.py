@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from orders_domain import lifecycle
 from orders_domain.models import Order
+from orders_domain.services.common import placed_number
 
 if TYPE_CHECKING:
     from orders_domain.models.fulfillments import Fulfillment
@@ -61,7 +62,9 @@ def order_view(order: Order, fulfillments: Iterable[Fulfillment] = ()) -> dict[s
     payload = order.payload or {}
     view: dict[str, Any] = {
         "id": order.id,
-        "order_number": order.purchase_order_number or str(order.number),
+        # Only the number an order was placed under is its order_number here: a native order's
+        # purchase_order_number may name anything, and must not pass for another order's number.
+        "order_number": placed_number(order) or str(order.number),
         "status": lifecycle.distribution_status(lifecycle.OrderStatus(order.status)),
         "items": [
             {"offer_id": li.sku or li.product_id, "quantity": li.quantity}

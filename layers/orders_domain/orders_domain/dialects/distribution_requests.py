@@ -8,20 +8,31 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic_core import PydanticCustomError
 
 from orders_domain import lifecycle
-from orders_domain.errors import FieldError, ValidationFailed
+from orders_domain.errors import FieldError
 from orders_domain.models import OrderCreateRequest
-from orders_domain.models.field_errors import field_errors_from_pydantic
+from orders_domain.models.field_errors import validation_problem
 from orders_domain.models.types import MAX_AMOUNT, Money
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+#: No control characters: a name or address line is one line of text (and XML 1.0 cannot carry most).
+_ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_ONE_LINE)
+]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=_ONE_LINE)]
 OrderNumber = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")
 ]
 MAX_ITEMS = 500
+
+
+def _not_a_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
 
 
 class DialectModel(BaseModel):
@@ -40,7 +51,8 @@ class DistributionAddress(DialectModel):
 
 class DistributionItem(DialectModel):
     offer_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    quantity: int = Field(ge=1, le=10_000)
+    #: A whole number, as a JSON integer or XML's text ("2"); never a boolean (`true` is not 1).
+    quantity: Annotated[int, BeforeValidator(_not_a_boolean)] = Field(ge=1, le=10_000)
     #: Our addition: the unit price (the distribution API prices offers from its catalogue).
     price: Money | None = Field(default=None, ge=0, lt=MAX_AMOUNT)
 
@@ -84,11 +96,9 @@ def create_request(placed: DistributionOrderInput) -> OrderCreateRequest:
     try:
         return _create_request(placed)
     except ValidationError as invalid:
-        errors = [
-            FieldError(_dialect_field(e.field), e.error)
-            for e in field_errors_from_pydantic(list(invalid.errors()))
-        ]
-        raise ValidationFailed("The order is not valid.", errors=errors) from None
+        problem = validation_problem("The order is not valid.", list(invalid.errors()))
+        problem.errors = [FieldError(_dialect_field(e.field), e.error) for e in problem.errors]
+        raise problem from None
 
 
 def _create_request(placed: DistributionOrderInput) -> OrderCreateRequest:

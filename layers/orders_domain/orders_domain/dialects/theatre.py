@@ -46,8 +46,13 @@ def order_ref(order: Order, ref: str) -> str:
     return f"token-{order.token}" if ref.lower().startswith("token-") else order.id
 
 
+#: Members the service computes but shows only when it has a value: never taken from a payload
+#: either (a line never refunded has no `refundDateUtc`, whatever its payload says).
+SOMETIMES_COMPUTED = frozenset({"refundDateUtc", "expirationDateUtc"})
+
+
 def _payload(value: Mapping[str, Any] | None) -> dict[str, Any]:
-    return dict(value or {})
+    return {name: member for name, member in (value or {}).items() if name not in SOMETIMES_COMPUTED}
 
 
 def _per_unit(amount: Decimal, quantity: int, currency_code: str) -> Decimal:
@@ -72,7 +77,8 @@ def product(line: LineItem, order: Order, base: str, payloads: Mapping[str, Any]
     if payload is None and line.parent_line_item_id is not None:
         payload = payloads.get(line.parent_line_item_id)
     extra = _payload(payload)
-    links = dict(extra.pop("_links", None) or {})
+    links = extra.pop("_links", None)
+    links = dict(links) if isinstance(links, Mapping) else {}
     refund = lifecycle.is_refund_line(line)
     name = line.description or line.sku or ""
     view: dict[str, Any] = {
@@ -304,10 +310,18 @@ ORDER_SCHEMA: dict[str, Any] = {
                 "properties": {"type": _STR, "amount": _NUM, "refundDateUtc": _STR},
             },
         },
-        "messages": {"type": "array"},
+        "messages": {
+            "type": "array",
+            "items": _STR,
+            "description": "The theatre API's order messages: always empty here, as in the seeds (000, 001).",
+        },
         "_links": {
             "type": "object",
             "required": ["self", f"{REL}/v1/order-will-call-check", f"{REL}/v1/order-self-service-refund"],
+            "properties": dict.fromkeys(
+                ("self", f"{REL}/v1/order-will-call-check", f"{REL}/v1/order-self-service-refund"),
+                LINK_SCHEMA,
+            ),
             "additionalProperties": LINK_SCHEMA,
         },
     },
@@ -333,7 +347,12 @@ WILL_CALL_SCHEMA: dict[str, Any] = {
                 },
             },
         },
-        "_links": {"type": "object", "required": ["self", "refund"], "additionalProperties": LINK_SCHEMA},
+        "_links": {
+            "type": "object",
+            "required": ["self", "refund"],
+            "properties": {"self": LINK_SCHEMA, "refund": LINK_SCHEMA},
+            "additionalProperties": LINK_SCHEMA,
+        },
     },
 }
 

@@ -14,6 +14,7 @@ a problem (RFC 9457) is written in RFC 7807's XML form (`application/problem+xml
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -111,6 +112,12 @@ def loads(body: str | bytes) -> dict[str, Any]:
     return {_local(root.tag): _value(root)}
 
 
+#: Characters XML 1.0 cannot carry, even escaped (C0 controls but tab, LF and CR; surrogates;
+#: U+FFFE and U+FFFF). A stored string holding one (written through the JSON API) is answered with
+#: U+FFFD in its place, so the document always parses.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -118,7 +125,7 @@ def _text(value: Any) -> str:
         return format(value, "f")
     if isinstance(value, datetime):
         return value.isoformat()
-    return str(value)
+    return _NOT_XML.sub("\ufffd", str(value))
 
 
 def _fill(element: Element, value: Any) -> None:

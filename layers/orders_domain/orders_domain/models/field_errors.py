@@ -7,8 +7,9 @@ The one conversion: the HTTP layer uses it for request bodies, services for docu
 from collections.abc import Mapping
 from typing import Any
 
-from orders_domain.errors import FieldError
+from orders_domain.errors import FieldError, OrdersError, Unprocessable, ValidationFailed
 from orders_domain.models.orders import is_server_owned
+from orders_domain.models.types import DUPLICATE_ID
 
 
 def _loc_to_path(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -48,3 +49,12 @@ def field_errors_from_pydantic(errors: list[Mapping[str, Any]]) -> list[FieldErr
             message = message[len("Value error, ") :]
         out.append(FieldError(field, message))
     return out
+
+
+def validation_problem(detail: str, errors: list[Mapping[str, Any]]) -> OrdersError:
+    """The problem for a body pydantic refused: 400, or 422 when its only fault is an id named twice
+    in one list (well-formed, but it would count one line, unit or fulfillment twice)."""
+    fields = field_errors_from_pydantic(errors)
+    if errors and all(err.get("type") == DUPLICATE_ID for err in errors):
+        return Unprocessable("The request names the same id more than once.", errors=fields)
+    return ValidationFailed(detail, errors=fields)

@@ -15,7 +15,7 @@ from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_vali
 from pydantic_core import PydanticCustomError
 
 from orders_domain import jsonio, money
-from orders_domain.models.types import DomainModel, InputModel, Int, ShortStr
+from orders_domain.models.types import DomainModel, InputModel, Int, ShortStr, unique_by
 
 MAX_METADATA_KEYS = 50
 MAX_METADATA_KEY_LENGTH = 40
@@ -32,6 +32,8 @@ MetadataValue = (
 Metadata = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=MAX_METADATA_KEYS)]
 LineId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Url = Annotated[str, StringConstraints(max_length=2000)]
+#: A line named twice in one request's items would be counted twice: 422 naming it.
+_ONE_PER_LINE = unique_by("order_line_item_id")
 
 
 class FulfillmentItem(DomainModel):
@@ -82,7 +84,9 @@ class FulfilItemInput(InputModel):
 class FulfilRequest(InputModel):
     """`POST .../{id}/fulfill`: no items fulfils everything still open."""
 
-    items: list[FulfilItemInput] | None = Field(default=None, min_length=1, max_length=MAX_ITEMS)
+    items: Annotated[list[FulfilItemInput], _ONE_PER_LINE] | None = Field(
+        default=None, min_length=1, max_length=MAX_ITEMS
+    )
     tracking_company: ShortStr | None = None
     tracking_number: ShortStr | None = None
     tracking_url: Url | None = None
@@ -108,7 +112,9 @@ class CancelItemInput(InputModel):
 class CancelRequest(InputModel):
     """`POST .../{id}/cancel`: no items cancels everything not yet fulfilled."""
 
-    items: list[CancelItemInput] | None = Field(default=None, min_length=1, max_length=MAX_ITEMS)
+    items: Annotated[list[CancelItemInput], _ONE_PER_LINE] | None = Field(
+        default=None, min_length=1, max_length=MAX_ITEMS
+    )
     reason: str | None = Field(default=None, max_length=1000)
 
 
@@ -130,7 +136,9 @@ class FulfillmentUpdate(InputModel):
     tracking_number: ShortStr | None = None
     tracking_url: Url | None = None
     picked_up: Literal[True] | None = None
-    items: list[PickupItemInput] | None = Field(default=None, min_length=1, max_length=MAX_ITEMS)
+    items: Annotated[list[PickupItemInput], _ONE_PER_LINE] | None = Field(
+        default=None, min_length=1, max_length=MAX_ITEMS
+    )
 
 
 class FulfillmentList(DomainModel):

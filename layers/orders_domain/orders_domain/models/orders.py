@@ -13,7 +13,15 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from orders_domain.lifecycle import LineStatus, OrderStatus, PaymentStatus, ShippingStatus
-from orders_domain.models.parts import CalculatedFieldError, LineItemFields, OrderFields
+from orders_domain.models.parts import (
+    AdditionalPayment,
+    CalculatedFieldError,
+    Coupon,
+    CreditUsage,
+    CustomFieldValue,
+    LineItemFields,
+    OrderFields,
+)
 from orders_domain.models.types import INTERNAL, SERVER, DomainModel, Money, Number, ShortStr, marked
 
 #: Server-set amounts and counters (sent in responses).
@@ -99,6 +107,13 @@ class Order(DomainModel, OrderFields):
     payments: Annotated[list[Payment], SERVER] = Field(default_factory=list)
     refunded_payments: Annotated[list[RefundedPayment], SERVER] = Field(default_factory=list)
     line_items: list[LineItem]
+    # The lists the order owns are always there (`[]` when empty), so a JSON Patch may append to one
+    # (`add /custom_field_values/-`) on any order; a request may leave them out.
+    additional_email_confirmation_recipients: list[str] = Field(default_factory=list)
+    coupons: list[Coupon] = Field(default_factory=list)
+    credit_usages: list[CreditUsage] = Field(default_factory=list)
+    additional_payments: list[AdditionalPayment] = Field(default_factory=list)
+    custom_field_values: list[CustomFieldValue] = Field(default_factory=list)
     sys_shippable_status: Annotated[ShippingStatus | None, SERVER] = None
     sys_deleted_by_id: Annotated[str | None, SERVER] = None
     sys_version: SInt

@@ -14,6 +14,7 @@ from orders_domain.models.types import (
     InputModel,
     Int,
     JsonObject,
+    Moment,
     Money,
     Number,
     PartyType,
@@ -45,7 +46,7 @@ class Coupon(InputModel):
     coupon_type: ShortStr | None = None
     coupon_id: str | None = None
     discount: Money = Field(ge=0, lt=MAX_AMOUNT)
-    retroactive_application_date: dt.datetime | None = None
+    retroactive_application_date: Moment | None = None
     order_line_item_ids: list[str] | None = None
 
 
@@ -104,7 +105,7 @@ class RelatedTransaction(InputModel):
     transaction_number: Int | None = Field(default=None, ge=0, le=10**18)
     transaction_line_item_id: str | None = None
     amount: Money | None = Field(default=None, gt=-MAX_AMOUNT, lt=MAX_AMOUNT)
-    date: dt.datetime | None = None
+    date: Moment | None = None
 
 
 class PerpetualInstallmentScheduleOptions(InputModel):
@@ -179,7 +180,7 @@ class OrderFields(BaseModel):
     batch_id: str | None = None
     override_order_date: Bool | None = None
     date: str | None = None
-    submission_date: dt.datetime | None = None
+    submission_date: Moment | None = None
     preview_id: str | None = None
     copy_shipping_info_from_billing_info: Bool | None = None
     pay_for_credit_card_processing_fees: Bool | None = None
@@ -199,7 +200,7 @@ class OrderFields(BaseModel):
     memo: str | None = None
     base_currency_code: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     base_currency_symbol: str | None = None
-    expiration_date: dt.datetime | None = None
+    expiration_date: Moment | None = None
     billing_run_service: str | None = None
     billing_run_id: str | None = None
     billing_run_action_id: str | None = None

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from orders_domain.models.types import Bool, DomainModel, InputModel, Int
+from orders_domain.models.types import Bool, DomainModel, InputModel, Int, UniqueIds
 
 #: A reason's name: what a refund request names (`ChangedMindCannotMakeShow`).
 ReasonName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -34,7 +34,7 @@ class RefundRequest(InputModel):
     """`POST .../{id}/refunds`: refund every fulfilled, not yet refunded unit of these lines."""
 
     refund_reason_name: ReasonName
-    line_numbers: list[Annotated[Int, Field(ge=1, le=100_000)]] = Field(
+    line_numbers: Annotated[list[Annotated[Int, Field(ge=1, le=100_000)]], UniqueIds] = Field(
         min_length=1, max_length=MAX_REFUND_LINES
     )
 
@@ -43,7 +43,7 @@ class TheatreRefundRequest(InputModel):
     """`POST /v1/orders/token-{token}/refunds`: `{"refundReasonName", "lineNumbers"}`."""
 
     refundReasonName: ReasonName
-    lineNumbers: list[Annotated[Int, Field(ge=1, le=100_000)]] = Field(
+    lineNumbers: Annotated[list[Annotated[Int, Field(ge=1, le=100_000)]], UniqueIds] = Field(
         min_length=1, max_length=MAX_REFUND_LINES
     )
 

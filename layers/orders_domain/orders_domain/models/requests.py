@@ -7,7 +7,6 @@ the currency's minor unit (and rewrites given amounts to exactly that many place
 ids that coupons refer to.
 """
 
-import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
@@ -16,8 +15,35 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from orders_domain import money
-from orders_domain.models.parts import LineItemFields, OrderFields
-from orders_domain.models.types import MAX_AMOUNT, InputModel, Int, Money, Number
+from orders_domain.models.parts import (
+    AdditionalPayment,
+    Coupon,
+    CreditUsage,
+    CustomFieldValue,
+    LineItemFields,
+    OrderFields,
+)
+from orders_domain.models.types import (
+    DUPLICATE_ID,
+    MAX_AMOUNT,
+    MOMENT_RANGE,
+    InputModel,
+    Int,
+    Money,
+    Rate,
+    Weight,
+    parse_moment,
+    utc_text,
+)
+
+#: The most coupons one order may carry: pricing allocates each over the lines it names (at most 500),
+#: so the work of one create, preview or change stays bounded (API.md "Limits").
+MAX_COUPONS = 100
+#: The most entries of each other list an order carries (credits, payments, custom fields, recipients).
+MAX_ORDER_LIST = 100
+#: A batch's total work: lines over all its creates, operations over all its patches.
+MAX_BATCH_LINES = 2_000
+MAX_BATCH_PATCH_OPERATIONS = 1_000
 
 
 class LineItemInput(InputModel, LineItemFields):
@@ -26,7 +52,7 @@ class LineItemInput(InputModel, LineItemFields):
     quantity: Int = Field(gt=0, le=1_000_000)
     unit_price: Money = Field(ge=0, lt=MAX_AMOUNT)
     taxes: Money = Field(default=Decimal(0), ge=0, lt=MAX_AMOUNT)
-    weight: Number | None = Field(default=None, ge=0)
+    weight: Weight | None = None
     order_line_item_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
@@ -36,6 +62,14 @@ class OrderCreateRequest(InputModel, OrderFields):
     duplicate_prevention_key: str | None = Field(default=None, min_length=1, max_length=255)
     line_items: list[LineItemInput] = Field(min_length=1, max_length=500)
     shipping_charges: Money = Field(default=Decimal(0), ge=0, lt=MAX_AMOUNT)
+    exchange_rate: Rate | None = None
+    coupons: list[Coupon] | None = Field(default=None, max_length=MAX_COUPONS)
+    credit_usages: list[CreditUsage] | None = Field(default=None, max_length=MAX_ORDER_LIST)
+    additional_payments: list[AdditionalPayment] | None = Field(default=None, max_length=MAX_ORDER_LIST)
+    custom_field_values: list[CustomFieldValue] | None = Field(default=None, max_length=MAX_ORDER_LIST)
+    additional_email_confirmation_recipients: list[str] | None = Field(
+        default=None, max_length=MAX_ORDER_LIST
+    )
 
     @field_validator("currency_code", "base_currency_code")
     @classmethod
@@ -47,12 +81,13 @@ class OrderCreateRequest(InputModel, OrderFields):
     @field_validator("date")
     @classmethod
     def _iso_date(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                dt.datetime.fromisoformat(value)
-            except ValueError:
-                raise PydanticCustomError("iso_date", "must be an ISO-8601 date or date-time") from None
-        return value
+        """The order date: any ISO 8601 date or date-time in the calendar, stored in UTC."""
+        if value is None:
+            return None
+        moment = parse_moment(value)
+        if moment is None:
+            raise PydanticCustomError("iso_date", MOMENT_RANGE)
+        return utc_text(moment)
 
     @model_validator(mode="after")
     def _check_amounts_and_line_ids(self) -> Self:
@@ -79,13 +114,22 @@ class OrderCreateRequest(InputModel, OrderFields):
                 continue
             if line_id in line_ids:
                 raise PydanticCustomError(
-                    "duplicate_order_line_item_id",
-                    "{field} repeats order_line_item_id '{order_line_item_id}'",
-                    {"field": f"line_items[{i}].order_line_item_id", "order_line_item_id": line_id},
+                    DUPLICATE_ID,
+                    "{field} repeats order_line_item_id '{id}'",
+                    {"field": f"line_items[{i}].order_line_item_id", "id": line_id},
                 )
             line_ids.add(line_id)
         for i, coupon in enumerate(self.coupons or []):
+            named: set[str] = set()
             for j, ref in enumerate(coupon.order_line_item_ids or []):
+                if ref in named:
+                    # Listed twice, the line would be discounted twice.
+                    raise PydanticCustomError(
+                        DUPLICATE_ID,
+                        "{field} names line '{id}' more than once",
+                        {"field": f"coupons[{i}].order_line_item_ids[{j}]", "id": ref},
+                    )
+                named.add(ref)
                 if ref not in line_ids:
                     raise PydanticCustomError(
                         "unknown_order_line_item_id",
@@ -141,8 +185,30 @@ class BatchOperation(BaseModel):
 
 
 class BatchRequest(BaseModel):
-    """`POST /orders/{tenantId}/batch`: up to 100 independent operations."""
+    """`POST /orders/{tenantId}/batch`: up to 100 independent operations, and at most
+    MAX_BATCH_LINES lines over its creates and MAX_BATCH_PATCH_OPERATIONS patch operations, so one
+    batch stays well inside the function's time (API.md "Limits")."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     operations: list[BatchOperation] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _bounded_work(self) -> Self:
+        lines = sum(
+            len(op.object["line_items"])
+            for op in self.operations
+            if op.object is not None and isinstance(op.object.get("line_items"), list)
+        )
+        patches = sum(len(op.patch_directives or ()) for op in self.operations)
+        for count, limit, what in (
+            (lines, MAX_BATCH_LINES, "the creates carry {count} lines in all"),
+            (patches, MAX_BATCH_PATCH_OPERATIONS, "the patches carry {count} operations in all"),
+        ):
+            if count > limit:
+                raise PydanticCustomError(
+                    "batch_too_large",
+                    what + "; a batch may carry at most {limit}",
+                    {"field": "operations", "count": count, "limit": limit},
+                )
+        return self

@@ -138,6 +138,9 @@ class BatchResult(_ResponseBase):
         description="A create of a keyed batch: the key it ran under (`<key>#<position>`); send the "
         "create alone with it to finish one that failed retryably.",
     )
+    sys_version: int | None = Field(
+        default=None, description="With `objects_omitted`: the version of the order created or changed."
+    )
 
 
 class BatchResponse(_ResponseBase):
@@ -146,6 +149,11 @@ class BatchResponse(_ResponseBase):
     success_count: int
     error_count: int
     results: list[BatchResult]
+    objects_omitted: bool | None = Field(
+        default=None,
+        description="`true` when the orders would make the answer too large to store and replay: each "
+        "result then carries `id` and `sys_version` instead of `object`.",
+    )
 
 
 class WillCallLine(_ResponseBase):

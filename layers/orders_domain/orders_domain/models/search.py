@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from orders_domain.lifecycle import OrderStatus
-from orders_domain.models.types import InputModel, Int, Money, Number, PartyType
+from orders_domain.models.types import MOMENT_RANGE, InputModel, Int, Money, Number, PartyType, parse_moment
 
 StrList = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=200)]], Field(min_length=1, max_length=100)
@@ -29,20 +29,6 @@ _RANGE_TYPES: dict[str, Any] = {
     "total_weight": Decimal,
     "balance_due": Decimal,
 }
-
-
-def parse_moment(value: str, *, end_of_day: bool = False) -> dt.datetime | None:
-    """An ISO 8601 date or date-time as an aware UTC time (no zone: UTC); a bare date is its first
-    moment, or with `end_of_day` the first moment of the next day (an exclusive end). None if not ISO."""
-    try:
-        if len(value) == 10:
-            day = dt.date.fromisoformat(value)
-            start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-            return start + dt.timedelta(days=1) if end_of_day else start
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 class SearchRequest(InputModel):
@@ -79,9 +65,7 @@ class SearchRequest(InputModel):
                 for side, (raw, moment) in enumerate(zip(bounds, moments, strict=True)):
                     if raw is not None and moment is None:
                         raise PydanticCustomError(
-                            "iso_date",
-                            "{field} must be an ISO-8601 date or date-time",
-                            {"field": f"date[{side}]"},
+                            "iso_date", "{field} " + MOMENT_RANGE, {"field": f"date[{side}]"}
                         )
                 low, high = moments
             if low is not None and high is not None and low > high:

@@ -14,7 +14,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -43,6 +45,10 @@ MAX_AMOUNT = Decimal(10**12)
 #: Free-form JSON deeper than this is refused (DynamoDB allows 32 levels in the whole item).
 MAX_JSON_DEPTH = 16
 
+#: The most bytes an order may take in the largest item it is written into (storage.orders): its JSON
+#: text escaped once more as a JSON string in ASCII, as a keyed request's stored answer holds it.
+MAX_ORDER_STORED_BYTES = 350_000
+
 
 # ------------------------------------------------------------------ who owns a field
 @dataclass(frozen=True)
@@ -69,9 +75,10 @@ def marked(model: type[BaseModel], *markers: Owner) -> frozenset[str]:
 
 # ------------------------------------------------------------------ numbers
 def _storable(value: Decimal) -> Decimal:
-    """Refuse numbers DynamoDB cannot hold (over 38 significant digits, magnitude outside 1E-128..1E+126)."""
+    """Refuse numbers DynamoDB cannot hold (over 38 significant digits, magnitude outside 1E-128..1E+126).
+    A zero has no sign: `-0.0` is stored and answered as `0.0`."""
     if value.is_zero():
-        return value
+        return value.copy_abs()
     if not -128 <= value.adjusted() <= 125:
         raise PydanticCustomError("number_out_of_range", "Number is too large or too small")
     # Runs on every Decimal of every model: a text of 38 characters cannot hold 39 digits, so the
@@ -127,6 +134,18 @@ class _StorableNumber:
         return {**number, "type": "number"}
 
 
+#: A number sent as a string is a plain decimal (ASCII digits, one optional sign, point and exponent):
+#: Python's Decimal would also read " 10 ", "1_000" and Arabic-Indic digits, which a client cannot
+#: have meant as an amount.
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?", re.ASCII)
+
+
+def _plain_decimal(value: Any) -> Any:
+    if type(value) is str and not _PLAIN_DECIMAL.fullmatch(value):
+        raise PydanticCustomError("decimal_parsing", "Input should be a plain decimal number, e.g. 10.50")
+    return value
+
+
 def _whole_number(value: Any) -> Any:
     """An integer field takes JSON integers only: not booleans, not strings."""
     if isinstance(value, bool | str):
@@ -143,9 +162,21 @@ def _decimal_to_json(value: Decimal, info: SerializationInfo) -> str:
 
 
 #: Money: a finite Decimal (never a float).
-Money = Annotated[Decimal, Field(allow_inf_nan=False), _StorableNumber]
+Money = Annotated[Decimal, BeforeValidator(_plain_decimal), Field(allow_inf_nan=False), _StorableNumber]
 #: Any other stored number that is not money (weight, exchange rate, coordinates, ...).
-Number = Annotated[Decimal, Field(allow_inf_nan=False), _StorableNumber]
+Number = Annotated[Decimal, BeforeValidator(_plain_decimal), Field(allow_inf_nan=False), _StorableNumber]
+
+# Every number a client sends is bounded where its field is declared, so no later arithmetic can
+# leave the 28-digit decimal context or DynamoDB's number type: amounts below MAX_AMOUNT, quantities
+# up to 1,000,000, 500 lines; and these two, which multiply amounts and quantities:
+#: The most a unit of weight may be: a line's weight times 1,000,000 units, times 500 lines, stays exact.
+MAX_WEIGHT = Decimal(10**9)
+#: Exchange rates are above zero and at most this (an order total times a rate stays in range).
+MAX_EXCHANGE_RATE = Decimal(10**6)
+#: A unit's weight (>= 0, at most MAX_WEIGHT).
+Weight = Annotated[Number, Field(ge=0, le=MAX_WEIGHT)]
+#: An exchange rate (> 0, at most MAX_EXCHANGE_RATE).
+Rate = Annotated[Number, Field(gt=0, le=MAX_EXCHANGE_RATE)]
 #: An integer: a JSON integer, never a boolean or a string.
 Int = Annotated[int, BeforeValidator(_whole_number)]
 #: A boolean: `true` or `false`, never "yes", 1 or "true".
@@ -203,6 +234,99 @@ JsonObject = Annotated[
     AfterValidator(_json_to_storable),
     PlainSerializer(_free_json, return_type=dict[str, Any], when_used="json"),
 ]
+
+
+# ------------------------------------------------------------------ moments
+#: Every date a request carries (an order's dates, search ranges, fulfillment filters, `asOf`) falls
+#: in these years, so every conversion the service makes -- to UTC from any offset (at most a day),
+#: a bare date's next day, an inclusive end's next microsecond -- stays inside the calendar (years
+#: 1..9999): a date outside is a 400, never a fault, and no stored date can make a read fail.
+EARLIEST = dt.datetime(2, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9998, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC)
+MOMENT_RANGE = "must be an ISO-8601 date or date-time from 0002-01-01 to 9998-12-31"
+
+
+def in_calendar(moment: dt.datetime) -> dt.datetime | None:
+    """The moment in UTC (no zone: UTC), or None when it falls outside EARLIEST..LATEST."""
+    try:
+        utc = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        return None
+    return utc if EARLIEST <= utc <= LATEST else None
+
+
+def parse_moment(value: str, *, end_of_day: bool = False) -> dt.datetime | None:
+    """An ISO 8601 date or date-time as an aware UTC time in the calendar (no zone: UTC); a bare date
+    is its first moment, or with `end_of_day` the first moment of the next day (an exclusive end).
+    None if it is not ISO 8601 or falls outside EARLIEST..LATEST."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            start = in_calendar(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC))
+            return start + dt.timedelta(days=1) if start is not None and end_of_day else start
+        return in_calendar(dt.datetime.fromisoformat(text))
+    except ValueError:
+        return None
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """How a moment is stored and answered: ISO 8601 in UTC with `Z`."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _calendar_moment(value: dt.datetime) -> dt.datetime:
+    moment = in_calendar(value)
+    if moment is None:
+        raise PydanticCustomError("date_range", MOMENT_RANGE)
+    return moment
+
+
+#: A date-time a client sends: ISO 8601, normalised to UTC, within EARLIEST..LATEST (else 400).
+Moment = Annotated[dt.datetime, AfterValidator(_calendar_moment)]
+
+
+# ------------------------------------------------------------------ lists of ids
+#: The pydantic error type of an id named twice in one list; field_errors.validation_problem makes
+#: it a 422 (the request is well-formed, but would count one line, unit or fulfillment twice).
+DUPLICATE_ID = "duplicate_id"
+
+
+def repeated(ids: Any) -> Any | None:
+    """The first id named a second time in `ids`, or None."""
+    seen: set[Any] = set()
+    for value in ids:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
+
+
+def refuse_repeats(ids: Any) -> None:
+    """One rule for every list of ids a request carries: each id at most once."""
+    value = repeated(ids)
+    if value is not None:
+        raise PydanticCustomError(DUPLICATE_ID, "names {id} more than once", {"id": value})
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    refuse_repeats(values)
+    return values
+
+
+#: A list of ids (lines, line numbers, fulfillments) in which no id repeats.
+UniqueIds = AfterValidator(_unique)
+
+
+def unique_by(attribute: str) -> AfterValidator:
+    """A list of objects in which no two name the same `attribute` (e.g. a line's id)."""
+
+    def check(items: list[Any] | None) -> list[Any] | None:
+        if items:
+            refuse_repeats(getattr(item, attribute) for item in items)
+        return items
+
+    return AfterValidator(check)
 
 
 # ------------------------------------------------------------------ bases

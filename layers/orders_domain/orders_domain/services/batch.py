@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from orders_domain.errors import FieldError, OrdersError, ValidationFailed
-from orders_domain.models.field_errors import field_errors_from_pydantic
+from orders_domain.errors import FieldError, InternalFault, OrdersError, ValidationFailed
+from orders_domain.models.field_errors import validation_problem
 from orders_domain.services.change import ChangeOrders
 from orders_domain.services.create import CreateOrders
 
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from orders_domain.models import BatchOperation, Order
 
 SUCCESS, ERROR = "success", "error"
+UNEXPECTED_FAULT = (
+    "This operation failed on our side; the batch's other operations stand. Quote the request id."
+)
 
 
 @dataclass(frozen=True)
@@ -70,11 +73,9 @@ class RunBatch:
                 try:
                     request = OrderCreateRequest.model_validate(_required(op.object, "object"))
                 except ValidationError as exc:
-                    errors = [
-                        FieldError(f"object.{e.field}", e.error)
-                        for e in field_errors_from_pydantic(list(exc.errors()))
-                    ]
-                    raise ValidationFailed("The order to create is not valid.", errors=errors) from None
+                    problem = validation_problem("The order to create is not valid.", list(exc.errors()))
+                    problem.errors = [FieldError(f"object.{e.field}", e.error) for e in problem.errors]
+                    raise problem from None
                 key = f"{idempotency_key}#{position}" if idempotency_key else request.duplicate_prevention_key
                 try:
                     created = self.creates.create(
@@ -82,6 +83,9 @@ class RunBatch:
                     )
                 except OrdersError as error:
                     return BatchResult(op.operation, op.id, error=error, idempotency_key=key)
+                except Exception as fault:  # noqa: BLE001 - as below; the create's key is part of its outcome
+                    fault_error = InternalFault(UNEXPECTED_FAULT, cause=fault)
+                    return BatchResult(op.operation, op.id, error=fault_error, idempotency_key=key)
                 return BatchResult(op.operation, created.order.id, order=created.order, idempotency_key=key)
             order_ref = str(_required(op.id, "id"))
             if op.operation == "patch":
@@ -92,3 +96,7 @@ class RunBatch:
             return BatchResult(op.operation, order.id, order=order)
         except OrdersError as error:
             return BatchResult(op.operation, op.id, error=error)
+        except Exception as fault:  # noqa: BLE001 - one operation's fault is that operation's outcome
+            # The batch's earlier operations may have written: its answer must still be stored
+            # under the key, so a retry replays it instead of running them again (the handler logs it).
+            return BatchResult(op.operation, op.id, error=InternalFault(UNEXPECTED_FAULT, cause=fault))

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import math
 import random
 import time
@@ -76,6 +77,7 @@ from orders_domain.errors import (
     FieldError,
     NotFound,
     PatchTestFailed,
+    PayloadTooLarge,
     PreconditionFailed,
     Unprocessable,
     ValidationFailed,
@@ -90,10 +92,11 @@ from orders_domain.models import (
     Order,
     OrderCreateRequest,
 )
-from orders_domain.models.field_errors import field_errors_from_pydantic
+from orders_domain.models.field_errors import validation_problem
 from orders_domain.models.fulfillments import Fulfillment
+from orders_domain.models.types import MAX_ORDER_STORED_BYTES
 from orders_domain.ports import OrderRepository
-from orders_domain.services.common import utcnow
+from orders_domain.services.common import placed_number, utcnow
 from orders_domain.services.pricing import Pricing
 from orders_domain.services.read import ReadOrders
 
@@ -139,7 +142,9 @@ PRICED_FIELDS = frozenset(
 )
 #: A line's amounts and what decides them: once the order's amounts are fixed, repricing must
 #: give every line these as they are.
-_LINE_PRICE_FIELDS = ("quantity", "unit_price", "taxes", "discounts", "total", "shippable")
+#: What a client sends that decides a line's amounts (its `total` and `discounts` follow from these, the
+#: order's coupons, and what happened to it since: a partial cancel lowers the total of what is left).
+_LINE_PRICE_FIELDS = ("quantity", "unit_price", "taxes", "shippable")
 #: Order fields that decide amounts beyond the lines'.
 _ORDER_PRICE_FIELDS = ("currency_code", "shipping_charges", "base_currency_code", "exchange_rate")
 
@@ -371,6 +376,11 @@ class ChangeOrders:
         client_doc, layout = _client_part(order, current, doc)
         request = _validated(client_doc)
         priced = self.pricing.price(request, tenant_id=order.tenant_id, actor=actor)
+        placed = placed_number(order)
+        if placed is not None and request.purchase_order_number != placed:
+            raise OrderStateConflict(
+                f"This order was placed as order_number {placed}: its purchase_order_number is fixed."
+            )
         if lifecycle.amounts_may_change(order):
             return _repriced(order, request, priced)
         return _amounts_kept(order, request, priced, layout)
@@ -521,6 +531,14 @@ def apply_operations(document: dict[str, Any], operations: Sequence[dict[str, An
     for index, op in enumerate(operations):
         try:
             doc = _JsonPatch([op]).apply(doc, in_place=True)
+            if op["op"] == "copy" and len(json.dumps(doc, default=str)) > MAX_ORDER_STORED_BYTES:
+                # A copy can double the document: 12 of them in a 4 KiB patch would make 4,000 of a
+                # 1,000-item list. Refused as soon as the order could no longer be stored.
+                raise PayloadTooLarge(
+                    f"Operation {index} (copy) makes the order too large to store "
+                    f"(at most {MAX_ORDER_STORED_BYTES:,} bytes).",
+                    errors=[FieldError(f"[{index}].from", "copies more than the order can hold")],
+                )
         except jsonpatch.JsonPatchTestFailed:
             raise PatchTestFailed(
                 f"The test of operation {index} failed: {op['path'] or 'the order'} does not hold "
@@ -608,9 +626,7 @@ def _validated(doc: Mapping[str, Any]) -> OrderCreateRequest:
     try:
         return OrderCreateRequest.model_validate(doc)
     except ValidationError as exc:
-        raise ValidationFailed(
-            "The changed order is not valid.", errors=field_errors_from_pydantic(list(exc.errors()))
-        ) from None
+        raise validation_problem("The changed order is not valid.", list(exc.errors())) from None
 
 
 # ------------------------------------------------------------------ the new order
@@ -660,6 +676,7 @@ def _amounts_kept(
             for name in _LINE_PRICE_FIELDS
         )
         or any(getattr(priced, name) != getattr(order, name) for name in _ORDER_PRICE_FIELDS)
+        or priced.coupons != order.coupons
     ):
         raise OrderStateConflict(lifecycle.AMOUNTS_FIXED)
     data = order.model_dump()

@@ -7,8 +7,12 @@ import re
 import secrets
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from orders_domain.models import Order
 
 ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 TOKEN_PREFIX = "token-"  # noqa: S105 - a path prefix, not a secret
@@ -69,3 +73,13 @@ def keyed_write_id(tenant_id: str, route: str, key: str, fingerprint: str) -> st
     every run of the same request (tenant, route, Idempotency-Key, fingerprint), so a run whose
     idempotency record was lost finds the first run's write instead of applying the change again."""
     return hashlib.sha256(f"{tenant_id}\n{route}\n{key}\n{fingerprint}".encode()).hexdigest()[:32]
+
+
+def placed_number(order: Order) -> str | None:
+    """The distribution API's `order_number` the order was placed under, or None (a native order, or
+    one whose `purchase_order_number` is not the one it was placed by): the order's id derives from
+    it, so no other order of the tenant can show or take it."""
+    number = order.purchase_order_number
+    if number is not None and order.id == order_id_for_number(order.tenant_id, number):
+        return number
+    return None

@@ -191,7 +191,21 @@ def pickup(
     """
     lifecycle.check(Operation.WILL_CALL_PICKUP, order)
     fulfilled = {item.order_line_item_id for item in fulfillment.items if item.quantity > 0}
-    wanted = sorted(fulfilled) if line_ids is None else list(line_ids)
+    by_id = {li.order_line_item_id: li for li in order.line_items}
+    if line_ids is None:
+        # The whole fulfillment: each of its lines still there to collect (refunded ones are not).
+        wanted = sorted(i for i in fulfilled if lifecycle.line_pickup_conflict(by_id[i]) is None)
+        refused = (
+            None if wanted else lifecycle.line_pickup_conflict(by_id[min(fulfilled)]) if fulfilled else None
+        )
+        if refused is not None:
+            raise refused
+    else:
+        wanted = list(line_ids)
+        for line_id in wanted:
+            refused = lifecycle.line_pickup_conflict(by_id[line_id]) if line_id in fulfilled else None
+            if refused is not None:
+                raise refused
     errors = [
         FieldError(f"items[{i}].order_line_item_id", f"names no line this fulfillment fulfilled: '{line_id}'")
         for i, line_id in enumerate(wanted)
@@ -515,7 +529,7 @@ def in_base(amount: Decimal, order: Order, was: Decimal | None) -> Decimal | Non
     if was is None:
         return None
     rate = order.exchange_rate if order.exchange_rate is not None else Decimal(1)
-    return money.rounded(amount * rate, order.base_currency_code or order.currency_code)
+    return money.converted(amount, rate, order.base_currency_code or order.currency_code)
 
 
 def _take(

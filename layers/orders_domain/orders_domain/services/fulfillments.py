@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from orders_domain import keys, lifecycle, paging
-from orders_domain.errors import FieldError, NotFound, PreconditionFailed, ValidationFailed
+from orders_domain.errors import FieldError, NotFound, PreconditionFailed, Unprocessable, ValidationFailed
 from orders_domain.models import Order
 from orders_domain.models.fulfillments import CancelRequest, Fulfillment, FulfillmentUpdate, FulfilRequest
+from orders_domain.models.types import repeated
 from orders_domain.ports import FulfillmentStore, OrderRepository
 from orders_domain.services import fulfil as rules
 from orders_domain.services.change import Changed, ChangeOrders
@@ -51,6 +52,14 @@ class FulfillmentQuery:
     created_gte: datetime | None = None
     created_lt: datetime | None = None
     created_lte: datetime | None = None
+
+    def __post_init__(self) -> None:
+        twice = repeated(self.ids)
+        if twice is not None:
+            raise Unprocessable(
+                "The request names the same id more than once.",
+                errors=[FieldError("ids", f"names {twice} more than once")],
+            )
 
     def keeps(self, f: Fulfillment) -> bool:
         """Whether the fulfillment matches every filter (the created range included)."""

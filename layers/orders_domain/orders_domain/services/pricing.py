@@ -67,7 +67,7 @@ class Pricing:
         discounts = sum((ln["discounts"] for ln in lines), money.ZERO)
         taxes = sum((ln["taxes"] for ln in lines), money.ZERO)
         shipping = request.shipping_charges
-        total = subtotal - discounts + taxes + shipping
+        total = money.not_negative(subtotal - discounts + taxes + shipping, "order total")
 
         payments: list[dict[str, Any]] = []
         if request.payment_info is not None:
@@ -86,7 +86,7 @@ class Pricing:
         line_items = []
         for ln in lines:
             gross = ln.pop("_gross")
-            line_total = gross - ln["discounts"] + ln["taxes"]
+            line_total = money.not_negative(gross - ln["discounts"] + ln["taxes"], "line total")
             line_pending = line_total if has_payment else money.ZERO
             line_items.append(
                 {
@@ -136,7 +136,7 @@ class Pricing:
             taxes=taxes,
             shipping_charges=shipping,
             total=total,
-            total_in_base_currency=money.rounded(total * rate, base_currency),
+            total_in_base_currency=money.converted(total, rate, base_currency),
             amount_paid=money.ZERO,
             amount_pending_capture=pending,
             amount_refunded=money.ZERO,

@@ -14,6 +14,7 @@ An order item is its key, its index attributes (keys.py), and three attributes o
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -28,6 +29,7 @@ from orders_domain.faults import translate_store_errors
 from orders_domain.models import Order
 from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.models.orders import SUMMARY_FIELDS
+from orders_domain.models.types import MAX_ORDER_STORED_BYTES
 from orders_domain.paging import Page, PagePosition
 from orders_domain.storage.codec import condition_failed, transaction_lost_race, typed_key
 from orders_domain.storage.fulfillments import fulfillment_item
@@ -36,8 +38,14 @@ from orders_domain.storage.pages import DynamoOrderLists
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-#: DynamoDB refuses items over 400 KB; stay clear of it with room for the other attributes.
-MAX_ORDER_ITEM_BYTES = 350_000
+#: DynamoDB refuses items over 400 KB. An order is written in three items, each of which must fit
+#: before the first is written: its own (the document in UTF-8, plus its list row and keys), its
+#: history entry (the document compressed, or a patch no larger), and a keyed request's idempotency
+#: record, whose stored answer is the order's JSON text escaped once more as a JSON string in ASCII
+#: (every `"` doubled, every character beyond ASCII six bytes or twelve). The largest of the three
+#: is the last: MAX_ORDER_STORED_BYTES bounds it, with room for the record's other attributes and
+#: the answer's links; MAX_ORDER_ITEM_BYTES bounds the order's own item.
+MAX_ORDER_ITEM_BYTES = 390_000
 _DOC, _SUMMARY, _VERSION, _FINGERPRINT = "doc", "summary", "sys_version", "request_fingerprint"
 
 
@@ -49,6 +57,22 @@ def summary_of(order: Order) -> str:
 
 
 _SUMMARY_INCLUDE = set(SUMMARY_FIELDS)
+
+
+def check_storable(doc: str, summary: str) -> None:
+    """413 unless every item the order is written into fits DynamoDB (MAX_ORDER_STORED_BYTES): in
+    bytes, as stored, before anything is written."""
+    escaped = len(json.dumps(doc))  # ASCII: its length is its size in bytes
+    own = len(doc.encode("utf-8")) + len(summary.encode("utf-8")) + _KEYS_ALLOWANCE
+    if escaped > MAX_ORDER_STORED_BYTES or own > MAX_ORDER_ITEM_BYTES:
+        raise PayloadTooLarge(
+            f"The order would take {max(escaped, own):,} bytes to store (at most {MAX_ORDER_STORED_BYTES:,}, "
+            "counted in UTF-8 with JSON escaping); make its text smaller or split it into several orders."
+        )
+
+
+#: What an order item holds beside its document and row: keys and index attributes, at most.
+_KEYS_ALLOWANCE = 4_000
 
 
 @dataclass(frozen=True)
@@ -68,11 +92,11 @@ class OrderRecord:
         order = self.order
         # Money is stored as exact strings (its type reads them back); a payload's numbers as numbers.
         doc = jsonio.unmark(order.model_dump_json(exclude_none=True, context={jsonio.FREE_NUMBERS: True}))
-        if len(doc) > MAX_ORDER_ITEM_BYTES:
-            raise PayloadTooLarge("The order is too large to store; split it into several orders.")
+        summary = summary_of(order)
+        check_storable(doc, summary)
         attributes: dict[str, Any] = {
             _DOC: {"S": doc},
-            _SUMMARY: {"S": summary_of(order)},
+            _SUMMARY: {"S": summary},
             _VERSION: {"N": str(order.sys_version)},
         }
         attributes.update({k: {"S": v} for k, v in keys.order_index_attributes(order).items()})

@@ -47,12 +47,14 @@ def order_ref(order: Order, ref: str) -> str:
 
 
 #: Members the service computes but shows only when it has a value: never taken from a payload
-#: either (a line never refunded has no `refundDateUtc`, whatever its payload says).
-SOMETIMES_COMPUTED = frozenset({"refundDateUtc", "expirationDateUtc"})
+#: either (a line never refunded has no `refundDateUtc`, whatever its payload says). A product's
+#: `expirationDateUtc` is the ticket's own (seeds/001), a payload member; the order's is computed.
+PRODUCT_COMPUTED = frozenset({"refundDateUtc"})
+ORDER_COMPUTED = frozenset({"expirationDateUtc"})
 
 
-def _payload(value: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {name: member for name, member in (value or {}).items() if name not in SOMETIMES_COMPUTED}
+def _payload(value: Mapping[str, Any] | None, computed: frozenset[str] = frozenset()) -> dict[str, Any]:
+    return {name: member for name, member in (value or {}).items() if name not in computed}
 
 
 def _per_unit(amount: Decimal, quantity: int, currency_code: str) -> Decimal:
@@ -76,7 +78,7 @@ def product(line: LineItem, order: Order, base: str, payloads: Mapping[str, Any]
     payload = line.payload
     if payload is None and line.parent_line_item_id is not None:
         payload = payloads.get(line.parent_line_item_id)
-    extra = _payload(payload)
+    extra = _payload(payload, PRODUCT_COMPUTED)
     links = extra.pop("_links", None)
     links = dict(links) if isinstance(links, Mapping) else {}
     refund = lifecycle.is_refund_line(line)
@@ -150,7 +152,7 @@ def order_view(order: Order, base: str) -> dict[str, Any]:
     products = [product(li, order, base, payloads) for li in order.line_items if not _is_fee(li)]
     fees = [fee(li) for li in order.line_items if _is_fee(li)]
     view: dict[str, Any] = {
-        **_payload(order.payload),
+        **_payload(order.payload, ORDER_COMPUTED),
         "id": order.id,
         "number": order.number,
         "status": lifecycle.THEATRE_ORDER_STATUS[OrderStatus(order.status)],

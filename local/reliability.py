@@ -104,6 +104,18 @@ gateway over HTTP, with the functions' real handlers. Writes reliability-results
   a case whose planned fault never fired is noted (`harness:`); the answer must be a success or a
   retryable 409/429/503 (never a 500), and the client's retry (as above) must complete with one
   order, one change.
+- **unexpected faults** (issue 29, local/reliability_faults.py): the service raises a plain Python
+  exception (no service error, no botocore error), by an in-process hook on the domain layer aimed at
+  one flow's request, after something was written: in a keyed batch (patch X, then a create that
+  raises before or after its write; a create, then a patch of X that raises before or after its
+  write; the rendering of its answer) and in the answer of a keyed create, an unkeyed PATCH, a keyed
+  partial fulfil, partial cancel and refund (and a keyed create that raises before its only write).
+  An operation's fault must be its error result (500 `internal_error`) in a batch answered 200 and
+  stored: the retry with the key replays it. A single-order route may answer 500 (no answer stored);
+  the retry with the same key must find the first write and answer it (never a 5xx), a further send
+  replay that. The client finishes what is not reported done (a batch's create alone under its key, a
+  patch with If-Match), and each change must be in exactly once. Each flow's verdict ("ok" or its
+  problems) is `unexpected_faults` in the results file.
 - an **invariant checker** over every order afterwards: API.md's money rules (the harness's and
   services.fulfil.money_problems), line counters, versions, unique numbers, one order per key, no
   idempotency record left in progress, and every fulfillment record against its order (per line the
@@ -3117,7 +3129,7 @@ def stream_replay(running: Any, tally: Tally, rng: random.Random) -> None:
 
 
 # ---------------------------------------------------------------------------- the run
-def run(scale: int) -> tuple[dict[str, int], list[str]]:
+def run(scale: int) -> tuple[dict[str, Any], list[str]]:
     from orders_domain import wiring
 
     from local.harness import running_api
@@ -3144,6 +3156,13 @@ def run(scale: int) -> tuple[dict[str, int], list[str]]:
         made |= lost_responses(api, store, faults, tally)
         made |= injected_faults(api, store, faults, tally)
         retries_without_key(api, faults, tally)
+        # ---- issue 29: unexpected faults (local/reliability_faults.py); their verdicts in the results
+        from local.reliability_faults import unexpected_faults
+
+        with tally.timed("unexpected faults"):
+            unexpected, made_by_unexpected = unexpected_faults(api, store, tally)
+        made |= made_by_unexpected
+        # ----
         # of the races' orders: still at version 1 (the sections after them leave most orders past it)
         versions = stream_replay_versions(sorted(set(raced.values()))[: 10 * scale])
         with tally.timed("invariants"):
@@ -3157,7 +3176,7 @@ def run(scale: int) -> tuple[dict[str, int], list[str]]:
         with tally.timed("stream replay"):
             stream_replay(running, tally, random.Random(20261129))  # noqa: S311 - not security
     tally.notes.append("seconds: " + ", ".join(f"{name} {s:.0f}" for name, s in tally.seconds.items()))
-    return tally.results(), tally.notes
+    return {**tally.results(), "unexpected_faults": unexpected}, tally.notes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -3168,7 +3187,10 @@ def main(argv: list[str] | None = None) -> int:
     results, notes = run(scale=1 if args.quick else 6)
     Path(args.output).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     for name, value in results.items():
-        print(f"{name:<26}{value:>8}")
+        if isinstance(value, dict):  # unexpected_faults: flow -> "ok" or its problems
+            print(name, *(f"  {flow:<48}{verdict}" for flow, verdict in value.items()), sep="\n")
+        else:
+            print(f"{name:<26}{value:>8}")
     for note in notes:
         print(f"  {note}")
     failed = any(results[k] for k in ("lost_updates", "partial_writes", "double_effects", "server_errors"))

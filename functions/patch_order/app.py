@@ -42,17 +42,24 @@ JSON_PATCH = "application/json-patch+json"
 RETRYABLE_STATUSES = frozenset({409, 429, 503})
 
 
-def batch_answer(body: dict[str, Any]) -> str:
-    """The batch's answer as JSON text. One whose orders would not fit a stored answer (a keyed
-    batch's, MAX_ORDER_STORED_BYTES) carries each changed order's `id` and `sys_version` instead of
-    the whole order (`objects_omitted: true`; GET them): the answer a retry replays must be storable."""
-    text = dumps(body)
-    if len(json.dumps(text)) <= MAX_ORDER_STORED_BYTES:
-        return text
-    for entry in body["results"]:
-        order = entry.pop("object", None)
-        if order is not None:
-            entry["sys_version"] = order.get("sys_version")
+def batch_answer(body: dict[str, Any], orders: dict[int, models.Order]) -> str:
+    """The batch's answer as JSON text, with each changed order (`orders` by result position) as its
+    result's `object`. The batch has written by now, so its answer must be stored whatever happens
+    here: when the orders cannot be rendered, or would not fit a stored answer (a keyed batch's,
+    MAX_ORDER_STORED_BYTES), each such result carries its order's `sys_version` instead of the order
+    (`objects_omitted: true`; GET them) — never a 500 that would let a retry run the batch again."""
+    try:
+        for position, order in orders.items():
+            body["results"][position]["object"] = order_body(order)
+        text = dumps(body)
+        if len(json.dumps(text)) <= MAX_ORDER_STORED_BYTES:
+            return text
+    except Exception:  # the operations ran: answer without the orders, never fail
+        fn.logger.exception("the batch's orders could not be rendered; answering their versions")
+    for position, order in orders.items():
+        entry = body["results"][position]
+        entry.pop("object", None)
+        entry["sys_version"] = order.sys_version
     body["objects_omitted"] = True
     return dumps(body)
 
@@ -179,7 +186,8 @@ def batch(tenantId: TenantId, request: Annotated[BatchRequest, Body()]) -> Respo
             "error_count": sum(r.error is not None for r in results),
             "results": [],
         }
-        for result in results:
+        orders: dict[int, models.Order] = {}
+        for position, result in enumerate(results):
             entry: dict[str, Any] = {
                 "operation": result.operation,
                 "id": result.id,
@@ -204,8 +212,8 @@ def batch(tenantId: TenantId, request: Annotated[BatchRequest, Body()]) -> Respo
             if result.idempotency_key:
                 entry["idempotency_key"] = result.idempotency_key
             elif result.order is not None and result.operation != "delete":
-                entry["object"] = order_body(result.order)
+                orders[position] = result.order
             body["results"].append(entry)
-        return StoredResponse(status=200, body=batch_answer(body), headers={})
+        return StoredResponse(status=200, body=batch_answer(body, orders), headers={})
 
     return fn.idempotent(tenant_id=tenantId, key=key, fingerprint=fingerprint, operation=run)

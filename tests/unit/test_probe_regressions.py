@@ -564,3 +564,26 @@ def test_given_a_client_host_and_scheme_then_theatre_links_name_only_a_sane_one(
     assert response["statusCode"] == 200, response["body"]
     href = body_of(response)["_links"]["self"]["href"]
     assert href.startswith(base + "/"), href
+
+
+def test_given_a_keyed_batch_whose_answer_cannot_be_rendered_when_retried_then_its_patch_applied_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import functions.patch_order.app as patch_app
+
+    # GIVEN rendering an order's answer fails, after the batch's operations have run
+    order = create_order()
+
+    def broken(order: Any, fields: str | None = None) -> dict[str, Any]:
+        raise RuntimeError("rendering failed")
+
+    monkeypatch.setattr(patch_app, "order_body", broken)
+    operations = [{"operation": "patch", "id": order["id"], "patch_directives": RECIPIENT}]
+    # WHEN the keyed batch is sent twice
+    first, again = batch(operations, key="render-fails"), batch(operations, key="render-fails")
+    # THEN it answered (the order's version instead of the order) and the retry replayed that answer
+    assert first[0] == 200, first[1]
+    assert first == again
+    assert first[1]["objects_omitted"] is True
+    assert first[1]["results"][0]["sys_version"] == order["sys_version"] + 1
+    assert current(order["id"])["additional_email_confirmation_recipients"] == ["a@example.com"]

@@ -72,8 +72,23 @@ so the fulfillment routes reach real fulfillments and later pages, not only 404s
 The dialects' `id` is drawn as the other order routes' (A's order ids and tokens, A's distribution
 order among them); schemathesis sends A's key in `Authorization` to every route, tenant-less ones too.
 
-`{"requests", "routes_fuzzed", "server_errors", "schema_violations", "cross_tenant_leaks"}`; any of the
-last three above zero fails the command (which then prints schemathesis' FAILURES section: each
+**Boundary cases** (issue 29, local/fuzz_boundaries.py, after schemathesis, on a third tenant of
+their own, `fuzz_boundaries.TENANT`, with the stream consumer running): one generator per family
+(dates, numbers, money strings, strings, duplicate ids, sizes, work multipliers, a keyed batch, and
+last the tenant's reads), each derived from the document's schemas and formats and the service's own
+bounds, every route of the document reached by at least one case. Each expects a 4xx problem where
+the contract refuses the value (else a 2xx or a 4xx problem, the service's choice), never a 5xx or a
+batch operation failed on the server's side, nothing changed on refusal where cheap to check, a
+created order that reads back, API.md's money rules on every order answered, and no request slower
+than `fuzz_boundaries.MAX_REQUEST_SECONDS`. QUICK runs a subset with cases of every family. B's
+orders must read the same after them too.
+
+`{"requests", "routes_fuzzed", "server_errors", "schema_violations", "cross_tenant_leaks",
+"boundary_cases", "boundary_failures", "max_request_seconds"}` (`boundary_failures`: each failing
+boundary request as `{case, status, detail}`, the detail with the start of its answer;
+`max_request_seconds`: the slowest boundary request); any of `server_errors` (a boundary 5xx
+included), `schema_violations` or `cross_tenant_leaks` above zero, or any boundary failure, fails
+the command (which then prints schemathesis' FAILURES section: each
 failing request as curl, and its answer). New routes join by being in the OpenAPI document; a route
 whose ids are not order ids adds its id parameter to `FOREIGN_VALUES` (a value both tenants share)
 or to `OWNED_IDS` (ids each tenant has its own of, seeded for both); a route that names no tenant
@@ -101,6 +116,8 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from orders_domain.lifecycle import DISTRIBUTION_CANCELLED
+
+from local import fuzz_boundaries
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = "security-results.json"
@@ -946,7 +963,12 @@ def schemathesis_config(a: Tenant, lookup_paths: list[str] | None = None) -> str
         **{f"shared_{name}": [value] for name, value in FOREIGN_VALUES.items()},
         **fulfillment_dictionaries(a),
     }
-    lines = []
+    # A schema-violating request may also be refused by the gateway for its size (API.md: 413, and
+    # the request line's and headers' limits, 414 and 431), as API Gateway refuses it.
+    from schemathesis.config._checks import NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES  # pinned 4.32
+
+    rejections = [*NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, "413", "414", "431"]
+    lines = ["[checks.negative_data_rejection]", f"expected-statuses = {json.dumps(rejections)}", ""]
     for name, values in dictionaries.items():
         if values:
             lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values)}", ""]
@@ -971,6 +993,22 @@ def schemathesis_config(a: Tenant, lookup_paths: list[str] | None = None) -> str
         ]
     return "\n".join(lines) + "\n"
 
+
+#: schemathesis' own list for `negative_data_rejection` (4.32); local.fuzz adds the size refusals.
+NEGATIVE_DATA_REJECTION_STATUSES = (
+    "400",
+    "401",
+    "403",
+    "404",
+    "405",
+    "406",
+    "409",
+    "415",
+    "422",
+    "428",
+    "429",
+    "5xx",
+)
 
 #: schemathesis parameter -> the dictionary of `fulfillment_dictionaries` it draws from.
 FULFILLMENT_BINDINGS = (
@@ -997,12 +1035,13 @@ def fulfillment_dictionaries(a: Tenant) -> dict[str, list[str]]:
     }
 
 
-def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, int], dict[str, Any]]:
+def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     from local.harness import running_api
 
     a = Tenant(TENANT_A, f"fuzz-a-{uuid.uuid4().hex}")
     b = Tenant(TENANT_B, f"fuzz-b-{uuid.uuid4().hex}")
-    keys = {a.key: a.tenant_id, b.key: b.tenant_id}
+    edge_key = f"fuzz-edge-{uuid.uuid4().hex}"  # issue 29: the boundary cases' own tenant
+    keys = {a.key: a.tenant_id, b.key: b.tenant_id, edge_key: fuzz_boundaries.TENANT}
     with running_api("fuzz", keys) as api, tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
         seed(api.base_url, a)
         seed(api.base_url, b)
@@ -1026,17 +1065,26 @@ def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, int], dict
         with stream_consumer(api):
             fuzzed = schemathesis(api.base_url, a, document, max_examples, Path(tmp), quick=quick)
         sweep.leaks += changed(b_before, tenant_view(api.base_url, b), "after schemathesis")
+        # --- issue 29: the boundary cases of every route (local/fuzz_boundaries.py), on their own tenant.
+        with stream_consumer(api):
+            edges = fuzz_boundaries.run(api.base_url, edge_key, document, quick=quick)
+        sweep.leaks += changed(b_before, tenant_view(api.base_url, b), "after the boundary cases")
+        # --- end of issue 29's boundary cases
     operations = sum(len(methods) for methods in document["paths"].values())
 
     failures = fuzzed.get("failures") or []
     st_server_errors = sum(f["count"] for f in failures if f.get("code") in SERVER_ERROR_CODES)
     st_violations = sum(f["count"] for f in failures if f.get("code") not in SERVER_ERROR_CODES)
-    results = {
-        "requests": int(fuzzed["test_cases"]["generated"]) + sweep.requests,
+    results: dict[str, Any] = {
+        "requests": int(fuzzed["test_cases"]["generated"]) + sweep.requests + edges.requests,
         "routes_fuzzed": int(fuzzed["operations"]["tested"]),
-        "server_errors": st_server_errors + len(sweep.server_errors),
+        "server_errors": st_server_errors + len(sweep.server_errors) + edges.server_errors,
         "schema_violations": st_violations,
         "cross_tenant_leaks": len(sweep.leaks),
+        # issue 29: the boundary cases (local/fuzz_boundaries.py)
+        "boundary_cases": edges.cases,
+        "boundary_failures": edges.failures,
+        "max_request_seconds": round(edges.max_seconds, 3),
     }
     details = {
         "schemathesis_failures": failures,
@@ -1050,6 +1098,7 @@ def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, int], dict
             else []
         ),
         "schemathesis_summary": failure_report(fuzzed["log"]),
+        "slowest_boundary_request": edges.slowest,
     }
     return results, details
 
@@ -1085,7 +1134,10 @@ def main(argv: list[str] | None = None) -> int:
     results, details = run(max_examples=25 if args.quick else 150, quick=args.quick)
     Path(args.output).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     for name, value in results.items():
-        print(f"{name:<20}{value:>8}")
+        if name != "boundary_failures":
+            print(f"{name:<20}{value:>8}")
+    print(f"{'boundary_failures':<20}{len(results['boundary_failures']):>8}")
+    print(f"slowest boundary request: {details['slowest_boundary_request']}")
     for name in (
         "schemathesis_failures",
         "schemathesis_errors",
@@ -1098,8 +1150,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{name}:")
             for entry in details[name]:
                 print(f"  {entry}")
+    if results["boundary_failures"]:
+        print("\nboundary_failures:")
+        for failure in results["boundary_failures"]:
+            print(f"  {failure['case']}\n    {failure['status']} {failure['detail']}")
     failed = results["server_errors"] or results["schema_violations"] or results["cross_tenant_leaks"]
-    if failed or details["untested_operations"]:
+    if failed or details["untested_operations"] or results["boundary_failures"]:
         print("\n" + details["schemathesis_summary"])
         print(f"\nFAIL: see above; wrote {args.output}")
         return 1

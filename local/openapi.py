@@ -47,7 +47,9 @@ ERRORS = {
     "404": "No such order (or route).",
     "409": "The order's state forbids it, or the idempotency key is still being processed.",
     "412": "`If-Match` names a version the order is no longer at (it changed since it was read).",
-    "413": "The body or the order is too large.",
+    "413": "The body, or the order as it would be stored (in bytes), is too large.",
+    "414": "The request line (path and query) is too long (the gateway's limit).",
+    "431": "The request's header fields are too large (the gateway's limit).",
     "422": "Well-formed but does not fit (e.g. a discount over the amount), or an idempotency key reused "
     "with another request.",
     "429": "Throttled; retry after `Retry-After` seconds.",

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from orders_domain.wiring import Wiring
+    from orders_domain.runtime.wiring import Wiring
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_TABLE = "orders-local"
@@ -73,8 +73,8 @@ def _table_name() -> str:
 
 
 def _wiring() -> Wiring:
-    from orders_domain.settings import Settings
-    from orders_domain.wiring import Wiring
+    from orders_domain.runtime.settings import Settings
+    from orders_domain.runtime.wiring import Wiring
 
     settings = Settings(
         orders_table_name=_table_name(),
@@ -89,7 +89,7 @@ DEFAULT_SCOPES = "orders:read"
 
 
 def create(tenant: str, scopes: str) -> int:
-    from orders_domain.auth import new_api_key, store_api_key
+    from orders_domain.http.auth import new_api_key, store_api_key
 
     ports = _wiring()
     key = new_api_key()

@@ -171,7 +171,7 @@ COLD_START_EVENTS = {
 COLD_START_FUNCTIONS = {"create_order_xml": "create_order"}
 #: The cold starts whose first request takes the XML path.
 XML_COLD_STARTS = ("create_order_xml",)
-#: The module the distribution routes load for XML (orders_domain.api.resolve), and its parser.
+#: The module the distribution routes load for XML (orders_domain.http.api.resolve), and its parser.
 XML_MODULE = "orders_domain.dialects.xml"
 XML_PARSER = "defusedxml"
 #: The fulfill_order and cancel_order routes the bench calls (resource templates).
@@ -235,7 +235,7 @@ FULFIL_TENANT = "tenant-fulfil"
 FULFILLED_ORDERS = 30
 TRACKING_NUMBERS = 5
 FULFILLMENTS_LIMIT = 10
-#: Write shards of the tenant list (orders_domain.keys.WRITE_SHARDS; a test holds them equal).
+#: Write shards of the tenant list (orders_domain.storage.keys.WRITE_SHARDS; a test holds them equal).
 WRITE_SHARDS = 32
 #: A stream batch: new orders without and with a coupon, new versions of orders, other items' records.
 STREAM_BATCH = {"insert_plain": 40, "insert_coupon": 20, "modify": 30, "other_items": 10}
@@ -1285,7 +1285,7 @@ def page_figures(
 
 # ---------------------------------------------------------------------------- the stream function
 def _order_item(bench: Bench, order_id: str) -> dict[str, Any]:
-    from orders_domain import keys
+    from orders_domain.storage import keys
     from orders_domain.storage.codec import typed_key
 
     out = _admin_client(bench.endpoint).get_item(
@@ -1308,7 +1308,7 @@ def next_version(order: Any) -> Any:
 def history_order(bench: Bench) -> tuple[str, str]:
     """An order with five versions and their history entries (written by the stream function from
     the versions' records): its id, and a moment between versions 3 and 4 for `?asOf=`."""
-    from orders_domain import keys
+    from orders_domain.storage import keys
     from orders_domain.storage.orders import OrderRecord
 
     from local.stream_records import lambda_record, stream_event
@@ -1372,7 +1372,9 @@ class StreamBatches:
         return out
 
     def next(self) -> dict[str, Any]:
-        from orders_domain import history
+        from orders_domain.domain import history_entries
+        from orders_domain.storage import keys
+        from orders_domain.storage.codec import typed_key
         from orders_domain.storage.history import to_item as history_item
 
         from local.stream_records import stream_event
@@ -1386,14 +1388,10 @@ class StreamBatches:
         for n in range(STREAM_BATCH["other_items"]):
             order = self.pool[n % len(self.pool)]
             if n % 3 == 2:
-                old = {
-                    "PK": {"S": f"T#{TENANT}#COUNTER"},
-                    "SK": {"S": "ORDER_NUMBER"},
-                    "last_number": {"N": "7"},
-                }
+                old = {**typed_key(keys.order_number_counter_key(TENANT)), "last_number": {"N": "7"}}
                 writes.append((old, {**old, "last_number": {"N": "57"}}))
             else:
-                entry = history.entry_for(None, json.loads(self.item(order)["doc"]["S"]))
+                entry = history_entries.entry_for(None, json.loads(self.item(order)["doc"]["S"]))
                 writes.append((None, history_item(TENANT, order.id, entry)))
         self.rng.shuffle(writes)
         batch = self.records(writes)
@@ -1434,8 +1432,8 @@ def stream_batches(bench: Bench) -> StreamBatches:
 def order_changes(records: list[dict[str, Any]]) -> dict[str, tuple[bool, int]]:
     """PK -> (whether the order has coupons after its last write here, how many of its writes the
     records hold), for each order item the records write (a removal is no change to project)."""
-    from orders_domain import keys
-    from orders_domain.changes import order_change
+    from orders_domain.domain.order_changes import order_change
+    from orders_domain.storage import keys
 
     out: dict[str, tuple[bool, int]] = {}
     for change in filter(None, map(order_change, records)):
@@ -1600,7 +1598,7 @@ def cold_start(env: dict[str, str], runs: int) -> tuple[dict[str, dict[str, floa
             out = subprocess.run(
                 [sys.executable, "-c", _CHILD, name, str(event_file), "1" if time_xml else "0"],
                 cwd=task,
-                # Lambda's runtime sets the function's name (orders_domain.cold_start reads it).
+                # Lambda's runtime sets the function's name (orders_domain.runtime.cold_start reads it).
                 env={**env, "PYTHONPATH": path, "AWS_LAMBDA_FUNCTION_NAME": functions[name]} if path else env,
                 capture_output=True,
                 text=True,
@@ -1783,8 +1781,8 @@ def run(quick: bool) -> dict[str, Any]:
         os.environ.update(env)
         create_tables(boto3.client("dynamodb", endpoint_url=ddb.endpoint_url), tables, TEMPLATE)
 
-        from orders_domain import wiring
-        from orders_domain.auth import store_api_key
+        from orders_domain.http.auth import store_api_key
+        from orders_domain.runtime import wiring
         from orders_domain.storage.event_bus import EventBridgePublisher
 
         events_client = offline_events_client()

@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orders_domain import jsonio
-from orders_domain.events import SOURCE, DomainEvent
+from orders_domain.domain import jsonio
+from orders_domain.domain.events import SOURCE, DomainEvent
 
 if TYPE_CHECKING:  # local.gateway is imported only where the gateway runs (it sets the environment)
     from local.gateway import LocalRequest
@@ -40,10 +40,10 @@ def key_tenant(headers: Mapping[str, str]) -> str:
     """The tenant of the request's API key, checked as the authorizer checks it (the same headers,
     the same Authenticator: an unknown or revoked key fails here too). LocalRouteRefused otherwise:
     UNAUTHORIZED without a valid key, ACCESS_DENIED for a key without `orders:read`."""
-    from orders_domain import wiring
-    from orders_domain.auth import api_key_from_headers
-    from orders_domain.errors import Unauthorized
-    from orders_domain.routes import SCOPE_READ
+    from orders_domain.domain.errors import Unauthorized
+    from orders_domain.http.auth import api_key_from_headers
+    from orders_domain.http.routes import SCOPE_READ
+    from orders_domain.runtime import wiring
 
     from local.gateway import LocalRouteRefused
 

@@ -115,7 +115,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
-from orders_domain.lifecycle import DISTRIBUTION_CANCELLED
+from orders_domain.domain.lifecycle import DISTRIBUTION_CANCELLED
 
 from local import fuzz_boundaries
 
@@ -397,7 +397,7 @@ def fulfillment_id_of(location: str | None) -> str | None:
 
 def fulfilled_orders(fulfillment_ids: list[str]) -> list[str]:
     """The order ids of these fulfillment ids (`<order id>.<n>`), each once, in order (pure)."""
-    from orders_domain.keys import parse_fulfillment_id
+    from orders_domain.storage.keys import parse_fulfillment_id
 
     parsed = (parse_fulfillment_id(f) for f in fulfillment_ids)
     return list(dict.fromkeys(p[0] for p in parsed if p is not None))

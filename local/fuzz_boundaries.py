@@ -181,8 +181,8 @@ class Bounds:
 
     @classmethod
     def of_service(cls) -> Bounds:
-        from orders_domain import auth, idempotency
         from orders_domain.dialects import xml
+        from orders_domain.http import auth, idempotency
         from orders_domain.models import types
         from orders_domain.storage import orders
 
@@ -793,7 +793,7 @@ def number_expectation(
         if key in leaf and violates(value, Decimal(str(leaf[key]))):
             return REFUSED
     if is_money(leaf, bounds):
-        from orders_domain.money import decimal_places
+        from orders_domain.domain.money import decimal_places
 
         if decimal_places(value) > 2:
             return REFUSED
@@ -1911,7 +1911,7 @@ def money_defects(text: str) -> list[str]:
     """API.md's money rules on every order in a 2xx JSON answer: money with at most the currency's
     minor-unit decimals and never a negative zero; total = subtotal - discounts + taxes + shipping;
     balance due = total - (paid + pending - refunded); refunded <= paid (pure)."""
-    from orders_domain.money import decimal_places, minor_units
+    from orders_domain.domain.money import decimal_places, minor_units
 
     try:
         value = json.loads(text, parse_float=Decimal, parse_int=Decimal)

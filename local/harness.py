@@ -52,8 +52,8 @@ def running_api(prefix: str, keys: dict[str, str]) -> Iterator[RunningApi]:
         admin = boto3.client("dynamodb", endpoint_url=ddb.endpoint_url)
         create_tables(admin, tables, ROOT / "template.yaml")
 
-        from orders_domain import wiring
-        from orders_domain.auth import store_api_key
+        from orders_domain.http.auth import store_api_key
+        from orders_domain.runtime import wiring
 
         from local.gateway import Gateway
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-# Functions imported from here document their response models (orders_domain.api.json_content).
+# Functions imported from here document their response models (orders_domain.http.api.json_content).
 os.environ.setdefault("ORDERS_DOCUMENT_RESPONSES", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,7 +180,7 @@ def enrich(document: dict[str, Any]) -> dict[str, Any]:
     """Add what the handlers do not say to a merged document: info (contact, license), servers, tag
     descriptions, security, problem responses, the Retry-After, Idempotency-Key and If-Match headers,
     XML on the distribution routes; and drop Powertools' own validation-error schemas."""
-    from orders_domain.routes import BODY_KEYED_ROUTES, CONDITIONAL_ROUTES, IDEMPOTENT_ROUTES, XML_ROUTES
+    from orders_domain.http.routes import BODY_KEYED_ROUTES, CONDITIONAL_ROUTES, IDEMPOTENT_ROUTES, XML_ROUTES
 
     document.setdefault("info", {}).update(INFO)
     document["servers"] = SERVERS

@@ -117,7 +117,7 @@ gateway over HTTP, with the functions' real handlers. Writes reliability-results
   patch with If-Match), and each change must be in exactly once. Each flow's verdict ("ok" or its
   problems) is `unexpected_faults` in the results file.
 - an **invariant checker** over every order afterwards: API.md's money rules (the harness's and
-  services.fulfil.money_problems), line counters, versions, unique numbers, one order per key, no
+  domain.fulfil_rules.money_problems), line counters, versions, unique numbers, one order per key, no
   idempotency record left in progress, and every fulfillment record against its order (per line the
   records' `quantity` sums to `quantity_shipped`, their `cancel_quantity` stays within
   `quantity_cancelled`, each record of an order that exists, naming its lines, written at a version the
@@ -172,7 +172,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from orders_domain.lifecycle import DISTRIBUTION_CANCELLED
+from orders_domain.domain.lifecycle import DISTRIBUTION_CANCELLED
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = "reliability-results.json"
@@ -512,7 +512,7 @@ class Store:
 
     def fulfillments(self, order_id: str) -> list[dict[str, Any]]:
         """The order's fulfillment records as stored (a consistent Query of its item collection)."""
-        from orders_domain import keys
+        from orders_domain.storage import keys
 
         found: list[dict[str, Any]] = []
         for page in self.admin.get_paginator("query").paginate(
@@ -551,7 +551,7 @@ class Store:
 
 
 def order_key(order_id: str) -> dict[str, str]:
-    from orders_domain import keys
+    from orders_domain.storage import keys
 
     return keys.order_key(TENANT, order_id)
 
@@ -1001,7 +1001,7 @@ def _number(value: Any) -> Decimal:
 def is_refund_line(line: Mapping[str, Any]) -> bool:
     """A refund line (status `refunded`, `parent_line_item_id` the refunded line), of an order's JSON
     or model dump."""
-    from orders_domain.lifecycle import LineStatus
+    from orders_domain.domain.lifecycle import LineStatus
 
     return str(line.get("status")) == LineStatus.REFUNDED.value
 
@@ -1071,7 +1071,7 @@ def refund_problems(order: Mapping[str, Any]) -> list[Problem]:
         problems.append(("partial_writes", f"amount_refunded {refunded}, its lines' {by_lines}"))
     if refunded > _number(order.get("amount_paid")):
         problems.append(("double_effects", f"refunded {refunded} of {order.get('amount_paid')} paid"))
-    from orders_domain.lifecycle import PaymentStatus
+    from orders_domain.domain.lifecycle import PaymentStatus
 
     entries = sum(
         (
@@ -1957,7 +1957,7 @@ class CancelCase(Case):
         return key_text(self.order_id)
 
     def send(self) -> Answer:
-        from orders_domain.lifecycle import OrderStatus
+        from orders_domain.domain.lifecycle import OrderStatus
 
         return self.api.call(
             "PUT", f"/orders/{TENANT}/{self.order_id}", {"status": OrderStatus.CANCELLED.value}
@@ -1971,7 +1971,7 @@ class CancelCase(Case):
             status, body = until_settled(self.send)
             if status not in (200, 409):
                 tally.problem("lost_updates", f"{what}: the client's retry ended {status} {body}")
-        from orders_domain.lifecycle import OrderStatus, PaymentStatus
+        from orders_domain.domain.lifecycle import OrderStatus, PaymentStatus
 
         doc = self.store.doc(self.order_id)
         if doc.get("status") != OrderStatus.CANCELLED:
@@ -2105,8 +2105,8 @@ class BatchCase(Case):
 # ---------------------------------------------------------------------------- fulfil, cancel, void, close
 def idempotency_text(path: str, key: str) -> str:
     """The id of the idempotency record of (TENANT, POST `path`, key): text that only that record's
-    PutItem and UpdateItem carry (orders_domain.idempotency keys a record by tenant, route and key)."""
-    from orders_domain import wiring
+    PutItem and UpdateItem carry (orders_domain.http.idempotency keys a record by tenant, route and key)."""
+    from orders_domain.runtime import wiring
 
     store = wiring.current().idempotency_store
     hashed = store._get_hashed_idempotency_key(  # the record id Powertools writes
@@ -2122,8 +2122,8 @@ REFUSED_AS_DONE = (409, 412, 422)
 
 
 def all_money_problems(order: Any) -> list[str]:
-    """The harness's money rules and the domain's own (services.fulfil.money_problems) on an order."""
-    from orders_domain.services.fulfil import money_problems as domain_rules
+    """The harness's money rules and the domain's own (domain.fulfil_rules.money_problems) on an order."""
+    from orders_domain.domain.fulfil_rules import money_problems as domain_rules
 
     return list(dict.fromkeys([*money_problems(order), *domain_rules(order)]))
 
@@ -2259,7 +2259,7 @@ class OrderActionCase(Case):
     made: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from orders_domain.lifecycle import OrderStatus
+        from orders_domain.domain.lifecycle import OrderStatus
 
         one = [{"order_line_item_id": "L1", "quantity": 1}]
         if self.action == "close":
@@ -2418,7 +2418,7 @@ class RefundCase(Case):
         self.body = {"refund_reason_name": REFUND_REASON, "line_numbers": list(self.lines)}
 
     def only(self, call: str) -> str | None:
-        from orders_domain import keys
+        from orders_domain.storage import keys
 
         if call.endswith(IDEMPOTENCY):
             return idempotency_text(REFUNDS_PATH, self.label)
@@ -2492,7 +2492,7 @@ class ReasonCase(Case):
         self.body = {"description": f"harness {self.label}"[:200], "self_service": True}
 
     def only(self, call: str) -> str | None:
-        from orders_domain import keys
+        from orders_domain.storage import keys
 
         return keys.refund_reason_key(TENANT, self.name)["SK"]
 
@@ -2698,7 +2698,7 @@ class DistributionCancelCase(Case):
         return status, body
 
     def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
-        from orders_domain.lifecycle import OrderStatus
+        from orders_domain.domain.lifecycle import OrderStatus
 
         first_answer(tally, what, first, (200,), strict=strict)
         final = first if first[0] == 200 else until_settled(self.send)
@@ -3038,7 +3038,7 @@ def money_problems(order: Any) -> list[str]:
         problems.append("balance_due != total - (paid + pending - refunded)")
     if order.amount_refunded > order.amount_paid:
         problems.append("refunded more than paid")
-    from orders_domain.lifecycle import goods_lines
+    from orders_domain.domain.lifecycle import goods_lines
 
     for li in goods_lines(lines):  # a refund line's quantity is negative: refund_problems checks it
         if li.quantity_shipped + li.quantity_cancelled > li.quantity:
@@ -3068,7 +3068,7 @@ def stream_replay_versions(order_ids: list[str]) -> int:
 
 def stream_replay(running: Any, tally: Tally, rng: random.Random) -> None:
     """Deliver the run's stream once, then again in random batches with faults: nothing may change."""
-    from orders_domain import wiring
+    from orders_domain.runtime import wiring
 
     from local import stream_replay as replay
 
@@ -3130,7 +3130,7 @@ def stream_replay(running: Any, tally: Tally, rng: random.Random) -> None:
 
 # ---------------------------------------------------------------------------- the run
 def run(scale: int) -> tuple[dict[str, Any], list[str]]:
-    from orders_domain import wiring
+    from orders_domain.runtime import wiring
 
     from local.harness import running_api
 

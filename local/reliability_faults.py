@@ -8,7 +8,7 @@ gateway's handlers share with the harness (as `reliability.Faults` hooks their D
 hook raises for one planned call only, aimed by a marker only its flow's request carries (an order id,
 a `memo`, a patched value), so the flows run side by side:
 
-- `render`: `orders_domain.representation.links_for` of one order, which every order answer (the
+- `render`: `orders_domain.http.representation.links_for` of one order, which every order answer (the
   order's JSON, a batch's patched order) renders: the write is done, its answer is not;
 - `create_before` / `create_after`: `CreateOrders.create` of the request whose `memo` is the marker,
   before it writes anything, or once it has written the order;
@@ -122,7 +122,7 @@ class Unexpected:
         self.fired = 0
 
     def install(self) -> None:
-        from orders_domain import representation
+        from orders_domain.http import representation
         from orders_domain.services.change import ChangeOrders
         from orders_domain.services.create import CreateOrders
 
@@ -157,7 +157,7 @@ class Unexpected:
         ChangeOrders.patch = aimed_patch  # type: ignore[method-assign,assignment]
 
     def uninstall(self) -> None:
-        from orders_domain import representation
+        from orders_domain.http import representation
         from orders_domain.services.change import ChangeOrders
         from orders_domain.services.create import CreateOrders
 

@@ -137,9 +137,9 @@ def _seed_api_keys() -> list[SeededKey]:
     """Store the keys `make serve` prints: ORDERS_API_KEYS, or else the dev key. A key already in the
     table is left as it is (a revoked one stays revoked), except that an active key seeded from
     ORDERS_API_KEYS takes the tenant and scopes the variable now gives it."""
-    from orders_domain import wiring
-    from orders_domain.auth import hash_key, store_api_key
-    from orders_domain.routes import ALL_SCOPES
+    from orders_domain.http.auth import hash_key, store_api_key
+    from orders_domain.http.routes import ALL_SCOPES
+    from orders_domain.runtime import wiring
 
     spec = os.environ.get("ORDERS_API_KEYS", "").strip()
     keys = _parse_api_keys(spec, ALL_SCOPES) if spec else []
@@ -249,7 +249,7 @@ def _serve(endpoint: str, port: int) -> int:
 def _install_event_sink() -> LocalEventSink:
     """Every handler of this process publishes its domain events to one local sink (no EventBridge
     here): the wiring all of them share gets it instead of building an EventBridge publisher."""
-    from orders_domain import wiring
+    from orders_domain.runtime import wiring
 
     from local.event_sink import LocalEventSink
 

@@ -98,7 +98,7 @@ def add_versions(tenant_id: str, order_ids: Sequence[str], *, by: str = "harness
     yet), so the stream holds MODIFY records and coupon rows to remove. The versions written."""
     from datetime import UTC, datetime
 
-    from orders_domain import wiring
+    from orders_domain.runtime import wiring
 
     from local.stream_records import next_version
 
@@ -126,7 +126,7 @@ def add_versions(tenant_id: str, order_ids: Sequence[str], *, by: str = "harness
 def install_publisher(publisher: Any) -> None:
     """The API's wiring as it is (settings, DynamoDB client and its hooks), with `publisher` as the
     event publisher every handler of this process (the stream consumer) gets."""
-    from orders_domain import wiring
+    from orders_domain.runtime import wiring
 
     now = wiring.current()
     wiring.reset(wiring.Wiring(settings=now.settings, dynamodb=now.dynamodb, event_publisher=publisher))
@@ -190,7 +190,7 @@ def random_batches(
 # ---------------------------------------------------------------------------- what the records say
 def order_of(record: Mapping[str, Any]) -> tuple[str, str] | None:
     """(tenant, order id) when the record is a write of an order item, else None."""
-    from orders_domain.changes import order_change
+    from orders_domain.domain.order_changes import order_change
 
     change = order_change(record)
     return None if change is None else (change.tenant_id, change.order_id)
@@ -210,7 +210,7 @@ def orders_in(records: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
 def projections(admin: Any, table: str, orders: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Any]:
     """Every item of each order's collection but the order itself (history entries, coupon usage
     rows), keyed by (PK, SK): one Query per order, strongly consistent."""
-    from orders_domain import keys
+    from orders_domain.storage import keys
 
     out: dict[tuple[str, str], Any] = {}
     for tenant_id, order_id in orders:
@@ -233,7 +233,9 @@ def projections(admin: Any, table: str, orders: Sequence[tuple[str, str]]) -> di
 
 def history_mismatches(admin: Any, table: str, orders: Sequence[tuple[str, str]]) -> list[str]:
     """Orders whose history, rebuilt up to the stored version, is not the stored document."""
-    from orders_domain import history, keys, wiring
+    from orders_domain.domain import history_entries
+    from orders_domain.runtime import wiring
+    from orders_domain.storage import keys
     from orders_domain.storage.codec import typed_key
 
     store = wiring.current().history
@@ -246,7 +248,7 @@ def history_mismatches(admin: Any, table: str, orders: Sequence[tuple[str, str]]
             continue  # written, then removed (the API never removes an order item)
         stored = json.loads(item["doc"]["S"])
         version = int(stored["sys_version"])
-        rebuilt = history.rebuild(store.entries(tenant_id, order_id, upto=version), version)
+        rebuilt = history_entries.rebuild(store.entries(tenant_id, order_id, upto=version), version)
         if rebuilt is None:
             problems.append(f"order {order_id}: no history to rebuild version {version} from")
         elif rebuilt != stored:

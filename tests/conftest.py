@@ -13,7 +13,7 @@ from local.stream_replay import RecordingPublisher
 from tests.helpers import SESSION_TABLES, TEMPLATE, reset_caches, seed_key
 
 # Before any function module is imported: routes carry their response models, as wherever the
-# OpenAPI document is generated (orders_domain.api.json_content); the serving path is what
+# OpenAPI document is generated (orders_domain.http.api.json_content); the serving path is what
 # tests/integration/test_sam_build.py runs.
 os.environ.setdefault("ORDERS_DOCUMENT_RESPONSES", "1")
 
@@ -63,7 +63,7 @@ def api_key(tables: dict[str, str]) -> str:
 @pytest.fixture
 def publisher(tables: dict[str, str]) -> Iterator[RecordingPublisher]:
     """Every handler's domain events go to a recorder (no EventBridge), on this test's tables."""
-    from orders_domain import wiring
+    from orders_domain.runtime import wiring
 
     recorder = RecordingPublisher()
     wiring.reset(wiring.Wiring(event_publisher=recorder))

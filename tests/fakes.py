@@ -6,13 +6,13 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from orders_domain import keys
-from orders_domain.errors import OrderAlreadyExists, VersionConflict
+from orders_domain.domain.errors import OrderAlreadyExists, VersionConflict
+from orders_domain.domain.page_positions import Partition
+from orders_domain.domain.ports import ApiKeyRecord
 from orders_domain.models import Order
 from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.models.refunds import RefundReason
-from orders_domain.paging import Partition
-from orders_domain.ports import ApiKeyRecord
+from orders_domain.storage import keys
 
 
 class InMemoryOrderRepository:

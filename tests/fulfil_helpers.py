@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from orders_domain import keys, wiring
-from orders_domain.errors import VersionConflict
-from orders_domain.jsonio import dumps
+from orders_domain.domain.errors import VersionConflict
+from orders_domain.domain.jsonio import dumps
 from orders_domain.models.fulfillments import Fulfillment
+from orders_domain.runtime import wiring
+from orders_domain.storage import keys
 
 from tests.helpers import ALL_SCOPES, body_of, invoke, load_event, with_caller, with_headers
 

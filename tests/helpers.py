@@ -41,7 +41,7 @@ def invoke(function: str, event: dict[str, Any], context: FakeLambdaContext | No
 
 def reset_caches() -> None:
     """Forget cached settings, clients and services so each test sees its own tables."""
-    from orders_domain import wiring
+    from orders_domain.runtime import wiring
 
     wiring.reset()
 
@@ -105,7 +105,7 @@ def _order_event(
 
 
 def body_of(response: dict[str, Any]) -> Any:
-    from orders_domain.api import loads
+    from orders_domain.http.api import loads
 
     return loads(response["body"]) if response.get("body") else None
 
@@ -132,9 +132,9 @@ def create_event(body: Any | None = None, key: str | None = None, tenant: str = 
 
 def seed_key(tenant_id: str, api_key: str, scopes: list[str] | None = None) -> None:
     """Store a key (hashed) in the current tables, the way `make api-key` does."""
-    from orders_domain import wiring
-    from orders_domain.auth import store_api_key
-    from orders_domain.routes import ALL_SCOPES
+    from orders_domain.http.auth import store_api_key
+    from orders_domain.http.routes import ALL_SCOPES
+    from orders_domain.runtime import wiring
 
     store_api_key(wiring.current().api_keys, tenant_id, api_key, scopes or list(ALL_SCOPES))
 
@@ -193,7 +193,7 @@ def history_event_for(
 def write_next_version(order: Any, **changes: Any) -> Any:
     """Write the order's next version through the domain's repository (a conditional replace), as
     the update operations will; the version written."""
-    from orders_domain import wiring
+    from orders_domain.runtime import wiring
 
     changed = next_version(order, **changes)
     wiring.current().orders.replace(changed, expected_version=order.sys_version)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orders_domain.jsonio import dumps
+from orders_domain.domain.jsonio import dumps
 
 from tests.helpers import (
     ALL_SCOPES,

@@ -13,9 +13,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from orders_domain import cold_start, wiring
-from orders_domain.auth import api_key_from_headers, authorize
-from orders_domain.errors import Forbidden, Unauthorized
+from orders_domain.domain.errors import Forbidden, Unauthorized
+from orders_domain.http.auth import api_key_from_headers, authorize
+from orders_domain.runtime import cold_start, wiring
 
 logger = Logger()
 

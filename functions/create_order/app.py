@@ -5,8 +5,11 @@ the distribution API's `POST /distribution/orders` (seeds/004, JSON or XML) over
 from typing import Annotated, Any
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
-from orders_domain import models, wiring
-from orders_domain.api import (
+from orders_domain import models
+from orders_domain.dialects import distribution, distribution_requests
+from orders_domain.domain.errors import IdempotencyKeyReused, OrderNumberTaken
+from orders_domain.domain.jsonio import dumps
+from orders_domain.http.api import (
     ETAG_HEADER,
     LOCATION_HEADER,
     REPLAYED_HEADER,
@@ -16,13 +19,11 @@ from orders_domain.api import (
     json_content,
     json_response,
 )
-from orders_domain.dialects import distribution, distribution_requests
-from orders_domain.errors import IdempotencyKeyReused, OrderNumberTaken
-from orders_domain.handler import FunctionApp
-from orders_domain.idempotency import StoredResponse
-from orders_domain.jsonio import dumps
+from orders_domain.http.handler import FunctionApp
+from orders_domain.http.idempotency import StoredResponse
+from orders_domain.http.representation import order_body, order_headers, order_json
 from orders_domain.models import OrderCreateRequest
-from orders_domain.representation import order_body, order_headers, order_json
+from orders_domain.runtime import wiring
 from orders_domain.services import create_fingerprint
 from orders_domain.services.create import CreateResult
 

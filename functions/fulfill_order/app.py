@@ -13,8 +13,11 @@ from datetime import datetime
 from typing import Annotated
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
-from orders_domain import models, wiring
-from orders_domain.api import (
+from orders_domain import models
+from orders_domain.dialects import theatre
+from orders_domain.domain.errors import FieldError, ValidationFailed
+from orders_domain.domain.jsonio import dumps
+from orders_domain.http.api import (
     ETAG_HEADER,
     LOCATION_HEADER,
     REPLAYED_HEADER,
@@ -30,11 +33,9 @@ from orders_domain.api import (
     json_content,
     json_text_response,
 )
-from orders_domain.dialects import theatre
-from orders_domain.errors import FieldError, ValidationFailed
-from orders_domain.handler import FunctionApp
-from orders_domain.idempotency import StoredResponse
-from orders_domain.jsonio import dumps
+from orders_domain.http.handler import FunctionApp
+from orders_domain.http.idempotency import StoredResponse
+from orders_domain.http.representation import order_headers, order_json
 from orders_domain.models import Order
 from orders_domain.models.fulfillments import (
     Fulfillment,
@@ -44,7 +45,7 @@ from orders_domain.models.fulfillments import (
     fulfillment_json,
 )
 from orders_domain.models.types import MOMENT_RANGE, parse_moment
-from orders_domain.representation import order_headers, order_json
+from orders_domain.runtime import wiring
 from orders_domain.services.change import Changed
 from orders_domain.services.common import ORDER_ID_RE, target_fingerprint
 from orders_domain.services.fulfillments import FulfillmentQuery

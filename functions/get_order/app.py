@@ -9,8 +9,9 @@ order in the source APIs' own dialects: `GET /v3/orders/{id}` (theatre) and
 from typing import Annotated
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
-from orders_domain import models, wiring
-from orders_domain.api import (
+from orders_domain import models
+from orders_domain.dialects import distribution, theatre
+from orders_domain.http.api import (
     ETAG_HEADER,
     OrderRef,
     Path,
@@ -20,11 +21,11 @@ from orders_domain.api import (
     json_response,
     json_text_response,
 )
-from orders_domain.auth import TENANT_ID_PATTERN
-from orders_domain.dialects import distribution, theatre
-from orders_domain.handler import FunctionApp
+from orders_domain.http.auth import TENANT_ID_PATTERN
+from orders_domain.http.handler import FunctionApp
+from orders_domain.http.representation import history_page_json, order_headers, order_json
 from orders_domain.models.types import Moment
-from orders_domain.representation import history_page_json, order_headers, order_json
+from orders_domain.runtime import wiring
 
 fn = FunctionApp()
 app = fn.app

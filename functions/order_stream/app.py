@@ -20,9 +20,9 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from orders_domain import cold_start, wiring
-from orders_domain.changes import order_change
-from orders_domain.events import DomainEvent
+from orders_domain.domain.events import DomainEvent
+from orders_domain.domain.order_changes import order_change
+from orders_domain.runtime import cold_start, wiring
 
 logger = Logger()
 metrics = Metrics()

@@ -9,8 +9,10 @@ import json
 from typing import Annotated, Any
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
-from orders_domain import models, wiring
-from orders_domain.api import (
+from orders_domain import models
+from orders_domain.domain.errors import InternalFault, UnsupportedMediaType
+from orders_domain.domain.jsonio import dumps
+from orders_domain.http.api import (
     APPLICATION_JSON,
     ETAG_HEADER,
     REPLAYED_HEADER,
@@ -24,13 +26,12 @@ from orders_domain.api import (
     json_response,
     json_text_response,
 )
-from orders_domain.errors import InternalFault, UnsupportedMediaType
-from orders_domain.handler import FunctionApp
-from orders_domain.idempotency import StoredResponse
-from orders_domain.jsonio import dumps
+from orders_domain.http.handler import FunctionApp
+from orders_domain.http.idempotency import StoredResponse
+from orders_domain.http.representation import order_body, order_headers, order_json
 from orders_domain.models.requests import BatchRequest, JsonPatchOperation
 from orders_domain.models.types import MAX_ORDER_STORED_BYTES
-from orders_domain.representation import order_body, order_headers, order_json
+from orders_domain.runtime import wiring
 from orders_domain.services.common import request_fingerprint
 
 fn = FunctionApp()

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
-from orders_domain import models, wiring
-from orders_domain.api import (
+from orders_domain import models
+from orders_domain.dialects import theatre
+from orders_domain.http.api import (
     ETAG_HEADER,
     REPLAYED_HEADER,
     Body,
@@ -25,12 +26,12 @@ from orders_domain.api import (
     json_content,
     json_response,
 )
-from orders_domain.dialects import theatre
-from orders_domain.handler import FunctionApp
-from orders_domain.idempotency import StoredResponse
+from orders_domain.http.handler import FunctionApp
+from orders_domain.http.idempotency import StoredResponse
+from orders_domain.http.representation import order_headers, order_json
 from orders_domain.models import Order
 from orders_domain.models.refunds import RefundReason, RefundReasonInput, RefundRequest, TheatreRefundRequest
-from orders_domain.representation import order_headers, order_json
+from orders_domain.runtime import wiring
 from orders_domain.services.common import target_fingerprint
 
 fn = FunctionApp()

@@ -11,16 +11,16 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
-from orders_domain import keys, wiring
-from orders_domain.api import Body, Path, Query, Response, TenantId, json_content, json_text_response
-from orders_domain.coupon_usage import ROW_FIELDS
-from orders_domain.handler import FunctionApp
+from orders_domain.domain.coupon_rows import ROW_FIELDS
+from orders_domain.domain.page_positions import Page, PagePosition
+from orders_domain.http.api import Body, Path, Query, Response, TenantId, json_content, json_text_response
+from orders_domain.http.handler import FunctionApp
+from orders_domain.http.page_tokens import query_digest
+from orders_domain.http.representation import page_json, project_rows
 from orders_domain.models.orders import SUMMARY_FIELDS
 from orders_domain.models.search import OrderRowPage, SearchRequest
-from orders_domain.page_tokens import query_digest
-from orders_domain.paging import Page, PagePosition
-from orders_domain.representation import page_json, project_rows
-from orders_domain.services.search import shipping_status
+from orders_domain.runtime import wiring
+from orders_domain.services.search import BILL_TO, SHIP_TO, shipping_status
 
 fn = FunctionApp()
 app = fn.app
@@ -153,12 +153,12 @@ def _by_party(role: str, party_type: str) -> Callable[..., Response[str]]:
 
 
 for _segment, _role, _type in (
-    ("billToContact", keys.BILL_TO, "contact"),
-    ("billToOrganization", keys.BILL_TO, "organization"),
-    ("shipToContact", keys.SHIP_TO, "contact"),
-    ("shipToOrganization", keys.SHIP_TO, "organization"),
+    ("billToContact", BILL_TO, "contact"),
+    ("billToOrganization", BILL_TO, "organization"),
+    ("shipToContact", SHIP_TO, "contact"),
+    ("shipToOrganization", SHIP_TO, "organization"),
 ):
-    _what = "billed to" if _role == keys.BILL_TO else "shipped to"
+    _what = "billed to" if _role == BILL_TO else "shipped to"
     app.get(
         f"/orders/<tenantId>/{_segment}/<id>",
         summary=f"Orders {_what} one {_type}",

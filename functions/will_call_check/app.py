@@ -11,11 +11,12 @@ on by-token first).
 from typing import Any
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
-from orders_domain import lifecycle, wiring
-from orders_domain.api import OrderRef, Response, TenantId, json_content, json_response
 from orders_domain.dialects import theatre
-from orders_domain.handler import FunctionApp
+from orders_domain.domain import lifecycle
+from orders_domain.http.api import OrderRef, Response, TenantId, json_content, json_response
+from orders_domain.http.handler import FunctionApp
 from orders_domain.models.responses import WillCallCheck
+from orders_domain.runtime import wiring
 
 fn = FunctionApp()
 app = fn.app

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import boto3
-from orders_domain import coupon_usage
-from orders_domain.ports import CouponUsageStore
+from orders_domain.domain import coupon_rows
+from orders_domain.domain.ports import CouponUsageStore
 from orders_domain.storage.coupon_usage import DynamoCouponUsageStore
 
 from tests.helpers import COUPON_ORDER
@@ -31,12 +31,12 @@ def test_given_versions_applied_in_order_and_late_then_rows_follow_the_newest(
     client = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint)
     table = tables["OrdersTable"]
     store: CouponUsageStore = DynamoCouponUsageStore(client, table)  # the port, checked by mypy
-    v1_rows = coupon_usage.rows_for("tenant-a", ORDER)
-    v2_rows = coupon_usage.rows_for("tenant-a", {**ORDER, "coupons": ORDER["coupons"][:1]})
+    v1_rows = coupon_rows.rows_for("tenant-a", ORDER)
+    v2_rows = coupon_rows.rows_for("tenant-a", {**ORDER, "coupons": ORDER["coupons"][:1]})
     # WHEN version 1 writes both rows and version 2 removes the second
-    assert store.apply("tenant-a", "o1", 1, *coupon_usage.changes([], v1_rows)) == 2
+    assert store.apply("tenant-a", "o1", 1, *coupon_rows.changes([], v1_rows)) == 2
     assert by_coupon(client, table, "T#tenant-a#CPN#code#K")[0]["discount"] == 2.5
-    assert store.apply("tenant-a", "o1", 2, *coupon_usage.changes(v1_rows, v2_rows)) == 1
+    assert store.apply("tenant-a", "o1", 2, *coupon_rows.changes(v1_rows, v2_rows)) == 1
     # THEN the removed coupon's row is out of the index, the other one is there with the API's fields
     assert by_coupon(client, table, "T#tenant-a#CPN#code#K") == []
     (summer,) = by_coupon(client, table, "T#tenant-a#CPN#promo#SUMMER")
@@ -44,8 +44,8 @@ def test_given_versions_applied_in_order_and_late_then_rows_follow_the_newest(
     assert summer["order_number"] == 42
     assert summer["customer_id"] == "c-7"
     # WHEN version 1 is delivered again, late
-    assert store.apply("tenant-a", "o1", 1, *coupon_usage.changes([], v1_rows)) == 0
+    assert store.apply("tenant-a", "o1", 1, *coupon_rows.changes([], v1_rows)) == 0
     # THEN nothing comes back: the newer version's removal stands
     assert by_coupon(client, table, "T#tenant-a#CPN#code#K") == []
     # AND replaying version 2 is a no-op as well
-    assert store.apply("tenant-a", "o1", 2, *coupon_usage.changes(v1_rows, v2_rows)) == 0
+    assert store.apply("tenant-a", "o1", 2, *coupon_rows.changes(v1_rows, v2_rows)) == 0

@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
-from orders_domain.jsonio import dumps
+from orders_domain.domain.jsonio import dumps
 from orders_domain.models.types import MAX_ORDER_STORED_BYTES
 
 from local.stream_replay import RecordingPublisher, stream_records

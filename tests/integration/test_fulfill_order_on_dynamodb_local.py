@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from orders_domain.domain.fulfil_rules import money_problems
 from orders_domain.models import Order
-from orders_domain.services.fulfil import money_problems
 
 from local.lambda_runtime import InstancePool
 from tests.fulfil_helpers import (

@@ -8,9 +8,9 @@ from typing import Any
 
 import boto3
 import pytest
-from orders_domain import keys
 from orders_domain.models import OrderCreateRequest
 from orders_domain.services import CreateOrders
+from orders_domain.storage import keys
 from orders_domain.storage.orders import DynamoOrderRepository, Page, PagePosition
 
 SHIPPABLE = {"line_items": [{"quantity": 1, "unit_price": "3.10", "shippable": True}]}

@@ -10,8 +10,9 @@ import json
 from typing import Any
 
 import boto3
-from orders_domain import keys, wiring
-from orders_domain.lifecycle import OrderStatus
+from orders_domain.domain.lifecycle import OrderStatus
+from orders_domain.runtime import wiring
+from orders_domain.storage import keys
 
 from local.stream_replay import RecordingPublisher, stream_records
 from tests.helpers import (

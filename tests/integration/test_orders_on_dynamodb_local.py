@@ -9,8 +9,8 @@ from typing import Any
 
 import boto3
 import pytest
-from orders_domain import keys
-from orders_domain.errors import OrderAlreadyExists, VersionConflict
+from orders_domain.domain.errors import OrderAlreadyExists, VersionConflict
+from orders_domain.storage import keys
 from orders_domain.storage.orders import DynamoOrderRepository
 
 from local.lambda_runtime import InstancePool

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
-from orders_domain import wiring
-from orders_domain.ports import FulfillmentStore, OrderRepository, RefundReasonStore
+from orders_domain.domain.ports import FulfillmentStore, OrderRepository, RefundReasonStore
+from orders_domain.runtime import wiring
 
 from local.lambda_runtime import InstancePool
 from local.reliability import Faults

@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 import pytest
-from orders_domain import wiring
+from orders_domain.runtime import wiring
 
 from local.gateway import Gateway, Route
 from tests.helpers import ROOT, TEMPLATE, seed_key

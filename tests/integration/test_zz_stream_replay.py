@@ -15,9 +15,9 @@ import random
 
 import boto3
 import pytest
-from orders_domain import wiring
-from orders_domain.changes import order_change
-from orders_domain.wiring import Wiring
+from orders_domain.domain.order_changes import order_change
+from orders_domain.runtime import wiring
+from orders_domain.runtime.wiring import Wiring
 
 from local import stream_replay as replay
 from tests.helpers import (

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from orders_domain import wiring
-from orders_domain.auth import hash_key, key_id_of
+from orders_domain.http.auth import hash_key, key_id_of
+from orders_domain.runtime import wiring
 
 from tests.helpers import ROOT
 
@@ -67,7 +67,7 @@ def test_given_a_revoked_dev_key_when_make_serve_starts_again_then_it_stays_revo
 def test_given_an_existing_dev_key_when_make_serve_starts_again_then_it_writes_nothing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from orders_domain import auth
+    from orders_domain.http import auth
 
     from local import serve
 

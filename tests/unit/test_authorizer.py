@@ -8,8 +8,8 @@ from typing import Any
 
 import boto3
 import pytest
-from orders_domain.auth import hash_key
-from orders_domain.routes import scope_of
+from orders_domain.http.auth import hash_key
+from orders_domain.http.routes import scope_of
 
 from tests.helpers import invoke, load_event, seed_key, with_headers
 

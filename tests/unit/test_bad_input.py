@@ -101,7 +101,7 @@ def test_given_a_field_server_owned_only_at_another_level_when_sent_then_it_is_u
 def test_given_an_unknown_field_error_when_mapped_then_it_is_checked_at_its_own_level(
     loc: tuple[Any, ...], message: str
 ) -> None:
-    from orders_domain.api import field_errors_from_pydantic
+    from orders_domain.http.api import field_errors_from_pydantic
 
     # GIVEN pydantic's extra_forbidden error at an order-level or a line-level location
     # WHEN it becomes a problem's field error

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from orders_domain import jsonio, lifecycle, money
-from orders_domain.errors import (
+from orders_domain.domain import jsonio, lifecycle, money
+from orders_domain.domain.errors import (
     NotFound,
     PatchTestFailed,
     PreconditionFailed,
@@ -21,10 +21,10 @@ from orders_domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from orders_domain.lifecycle import LineStatus, OrderStateConflict, OrderStatus, PaymentStatus
+from orders_domain.domain.lifecycle import LineStatus, OrderStateConflict, OrderStatus, PaymentStatus
+from orders_domain.http.representation import order_json
 from orders_domain.models import ORDER_SERVER_FIELDS, LineItem, Order, OrderCreateRequest
 from orders_domain.models.fulfillments import Fulfillment
-from orders_domain.representation import order_json
 from orders_domain.services import CreateOrders, Pricing, ReadOrders
 from orders_domain.services.change import PRICED_FIELDS, ChangeOrders, client_document
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from orders_domain.handler import FunctionApp
+from orders_domain.http.handler import FunctionApp
 
 from local.lambda_runtime import FakeLambdaContext
 from tests.helpers import ROOT, authorizer_module, body_of, function_modules, load_event
@@ -78,7 +78,7 @@ def test_given_the_templates_authorizer_when_imported_and_wired_then_the_order_m
     }
     probe = (
         f"import sys, {authorizer_module()} as m; m.lambda_handler;"
-        "from orders_domain import wiring; from orders_domain.settings import Settings;"
+        "from orders_domain.runtime import wiring; from orders_domain.runtime.settings import Settings;"
         "w = wiring.Wiring(settings=Settings('t', 'i', 'http://127.0.0.1:1')); w.authenticator;"
         "print(sorted(n for n in ('orders_domain.models', 'pydantic') if n in sys.modules))"
     )

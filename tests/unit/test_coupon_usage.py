@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from orders_domain import coupon_usage
+from orders_domain.domain import coupon_rows
 
 from tests.helpers import COUPON_ORDER
 
@@ -12,9 +12,9 @@ ORDER = COUPON_ORDER
 
 
 def test_given_an_order_with_two_coupons_then_it_has_two_rows_with_the_commerce_fields() -> None:
-    rows = coupon_usage.rows_for("t1", ORDER)
+    rows = coupon_rows.rows_for("t1", ORDER)
     assert [r.position for r in rows] == [0, 1]
-    assert tuple(rows[0].row) == coupon_usage.ROW_FIELDS
+    assert tuple(rows[0].row) == coupon_rows.ROW_FIELDS
     assert rows[0].row == {
         "order_id": "o1",
         "date": "2026-11-24T10:00:00Z",
@@ -39,7 +39,7 @@ def test_given_an_order_with_two_coupons_then_it_has_two_rows_with_the_commerce_
 
 def test_an_organization_bill_to_is_the_customer() -> None:
     order = {**ORDER, "bill_to_type": "organization", "bill_to_organization_id": "org-1"}
-    (first, _) = coupon_usage.rows_for("t1", order)
+    (first, _) = coupon_rows.rows_for("t1", order)
     assert (first.row["customer_id"], first.row["contact_id"], first.row["organization_id"]) == (
         "org-1",
         None,
@@ -48,26 +48,26 @@ def test_an_organization_bill_to_is_the_customer() -> None:
 
 
 def test_given_a_coupon_removed_then_its_row_is_removed_and_the_rest_rewritten_only_if_changed() -> None:
-    old = coupon_usage.rows_for("t1", ORDER)
+    old = coupon_rows.rows_for("t1", ORDER)
     # the second coupon is removed; the first is unchanged
-    new = coupon_usage.rows_for("t1", {**ORDER, "coupons": ORDER["coupons"][:1]})
-    writes, removals = coupon_usage.changes(old, new)
+    new = coupon_rows.rows_for("t1", {**ORDER, "coupons": ORDER["coupons"][:1]})
+    writes, removals = coupon_rows.changes(old, new)
     assert writes == []
     assert removals == [1]
     # a new total rewrites the remaining row
-    retotalled = coupon_usage.rows_for("t1", {**ORDER, "total": "80.00", "coupons": ORDER["coupons"][:1]})
-    writes, removals = coupon_usage.changes(new, retotalled)
+    retotalled = coupon_rows.rows_for("t1", {**ORDER, "total": "80.00", "coupons": ORDER["coupons"][:1]})
+    writes, removals = coupon_rows.changes(new, retotalled)
     assert [w.row["order_total"] for w in writes] == [Decimal("80.00")]
     assert removals == []
 
 
 def test_a_deleted_order_has_no_rows() -> None:
-    old = coupon_usage.rows_for("t1", ORDER)
-    gone = coupon_usage.rows_for("t1", {**ORDER, "sys_deleted": True})
+    old = coupon_rows.rows_for("t1", ORDER)
+    gone = coupon_rows.rows_for("t1", {**ORDER, "sys_deleted": True})
     assert gone == []
-    assert coupon_usage.changes(old, gone) == ([], [0, 1])
+    assert coupon_rows.changes(old, gone) == ([], [0, 1])
 
 
 def test_a_new_order_writes_every_row() -> None:
-    new = coupon_usage.rows_for("t1", ORDER)
-    assert coupon_usage.changes([], new) == (new, [])
+    new = coupon_rows.rows_for("t1", ORDER)
+    assert coupon_rows.changes([], new) == (new, [])

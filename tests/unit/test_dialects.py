@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from orders_domain import lifecycle
-from orders_domain.auth import Principal, api_key_from_headers, authorize
-from orders_domain.errors import Forbidden, Unauthorized
-from orders_domain.routes import ROUTE_SCOPES, SCOPE_READ, SCOPE_WRITE, XML_ROUTES, tenant_from_key
+from orders_domain.domain import lifecycle
+from orders_domain.domain.errors import Forbidden, Unauthorized
+from orders_domain.http.auth import Principal, api_key_from_headers, authorize
+from orders_domain.http.routes import ROUTE_SCOPES, SCOPE_READ, SCOPE_WRITE, XML_ROUTES, tenant_from_key
 
 from tests.dialect_helpers import JSON_BOTH_WAYS, XML_BOTH_WAYS, dialect_call, dialect_event
 from tests.fulfil_helpers import TICKETS, fulfil, reasons_event
@@ -474,7 +474,7 @@ def test_the_xml_routes_are_the_distribution_routes() -> None:
 
 
 def _json(body: Any) -> str:
-    from orders_domain.jsonio import dumps
+    from orders_domain.domain.jsonio import dumps
 
     return dumps(body)
 

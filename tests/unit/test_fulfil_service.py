@@ -1,4 +1,4 @@
-"""Fulfil and cancel as pure functions (services.fulfil) on orders made by CreateOrders (no HTTP)."""
+"""Fulfil and cancel as pure functions (domain.fulfil_rules) on orders made by CreateOrders (no HTTP)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,19 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from orders_domain import lifecycle, money
-from orders_domain.errors import Unprocessable
-from orders_domain.lifecycle import LineStatus, OrderStateConflict, OrderStatus, PaymentStatus, ShippingStatus
+from orders_domain.domain import lifecycle, money
+from orders_domain.domain.errors import Unprocessable
+from orders_domain.domain.fulfil_rules import cancel, fulfil, money_problems
+from orders_domain.domain.lifecycle import (
+    LineStatus,
+    OrderStateConflict,
+    OrderStatus,
+    PaymentStatus,
+    ShippingStatus,
+)
 from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.models.fulfillments import CancelItemInput, FulfilRequest
 from orders_domain.services import CreateOrders, Pricing
-from orders_domain.services.fulfil import cancel, fulfil, money_problems
 from pydantic import ValidationError
 
 from tests.fakes import InMemoryOrderRepository

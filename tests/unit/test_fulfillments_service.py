@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from orders_domain import keys
-from orders_domain.errors import (
+from orders_domain.domain.errors import (
     NotFound,
     PreconditionFailed,
     Unprocessable,
     ValidationFailed,
     VersionConflict,
 )
-from orders_domain.lifecycle import OrderStateConflict, OrderStatus, PaymentStatus
+from orders_domain.domain.fulfil_rules import money_problems, void
+from orders_domain.domain.lifecycle import OrderStateConflict, OrderStatus, PaymentStatus
 from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.models.fulfillments import (
     CancelRequest,
@@ -27,8 +27,8 @@ from orders_domain.models.fulfillments import (
     FulfilRequest,
 )
 from orders_domain.services import CreateOrders, Pricing
-from orders_domain.services.fulfil import money_problems, void
 from orders_domain.services.fulfillments import FulfillmentQuery, FulfilOrders
+from orders_domain.storage import keys
 
 from tests.fakes import InMemoryFulfillments, InMemoryOrderRepository, LostAnswerRepository
 

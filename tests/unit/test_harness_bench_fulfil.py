@@ -9,8 +9,8 @@ from typing import Any
 
 import boto3
 import pytest
-from orders_domain import keys
 from orders_domain.models.fulfillments import CancelRequest, FulfillmentUpdate, FulfilRequest
+from orders_domain.storage import keys
 
 from local import bench, capacity
 from tests.unit.test_harness_search import measuring, results

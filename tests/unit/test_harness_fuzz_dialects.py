@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from orders_domain.dialects import distribution_requests
 from orders_domain.dialects import xml as dialect_xml
-from orders_domain.lifecycle import DISTRIBUTION_CANCELLED
+from orders_domain.domain.lifecycle import DISTRIBUTION_CANCELLED
 from orders_domain.models.refunds import TheatreRefundRequest
 from orders_domain.services import create_fingerprint
 

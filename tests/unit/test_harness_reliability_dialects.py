@@ -13,12 +13,12 @@ from typing import Any
 
 import boto3
 import pytest
-from orders_domain import keys
 from orders_domain.dialects import distribution, distribution_requests, xml
+from orders_domain.domain import fulfil_rules
 from orders_domain.models import Order
 from orders_domain.services import CreateOrders
-from orders_domain.services import fulfil as fulfil_rules
 from orders_domain.services.common import order_id_for_number
+from orders_domain.storage import keys
 from orders_domain.storage.codec import typed_key
 
 from local import reliability

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import BotoCoreError
-from orders_domain import representation
-from orders_domain.errors import InternalFault, OrdersError
+from orders_domain.domain.errors import InternalFault, OrdersError
+from orders_domain.http import representation
+from orders_domain.http.representation import order_json
 from orders_domain.models import BatchOperation, OrderCreateRequest
-from orders_domain.representation import order_json
 from orders_domain.services.batch import RunBatch
 from orders_domain.services.change import ChangeOrders
 from orders_domain.services.common import order_id_for_key

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from orders_domain.domain import fulfil_rules as rules
 from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.models.fulfillments import FulfilRequest
 from orders_domain.services import CreateOrders
-from orders_domain.services import fulfil as rules
 from orders_domain.storage.codec import transaction_lost_race
 
 from local import reliability

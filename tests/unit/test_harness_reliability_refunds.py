@@ -12,12 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from orders_domain import keys
+from orders_domain.domain import fulfil_rules, refund_rules
 from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.models.fulfillments import FulfilRequest
 from orders_domain.services import CreateOrders
-from orders_domain.services import fulfil as fulfil_rules
-from orders_domain.services import refund as refund_rules
+from orders_domain.storage import keys
 
 from local import reliability
 from local.reliability import (

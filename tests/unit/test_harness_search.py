@@ -10,10 +10,10 @@ from typing import Any
 
 import boto3
 import pytest
-from orders_domain import wiring
 from orders_domain.models import OrderCreateRequest
 from orders_domain.models.requests import JsonPatchOperation
 from orders_domain.models.search import SearchRequest
+from orders_domain.runtime import wiring
 
 from local import bench, fuzz
 from local.stream_replay import RecordingPublisher

@@ -12,9 +12,10 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from orders_domain import keys, wiring
 from orders_domain.models import Order, OrderCreateRequest
+from orders_domain.runtime import wiring
 from orders_domain.services import CreateOrders
+from orders_domain.storage import keys
 from orders_domain.storage.orders import OrderRecord
 
 from local import bench, fuzz, stream_replay

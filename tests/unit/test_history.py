@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from orders_domain import history
-from orders_domain.lifecycle import OrderEvent, OrderStatus
+from orders_domain.domain import history_entries
+from orders_domain.domain.lifecycle import OrderEvent, OrderStatus
 from orders_domain.models import OrderCreateRequest
 from orders_domain.services import CreateOrders
 
@@ -41,7 +41,11 @@ def test_given_a_create_and_two_changes_when_rebuilt_then_every_version_is_exact
     v1 = stored_document()
     v2 = changed(v1, memo="call first", sys_last_modified_by_id="key_b")
     v3 = changed(v2, status=S.CANCELLED.value)
-    entries = [history.entry_for(None, v1), history.entry_for(v1, v2), history.entry_for(v2, v3)]
+    entries = [
+        history_entries.entry_for(None, v1),
+        history_entries.entry_for(v1, v2),
+        history_entries.entry_for(v2, v3),
+    ]
     # THEN the entries say what happened, in order
     assert [e.version for e in entries] == [1, 2, 3]
     assert [e.event for e in entries] == [OrderEvent.CREATED, OrderEvent.UPDATED, OrderEvent.CANCELLED]
@@ -51,31 +55,31 @@ def test_given_a_create_and_two_changes_when_rebuilt_then_every_version_is_exact
     assert entries[1].patch is not None  # a small change is a small patch, not a snapshot
     # AND each version rebuilds exactly, text included
     for version, document in ((1, v1), (2, v2), (3, v3)):
-        rebuilt = history.rebuild(entries, version)
+        rebuilt = history_entries.rebuild(entries, version)
         assert rebuilt == document
         assert json.dumps(rebuilt) == json.dumps(document)
 
 
 def test_a_version_the_entries_do_not_reach_is_none() -> None:
     v1 = stored_document()
-    entries = [history.entry_for(None, v1)]
-    assert history.rebuild(entries, 2) is None
-    assert history.rebuild(entries, 0) is None
+    entries = [history_entries.entry_for(None, v1)]
+    assert history_entries.rebuild(entries, 2) is None
+    assert history_entries.rebuild(entries, 0) is None
     # a patch without the snapshot it starts from cannot be rebuilt either
     v2 = changed(v1, memo="m")
-    assert history.rebuild([history.entry_for(v1, v2)], 2) is None
+    assert history_entries.rebuild([history_entries.entry_for(v1, v2)], 2) is None
 
 
 def test_a_500_line_order_stays_far_below_the_item_limit() -> None:
     big = stored_document(lines=500)
     assert len(json.dumps(big)) > 250_000  # the raw document alone would be most of the limit
-    created = history.entry_for(None, big)
+    created = history_entries.entry_for(None, big)
     assert created.snapshot is not None
     assert len(created.snapshot) < 60_000
     # and changing one line is a patch of a few hundred bytes
     lines = [dict(line) for line in big["line_items"]]
     lines[250]["sku"] = "CHANGED"
-    edit = history.entry_for(big, changed(big, line_items=lines))
+    edit = history_entries.entry_for(big, changed(big, line_items=lines))
     assert edit.changed == ("/line_items/250/sku",)
     assert edit.patch is not None
     assert len(json.dumps(edit.patch)) < 500
@@ -83,13 +87,13 @@ def test_a_500_line_order_stays_far_below_the_item_limit() -> None:
 
 def test_snapshots_come_at_least_every_snapshot_every_versions() -> None:
     documents = [stored_document()]
-    for n in range(2, 3 * history.SNAPSHOT_EVERY):
+    for n in range(2, 3 * history_entries.SNAPSHOT_EVERY):
         documents.append(changed(documents[-1], memo=f"note {n}"))
-    entries = [history.entry_for(None, documents[0])]
-    entries += [history.entry_for(a, b) for a, b in itertools.pairwise(documents)]
+    entries = [history_entries.entry_for(None, documents[0])]
+    entries += [history_entries.entry_for(a, b) for a, b in itertools.pairwise(documents)]
     snapshots = [e.version for e in entries if e.snapshot is not None]
-    assert snapshots == [1, history.SNAPSHOT_EVERY + 1, 2 * history.SNAPSHOT_EVERY + 1]
-    assert history.rebuild(entries, len(documents)) == documents[-1]
+    assert snapshots == [1, history_entries.SNAPSHOT_EVERY + 1, 2 * history_entries.SNAPSHOT_EVERY + 1]
+    assert history_entries.rebuild(entries, len(documents)) == documents[-1]
 
 
 @pytest.mark.parametrize(
@@ -112,7 +116,7 @@ def test_snapshots_come_at_least_every_snapshot_every_versions() -> None:
 def test_the_event_of_a_change_is_the_status_it_moves_into(
     old: OrderStatus | None, new: OrderStatus, event: OrderEvent
 ) -> None:
-    from orders_domain.lifecycle import event_for
+    from orders_domain.domain.lifecycle import event_for
 
     assert event_for(old.value if old else None, new.value) is event
 
@@ -134,7 +138,7 @@ def test_any_sequence_of_changes_rebuilds_exactly_at_every_version(
     documents = [
         {**fields, "status": status, "sys_version": n} for n, (fields, status) in enumerate(steps, 1)
     ]
-    entries = [history.entry_for(None, documents[0])]
-    entries += [history.entry_for(a, b) for a, b in itertools.pairwise(documents)]
+    entries = [history_entries.entry_for(None, documents[0])]
+    entries += [history_entries.entry_for(a, b) for a, b in itertools.pairwise(documents)]
     for version, document in enumerate(documents, 1):
-        assert history.rebuild(entries, version) == document
+        assert history_entries.rebuild(entries, version) == document

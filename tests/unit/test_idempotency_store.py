@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 import boto3
-from orders_domain.settings import Settings
-from orders_domain.wiring import Wiring
+from orders_domain.runtime.settings import Settings
+from orders_domain.runtime.wiring import Wiring
 
 SETTINGS = Settings(
     orders_table_name="orders",

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orders_domain import lean_imports
+from orders_domain.runtime import lean_imports
 
 from tests.helpers import ROOT, function_modules
 
@@ -72,7 +72,7 @@ def test_installed_after_the_package_is_loaded_it_changes_nothing() -> None:
     out = run(
         "import sys\n"
         "import aws_lambda_powertools.event_handler as real\n"
-        "from orders_domain import lean_imports\n"
+        "from orders_domain.runtime import lean_imports\n"
         "lean_imports.install()\n"
         "print(sys.modules['aws_lambda_powertools.event_handler'] is real,"
         " 'aws_lambda_powertools.event_handler.appsync' in sys.modules)"

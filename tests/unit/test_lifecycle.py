@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from orders_domain import lifecycle
-from orders_domain.lifecycle import LineStatus, Operation, OrderStateConflict, OrderStatus
+from orders_domain.domain import lifecycle
+from orders_domain.domain.lifecycle import LineStatus, Operation, OrderStateConflict, OrderStatus
+from orders_domain.http.representation import links_for
 from orders_domain.models import LineItem, Order
-from orders_domain.representation import links_for
 
 from tests.helpers import ROOT
 
@@ -368,4 +368,6 @@ def test_no_status_string_outside_the_lifecycle_module() -> None:
                 for n, s in string_literals(path)
                 if s in STATUS_STRINGS
             ]
-    assert offenders == [], "spell statuses with orders_domain.lifecycle enums:\n" + "\n".join(offenders)
+    assert offenders == [], "spell statuses with orders_domain.domain.lifecycle enums:\n" + "\n".join(
+        offenders
+    )

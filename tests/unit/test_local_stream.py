@@ -15,9 +15,9 @@ from typing import Any
 
 import boto3
 import pytest
-from orders_domain import keys
-from orders_domain.events import SOURCE, DomainEvent
-from orders_domain.lifecycle import OrderEvent
+from orders_domain.domain.events import SOURCE, DomainEvent
+from orders_domain.domain.lifecycle import OrderEvent
+from orders_domain.storage import keys
 
 from local.event_sink import LocalEventSink
 from local.gateway import Gateway

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from orders_domain import money
-from orders_domain.errors import Unprocessable
+from orders_domain.domain import money
+from orders_domain.domain.errors import Unprocessable
 from orders_domain.models import OrderCreateRequest
 from orders_domain.services import Pricing
 

@@ -221,7 +221,7 @@ def test_the_document_names_its_servers_contact_and_license(document: dict[str, 
 
 
 def test_problem_responses_offer_xml_only_on_the_routes_that_speak_it(document: dict[str, Any]) -> None:
-    from orders_domain.routes import XML_ROUTES
+    from orders_domain.http.routes import XML_ROUTES
 
     for method, path, operation in _operations(document):
         xml = "application/problem+xml" in operation["responses"]["400"]["content"]

@@ -6,8 +6,8 @@ import itertools
 from datetime import timedelta
 
 import pytest
-from orders_domain import wiring
 from orders_domain.models import Order
+from orders_domain.runtime import wiring
 from orders_domain.storage.orders import OrderRecord
 
 from local.stream_records import lambda_record, stream_event

@@ -14,16 +14,16 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
-from orders_domain import lifecycle
-from orders_domain.errors import OrdersError
-from orders_domain.lifecycle import OrderStatus
+from orders_domain.domain import lifecycle
+from orders_domain.domain.errors import OrdersError
+from orders_domain.domain.fulfil_rules import money_problems
+from orders_domain.domain.lifecycle import OrderStatus
+from orders_domain.domain.ports import FulfillmentStore, OrderRepository, RefundReasonStore
 from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.models.fulfillments import CancelRequest, FulfillmentUpdate, FulfilRequest
 from orders_domain.models.refunds import RefundReasonInput, RefundRequest
-from orders_domain.ports import FulfillmentStore, OrderRepository, RefundReasonStore
 from orders_domain.services import CreateOrders, Pricing
 from orders_domain.services.change import ChangeOrders
-from orders_domain.services.fulfil import money_problems
 from orders_domain.services.fulfillments import FulfillmentQuery, FulfilOrders
 from orders_domain.services.refunds import RefundOrders
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import boto3
 import pytest
-from orders_domain import keys, wiring
 from orders_domain.models import Order, OrderCreateRequest
+from orders_domain.runtime import wiring
 from orders_domain.services import CreateOrders
+from orders_domain.storage import keys
 from orders_domain.storage.orders import OrderRecord
 
 from local.stream_records import lambda_record, stream_event
@@ -129,7 +130,7 @@ def test_an_event_eventbridge_refuses_fails_exactly_its_record_and_its_redeliver
 ) -> None:
     first, second = new_order(), new_order()
     records = [lambda_record(None, item(first), 1), lambda_record(None, item(second), 2)]
-    from orders_domain.events import order_event
+    from orders_domain.domain.events import order_event
 
     refused = order_event(TENANT, None, json.loads(item(second)["doc"]["S"]), [""])
     publisher.refuse.add(refused.event_id)
@@ -142,7 +143,7 @@ def test_an_event_eventbridge_refuses_fails_exactly_its_record_and_its_redeliver
 def test_a_store_failure_fails_the_record_and_its_retry_completes_it(
     tables: dict[str, str], publisher: RecordingPublisher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orders_domain.errors import Throttled
+    from orders_domain.domain.errors import Throttled
 
     order = new_order()
     store = wiring.current().history

@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from orders_domain import jsonio
+from orders_domain.domain import jsonio
+from orders_domain.http.representation import order_body, order_json
 from orders_domain.models import Order, OrderCreateRequest
-from orders_domain.representation import order_body, order_json
 from orders_domain.services import CreateOrders
 
 from tests.fakes import InMemoryOrderRepository

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from orders_domain.api import DOCUMENT_RESPONSES_ENV, json_content
+from orders_domain.http.api import DOCUMENT_RESPONSES_ENV, json_content
 from orders_domain.models import OrderResponse
 
 

@@ -7,11 +7,11 @@ import re
 
 import pytest
 from aws_lambda_powertools.event_handler import Response
-from orders_domain.auth import Principal, authorize
-from orders_domain.errors import Forbidden
-from orders_domain.handler import FunctionApp
-from orders_domain.idempotency import StoredResponse
-from orders_domain.routes import (
+from orders_domain.domain.errors import Forbidden
+from orders_domain.http.auth import Principal, authorize
+from orders_domain.http.handler import FunctionApp
+from orders_domain.http.idempotency import StoredResponse
+from orders_domain.http.routes import (
     BODY_KEYED_ROUTES,
     IDEMPOTENT_ROUTES,
     ROUTE_SCOPES,

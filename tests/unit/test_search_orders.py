@@ -222,7 +222,7 @@ def test_another_tenants_key_is_refused() -> None:
 
 
 def test_a_deleted_order_vanishes_from_the_list_lookups_and_search() -> None:
-    from orders_domain import wiring
+    from orders_domain.runtime import wiring
     from orders_domain.services.common import utcnow
 
     kept = create(bill_to_type="contact", bill_to_contact_id="c-5")["id"]
@@ -241,7 +241,7 @@ def test_a_deleted_order_vanishes_from_the_list_lookups_and_search() -> None:
 
 def test_no_search_route_calls_scan() -> None:
     # GIVEN a botocore hook that records every DynamoDB operation the handlers call
-    from orders_domain import wiring
+    from orders_domain.runtime import wiring
 
     create(bill_to_type="contact", bill_to_contact_id="c-1")
     calls: list[str] = []

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from orders_domain.auth import Authenticator, hash_key, store_api_key
-from orders_domain.errors import IdempotencyKeyReused, NotFound, Unauthorized
-from orders_domain.lifecycle import OrderStatus
+from orders_domain.domain.errors import IdempotencyKeyReused, NotFound, Unauthorized
+from orders_domain.domain.lifecycle import OrderStatus
+from orders_domain.domain.ports import ApiKeyStore, OrderRepository
+from orders_domain.http.auth import Authenticator, hash_key, store_api_key
 from orders_domain.models import OrderCreateRequest
-from orders_domain.ports import ApiKeyStore, OrderRepository
 from orders_domain.services import CreateOrders, Pricing, ReadOrders
 
 from tests.fakes import InMemoryApiKeyStore, InMemoryOrderRepository

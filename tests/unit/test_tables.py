@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from orders_domain.keys import ALL_INDEXES
+from orders_domain.storage.keys import ALL_INDEXES
 
 from local.tables import create_tables, load_template, table_definitions, ttl_specifications
 

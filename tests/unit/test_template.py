@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from orders_domain.keys import ALL_INDEXES, ORDER_SK
+from orders_domain.storage.keys import ALL_INDEXES, ORDER_SK
 
 from local.tables import load_template
 from tests.helpers import EVENTS, TEMPLATE

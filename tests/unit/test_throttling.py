@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from botocore.stub import Stubber
-from orders_domain import wiring
+from orders_domain.runtime import wiring
 
 from tests.helpers import body_of, create_event, get_event_for, header_of, invoke
 
@@ -66,7 +66,7 @@ def test_a_store_fault_that_outlasts_the_sdk_retries_is_503_and_creates_nothing(
 
 def test_timeouts_and_dropped_connections_are_transient_but_a_validation_error_is_not() -> None:
     from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
-    from orders_domain.faults import transient_error
+    from orders_domain.storage.faults import transient_error
 
     timeout = transient_error(ReadTimeoutError(endpoint_url="http://x"))
     dropped = transient_error(EndpointConnectionError(endpoint_url="http://x"))

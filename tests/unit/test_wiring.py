@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from orders_domain import wiring
+from orders_domain.runtime import wiring
 
 from tests.helpers import ROOT, create_event, function_modules, invoke
 
@@ -62,7 +62,7 @@ def test_reset_rebuilds_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
 _IMPORT_PROBE = """
 import importlib, sys
 import boto3, boto3.session, botocore.session
-from orders_domain.settings import Settings
+from orders_domain.runtime.settings import Settings
 built = []
 def refuse(*args, **kwargs):
     built.append(args)
@@ -106,8 +106,8 @@ def test_given_clients_and_settings_that_fail_when_every_function_is_imported_th
         "import boto3\ntable = boto3.resource('dynamodb').Table('t')\n",
         "import boto3\nsession = boto3.session.Session()\nclient = session.client('dynamodb')\n",
         "import botocore.session\nclient = botocore.session.get_session().create_client('dynamodb')\n",
-        "from orders_domain.settings import Settings\nSETTINGS = Settings.from_environment()\n",
-        "from orders_domain import wiring\nSTORE = wiring.current().orders\n",
+        "from orders_domain.runtime.settings import Settings\nSETTINGS = Settings.from_environment()\n",
+        "from orders_domain.runtime import wiring\nSTORE = wiring.current().orders\n",
         "import boto3\ntry:\n    boto3.client('dynamodb')\nexcept Exception:\n    pass\n",
     ],
 )

@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from orders_domain import lifecycle
+from orders_domain.domain import lifecycle
 from orders_domain.models import Order
 from orders_domain.services.common import placed_number
 

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic_core import PydanticCustomError
 
-from orders_domain import lifecycle
-from orders_domain.errors import FieldError
+from orders_domain.domain import lifecycle
+from orders_domain.domain.errors import FieldError
 from orders_domain.models import OrderCreateRequest
 from orders_domain.models.field_errors import validation_problem
 from orders_domain.models.types import MAX_AMOUNT, Money

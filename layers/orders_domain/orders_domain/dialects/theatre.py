@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from orders_domain import jsonio, lifecycle, money
-from orders_domain.lifecycle import LineStatus, OrderStatus, PaymentStatus
+from orders_domain.domain import jsonio, lifecycle, money
+from orders_domain.domain.lifecycle import LineStatus, OrderStatus, PaymentStatus
 from orders_domain.models import LineItem, Order
 
 if TYPE_CHECKING:

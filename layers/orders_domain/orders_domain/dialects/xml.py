@@ -25,9 +25,15 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from orders_domain.errors import BadRequest, FieldError, NotAcceptable, OrdersError, UnsupportedMediaType
-from orders_domain.jsonio import dumps as json_dumps
-from orders_domain.jsonio import loads as json_loads
+from orders_domain.domain.errors import (
+    BadRequest,
+    FieldError,
+    NotAcceptable,
+    OrdersError,
+    UnsupportedMediaType,
+)
+from orders_domain.domain.jsonio import dumps as json_dumps
+from orders_domain.domain.jsonio import loads as json_loads
 
 APPLICATION_XML = "application/xml"
 TEXT_XML = "text/xml"

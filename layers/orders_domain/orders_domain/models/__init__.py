@@ -1,4 +1,4 @@
-"""Pydantic models of the Orders API, one module per boundary.
+"""Pydantic models of the Orders API, one module per boundary; imports domain only (no I/O, HTTP, wiring).
 
 - `types`: scalar types (Money, Number, strict Int and Bool), field markers, bases
 - `parts`: nested types and the client-writable fields shared by request and domain

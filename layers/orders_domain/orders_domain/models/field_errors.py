@@ -7,7 +7,7 @@ The one conversion: the HTTP layer uses it for request bodies, services for docu
 from collections.abc import Mapping
 from typing import Any
 
-from orders_domain.errors import FieldError, OrdersError, Unprocessable, ValidationFailed
+from orders_domain.domain.errors import FieldError, OrdersError, Unprocessable, ValidationFailed
 from orders_domain.models.orders import is_server_owned
 from orders_domain.models.types import DUPLICATE_ID
 

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from orders_domain import jsonio, money
+from orders_domain.domain import jsonio, money
 from orders_domain.models.types import DomainModel, InputModel, Int, ShortStr, unique_by
 
 MAX_METADATA_KEYS = 50

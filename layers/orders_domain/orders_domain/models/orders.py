@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from orders_domain.lifecycle import LineStatus, OrderStatus, PaymentStatus, ShippingStatus
+from orders_domain.domain.lifecycle import LineStatus, OrderStatus, PaymentStatus, ShippingStatus
 from orders_domain.models.parts import (
     AdditionalPayment,
     CalculatedFieldError,
@@ -56,7 +56,7 @@ class LineItem(DomainModel, LineItemFields):
     total_in_base_currency: Annotated[Money | None, SERVER] = None
     discounts: SMoney = Decimal(0)
     picked_up: Annotated[bool, SERVER] = False
-    #: A refund line's moment and reason (services.refund).
+    #: A refund line's moment and reason (domain.refund_rules).
     refund_date: Annotated[dt.datetime | None, SERVER] = None
     refund_reason_name: Annotated[str | None, SERVER] = None
 

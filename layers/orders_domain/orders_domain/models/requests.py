@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from orders_domain import money
+from orders_domain.domain import money
 from orders_domain.models.parts import (
     AdditionalPayment,
     Coupon,

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from orders_domain.lifecycle import OrderStatus
+from orders_domain.domain.lifecycle import OrderStatus
 from orders_domain.models.types import MOMENT_RANGE, InputModel, Int, Money, Number, PartyType, parse_moment
 
 StrList = Annotated[

@@ -36,7 +36,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
-from orders_domain import jsonio
+from orders_domain.domain import jsonio
 
 #: Client-given amounts stay below this, so sums over 500 lines of 1,000,000 units stay exact in the
 #: default 28-digit decimal context, and a JSON number parsed through float keeps every digit.

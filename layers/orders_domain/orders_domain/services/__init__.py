@@ -1,4 +1,9 @@
-"""Domain services, one module per operation; each depends on ports only (no HTTP, no boto3)."""
+"""Use cases, one module per operation, on the ports; imports domain and models: no storage, HTTP, boto3.
+
+Their pure rules live in the domain room (`domain.fulfil_rules`, `domain.refund_rules`, ...); a
+service reads and writes through `domain.ports` only, never through storage, the wiring, the HTTP
+edge, dialects, boto3 or Powertools.
+"""
 
 from orders_domain.services.create import CreateOrders, CreateResult, create_fingerprint
 from orders_domain.services.pricing import PricedOrder, Pricing

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from orders_domain.errors import FieldError, InternalFault, OrdersError, ValidationFailed
+from orders_domain.domain.errors import FieldError, InternalFault, OrdersError, ValidationFailed
 from orders_domain.models.field_errors import validation_problem
 from orders_domain.services.change import ChangeOrders
 from orders_domain.services.create import CreateOrders

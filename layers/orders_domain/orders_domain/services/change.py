@@ -43,7 +43,7 @@ fields absent from the body are cleared. PATCH ends the same way: its result goe
   changed weights); refund lines are the record of refunds and may be echoed but not changed or
   removed (409).
 
-Cancel (whole order) is `services.fulfil.cancel`, the one cancel rule (the cancel route uses it too):
+Cancel (whole order) is `domain.fulfil_rules.cancel`, the one cancel rule (the cancel route uses it too):
 every line's open quantity cancelled and what it costs voided (module docstring there); an order with
 nothing shipped ends with every amount 0 and its pending payments `voided`. API.md's money invariants
 hold. A cancel `reason` is accepted and not stored: the order has no field for it.
@@ -72,8 +72,8 @@ import jsonpatch
 from jsonpointer import JsonPointer, JsonPointerException
 from pydantic import ValidationError
 
-from orders_domain import jsonio, lifecycle, money
-from orders_domain.errors import (
+from orders_domain.domain import jsonio, lifecycle, money
+from orders_domain.domain.errors import (
     FieldError,
     NotFound,
     PatchTestFailed,
@@ -83,7 +83,8 @@ from orders_domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from orders_domain.lifecycle import Operation, OrderStateConflict, OrderStatus, PaymentStatus
+from orders_domain.domain.lifecycle import Operation, OrderStateConflict, OrderStatus, PaymentStatus
+from orders_domain.domain.ports import OrderRepository
 from orders_domain.models import (
     LINE_SERVER_FIELDS,
     ORDER_SERVER_FIELDS,
@@ -95,7 +96,6 @@ from orders_domain.models import (
 from orders_domain.models.field_errors import validation_problem
 from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.models.types import MAX_ORDER_STORED_BYTES
-from orders_domain.ports import OrderRepository
 from orders_domain.services.common import placed_number, utcnow
 from orders_domain.services.pricing import Pricing
 from orders_domain.services.read import ReadOrders
@@ -706,8 +706,8 @@ def _amounts_kept(
 
 # ------------------------------------------------------------------ cancel
 def cancelled(order: Order) -> Order:
-    """The whole order cancelled: every open quantity, its cost voided (services.fulfil.cancel, the
+    """The whole order cancelled: every open quantity, its cost voided (domain.fulfil_rules.cancel, the
     one cancel rule; the cancel route uses it too)."""
-    from orders_domain.services.fulfil import cancel
+    from orders_domain.domain.fulfil_rules import cancel
 
     return cancel(order)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from orders_domain.errors import IdempotencyKeyReused, OrderAlreadyExists
+from orders_domain.domain.errors import IdempotencyKeyReused, OrderAlreadyExists
+from orders_domain.domain.ports import OrderRepository
 from orders_domain.models import Order, OrderCreateRequest
-from orders_domain.ports import OrderRepository
 from orders_domain.services.common import (
     new_id,
     new_token,

@@ -2,7 +2,7 @@
 
 Every change goes through the order write loop of `services.change` (consistent read, `If-Match`,
 a write on the version read, re-read and re-apply on a conflict, a lost answer recognised as done),
-with the rules of `services.fulfil` (pure functions). A fulfil writes the order and its fulfillment
+with the rules of `domain.fulfil_rules` (pure functions). A fulfil writes the order and its fulfillment
 record in one transaction (`OrderRepository.replace(..., fulfillment=)`): both or neither. A
 fulfillment PATCH (tracking, will-call pickup) is a write of the order too (its version moves, and
 a pickup marks the order's lines), so a refund decided on an older version can never race it.
@@ -22,14 +22,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from orders_domain import keys, lifecycle, paging
-from orders_domain.errors import FieldError, NotFound, PreconditionFailed, Unprocessable, ValidationFailed
+from orders_domain.domain import fulfil_rules as rules
+from orders_domain.domain import lifecycle, page_positions
+from orders_domain.domain.errors import (
+    FieldError,
+    NotFound,
+    PreconditionFailed,
+    Unprocessable,
+    ValidationFailed,
+)
+from orders_domain.domain.ports import FulfillmentStore, OrderRepository
 from orders_domain.models import Order
 from orders_domain.models.fulfillments import CancelRequest, Fulfillment, FulfillmentUpdate, FulfilRequest
 from orders_domain.models.types import repeated
-from orders_domain.ports import FulfillmentStore, OrderRepository
-from orders_domain.services import fulfil as rules
 from orders_domain.services.change import Changed, ChangeOrders
+from orders_domain.storage import keys
 
 #: Sort-key bounds: `<timestamp>#<id>` sorts after `<timestamp>` and before `<timestamp>#~`
 #: (`~` sorts after every character an id may hold).
@@ -98,16 +105,18 @@ def sort_key(f: Fulfillment) -> str:
     return keys.fulfillment_sort_key(f.created_time, f.id)
 
 
-def tenant_partitions(tenant_id: str) -> list[paging.Partition]:
+def tenant_partitions(tenant_id: str) -> list[page_positions.Partition]:
     """The tenant's fulfillment list: its write shards on by-tenant-date."""
     return [
-        paging.partition(keys.INDEX_TENANT_DATE, pk)
+        page_positions.partition(keys.INDEX_TENANT_DATE, pk)
         for pk in keys.sharded_pks(tenant_id, keys.INDEX_TENANT_DATE, kind=keys.FULFILLMENT_KIND)
     ]
 
 
-def tracking_partitions(tenant_id: str, tracking_number: str) -> list[paging.Partition]:
-    return [paging.partition(keys.INDEX_TRACKING_NUMBER, keys.tracking_pk(tenant_id, tracking_number))]
+def tracking_partitions(tenant_id: str, tracking_number: str) -> list[page_positions.Partition]:
+    return [
+        page_positions.partition(keys.INDEX_TRACKING_NUMBER, keys.tracking_pk(tenant_id, tracking_number))
+    ]
 
 
 @dataclass

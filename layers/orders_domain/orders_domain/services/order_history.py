@@ -6,11 +6,11 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from orders_domain import history
-from orders_domain.errors import NotFound, Unavailable
-from orders_domain.history import HistoryEntry
+from orders_domain.domain import history_entries
+from orders_domain.domain.errors import NotFound, Unavailable
+from orders_domain.domain.history_entries import HistoryEntry
+from orders_domain.domain.ports import HistoryStore
 from orders_domain.models import Order
-from orders_domain.ports import HistoryStore
 from orders_domain.services.read import ReadOrders
 
 #: Seconds a client waits before asking again for a moment whose history is still being written.
@@ -66,7 +66,7 @@ class OrderHistory:
                 needed.append(entry)
                 if entry.snapshot is not None:
                     break
-        document = history.rebuild(needed, target) if target is not None else None
+        document = history_entries.rebuild(needed, target) if target is not None else None
         if document is None:
             raise Unavailable(
                 f"The history of order {order_ref} is still being written; retry shortly.",

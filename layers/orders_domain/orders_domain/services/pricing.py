@@ -8,9 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from orders_domain import lifecycle, money
-from orders_domain.errors import FieldError, Unprocessable, ValidationFailed
-from orders_domain.lifecycle import PaymentStatus
+from orders_domain.domain import lifecycle, money
+from orders_domain.domain.errors import FieldError, Unprocessable, ValidationFailed
+from orders_domain.domain.lifecycle import PaymentStatus
 from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.services.common import new_line_id, utcnow
 

@@ -1,6 +1,6 @@
 """The read models derived from order changes: the one place they are made (the stream consumer).
 
-For each change of an order (changes.OrderChange) `ProjectOrderChanges.project`
+For each change of an order (order_changes.OrderChange) `ProjectOrderChanges.project`
 - appends the version's history entry (a put conditional on the entry being new),
 - writes and removes the order's coupon usage rows (each conditional on the order version), and
 - returns the version's domain event, which the caller publishes with the batch's others
@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from orders_domain import coupon_usage, events, history
-from orders_domain.changes import OrderChange
-from orders_domain.events import DomainEvent
-from orders_domain.ports import CouponUsageStore, EventPublisher, HistoryStore
+from orders_domain.domain import coupon_rows, events, history_entries
+from orders_domain.domain.events import DomainEvent
+from orders_domain.domain.order_changes import OrderChange
+from orders_domain.domain.ports import CouponUsageStore, EventPublisher, HistoryStore
 
 
 @dataclass
@@ -35,7 +35,7 @@ class ProjectOrderChanges:
         if not change.changes_the_order:
             return None
         tenant_id, order_id = change.tenant_id, change.order_id
-        old_rows = coupon_usage.rows_for(tenant_id, change.old) if change.old is not None else []
+        old_rows = coupon_rows.rows_for(tenant_id, change.old) if change.old is not None else []
         if change.new is None:
             # The item itself was removed (never by the API, which soft-deletes): its rows go, as
             # of a version after the last one it had.
@@ -43,9 +43,9 @@ class ProjectOrderChanges:
                 positions = [r.position for r in old_rows]
                 self.coupons.apply(tenant_id, order_id, change.version + 1, [], positions)
             return None
-        entry = history.entry_for(change.old, change.new)
+        entry = history_entries.entry_for(change.old, change.new)
         self.history.append(tenant_id, order_id, entry)
-        writes, removals = coupon_usage.changes(old_rows, coupon_usage.rows_for(tenant_id, change.new))
+        writes, removals = coupon_rows.changes(old_rows, coupon_rows.rows_for(tenant_id, change.new))
         if writes or removals:
             self.coupons.apply(tenant_id, order_id, change.version, writes, removals)
         return events.order_event(tenant_id, change.old, change.new, entry.changed)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orders_domain.errors import NotFound
+from orders_domain.domain.errors import NotFound
+from orders_domain.domain.ports import OrderRepository
 from orders_domain.models import Order
-from orders_domain.ports import OrderRepository
 from orders_domain.services.common import ORDER_ID_RE, TOKEN_PREFIX, TOKEN_RE
 
 
@@ -30,8 +30,11 @@ class ReadOrders:
     def id_of(self, tenant_id: str, order_ref: str) -> str:
         """The order id a reference names: itself, or (for `token-<token>`) the id the by-token index
         holds for the token, without reading the order (a change reads it next, consistently); 404
-        when no order has the token."""
+        when no order has the token, or when the reference is no order id (`ORDER_ID_RE`, as `get`
+        checks: storage.keys builds keys only of ids that match it)."""
         if not order_ref.startswith(TOKEN_PREFIX):
+            if not ORDER_ID_RE.match(order_ref):
+                raise NotFound(f"Order {order_ref} was not found.")
             return order_ref
         token = order_ref[len(TOKEN_PREFIX) :]
         order_id = self.repo.id_by_token(tenant_id, token) if TOKEN_RE.match(token) else None

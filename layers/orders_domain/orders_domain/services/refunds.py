@@ -2,7 +2,7 @@
 
 A refund is one write of the order through the write loop of `services.change` (consistent read,
 `If-Match`, a conditional write on the version read, re-read and re-apply on a conflict) with the
-rule of `services.refund` (a pure function), and `once`: the write is a TransactWriteItems with a
+rule of `domain.refund_rules` (a pure function), and `once`: the write is a TransactWriteItems with a
 ClientRequestToken, so DynamoDB applies it once whatever botocore retries. The version condition
 guards every line: of two concurrent refunds of one line, the second re-reads the order, finds the
 line refunded and is refused (409); a retried refund whose first answer was lost finds its own write
@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from orders_domain.errors import Conflict, FieldError, Unprocessable
+from orders_domain.domain import refund_rules as rules
+from orders_domain.domain.errors import Conflict, FieldError, Unprocessable
+from orders_domain.domain.ports import OrderRepository, RefundReasonStore
 from orders_domain.models import Order
 from orders_domain.models.refunds import RefundReason, RefundReasonInput, RefundRequest
-from orders_domain.ports import OrderRepository, RefundReasonStore
-from orders_domain.services import refund as rules
 from orders_domain.services.change import ChangeOrders
 from orders_domain.services.common import TOKEN_PREFIX
 
@@ -71,7 +71,7 @@ class RefundOrders:
         if_match: int | None,
         write_key: str | None = None,
     ) -> Order:
-        """Refund the named lines, all or nothing (services.refund); the order as written."""
+        """Refund the named lines, all or nothing (domain.refund_rules); the order as written."""
         reason = _BUILT_IN.get(request.refund_reason_name) or next(
             (r for r in self.reason_store.reasons(tenant_id) if r.name == request.refund_reason_name), None
         )

@@ -11,20 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from orders_domain import keys
-from orders_domain.errors import FieldError, ValidationFailed
-from orders_domain.lifecycle import ShippingStatus
+from orders_domain.domain.errors import FieldError, ValidationFailed
+from orders_domain.domain.lifecycle import ShippingStatus
+from orders_domain.domain.page_positions import Page, PagePosition, Partition, partition
 from orders_domain.models.search import matches
-from orders_domain.paging import Page, PagePosition, Partition, partition
+from orders_domain.storage import keys
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from orders_domain.domain.ports import OrderLists
     from orders_domain.models.search import SearchRequest
-    from orders_domain.ports import OrderLists
 
 #: `customerType` / party path values -> the party type stored on orders.
 PARTY_TYPES = ("contact", "organization")
+#: The party roles `by_party` takes: billed to, shipped to (the values the by-bill-to and by-ship-to
+#: index keys carry; the routes name them from here, not from storage.keys).
+BILL_TO, SHIP_TO = keys.BILL_TO, keys.SHIP_TO
 
 
 def _tenant_partitions(tenant_id: str) -> list[Partition]:
@@ -68,7 +71,7 @@ class SearchOrders:
         limit: int,
         after: PagePosition | None,
     ) -> Page:
-        """Orders billed to (`keys.BILL_TO`) or shipped to (`keys.SHIP_TO`) one contact or organization."""
+        """Orders billed to (`BILL_TO`) or shipped to (`SHIP_TO`) one contact or organization."""
         return self.lists.page([_party(tenant_id, role, party_type, party_id)], limit=limit, after=after)
 
     def by_customer(

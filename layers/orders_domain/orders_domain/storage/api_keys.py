@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from orders_domain import keys
-from orders_domain.faults import translate_store_errors
-from orders_domain.ports import ApiKeyRecord
+from orders_domain.domain.ports import ApiKeyRecord
+from orders_domain.storage import keys
 from orders_domain.storage.codec import condition_failed, deserialize, serialize
+from orders_domain.storage.faults import translate_store_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

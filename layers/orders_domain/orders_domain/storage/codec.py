@@ -10,7 +10,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from orders_domain import keys
+from orders_domain.storage import keys
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from orders_domain import jsonio, keys
-from orders_domain.coupon_usage import UsageRow
-from orders_domain.faults import translate_store_errors
+from orders_domain.domain import jsonio
+from orders_domain.domain.coupon_rows import UsageRow
+from orders_domain.storage import keys
 from orders_domain.storage.codec import condition_failed, typed_key
+from orders_domain.storage.faults import translate_store_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

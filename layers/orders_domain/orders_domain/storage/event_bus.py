@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orders_domain import events
-from orders_domain.events import DomainEvent
+from orders_domain.domain import events
+from orders_domain.domain.events import DomainEvent
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient

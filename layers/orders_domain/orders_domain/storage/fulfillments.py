@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from orders_domain import keys
-from orders_domain.faults import translate_store_errors
+from orders_domain.domain.page_positions import Page, PagePosition, Partition
 from orders_domain.models.fulfillments import Fulfillment, fulfillment_json
-from orders_domain.paging import Page, PagePosition, Partition
+from orders_domain.storage import keys
 from orders_domain.storage.codec import typed_key
+from orders_domain.storage.faults import translate_store_errors
 from orders_domain.storage.pages import batch_get, merged_page
 
 if TYPE_CHECKING:

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from orders_domain import keys
-from orders_domain.faults import translate_store_errors
-from orders_domain.history import HistoryEntry
-from orders_domain.lifecycle import OrderEvent
+from orders_domain.domain.history_entries import HistoryEntry
+from orders_domain.domain.lifecycle import OrderEvent
+from orders_domain.storage import keys
 from orders_domain.storage.codec import condition_failed, typed_key
+from orders_domain.storage.faults import translate_store_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

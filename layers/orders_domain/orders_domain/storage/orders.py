@@ -23,15 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from orders_domain import jsonio, keys, paging
-from orders_domain.errors import OrderAlreadyExists, PayloadTooLarge, VersionConflict
-from orders_domain.faults import translate_store_errors
+from orders_domain.domain import jsonio, page_positions
+from orders_domain.domain.errors import OrderAlreadyExists, PayloadTooLarge, VersionConflict
+from orders_domain.domain.page_positions import Page, PagePosition
 from orders_domain.models import Order
 from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.models.orders import SUMMARY_FIELDS
 from orders_domain.models.types import MAX_ORDER_STORED_BYTES
-from orders_domain.paging import Page, PagePosition
+from orders_domain.storage import keys
 from orders_domain.storage.codec import condition_failed, transaction_lost_race, typed_key
+from orders_domain.storage.faults import translate_store_errors
 from orders_domain.storage.fulfillments import fulfillment_item
 from orders_domain.storage.pages import DynamoOrderLists
 
@@ -314,5 +315,7 @@ class DynamoOrderRepository:
         status: str | None = None,
     ) -> Page:
         """One page of the tenant's list rows on a write-sharded index, newest first (storage.pages)."""
-        partitions = [paging.partition(index, pk) for pk in keys.sharded_pks(tenant_id, index, status)]
+        partitions = [
+            page_positions.partition(index, pk) for pk in keys.sharded_pks(tenant_id, index, status)
+        ]
         return DynamoOrderLists(self._client, self._table).page(partitions, limit=limit, after=after)

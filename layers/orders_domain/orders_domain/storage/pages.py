@@ -22,11 +22,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from orders_domain import jsonio, keys
-from orders_domain.errors import Unavailable
-from orders_domain.faults import translate_store_errors
-from orders_domain.paging import Page, PagePosition, Partition
+from orders_domain.domain import jsonio
+from orders_domain.domain.errors import Unavailable
+from orders_domain.domain.page_positions import Page, PagePosition, Partition
+from orders_domain.storage import keys
 from orders_domain.storage.codec import typed_key
+from orders_domain.storage.faults import translate_store_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

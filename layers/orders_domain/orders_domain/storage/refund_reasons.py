@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from orders_domain import keys
-from orders_domain.faults import translate_store_errors
 from orders_domain.models.refunds import RefundReason
+from orders_domain.storage import keys
 from orders_domain.storage.codec import typed_key
+from orders_domain.storage.faults import translate_store_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -23,8 +23,8 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from orders_domain import cold_start, idempotency, wiring
-from orders_domain.api import (
+from orders_domain.http import idempotency
+from orders_domain.http.api import (
     RequestInfo,
     build_resolver,
     header,
@@ -33,8 +33,9 @@ from orders_domain.api import (
     resolve,
     stored_response,
 )
-from orders_domain.idempotency import StoredResponse
-from orders_domain.routes import IDEMPOTENT_ROUTES
+from orders_domain.http.idempotency import StoredResponse
+from orders_domain.http.routes import IDEMPOTENT_ROUTES
+from orders_domain.runtime import cold_start, wiring
 from orders_domain.services.common import keyed_write_id
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]

@@ -14,7 +14,7 @@ Powertools version's `__init__`; tests/unit/test_lean_imports.py fails if they d
 
 It must be installed before anything imports the event handler: `orders_domain/__init__.py` does,
 and function modules import `orders_domain` first (the route parameter types come from
-`orders_domain.api`). Installed late, it does nothing: the real package is already loaded.
+`orders_domain.http.api`). Installed late, it does nothing: the real package is already loaded.
 """
 
 from __future__ import annotations

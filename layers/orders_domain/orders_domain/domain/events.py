@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orders_domain import jsonio
-from orders_domain.lifecycle import OrderEvent, event_for
+from orders_domain.domain import jsonio
+from orders_domain.domain.lifecycle import OrderEvent, event_for
 
 SOURCE = "orders-api"
 

@@ -26,8 +26,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query as Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse as OpenAPIResponse
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponseHeader
 
-from orders_domain.auth import TENANT_ID_PATTERN, Principal, authorize
-from orders_domain.errors import (
+from orders_domain.domain.errors import (
     BadRequest,
     FieldError,
     NotFound,
@@ -35,11 +34,12 @@ from orders_domain.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from orders_domain.idempotency import StoredResponse
-from orders_domain.jsonio import dumps, loads
+from orders_domain.domain.jsonio import dumps, loads
+from orders_domain.http.auth import TENANT_ID_PATTERN, Principal, authorize
+from orders_domain.http.idempotency import StoredResponse
+from orders_domain.http.routes import XML_ROUTES
 from orders_domain.models.field_errors import field_errors_from_pydantic as field_errors_from_pydantic
 from orders_domain.models.field_errors import validation_problem
-from orders_domain.routes import XML_ROUTES
 
 PROBLEM_JSON = "application/problem+json"
 APPLICATION_JSON = "application/json"

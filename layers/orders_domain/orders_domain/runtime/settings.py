@@ -19,7 +19,7 @@ class Settings:
     api_key_cache_seconds: float = DEFAULT_API_KEY_CACHE_SECONDS
     #: The EventBridge bus the stream consumer publishes to (only the stream function has one).
     event_bus_name: str | None = None
-    #: Signs page tokens (page_tokens.py); the template generates it in Secrets Manager.
+    #: Signs page tokens (http/page_tokens.py); the template generates it in Secrets Manager.
     page_token_secret: str | None = None
 
     @classmethod

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from orders_domain.errors import Conflict
+from orders_domain.domain.errors import Conflict
 
 if TYPE_CHECKING:
     from orders_domain.models import LineItem, Order

@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from orders_domain.errors import BadRequest, FieldError
+from orders_domain.domain.errors import BadRequest, FieldError
 
 #: Longer than any token this module writes.
 MAX_TOKEN_LENGTH = 1024

@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import boto3
 from botocore.config import Config
 
-from orders_domain.settings import Settings
+from orders_domain.runtime.settings import Settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from orders_domain.auth import Authenticator
-    from orders_domain.page_tokens import PageTokens
-    from orders_domain.ports import EventPublisher
+    from orders_domain.domain.ports import EventPublisher
+    from orders_domain.http.auth import Authenticator
+    from orders_domain.http.page_tokens import PageTokens
     from orders_domain.services import CreateOrders, ReadOrders
     from orders_domain.services.batch import RunBatch
     from orders_domain.services.change import ChangeOrders
@@ -107,7 +107,7 @@ class Wiring:
     @property
     def authenticator(self) -> Authenticator:
         def build() -> Authenticator:
-            from orders_domain.auth import Authenticator
+            from orders_domain.http.auth import Authenticator
 
             return Authenticator(self.api_keys, ttl_seconds=self.settings.api_key_cache_seconds)
 
@@ -125,7 +125,7 @@ class Wiring:
         def build() -> DynamoDBPersistenceLayer:
             from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-            from orders_domain.idempotency import configure_store
+            from orders_domain.http.idempotency import configure_store
 
             store = DynamoDBPersistenceLayer(
                 table_name=self.settings.idempotency_table_name, boto3_client=self.dynamodb
@@ -204,7 +204,7 @@ class Wiring:
     @property
     def page_tokens(self) -> PageTokens:
         def build() -> PageTokens:
-            from orders_domain.page_tokens import PageTokens
+            from orders_domain.http.page_tokens import PageTokens
 
             secret = self.settings.page_token_secret
             if not secret:

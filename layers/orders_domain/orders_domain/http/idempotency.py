@@ -27,8 +27,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
-from orders_domain.errors import BadRequest, IdempotencyInProgress, IdempotencyKeyReused
-from orders_domain.faults import transient_error
+from orders_domain.domain.errors import BadRequest, IdempotencyInProgress, IdempotencyKeyReused
+from orders_domain.storage.faults import transient_error
 
 MAX_KEY_LENGTH = 255
 _VISIBLE_ASCII = re.compile(r"[\x20-\x7e]+")

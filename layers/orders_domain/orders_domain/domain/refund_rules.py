@@ -32,12 +32,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from orders_domain import lifecycle, money
-from orders_domain.errors import FieldError, Unprocessable
-from orders_domain.lifecycle import LineStatus, Operation, OrderStateConflict, OrderStatus, PaymentStatus
+from orders_domain.domain import lifecycle, money
+from orders_domain.domain.errors import FieldError, Unprocessable
+from orders_domain.domain.fulfil_rules import in_base, share
+from orders_domain.domain.lifecycle import (
+    LineStatus,
+    Operation,
+    OrderStateConflict,
+    OrderStatus,
+    PaymentStatus,
+)
 from orders_domain.models import LineItem, Order
 from orders_domain.models.refunds import GUEST_SELF_SERVICE, RefundReason
-from orders_domain.services.fulfil import in_base, share
 
 ZERO = money.ZERO
 

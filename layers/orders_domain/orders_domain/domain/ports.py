@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from typing import Any
 
-    from orders_domain.coupon_usage import UsageRow
-    from orders_domain.events import DomainEvent
-    from orders_domain.history import HistoryEntry
+    from orders_domain.domain.coupon_rows import UsageRow
+    from orders_domain.domain.events import DomainEvent
+    from orders_domain.domain.history_entries import HistoryEntry
+    from orders_domain.domain.page_positions import Page, PagePosition, Partition
     from orders_domain.models import Order
     from orders_domain.models.fulfillments import Fulfillment
     from orders_domain.models.refunds import RefundReason
-    from orders_domain.paging import Page, PagePosition, Partition
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class EventPublisher(Protocol):
 
 
 class OrderLists(Protocol):
-    """Index pages of list rows (paging.Page), and the list rows of orders named by id."""
+    """Index pages of list rows (page_positions.Page), and the list rows of orders named by id."""
 
     def page(
         self,
@@ -154,7 +154,7 @@ class FulfillmentStore(Protocol):
 
 
 class RefundReasonStore(Protocol):
-    """A tenant's own refund reasons (the built-in ones are code: services.refund)."""
+    """A tenant's own refund reasons (the built-in ones are code: domain.refund_rules)."""
 
     def reasons(self, tenant_id: str) -> list[RefundReason]: ...
 

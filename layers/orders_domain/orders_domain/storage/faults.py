@@ -12,7 +12,7 @@ from typing import ParamSpec, TypeVar
 
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
-from orders_domain.errors import OrdersError, Throttled, Unavailable
+from orders_domain.domain.errors import OrdersError, Throttled, Unavailable
 
 #: DynamoDB's "slow down" answers (after boto3's own retries): a 429 for the client, not a 500.
 THROTTLING_CODES = frozenset(

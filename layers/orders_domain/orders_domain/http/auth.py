@@ -17,9 +17,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from orders_domain.errors import Forbidden, Unauthorized
-from orders_domain.ports import ApiKeyRecord, ApiKeyStore
-from orders_domain.routes import ALL_SCOPES, scope_of, tenant_from_key
+from orders_domain.domain.errors import Forbidden, Unauthorized
+from orders_domain.domain.ports import ApiKeyRecord, ApiKeyStore
+from orders_domain.http.routes import ALL_SCOPES, scope_of, tenant_from_key
 
 TENANT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 _TENANT_RE = re.compile(TENANT_ID_PATTERN)

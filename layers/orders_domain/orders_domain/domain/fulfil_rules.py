@@ -45,9 +45,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from orders_domain import lifecycle, money
-from orders_domain.errors import FieldError, Unprocessable
-from orders_domain.lifecycle import Operation, OrderStateConflict, PaymentStatus
+from orders_domain.domain import lifecycle, money
+from orders_domain.domain.errors import FieldError, Unprocessable
+from orders_domain.domain.lifecycle import Operation, OrderStateConflict, PaymentStatus
 from orders_domain.models import LineItem, Order
 from orders_domain.models.fulfillments import (
     CancelItemInput,

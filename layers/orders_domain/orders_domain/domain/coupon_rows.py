@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from orders_domain import keys
+from orders_domain.storage import keys
 
 #: The fields of a usage row (the commerce API's coupon usage response), in its order.
 ROW_FIELDS = (

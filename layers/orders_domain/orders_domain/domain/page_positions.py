@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from orders_domain import keys
+from orders_domain.storage import keys
 
 
 @dataclass(frozen=True)

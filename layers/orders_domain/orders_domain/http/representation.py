@@ -6,13 +6,13 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from orders_domain import jsonio, lifecycle
-from orders_domain.errors import BadRequest, FieldError
-from orders_domain.lifecycle import Operation
+from orders_domain.domain import jsonio, lifecycle
+from orders_domain.domain.errors import BadRequest, FieldError
+from orders_domain.domain.lifecycle import Operation
 from orders_domain.models import RESPONSE_EXCLUDED_FIELDS, Order
 
 if TYPE_CHECKING:
-    from orders_domain.history import HistoryEntry
+    from orders_domain.domain.history_entries import HistoryEntry
 
 #: Link relation -> the operation it offers; present only while the lifecycle allows it.
 _ACTION_LINKS: tuple[tuple[str, Operation, str], ...] = (

@@ -24,7 +24,7 @@ from typing import Any
 
 import jsonpatch
 
-from orders_domain import lifecycle
+from orders_domain.domain import lifecycle
 
 #: A snapshot at least this often (in versions): a rebuild applies at most this many patches.
 SNAPSHOT_EVERY = 20

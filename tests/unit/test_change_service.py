@@ -22,11 +22,12 @@ from orders_domain.domain.errors import (
     VersionConflict,
 )
 from orders_domain.domain.lifecycle import LineStatus, OrderStateConflict, OrderStatus, PaymentStatus
+from orders_domain.domain.order_edits import PRICED_FIELDS, client_document
 from orders_domain.http.representation import order_json
 from orders_domain.models import ORDER_SERVER_FIELDS, LineItem, Order, OrderCreateRequest
 from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.services import CreateOrders, Pricing, ReadOrders
-from orders_domain.services.change import PRICED_FIELDS, ChangeOrders, client_document
+from orders_domain.services.change import ChangeOrders
 
 from tests.fakes import InMemoryOrderRepository, LostAnswerRepository
 

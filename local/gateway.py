@@ -274,6 +274,15 @@ def gateway_responses(template: Mapping[str, Any]) -> dict[str, GatewayResponse]
     return responses
 
 
+# The merge is the project's own, not Powertools' `configure_openapi_merge` (issue 30; Powertools 3.37.0):
+# - it finds resolvers by parsing files for `app = <Resolver>(...)`; a function here says `app = fn.app`
+#   (FunctionApp builds the resolver), so it finds none of functions/*/app.py: a document with no paths;
+# - it loads each file again under a made-up module name, beside the module this gateway serves, and a
+#   document missing a function that failed to import is kept (a warning); here it is rebuilt next time;
+# - its component merge is `dict.update`: a schema two functions define differently is silently the
+#   last one's. Refusing that is the point of merge_components, and it cannot be asked to.
+# Fed these same per-function dicts (`OpenAPIMerge.add_schema`, on_conflict="error") it builds a
+# byte-identical docs/openapi.json, but refuses only a second operation, without naming the function.
 class OpenAPIConflict(Exception):
     """Two functions document one operation, or different schemas under one component name."""
 

@@ -30,6 +30,21 @@ def test_valid_key_is_allowed_with_tenant_and_scopes(api_key: str) -> None:
     assert result["principalId"].startswith("key_")
 
 
+@pytest.mark.parametrize("order_id", ["urn:order:7", "a~b", "a@b,c", "x y", "caf\u00e9"])
+def test_the_policy_names_exactly_the_method_arn_whatever_the_path_holds(api_key: str, order_id: str) -> None:
+    # GIVEN a path whose id holds characters a path segment may hold (":" splits an ARN's fields)
+    path = f"/orders/tenant-a/{order_id}"
+    arn = load_event("authorizer.json")["methodArn"].rsplit("/", 1)[0] + f"/{order_id}"
+    event = auth_event(
+        api_key, path=path, methodArn=arn, pathParameters={"tenantId": "tenant-a", "id": order_id}
+    )
+    # WHEN the authorizer answers
+    result = invoke("authorizer", event)
+    # THEN it allows that very method ARN (the gateway matches the Resource against it)
+    statement = result["policyDocument"]["Statement"][0]
+    assert (statement["Effect"], statement["Resource"]) == ("Allow", arn)
+
+
 def test_bare_key_in_authorization_header_works(api_key: str) -> None:
     result = invoke("authorizer", auth_event(api_key, header="Authorization"))
     assert result["policyDocument"]["Statement"][0]["Effect"] == "Allow"

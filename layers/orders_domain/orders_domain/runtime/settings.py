@@ -1,4 +1,12 @@
-"""Settings read from the environment when first asked for, never at import time."""
+"""Settings read from the environment when first asked for, never at import time.
+
+One typed, frozen model, read once per process (runtime/wiring.py builds it once). It is a dataclass,
+not a pydantic model (issue 30 asked for one; kept as is, on purpose): the authorizer reads these
+settings on its cold start and loads no pydantic (tests/unit/test_cold_path.py pins that); importing
+pydantic and building one model there costs ~60 ms and 54 modules. pydantic-settings is not a layer
+dependency either. Bad values fail as they did: a missing table name is a KeyError naming the
+variable, an API_KEY_CACHE_SECONDS that is not a number a ValueError (tests/unit/test_settings.py).
+"""
 
 from __future__ import annotations
 

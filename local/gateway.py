@@ -13,7 +13,6 @@ import base64
 import http.client
 import importlib
 import io
-import ipaddress
 import json
 import logging
 import os
@@ -30,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from orders_domain.http.api import sane_host
 
 from local import lambda_runtime
 
@@ -138,8 +139,6 @@ _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,15}")
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
 #: A Host the gateway passes on: a name of RFC 3986 unreserved characters (a subset of reg-name:
 #: no sub-delims, no percent-encoding, which no host name needs) or an IP literal, then an optional port.
-_HOST = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9._~-]+))(?::(?P<port>[0-9]{1,5}))?")
-MAX_HOST_BYTES = 255
 
 
 class AuthorizerError(Exception):
@@ -453,24 +452,6 @@ def _content_length(value: str | None) -> int | None:
     """A Content-Length value as a number; None when it is not one run of ASCII digits."""
     text = (value or "").strip()
     return int(text) if _CONTENT_LENGTH.fullmatch(text) else None
-
-
-def sane_host(value: str | None) -> str | None:
-    """`value` when it is a Host worth putting into URLs (a host name of unreserved characters, an
-    IPv4 or a bracketed IPv6 address, an optional port up to 65535; at most 255 bytes), else None."""
-    if not value or len(value.encode("utf-8")) > MAX_HOST_BYTES:
-        return None
-    match = _HOST.fullmatch(value)
-    if match is None:
-        return None
-    if match["port"] is not None and int(match["port"]) > 65535:
-        return None
-    if match["ipv6"] is not None:
-        try:
-            ipaddress.IPv6Address(match["ipv6"])
-        except ValueError:
-            return None
-    return value
 
 
 def _with_sane_forwarding(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -105,6 +106,33 @@ def stored_response(stored: StoredResponse) -> Response[str]:
     return Response(
         status_code=stored.status, content_type=APPLICATION_JSON, body=stored.body, headers=headers
     )
+
+
+# ------------------------------------------------------------------ the host a client called
+#: A Host worth putting into URLs (RFC 3986 unreserved characters, or a bracketed IPv6 address), with
+#: an optional port. The one rule: the local gateway's `domainName` and the theatre links both use it.
+_HOST = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9._~-]+))(?::(?P<port>[0-9]{1,5}))?")
+MAX_HOST_BYTES = 255
+
+
+def sane_host(value: str | None) -> str | None:
+    """`value` when it is a Host worth putting into URLs (a host name of unreserved characters, an
+    IPv4 or a bracketed IPv6 address, an optional port up to 65535; at most 255 bytes), else None."""
+    if not value or len(value.encode("utf-8")) > MAX_HOST_BYTES:
+        return None
+    match = _HOST.fullmatch(value)
+    if match is None:
+        return None
+    if match["port"] is not None and int(match["port"]) > 65535:
+        return None
+    if match["ipv6"] is not None:
+        try:
+            import ipaddress  # only for a bracketed address: rare, and kept off the cold start
+
+            ipaddress.IPv6Address(match["ipv6"])
+        except ValueError:
+            return None
+    return value
 
 
 # ------------------------------------------------------------------ request context

@@ -14,7 +14,6 @@ caller check and `idempotent`, which runs an effect at most once per (tenant, ro
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -31,6 +30,7 @@ from orders_domain.http.api import (
     if_match_version,
     require_caller,
     resolve,
+    sane_host,
     stored_response,
 )
 from orders_domain.http.idempotency import StoredResponse
@@ -40,10 +40,6 @@ from orders_domain.services.common import keyed_write_id
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 T = TypeVar("T")
-
-#: A host a link may name: a DNS name or IPv4 address (RFC 3986 unreserved characters), or an IPv6
-#: literal in brackets, with an optional port; at most 255 characters.
-_SANE_HOST = re.compile(r"(?=.{1,255}$)(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
 def tracing_enabled() -> bool:
@@ -106,13 +102,8 @@ class FunctionApp:
         context = event.get("requestContext") or {}
         # Links a client will follow: only a host name or address (with a port) and http or https,
         # whatever a client wrote in `Host` or `X-Forwarded-Proto`.
-        host = next(
-            (
-                h
-                for h in (str(context.get("domainName") or ""), self.header("Host") or "")
-                if _SANE_HOST.fullmatch(h)
-            ),
-            "localhost",
+        host = (
+            sane_host(str(context.get("domainName") or "")) or sane_host(self.header("Host")) or "localhost"
         )
         scheme = (self.header("X-Forwarded-Proto") or "https").split(",")[0].strip().lower()
         scheme = scheme if scheme in ("http", "https") else "https"

@@ -5,7 +5,6 @@ change that meets a concurrent one is read and applied again (services.change): 
 """
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
-import json
 from typing import Annotated, Any
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
@@ -30,7 +29,7 @@ from orders_domain.http.handler import FunctionApp
 from orders_domain.http.idempotency import StoredResponse
 from orders_domain.http.representation import order_body, order_headers, order_json
 from orders_domain.models.requests import BatchRequest, JsonPatchOperation
-from orders_domain.models.types import MAX_ORDER_STORED_BYTES
+from orders_domain.models.types import fits_stored
 from orders_domain.runtime import wiring
 from orders_domain.services.common import request_fingerprint
 
@@ -53,7 +52,7 @@ def batch_answer(body: dict[str, Any], orders: dict[int, models.Order]) -> str:
         for position, order in orders.items():
             body["results"][position]["object"] = order_body(order)
         text = dumps(body)
-        if len(json.dumps(text)) <= MAX_ORDER_STORED_BYTES:
+        if fits_stored(text):
             return text
     except Exception:  # the operations ran: answer without the orders, never fail
         fn.logger.exception("the batch's orders could not be rendered; answering their versions")

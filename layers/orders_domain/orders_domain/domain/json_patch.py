@@ -7,7 +7,6 @@ loop (services.change) reads and writes.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from datetime import datetime
@@ -18,6 +17,7 @@ from typing import Any
 import jsonpatch
 from jsonpointer import JsonPointer, JsonPointerException
 
+from orders_domain.domain import jsonio
 from orders_domain.domain.errors import (
     FieldError,
     PatchTestFailed,
@@ -29,7 +29,7 @@ from orders_domain.models import (
     LINE_SERVER_FIELDS,
     ORDER_SERVER_FIELDS,
 )
-from orders_domain.models.types import MAX_ORDER_STORED_BYTES
+from orders_domain.models.types import MAX_ORDER_STORED_BYTES, fits_stored
 
 #: The most operations one patch may carry.
 MAX_OPERATIONS = 100
@@ -175,7 +175,7 @@ def apply_operations(document: dict[str, Any], operations: Sequence[dict[str, An
     for index, op in enumerate(operations):
         try:
             doc = _JsonPatch([op]).apply(doc, in_place=True)
-            if op["op"] == "copy" and len(json.dumps(doc, default=str)) > MAX_ORDER_STORED_BYTES:
+            if op["op"] == "copy" and not fits_stored(jsonio.dumps(doc)):
                 # A copy can double the document: 12 of them in a 4 KiB patch would make 4,000 of a
                 # 1,000-item list. Refused as soon as the order could no longer be stored.
                 raise PayloadTooLarge(

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -48,6 +49,18 @@ MAX_JSON_DEPTH = 16
 #: The most bytes an order may take in the largest item it is written into (storage.orders): its JSON
 #: text escaped once more as a JSON string in ASCII, as a keyed request's stored answer holds it.
 MAX_ORDER_STORED_BYTES = 350_000
+
+
+def stored_bytes(text: str) -> int:
+    """The bytes a JSON text takes escaped once more as a JSON string in ASCII (every `"` two bytes,
+    a character beyond ASCII six or twelve): what a keyed request's stored answer holds."""
+    return len(json.dumps(text))
+
+
+def fits_stored(text: str) -> bool:
+    """Whether a JSON text fits MAX_ORDER_STORED_BYTES as stored. A character escapes to at most 12
+    bytes, so a text that short needs no measuring (an ordinary order: no extra pass on the write path)."""
+    return len(text) * 12 + 2 <= MAX_ORDER_STORED_BYTES or stored_bytes(text) <= MAX_ORDER_STORED_BYTES
 
 
 # ------------------------------------------------------------------ who owns a field
@@ -91,7 +104,8 @@ def _storable(value: Decimal) -> Decimal:
 class _StorableNumber:
     """A Decimal as the service holds it, in one annotation (each field builds faster with one):
 
-    - validated: finite and storable in DynamoDB (`_storable`, after pydantic's own checks);
+    - validated: a plain decimal when sent as a string (`_plain_decimal`, before pydantic's own
+      checks), finite and storable in DynamoDB (`_storable`, after them);
     - serialised: in JSON a string, exact (storage), or a marked string that becomes a JSON number
       (responses, `_decimal_to_json`);
     - documented: a JSON number (pydantic says string). The HTTP layer writes Decimals as JSON
@@ -101,9 +115,9 @@ class _StorableNumber:
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        return core_schema.no_info_after_validator_function(
-            _storable,
-            handler(source),
+        return core_schema.no_info_before_validator_function(
+            _plain_decimal,
+            core_schema.no_info_after_validator_function(_storable, handler(source)),
             serialization=core_schema.plain_serializer_function_ser_schema(
                 _decimal_to_json, info_arg=True, when_used="json"
             ),
@@ -162,9 +176,9 @@ def _decimal_to_json(value: Decimal, info: SerializationInfo) -> str:
 
 
 #: Money: a finite Decimal (never a float).
-Money = Annotated[Decimal, BeforeValidator(_plain_decimal), Field(allow_inf_nan=False), _StorableNumber]
+Money = Annotated[Decimal, Field(allow_inf_nan=False), _StorableNumber]
 #: Any other stored number that is not money (weight, exchange rate, coordinates, ...).
-Number = Annotated[Decimal, BeforeValidator(_plain_decimal), Field(allow_inf_nan=False), _StorableNumber]
+Number = Annotated[Decimal, Field(allow_inf_nan=False), _StorableNumber]
 
 # Every number a client sends is bounded where its field is declared, so no later arithmetic can
 # leave the 28-digit decimal context or DynamoDB's number type: amounts below MAX_AMOUNT, quantities

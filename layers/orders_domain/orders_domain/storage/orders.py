@@ -14,7 +14,6 @@ An order item is its key, its index attributes (keys.py), and three attributes o
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -29,7 +28,7 @@ from orders_domain.domain.page_positions import Page, PagePosition
 from orders_domain.models import Order
 from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.models.orders import SUMMARY_FIELDS
-from orders_domain.models.types import MAX_ORDER_STORED_BYTES
+from orders_domain.models.types import MAX_ORDER_STORED_BYTES, fits_stored, stored_bytes
 from orders_domain.storage import keys
 from orders_domain.storage.codec import condition_failed, transaction_lost_race, typed_key
 from orders_domain.storage.faults import translate_store_errors
@@ -63,11 +62,11 @@ _SUMMARY_INCLUDE = set(SUMMARY_FIELDS)
 def check_storable(doc: str, summary: str) -> None:
     """413 unless every item the order is written into fits DynamoDB (MAX_ORDER_STORED_BYTES): in
     bytes, as stored, before anything is written."""
-    escaped = len(json.dumps(doc))  # ASCII: its length is its size in bytes
     own = len(doc.encode("utf-8")) + len(summary.encode("utf-8")) + _KEYS_ALLOWANCE
-    if escaped > MAX_ORDER_STORED_BYTES or own > MAX_ORDER_ITEM_BYTES:
+    if not fits_stored(doc) or own > MAX_ORDER_ITEM_BYTES:
+        size = max(stored_bytes(doc), own)
         raise PayloadTooLarge(
-            f"The order would take {max(escaped, own):,} bytes to store (at most {MAX_ORDER_STORED_BYTES:,}, "
+            f"The order would take {size:,} bytes to store (at most {MAX_ORDER_STORED_BYTES:,}, "
             "counted in UTF-8 with JSON escaping); make its text smaller or split it into several orders."
         )
 

@@ -12,7 +12,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from pydantic_core import PydanticCustomError
 
 from orders_domain.domain import lifecycle
-from orders_domain.domain.errors import FieldError
 from orders_domain.models import OrderCreateRequest
 from orders_domain.models.field_errors import validation_problem
 from orders_domain.models.types import MAX_AMOUNT, Money
@@ -96,9 +95,9 @@ def create_request(placed: DistributionOrderInput) -> OrderCreateRequest:
     try:
         return _create_request(placed)
     except ValidationError as invalid:
-        problem = validation_problem("The order is not valid.", list(invalid.errors()))
-        problem.errors = [FieldError(_dialect_field(e.field), e.error) for e in problem.errors]
-        raise problem from None
+        raise validation_problem(
+            "The order is not valid.", list(invalid.errors()), rename=_dialect_field
+        ) from None
 
 
 def _create_request(placed: DistributionOrderInput) -> OrderCreateRequest:

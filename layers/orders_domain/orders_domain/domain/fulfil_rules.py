@@ -192,20 +192,14 @@ def pickup(
     lifecycle.check(Operation.WILL_CALL_PICKUP, order)
     fulfilled = {item.order_line_item_id for item in fulfillment.items if item.quantity > 0}
     by_id = {li.order_line_item_id: li for li in order.line_items}
-    if line_ids is None:
-        # The whole fulfillment: each of its lines still there to collect (refunded ones are not).
-        wanted = sorted(i for i in fulfilled if lifecycle.line_pickup_conflict(by_id[i]) is None)
-        refused = (
-            None if wanted else lifecycle.line_pickup_conflict(by_id[min(fulfilled)]) if fulfilled else None
-        )
-        if refused is not None:
-            raise refused
-    else:
-        wanted = list(line_ids)
-        for line_id in wanted:
-            refused = lifecycle.line_pickup_conflict(by_id[line_id]) if line_id in fulfilled else None
-            if refused is not None:
-                raise refused
+    named = sorted(fulfilled) if line_ids is None else list(line_ids)
+    refusals = {i: lifecycle.line_pickup_conflict(by_id[i]) for i in named if i in fulfilled}
+    # A line named is refused when it cannot be picked up; the whole fulfillment takes the lines still
+    # there to collect (a refunded one is not), and is refused only when none is.
+    wanted = named if line_ids is not None else [i for i in named if refusals[i] is None]
+    refused = next((r for r in refusals.values() if r is not None), None)
+    if refused is not None and (line_ids is not None or not wanted):
+        raise refused
     errors = [
         FieldError(f"items[{i}].order_line_item_id", f"names no line this fulfillment fulfilled: '{line_id}'")
         for i, line_id in enumerate(wanted)

@@ -4,7 +4,7 @@ The one conversion: the HTTP layer uses it for request bodies, services for docu
 (a patched order).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from orders_domain.domain.errors import FieldError, OrdersError, Unprocessable, ValidationFailed
@@ -51,10 +51,15 @@ def field_errors_from_pydantic(errors: list[Mapping[str, Any]]) -> list[FieldErr
     return out
 
 
-def validation_problem(detail: str, errors: list[Mapping[str, Any]]) -> OrdersError:
+def validation_problem(
+    detail: str, errors: list[Mapping[str, Any]], *, rename: Callable[[str], str] | None = None
+) -> OrdersError:
     """The problem for a body pydantic refused: 400, or 422 when its only fault is an id named twice
-    in one list (well-formed, but it would count one line, unit or fulfillment twice)."""
+    in one list (well-formed, but it would count one line, unit or fulfillment twice). `rename` maps
+    each field to the name the client sent it under (a batch operation's `object.`, a dialect's)."""
     fields = field_errors_from_pydantic(errors)
+    if rename is not None:
+        fields = [FieldError(rename(e.field), e.error) for e in fields]
     if errors and all(err.get("type") == DUPLICATE_ID for err in errors):
         return Unprocessable("The request names the same id more than once.", errors=fields)
     return ValidationFailed(detail, errors=fields)

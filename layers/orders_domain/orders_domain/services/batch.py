@@ -44,6 +44,13 @@ class BatchResult:
         return ERROR if self.error is not None else SUCCESS
 
 
+def _as_error(failure: Exception) -> OrdersError:
+    """One operation's failure as its error result: the service's own errors as they are, anything
+    else an InternalFault (500, logged by the handler). The batch's earlier operations may have written,
+    so its answer must still be stored under the key: a retry replays it instead of running them again."""
+    return failure if isinstance(failure, OrdersError) else InternalFault(UNEXPECTED_FAULT, cause=failure)
+
+
 def _required(value: Any, name: str) -> Any:
     if value is None:
         raise ValidationFailed(f"This operation needs `{name}`.", errors=[FieldError(name, "is required")])
@@ -73,19 +80,18 @@ class RunBatch:
                 try:
                     request = OrderCreateRequest.model_validate(_required(op.object, "object"))
                 except ValidationError as exc:
-                    problem = validation_problem("The order to create is not valid.", list(exc.errors()))
-                    problem.errors = [FieldError(f"object.{e.field}", e.error) for e in problem.errors]
-                    raise problem from None
+                    raise validation_problem(
+                        "The order to create is not valid.",
+                        list(exc.errors()),
+                        rename=lambda f: f"object.{f}",
+                    ) from None
                 key = f"{idempotency_key}#{position}" if idempotency_key else request.duplicate_prevention_key
                 try:
                     created = self.creates.create(
                         request, tenant_id=tenant_id, actor=actor, idempotency_key=key
                     )
-                except OrdersError as error:
-                    return BatchResult(op.operation, op.id, error=error, idempotency_key=key)
-                except Exception as fault:  # noqa: BLE001 - as below; the create's key is part of its outcome
-                    fault_error = InternalFault(UNEXPECTED_FAULT, cause=fault)
-                    return BatchResult(op.operation, op.id, error=fault_error, idempotency_key=key)
+                except Exception as failure:  # noqa: BLE001 - as below; the create's key is part of its outcome
+                    return BatchResult(op.operation, op.id, error=_as_error(failure), idempotency_key=key)
                 return BatchResult(op.operation, created.order.id, order=created.order, idempotency_key=key)
             order_ref = str(_required(op.id, "id"))
             if op.operation == "patch":
@@ -94,9 +100,5 @@ class RunBatch:
             else:
                 order = self.changes.delete(tenant_id, order_ref, actor=actor, if_match=None)
             return BatchResult(op.operation, order.id, order=order)
-        except OrdersError as error:
-            return BatchResult(op.operation, op.id, error=error)
-        except Exception as fault:  # noqa: BLE001 - one operation's fault is that operation's outcome
-            # The batch's earlier operations may have written: its answer must still be stored
-            # under the key, so a retry replays it instead of running them again (the handler logs it).
-            return BatchResult(op.operation, op.id, error=InternalFault(UNEXPECTED_FAULT, cause=fault))
+        except Exception as failure:  # noqa: BLE001 - one operation's failure is that operation's outcome
+            return BatchResult(op.operation, op.id, error=_as_error(failure))

@@ -12,6 +12,7 @@ from orders_domain.domain import lifecycle, money
 from orders_domain.domain.errors import FieldError, Unprocessable, ValidationFailed
 from orders_domain.domain.lifecycle import PaymentStatus
 from orders_domain.models import Order, OrderCreateRequest
+from orders_domain.models.types import utc_text
 from orders_domain.services.common import new_line_id, utcnow
 
 _PREVIEW_PLACEHOLDER = "preview"
@@ -121,8 +122,8 @@ class Pricing:
                 "exchange_rate is required when base_currency_code differs from currency_code.",
                 errors=[FieldError("exchange_rate", "is required when base_currency_code differs")],
             )
-        order_date = request.date if (request.override_order_date and request.date) else now.isoformat()
-        order_date = order_date.replace("+00:00", "Z")
+        # A client's date is in UTC already (OrderCreateRequest normalises it).
+        order_date = request.date if (request.override_order_date and request.date) else utc_text(now)
 
         data.update(
             id=_PREVIEW_PLACEHOLDER,

@@ -564,18 +564,30 @@ def money_problems(store: Store, order_id: str) -> list[Problem]:
     return [("partial_writes", f"money: {p}") for p in all_money_problems(store.order(order_id))]
 
 
+def keyed_post(api: Api, path: str, body: Any, key: str) -> Callable[[], Reply]:
+    return lambda: reply(api.request("POST", path, body, idempotency_key=key))
+
+
+def answer_raises_once(
+    send: Callable[[], Reply], unexpected: Unexpected, order_id: str, report: FlowReport
+) -> Exchange:
+    """A keyed single-order request whose answer raises once after its write (aimed at `order_id`),
+    sent and retried with its key: the first may fail, the retry must answer 200 (its problems noted)."""
+    exchange = exchanged(send, 200, unexpected.once("render", order_id))
+    _fired_note(report, exchange, "render")
+    report.problems += exchange_problems(exchange, 200, first_may_fail=True)
+    return exchange
+
+
 def fulfil_flow(api: Api, store: Store, unexpected: Unexpected, name: str, label: str) -> FlowReport:
     """A keyed partial fulfil (PARTIAL_FULFIL, its record marked by `tracking_number`) whose answer
     raises after the transaction wrote the order and its record."""
     case = FulfilCase(api, store, label, partial=True)
     report = FlowReport(name, made=case.made)
 
-    def send() -> Reply:
-        return reply(api.fulfil(case.order_id, case.body, key=label))
-
-    exchange = exchanged(send, 200, unexpected.once("render", case.order_id))
-    _fired_note(report, exchange, "render")
-    report.problems += exchange_problems(exchange, 200, first_may_fail=True)
+    exchange = answer_raises_once(
+        lambda: reply(api.fulfil(case.order_id, case.body, key=label)), unexpected, case.order_id, report
+    )
     after = store.doc(case.order_id)
     report.problems += effect_problems(case.before, after, case.delta)
     answered = None
@@ -592,13 +604,12 @@ def cancel_flow(api: Api, store: Store, unexpected: Unexpected, name: str, label
     case = OrderActionCase(api, store, label, "cancel", items=PARTIAL_CANCEL)
     report = FlowReport(name, made=case.made)
     path = ACTION_PATHS["cancel"].format(tenantId=TENANT, id=case.order_id)
-
-    def send() -> Reply:
-        return reply(api.request("POST", path, case.body, idempotency_key=label))
-
-    exchange = exchanged(send, 200, unexpected.once("render", case.order_id))
-    _fired_note(report, exchange, "render")
-    report.problems += exchange_problems(exchange, 200, first_may_fail=True)
+    answer_raises_once(
+        lambda: reply(api.request("POST", path, case.body, idempotency_key=label)),
+        unexpected,
+        case.order_id,
+        report,
+    )
     after = store.doc(case.order_id)
     report.problems += effect_problems(case.before, after, case.delta)
     report.problems += _half_and_money(store, case.order_id, after)
@@ -610,13 +621,12 @@ def refund_flow(api: Api, store: Store, unexpected: Unexpected, name: str, label
     case = RefundCase(api, store, label)
     report = FlowReport(name, made=case.made)
     path = REFUNDS_PATH.format(tenantId=TENANT, id=case.ref)
-
-    def send() -> Reply:
-        return reply(api.request("POST", path, case.body, idempotency_key=label))
-
-    exchange = exchanged(send, 200, unexpected.once("render", case.order_id))
-    _fired_note(report, exchange, "render")
-    report.problems += exchange_problems(exchange, 200, first_may_fail=True)
+    exchange = answer_raises_once(
+        lambda: reply(api.request("POST", path, case.body, idempotency_key=label)),
+        unexpected,
+        case.order_id,
+        report,
+    )
     after = store.doc(case.order_id)
     report.problems += refund_effect_problems(case.before, after, case.lines)
     report.problems += refund_problems(after)

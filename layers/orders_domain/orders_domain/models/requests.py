@@ -33,6 +33,7 @@ from orders_domain.models.types import (
     Rate,
     Weight,
     parse_moment,
+    repeat_at,
     utc_text,
 )
 
@@ -107,29 +108,25 @@ class OrderCreateRequest(InputModel, OrderFields):
                 # Exact (checked above): "10.500" and "1E+1" become "10.50" and "10.00" in USD.
                 setattr(owner, name, value.quantize(quantum))
 
-        line_ids: set[str] = set()
-        for i, line in enumerate(self.line_items):
-            line_id = line.order_line_item_id
-            if line_id is None:
-                continue
-            if line_id in line_ids:
-                raise PydanticCustomError(
-                    DUPLICATE_ID,
-                    "{field} repeats order_line_item_id '{id}'",
-                    {"field": f"line_items[{i}].order_line_item_id", "id": line_id},
-                )
-            line_ids.add(line_id)
+        twice = repeat_at(line.order_line_item_id for line in self.line_items)
+        if twice is not None:
+            raise PydanticCustomError(
+                DUPLICATE_ID,
+                "{field} repeats order_line_item_id '{id}'",
+                {"field": f"line_items[{twice[0]}].order_line_item_id", "id": twice[1]},
+            )
+        line_ids = {line.order_line_item_id for line in self.line_items}
         for i, coupon in enumerate(self.coupons or []):
-            named: set[str] = set()
-            for j, ref in enumerate(coupon.order_line_item_ids or []):
-                if ref in named:
+            refs = coupon.order_line_item_ids or []
+            twice = repeat_at(refs)
+            for j, ref in enumerate(refs):
+                if twice is not None and twice[0] == j:
                     # Listed twice, the line would be discounted twice.
                     raise PydanticCustomError(
                         DUPLICATE_ID,
                         "{field} names line '{id}' more than once",
                         {"field": f"coupons[{i}].order_line_item_ids[{j}]", "id": ref},
                     )
-                named.add(ref)
                 if ref not in line_ids:
                     raise PydanticCustomError(
                         "unknown_order_line_item_id",

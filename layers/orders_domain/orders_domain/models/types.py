@@ -306,21 +306,24 @@ Moment = Annotated[dt.datetime, AfterValidator(_calendar_moment)]
 DUPLICATE_ID = "duplicate_id"
 
 
-def repeated(ids: Any) -> Any | None:
-    """The first id named a second time in `ids`, or None."""
+def repeat_at(ids: Any) -> tuple[int, Any] | None:
+    """Where an id is first named a second time in `ids` (its position and the id), or None; None
+    entries (ids a request leaves to the server) never repeat."""
     seen: set[Any] = set()
-    for value in ids:
+    for position, value in enumerate(ids):
+        if value is None:
+            continue
         if value in seen:
-            return value
+            return position, value
         seen.add(value)
     return None
 
 
 def refuse_repeats(ids: Any) -> None:
     """One rule for every list of ids a request carries: each id at most once."""
-    value = repeated(ids)
-    if value is not None:
-        raise PydanticCustomError(DUPLICATE_ID, "names {id} more than once", {"id": value})
+    twice = repeat_at(ids)
+    if twice is not None:
+        raise PydanticCustomError(DUPLICATE_ID, "names {id} more than once", {"id": twice[1]})
 
 
 def _unique(values: list[Any]) -> list[Any]:

@@ -34,7 +34,7 @@ from orders_domain.domain.errors import (
 from orders_domain.domain.ports import FulfillmentStore, OrderRepository
 from orders_domain.models import Order
 from orders_domain.models.fulfillments import CancelRequest, Fulfillment, FulfillmentUpdate, FulfilRequest
-from orders_domain.models.types import repeated
+from orders_domain.models.types import repeat_at
 from orders_domain.services.change import Changed, ChangeOrders
 from orders_domain.storage import keys
 
@@ -61,11 +61,11 @@ class FulfillmentQuery:
     created_lte: datetime | None = None
 
     def __post_init__(self) -> None:
-        twice = repeated(self.ids)
+        twice = repeat_at(self.ids)
         if twice is not None:
             raise Unprocessable(
                 "The request names the same id more than once.",
-                errors=[FieldError("ids", f"names {twice} more than once")],
+                errors=[FieldError("ids", f"names {twice[1]} more than once")],
             )
 
     def keeps(self, f: Fulfillment) -> bool:

@@ -42,7 +42,7 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 
 typecheck: $(BIN)/.installed
-	$(BIN)/mypy layers/orders_domain/orders_domain functions local tests
+	$(BIN)/mypy layers/orders_domain/orders_domain functions local harness tests
 
 cfn: $(BIN)/.installed
 	$(BIN)/cfn-lint template.yaml
@@ -62,9 +62,9 @@ openapi: $(BIN)/.installed
 	PYTHONPATH=layers/orders_domain:. POWERTOOLS_TRACE_DISABLED=true $(BIN)/python -m local.openapi > docs/openapi.json
 
 # docs/openapi.json through openapi-spec-validator, Spectral, Redocly and openapi-python-client (a
-# client generated into a temporary directory): any error or warning fails (local/openapi_lint.py).
+# client generated into a temporary directory): any error or warning fails (harness/openapi_lint.py).
 openapi-lint: $(BIN)/.installed node_modules/.installed
-	$(BIN)/python -m local.openapi_lint docs/openapi.json
+	$(BIN)/python -m harness.openapi_lint docs/openapi.json
 
 test: install lint typecheck cfn build openapi-lint
 	$(BIN)/pytest -q
@@ -74,15 +74,15 @@ serve: install
 
 # What a request costs (bench-results.json); QUICK=1 for a short run (CI checks the JSON, not the figures).
 bench: install build
-	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.bench $(if $(QUICK),--quick)
+	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m harness.bench $(if $(QUICK),--quick)
 
 # Whether an attacker's tools break it (security-results.json): schemathesis and the tenant sweep.
 fuzz: install
-	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.fuzz $(if $(QUICK),--quick)
+	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m harness.fuzz $(if $(QUICK),--quick)
 
 # Whether a retry, a race or a fault can lose or double an order (reliability-results.json).
 reliability: install
-	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.reliability $(if $(QUICK),--quick)
+	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m harness.reliability $(if $(QUICK),--quick)
 
 # API keys for a tenant: printed once, stored as a hash (ORDERS_TABLE_NAME + DYNAMODB_ENDPOINT_URL, or the stack's table).
 api-key: $(BIN)/.installed

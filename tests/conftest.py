@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from local.stream_replay import RecordingPublisher
+from harness.stream_replay import RecordingPublisher
 from tests.helpers import SESSION_TABLES, TEMPLATE, reset_caches, seed_key
 
 # Before any function module is imported: routes carry their response models, as wherever the

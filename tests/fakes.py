@@ -7,12 +7,13 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 from orders_domain.domain.errors import OrderAlreadyExists, VersionConflict
-from orders_domain.domain.page_positions import Partition
+from orders_domain.domain.page_positions import Place
 from orders_domain.domain.ports import ApiKeyRecord
 from orders_domain.models import Order
 from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.models.refunds import RefundReason
 from orders_domain.storage import keys
+from orders_domain.storage.pages import partitions_of_all
 
 
 class InMemoryOrderRepository:
@@ -126,7 +127,7 @@ class InMemoryFulfillments:
 
     def page(
         self,
-        partitions: Sequence[Partition],
+        places: Sequence[Place],
         *,
         limit: int,
         after: str | None,
@@ -134,6 +135,7 @@ class InMemoryFulfillments:
         ascending: bool,
         keep: Callable[[Fulfillment], bool] | None = None,
     ) -> tuple[list[Fulfillment], bool, int]:
+        partitions = partitions_of_all(places)
         rows: list[tuple[str, Fulfillment]] = []
         for f in self.repo.fulfillments.values():
             attrs = keys.fulfillment_index_attributes(

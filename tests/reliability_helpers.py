@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from local.harness import CannedBody
+from harness.common import CannedBody
 
 
 def offline_client() -> Any:

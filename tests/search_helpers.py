@@ -35,7 +35,7 @@ def search_event(
 ) -> dict[str, Any]:
     """An API Gateway event for a search_orders route (the bench's), as the authorizer passes it on
     for a caller of `caller_tenant` (default: the path's tenant)."""
-    from local.bench import search_event as bench_event
+    from harness.bench import search_event as bench_event
 
     event = bench_event(method, resource, params, query, body, tenant=tenant_id)
     return with_caller(event, caller_tenant or tenant_id)

@@ -15,7 +15,7 @@ from typing import Annotated
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
 from orders_domain import models
 from orders_domain.dialects import distribution, distribution_requests
-from orders_domain.domain import lifecycle
+from orders_domain.domain import lifecycle, status_words
 from orders_domain.http.api import (
     ETAG_HEADER,
     REPLAYED_HEADER,
@@ -144,7 +144,7 @@ def change_distribution_order(
 ) -> Response[str]:
     caller = fn.key_caller()
     ports = wiring.current()
-    if change.order.status == lifecycle.DISTRIBUTION_CANCELLED:
+    if change.order.status == status_words.DISTRIBUTION_CANCELLED:
         order = ports.fulfil_orders.cancel_whole(caller.tenant_id, id, actor=caller.principal.key_id)
         fn.count("OrderCancel")
     else:

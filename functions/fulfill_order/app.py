@@ -46,9 +46,9 @@ from orders_domain.models.fulfillments import (
 )
 from orders_domain.models.types import MOMENT_RANGE, parse_moment
 from orders_domain.runtime import wiring
-from orders_domain.services.change import Changed
 from orders_domain.services.common import ORDER_ID_RE, target_fingerprint
 from orders_domain.services.fulfillments import FulfillmentQuery
+from orders_domain.services.write_loop import Changed
 
 fn = FunctionApp()
 app = fn.app

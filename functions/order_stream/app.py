@@ -21,7 +21,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from orders_domain.domain.events import DomainEvent
-from orders_domain.domain.order_changes import order_change
 from orders_domain.runtime import cold_start, wiring
 
 logger = Logger()
@@ -33,7 +32,7 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire
 
 def record_handler(record: DynamoDBRecord) -> tuple[str, DomainEvent] | None:
     """Project one record; its sequence number and event when it is an order's change."""
-    change = order_change(record.raw_event)
+    change = wiring.current().read_order_change(record.raw_event)
     if change is None:
         return None
     event = wiring.current().project_changes.project(change)

@@ -1,7 +1,7 @@
 """patch_order: change an order (JSON Patch, PUT), soft-delete it, or run a batch of operations.
 
 `If-Match` (the order's `ETag`) makes a change conditional: 412 when the order moved on. Without it a
-change that meets a concurrent one is read and applied again (services.change): none is lost.
+change that meets a concurrent one is read and applied again (services.write_loop): none is lost.
 """
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.

@@ -12,7 +12,7 @@ from typing import Any
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
 from orders_domain.dialects import theatre
-from orders_domain.domain import lifecycle
+from orders_domain.domain import refundability
 from orders_domain.http.api import OrderRef, Response, TenantId, json_content, json_response
 from orders_domain.http.handler import FunctionApp
 from orders_domain.models.responses import WillCallCheck
@@ -38,7 +38,7 @@ def will_call_check(tenantId: TenantId, id: OrderRef) -> Response[str]:
     order = wiring.current().read_orders.get(tenantId, id)
     base = f"/orders/{tenantId}/{id}"
     body: dict[str, Any] = {
-        "line_items": lifecycle.will_call_lines(order),
+        "line_items": refundability.will_call_lines(order),
         "_links": {"self": {"href": f"{base}/will-call-check"}, "refund": {"href": f"{base}/refunds"}},
     }
     return json_response(200, body)

@@ -12,7 +12,7 @@ import pytest
 from orders_domain.domain.jsonio import dumps
 from orders_domain.models.types import MAX_ORDER_STORED_BYTES
 
-from local.stream_replay import RecordingPublisher, stream_records
+from harness.stream_replay import RecordingPublisher, stream_records
 from tests.helpers import (
     body_of,
     create_event,

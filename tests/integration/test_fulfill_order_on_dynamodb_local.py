@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from orders_domain.domain.fulfil_rules import money_problems
+from orders_domain.domain.money_rules import money_problems
 from orders_domain.models import Order
 
 from local.lambda_runtime import InstancePool

@@ -14,7 +14,7 @@ from orders_domain.domain.lifecycle import OrderStatus
 from orders_domain.runtime import wiring
 from orders_domain.storage import keys
 
-from local.stream_replay import RecordingPublisher, stream_records
+from harness.stream_replay import RecordingPublisher, stream_records
 from tests.helpers import (
     COUPON_ORDER_REQUEST,
     body_of,

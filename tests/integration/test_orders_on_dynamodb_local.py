@@ -148,7 +148,7 @@ def test_replace_keeps_the_create_fingerprint_and_drops_cleared_fields(
 
 
 def order_key_item(order_id: str) -> dict[str, Any]:
-    return {"PK": {"S": f"T#tenant-a#O#{order_id}"}, "SK": {"S": "ORDER"}}
+    return {name: {"S": value} for name, value in keys.order_key("tenant-a", order_id).items()}
 
 
 def test_create_is_conditional_on_the_id_being_new(tables: dict[str, str], dynamodb_endpoint: str) -> None:

@@ -13,8 +13,8 @@ from hypothesis.stateful import run_state_machine_as_test
 from orders_domain.domain.ports import FulfillmentStore, OrderRepository, RefundReasonStore
 from orders_domain.runtime import wiring
 
+from harness.reliability import Faults
 from local.lambda_runtime import InstancePool
-from local.reliability import Faults
 from tests.fulfil_helpers import TICKETS, fulfil, refund, refund_event
 from tests.helpers import body_of, get_event_for, invoke
 from tests.patch_helpers import create_order

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from local.stream_replay import RecordingPublisher, stream_records
+from harness.stream_replay import RecordingPublisher, stream_records
 from tests.helpers import body_of, create_event, deliver_batches, invoke
 from tests.search_helpers import all_pages
 

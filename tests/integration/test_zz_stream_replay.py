@@ -6,7 +6,7 @@ delivered once through the order_stream handler, every order's history must rebu
 document exactly, and a second delivery of all of them, shuffled into other batch splits, must
 change no projection and publish only events with the ids of the first delivery. The test makes
 orders of its own first, so it never passes on an empty suite. It checks with the helpers
-`make reliability` uses (local/stream_replay.py).
+`make reliability` uses (harness/stream_replay.py).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import random
 
 import boto3
 import pytest
-from orders_domain.domain.order_changes import order_change
 from orders_domain.runtime import wiring
 from orders_domain.runtime.wiring import Wiring
+from orders_domain.storage.order_records import order_change
 
-from local import stream_replay as replay
+from harness import stream_replay as replay
 from tests.helpers import (
     SESSION_TABLES,
     body_of,

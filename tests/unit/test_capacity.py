@@ -5,8 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from local import capacity
-from local.bench import Recorder, percentile
+from harness import capacity
+from harness.bench import Recorder, percentile
 
 
 @pytest.mark.parametrize(

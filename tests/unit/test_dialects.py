@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from orders_domain.domain import lifecycle
+from orders_domain.domain import lifecycle, status_words
 from orders_domain.domain.errors import Forbidden, Unauthorized
 from orders_domain.http.auth import Principal, api_key_from_headers, authorize
 from orders_domain.http.routes import ROUTE_SCOPES, SCOPE_READ, SCOPE_WRITE, XML_ROUTES, tenant_from_key
@@ -142,7 +142,7 @@ def test_a_payload_member_cannot_override_what_the_service_computes() -> None:
     order = create_order({**TICKETS, "payload": {"status": "Refunded", "total": 0, "email": "a@b.c"}})
     # WHEN read in the theatre dialect THEN the computed values win, the rest of the payload stays
     _, got, _ = dialect_call("theatre_get", f"token-{order['token']}")
-    assert got["status"] == lifecycle.THEATRE_ORDER_STATUS[lifecycle.OrderStatus(order["status"])]
+    assert got["status"] == status_words.THEATRE_ORDER_STATUS[lifecycle.OrderStatus(order["status"])]
     assert money(got["total"]) == money(order["total"])
     assert got["email"] == "a@b.c"
 
@@ -251,7 +251,7 @@ def test_the_dialects_act_for_the_keys_tenant_only() -> None:
     status, _, _ = dialect_call("distribution_cancel", order["id"], tenant_id="tenant-b")
     assert status == 404
     _, still, _ = dialect_call("theatre_get", order["id"])
-    assert still["status"] == lifecycle.THEATRE_ORDER_STATUS[lifecycle.OrderStatus(order["status"])]
+    assert still["status"] == status_words.THEATRE_ORDER_STATUS[lifecycle.OrderStatus(order["status"])]
 
 
 def test_every_dialect_route_takes_its_tenant_from_the_key_and_keeps_its_scope() -> None:
@@ -280,12 +280,14 @@ def test_the_distribution_key_header_is_read() -> None:
 
 
 def test_every_domain_status_has_a_word_in_each_dialect() -> None:
-    assert set(lifecycle.THEATRE_ORDER_STATUS) == set(lifecycle.OrderStatus)
-    assert set(lifecycle.THEATRE_LINE_STATUS) == set(lifecycle.LineStatus)
-    assert set(lifecycle.THEATRE_PAYMENT_STATUS) == set(lifecycle.PaymentStatus)
-    words = {lifecycle.distribution_status(s) for s in lifecycle.OrderStatus}
-    assert words == {lifecycle.DISTRIBUTION_ACTIVE, lifecycle.DISTRIBUTION_CANCELLED}
-    assert lifecycle.distribution_status(lifecycle.OrderStatus.VOIDED) == lifecycle.DISTRIBUTION_CANCELLED
+    assert set(status_words.THEATRE_ORDER_STATUS) == set(lifecycle.OrderStatus)
+    assert set(status_words.THEATRE_LINE_STATUS) == set(lifecycle.LineStatus)
+    assert set(status_words.THEATRE_PAYMENT_STATUS) == set(lifecycle.PaymentStatus)
+    words = {status_words.distribution_status(s) for s in lifecycle.OrderStatus}
+    assert words == {status_words.DISTRIBUTION_ACTIVE, status_words.DISTRIBUTION_CANCELLED}
+    assert (
+        status_words.distribution_status(lifecycle.OrderStatus.VOIDED) == status_words.DISTRIBUTION_CANCELLED
+    )
 
 
 # ------------------------------------------------------------------ distribution

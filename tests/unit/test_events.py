@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from orders_domain.domain import events
-from orders_domain.domain.lifecycle import OrderEvent
+from orders_domain.domain.events import OrderEvent
 
 V1: dict[str, Any] = {"id": "o1", "number": 3, "status": "paid", "sys_version": 1}
 V2: dict[str, Any] = {**V1, "status": "cancelled", "sys_version": 2}

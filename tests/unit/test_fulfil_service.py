@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from orders_domain.domain import lifecycle, money
 from orders_domain.domain.errors import Unprocessable
-from orders_domain.domain.fulfil_rules import cancel, fulfil, money_problems
+from orders_domain.domain.fulfil_rules import cancel, fulfil
 from orders_domain.domain.lifecycle import (
     LineStatus,
     OrderStateConflict,
@@ -19,6 +19,7 @@ from orders_domain.domain.lifecycle import (
     PaymentStatus,
     ShippingStatus,
 )
+from orders_domain.domain.money_rules import money_problems
 from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.models.fulfillments import CancelItemInput, FulfilRequest
 from orders_domain.services import CreateOrders, Pricing

@@ -16,8 +16,9 @@ from orders_domain.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from orders_domain.domain.fulfil_rules import money_problems, void
+from orders_domain.domain.fulfil_rules import void
 from orders_domain.domain.lifecycle import OrderStateConflict, OrderStatus, PaymentStatus
+from orders_domain.domain.money_rules import money_problems
 from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.models.fulfillments import (
     CancelRequest,

@@ -1,6 +1,6 @@
 """The proof harness and the source dialects' routes (issue 21): the bench's events for the theatre and
 distribution routes (no tenant in the path, JSON or XML), their call shapes, the cold start of the XML
-path and a dialect route's price (local/bench.py)."""
+path and a dialect route's price (harness/bench/dialects.py, cold_starts.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from orders_domain.dialects import xml
 from orders_domain.dialects.distribution_requests import ChangeOrder, PlaceOrder
 from orders_domain.models.refunds import TheatreRefundRequest
 
-from local import bench
+from harness import bench
 from tests.unit.test_harness_search import measuring, results
 
 LAYER = bench.ROOT / "layers" / "orders_domain"

@@ -1,5 +1,6 @@
 """The proof harness and the fulfill_order and cancel_order routes: the bench's events, call shapes,
-fulfil cost and write billing from the items before and after (local/bench.py)."""
+fulfil cost and write billing from the items before and after (harness/bench/fulfilment.py,
+costs.py, core.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from orders_domain.models.fulfillments import CancelRequest, FulfillmentUpdate, FulfilRequest
 from orders_domain.storage import keys
 
-from local import bench, capacity
+from harness import bench, capacity
 from tests.unit.test_harness_search import measuring, results
 
 ORDER = {"id": "order-1", "line_items": [{"order_line_item_id": "L1"}, {"order_line_item_id": "L2"}]}
@@ -276,7 +277,7 @@ def test_given_the_fulfil_tenant_when_each_new_route_is_called_as_the_bench_call
     tables: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN the bench's fulfil tenant, of 3 orders fulfilled twice each (moto)
-    monkeypatch.setattr(bench, "FULFILLED_ORDERS", 3)
+    monkeypatch.setattr(bench.fulfilment, "FULFILLED_ORDERS", 3)
     measured = measuring(tables)
     routes = bench.fulfil_routes(measured)
     assert [name for name, _, _ in routes] == list(bench.FULFIL_OPERATIONS)

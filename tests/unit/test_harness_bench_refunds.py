@@ -1,5 +1,6 @@
 """The proof harness and the refund_order routes: the bench's refund and reason events, the fresh
-fulfilled orders each refund takes, the routes' call shapes and a refund's cost (local/bench.py)."""
+fulfilled orders each refund takes, the routes' call shapes and a refund's cost
+(harness/bench/refunds.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from orders_domain.models.refunds import RefundReasonInput, RefundRequest
 
-from local import bench, capacity
+from harness import bench, capacity
 from tests.unit.test_harness_search import measuring, results
 
 
@@ -130,7 +131,7 @@ def test_given_a_fulfilled_order_when_copies_are_taken_then_each_is_a_new_refund
     tables: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN the bench's fulfilled order to copy, copies written 3 at a time
-    monkeypatch.setattr(bench, "REFUND_BATCH", 3)
+    monkeypatch.setattr(bench.refunds, "REFUND_BATCH", 3)
     measured = measuring(tables)
     orders = bench.FulfilledOrders.made(measured)
     assert orders.template.order.status == "fulfilled"

@@ -1,4 +1,4 @@
-"""The fuzz's boundary cases (local/fuzz_boundaries.py, issue 29): the generators (every family, every
+"""The fuzz's boundary cases (harness/fuzz/boundaries/, issue 29): the generators (every family, every
 route of the document, the values and limits the issue names), the bodies they send, and what the
 harness counts as a failure (a 5xx, a slow request, a change on refusal, a patch applied twice, ...),
 without starting a server."""
@@ -20,7 +20,7 @@ from orders_domain.models.refunds import RefundReasonInput, RefundRequest, Theat
 from orders_domain.models.requests import BatchRequest, JsonPatchOperation, OrderCreateRequest
 from orders_domain.models.search import SearchRequest
 
-from local import fuzz_boundaries as fb
+from harness.fuzz import boundaries as fb
 from tests.helpers import ROOT
 
 BOUNDS = fb.Bounds()
@@ -575,7 +575,7 @@ class FakeApi:
 
 
 def runner(monkeypatch: pytest.MonkeyPatch, api: FakeApi) -> fb.Runner:
-    monkeypatch.setattr(fb, "send", api)
+    monkeypatch.setattr(fb.runner, "send", api)
     return fb.Runner("http://api", "key", document(), FIXTURES)
 
 

@@ -1,4 +1,4 @@
-"""The fuzz's source dialects (local/fuzz.py, issue 21): the tenant-less routes as order-id routes for
+"""The fuzz's source dialects (harness/fuzz/, issue 21): the tenant-less routes as order-id routes for
 schemathesis, each tenant's distribution order under one shared order number, the sweep's probes of
 the dialect routes (no key, the other tenant's key and ids, XML and the distribution key header, the
 refund reasons list, placing the other tenant's order) and what it counts as a leak."""
@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from orders_domain.dialects import distribution_requests
 from orders_domain.dialects import xml as dialect_xml
-from orders_domain.domain.lifecycle import DISTRIBUTION_CANCELLED
+from orders_domain.domain.status_words import DISTRIBUTION_CANCELLED
 from orders_domain.models.refunds import TheatreRefundRequest
 from orders_domain.services import create_fingerprint
 
-from local import fuzz
+from harness import fuzz
 from tests.helpers import ROOT
 
 GET_DIST = "/distribution/orders/{id}"
@@ -201,8 +201,8 @@ def test_given_b_placed_first_when_a_places_the_same_number_then_each_keeps_its_
     def call(base: str, method: str, path: str, key: str | None, body: Any = None, **_: Any) -> Any:
         return 200, json.dumps({"token": f"tok-{path.rsplit('/', 1)[1]}"})
 
-    monkeypatch.setattr(fuzz, "exchange", exchange)
-    monkeypatch.setattr(fuzz, "call", call)
+    monkeypatch.setattr(fuzz.client, "exchange", exchange)
+    monkeypatch.setattr(fuzz.client, "call", call)
     # WHEN seeded
     leaks = fuzz.seed_distribution("http://api", a, b)
     # THEN B placed first, then A; each keeps its order and token
@@ -226,8 +226,8 @@ def test_given_an_api_whose_order_numbers_span_tenants_when_seeded_then_a_s_409_
             return 201, placed("dist-b", b), {}
         return 409, '{"code": "order_number_taken"}', {}
 
-    monkeypatch.setattr(fuzz, "exchange", exchange)
-    monkeypatch.setattr(fuzz, "call", lambda *args, **kwargs: (200, '{"token": "tok-b"}'))
+    monkeypatch.setattr(fuzz.client, "exchange", exchange)
+    monkeypatch.setattr(fuzz.client, "call", lambda *args, **kwargs: (200, '{"token": "tok-b"}'))
     leaks = fuzz.seed_distribution("http://api", a, b)
     assert len(leaks) == 1
     assert "-> 409" in leaks[0]
@@ -405,7 +405,7 @@ def fake_dialects(
 
 def sweep(monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> fuzz.Sweep:
     a, b = tenants()
-    monkeypatch.setattr(fuzz, "call", fake_dialects(a, b, **kwargs))
+    monkeypatch.setattr(fuzz.client, "call", fake_dialects(a, b, **kwargs))
     return fuzz.tenant_sweep("http://api", dialect_document(), a, b)
 
 

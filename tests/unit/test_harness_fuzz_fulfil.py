@@ -1,4 +1,4 @@
-"""The fuzz's fulfillments (local/fuzz.py): what each tenant is seeded, the sweep's probes of the
+"""The fuzz's fulfillments (harness/fuzz/): what each tenant is seeded, the sweep's probes of the
 fulfillment routes with the other tenant's ids, cursors, tracking numbers and orders, and what
 schemathesis draws from tenant A's fulfillments."""
 
@@ -14,7 +14,7 @@ import pytest
 from orders_domain.models import OrderCreateRequest
 from orders_domain.models.fulfillments import CancelRequest, FulfillmentUpdate, FulfilRequest
 
-from local import fuzz
+from harness import fuzz
 from tests.helpers import ROOT
 
 LIST = "/orders/{tenantId}/fulfillments"
@@ -239,7 +239,7 @@ def test_given_an_isolated_api_when_swept_then_no_leak_and_every_status_as_expec
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     a, b = tenants()
-    monkeypatch.setattr(fuzz, "call", fake_api(a, b, leaky=False))
+    monkeypatch.setattr(fuzz.client, "call", fake_api(a, b, leaky=False))
     sweep = fuzz.tenant_sweep("http://api", document(), a, b)
     assert sweep.leaks == []
     assert sweep.unexpected == []
@@ -253,7 +253,7 @@ def test_given_an_api_that_serves_b_s_fulfillment_on_a_s_path_when_swept_then_ea
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     a, b = tenants()
-    monkeypatch.setattr(fuzz, "call", fake_api(a, b, leaky=True))
+    monkeypatch.setattr(fuzz.client, "call", fake_api(a, b, leaky=True))
     sweep = fuzz.tenant_sweep("http://api", document(), a, b)
     assert sorted(sweep.leaks) == sorted(
         f"other tenant's fulfillmentId: {method} /orders/tenant-a/fulfillments/{f} -> 200"
@@ -274,7 +274,7 @@ def test_given_a_list_that_ignores_b_s_filters_when_swept_then_a_s_rows_are_unex
             path = path.replace(f"?{name}=", "?ignored=")
         return isolated(base, method, path, key, body)
 
-    monkeypatch.setattr(fuzz, "call", ignoring)
+    monkeypatch.setattr(fuzz.client, "call", ignoring)
     sweep = fuzz.tenant_sweep("http://api", document(), a, b)
     # THEN no leak (A's rows only), but each such answer is listed: B's values must find nothing
     assert sweep.leaks == []

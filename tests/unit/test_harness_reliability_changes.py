@@ -1,6 +1,6 @@
-"""The reliability harness' pieces for the change routes (local/reliability.py): how a list of
-appended values is judged, which answers a client retries, faults aimed at one order's requests,
-and the results file's keys."""
+"""The reliability harness' pieces for the change routes (harness/reliability/: changes.py and the
+shared clients.py, faults.py, core.py): how a list of appended values is judged, which answers a
+client retries, faults aimed at one order's requests, and the results file's keys."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from local import reliability
-from local.reliability import LIST, BatchCase, Faults, Tally, check_list, key_text, retryable
+from harness import reliability
+from harness.reliability import LIST, BatchCase, Faults, Tally, check_list, key_text, retryable
 from tests.reliability_helpers import answer_everything, offline_client
 
 

@@ -1,8 +1,8 @@
-"""The reliability harness' pieces for the source dialects (local/reliability.py, issue 21): the judges of
-a distribution place (one order per order_number, holding what was sent) and of a place storm, the
-harness's own XML both ways, the careful client of a place and of a distribution cancel, the dialect
-routes it runs under faults (aimed at the records and orders they write), and the invariant checker's
-one order per order_number."""
+"""The reliability harness' pieces for the source dialects (harness/reliability/dialects.py, issue
+21): the judges of a distribution place (one order per order_number, holding what was sent) and of a
+place storm, the harness's own XML both ways, the careful client of a place and of a distribution
+cancel, the dialect routes it runs under faults (aimed at the records and orders they write), and the
+invariant checker's one order per order_number."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from orders_domain.services.common import order_id_for_number
 from orders_domain.storage import keys
 from orders_domain.storage.codec import typed_key
 
-from local import reliability
-from local.reliability import (
+from harness import reliability
+from harness.reliability import (
     IDEMPOTENCY,
     JSON,
     NUMBER_TAKEN,
@@ -485,7 +485,9 @@ def test_given_the_dialect_routes_when_faults_are_planned_then_they_cover_each_w
 def test_given_dialect_cases_when_asked_where_a_call_aims_then_at_text_only_their_requests_carry(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(reliability, "idempotency_text", lambda path, key: f"record of POST {path} {key}")
+    monkeypatch.setattr(
+        reliability.dialects, "idempotency_text", lambda path, key: f"record of POST {path} {key}"
+    )
     # a place: its order at the id its number names, its idempotency record keyed by the number
     place = reliability.PlaceCase(None, None, "lost-place-x")  # type: ignore[arg-type]
     assert place.only("PutItem") == reliability.key_text(order_id_for_number("tenant-a", "lost-place-x"))

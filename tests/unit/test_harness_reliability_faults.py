@@ -1,7 +1,8 @@
-"""The reliability harness' unexpected faults (local/reliability_faults.py, issue 29): the in-process hooks
-that make the service raise a plain exception at one planned call (and only there), the judges of a keyed
-request's answers and effects, and whole flows run against an API in memory that stores its answer, or
-(as before issue 29) drops it and runs the request again."""
+"""The reliability harness' unexpected faults (harness/reliability/unexpected.py and
+unexpected_flows.py, issue 29): the in-process hooks that make the service raise a plain exception at
+one planned call (and only there), the judges of a keyed request's answers and effects, and whole flows
+run against an API in memory that stores its answer, or (as before issue 29) drops it and runs the
+request again."""
 
 from __future__ import annotations
 
@@ -19,15 +20,18 @@ from orders_domain.services.change import ChangeOrders
 from orders_domain.services.common import order_id_for_key
 from orders_domain.services.create import CreateOrders
 
-from local import reliability_faults as faults
-from local.reliability import LIST, ORDER, TENANT, Tally, add
-from local.reliability_faults import (
+from harness.reliability import (
     FLOWS,
+    LIST,
+    ORDER,
     POINTS,
+    TENANT,
     BatchFlow,
     Exchange,
     Reply,
+    Tally,
     Unexpected,
+    add,
     batch_result_problems,
     batch_results,
     count_problems,
@@ -39,6 +43,7 @@ from local.reliability_faults import (
     unfinished,
     verdict,
 )
+from harness.reliability import unexpected_flows as faults
 from tests.fakes import InMemoryOrderRepository
 
 
@@ -346,7 +351,7 @@ class MemoryApi:
         self.stored[key] = answer
         return (*answer, {})
 
-    # the routes (as local.reliability.Api has them)
+    # the routes (as harness.reliability.Api has them)
     def request(
         self, method: str, path: str, body: Any = None, *, idempotency_key: str, **_: Any
     ) -> tuple[int, Any, dict[str, str]]:

@@ -1,7 +1,7 @@
 """The reliability harness' pieces for fulfil, cancel, void, close and the fulfillment PATCH
-(local/reliability.py): the judges of one change, of a fulfil-vs-cancel storm and of an order against
-its fulfillment records, the money rules the invariant checker applies, the transaction fault it
-injects and the routes it runs."""
+(harness/reliability/fulfilment.py, fulfilment_judges.py): the judges of one change, of a
+fulfil-vs-cancel storm and of an order against its fulfillment records, the money rules the invariant
+checker applies, the transaction fault it injects and the routes it runs."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from orders_domain.models.fulfillments import FulfilRequest
 from orders_domain.services import CreateOrders
 from orders_domain.storage.codec import transaction_lost_race
 
-from local import reliability
-from local.reliability import (
+from harness import reliability
+from harness.reliability import (
     FULFIL_ORDER,
     IDEMPOTENCY,
     PARTIAL_FULFIL,

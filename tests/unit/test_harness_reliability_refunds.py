@@ -1,5 +1,5 @@
-"""The reliability harness' pieces for refunds (local/reliability.py): the invariant checker's judge of an
-order's refund lines against its lines (a line refunded twice is a double effect), the judges of one
+"""The reliability harness' pieces for refunds (harness/reliability/refunds.py): the invariant checker's judge
+of an order's refund lines against its lines (a line refunded twice is a double effect), the judges of one
 refund and of a refund storm, the harness's money rules on refunded orders, and the refund routes it
 runs under faults."""
 
@@ -18,8 +18,8 @@ from orders_domain.models.fulfillments import FulfilRequest
 from orders_domain.services import CreateOrders
 from orders_domain.storage import keys
 
-from local import reliability
-from local.reliability import (
+from harness import reliability
+from harness.reliability import (
     FULFIL_ORDER,
     IDEMPOTENCY,
     PARTIAL_FULFIL,
@@ -307,7 +307,9 @@ def test_given_a_refund_case_when_asked_where_a_call_aims_then_at_text_only_its_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # GIVEN a refund case (no set-up: only what `only` reads) and the idempotency record's id stubbed
-    monkeypatch.setattr(reliability, "idempotency_text", lambda path, key: f"record of POST {path} {key}")
+    monkeypatch.setattr(
+        reliability.refunds, "idempotency_text", lambda path, key: f"record of POST {path} {key}"
+    )
     case = object.__new__(reliability.RefundCase)
     case.label, case.order_id, case.before = "lost-refund-x", "o-1", {"token": "tok1"}
     # WHEN asked where each call's faults aim

@@ -1,5 +1,5 @@
 """The proof harness and the search_orders routes: the bench's page figures, search tenant and read
-billing (local/bench.py), the fuzz's shared values, order-id routes and page-token probes (local/fuzz.py)."""
+billing (harness/bench), the fuzz's shared values, order-id routes and page-token probes (harness/fuzz)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from orders_domain.models.requests import JsonPatchOperation
 from orders_domain.models.search import SearchRequest
 from orders_domain.runtime import wiring
 
-from local import bench, fuzz
-from local.stream_replay import RecordingPublisher
+from harness import bench, fuzz
+from harness.stream_replay import RecordingPublisher
 from local.tables import load_template
 from tests.helpers import ROOT, TEMPLATE
 
@@ -142,7 +142,7 @@ def test_the_search_tenant_has_coupon_rows_from_the_stream_and_a_quarter_matches
     tables: dict[str, str], publisher: RecordingPublisher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN the bench's search tenant, of 8 orders
-    monkeypatch.setattr(bench, "SEARCH_ORDERS", 8)
+    monkeypatch.setattr(bench.search, "SEARCH_ORDERS", 8)
     measured = measuring(tables)
     bench.search_tenant(measured)
     # WHEN its coupon lookup runs

@@ -1,5 +1,5 @@
-"""The proof harness' stream helpers: batches, faults, snapshots (local/stream_replay.py), the bench's
-stream figures and offline EventBridge (local/bench.py), the fuzz's history probes (local/fuzz.py)."""
+"""The proof harness' stream helpers: batches, faults, snapshots (harness/stream_replay.py), the bench's
+stream figures and offline EventBridge (harness/bench), the fuzz's history probes (harness/fuzz)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from orders_domain.services import CreateOrders
 from orders_domain.storage import keys
 from orders_domain.storage.orders import OrderRecord
 
-from local import bench, fuzz, stream_replay
+from harness import bench, fuzz, stream_replay
 from local.stream_records import lambda_record
 from tests.fakes import InMemoryOrderRepository
 from tests.helpers import TEMPLATE

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from orders_domain.domain import history_entries
-from orders_domain.domain.lifecycle import OrderEvent, OrderStatus
+from orders_domain.domain.events import OrderEvent
+from orders_domain.domain.lifecycle import OrderStatus
 from orders_domain.models import OrderCreateRequest
 from orders_domain.services import CreateOrders
 
@@ -116,7 +117,7 @@ def test_snapshots_come_at_least_every_snapshot_every_versions() -> None:
 def test_the_event_of_a_change_is_the_status_it_moves_into(
     old: OrderStatus | None, new: OrderStatus, event: OrderEvent
 ) -> None:
-    from orders_domain.domain.lifecycle import event_for
+    from orders_domain.domain.events import event_for
 
     assert event_for(old.value if old else None, new.value) is event
 

@@ -15,8 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
-from orders_domain.domain.events import SOURCE, DomainEvent
-from orders_domain.domain.lifecycle import OrderEvent
+from orders_domain.domain.events import SOURCE, DomainEvent, OrderEvent
 from orders_domain.storage import keys
 
 from local.event_sink import LocalEventSink

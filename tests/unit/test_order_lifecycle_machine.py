@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from orders_domain.domain import lifecycle
 from orders_domain.domain.errors import OrdersError
-from orders_domain.domain.fulfil_rules import money_problems
 from orders_domain.domain.lifecycle import OrderStatus
+from orders_domain.domain.money_rules import money_problems
 from orders_domain.domain.ports import FulfillmentStore, OrderRepository, RefundReasonStore
 from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.models.fulfillments import CancelRequest, FulfillmentUpdate, FulfilRequest

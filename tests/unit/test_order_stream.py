@@ -14,8 +14,8 @@ from orders_domain.services import CreateOrders
 from orders_domain.storage import keys
 from orders_domain.storage.orders import OrderRecord
 
+from harness.stream_replay import RecordingPublisher
 from local.stream_records import lambda_record, stream_event
-from local.stream_replay import RecordingPublisher
 from tests.fakes import InMemoryOrderRepository
 from tests.helpers import COUPON_ORDER_REQUEST, invoke, load_event, next_version
 

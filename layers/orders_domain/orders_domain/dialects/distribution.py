@@ -9,7 +9,7 @@ tenant); `customer_name` is `ship_to_name`; `shipping_address` is `shipping_addr
 `offer_id`; `application_id` is kept in the order's `payload`. The distribution API prices an offer
 from its own catalogue, which this service does not hold: an item's `price` (our addition) is its
 unit price, 0 when left out. `account_id` is the tenant; `purchased_at` when the order was created;
-`status` `active` or `cancelled` (lifecycle.distribution_status); `shipments` its fulfillments
+`status` `active` or `cancelled` (status_words.distribution_status); `shipments` its fulfillments
 that shipped something.
 """
 
@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from orders_domain.domain import lifecycle
+from orders_domain.domain import lifecycle, status_words
 from orders_domain.models import Order
 from orders_domain.services.common import placed_number
 
@@ -65,7 +65,7 @@ def order_view(order: Order, fulfillments: Iterable[Fulfillment] = ()) -> dict[s
         # Only the number an order was placed under is its order_number here: a native order's
         # purchase_order_number may name anything, and must not pass for another order's number.
         "order_number": placed_number(order) or str(order.number),
-        "status": lifecycle.distribution_status(lifecycle.OrderStatus(order.status)),
+        "status": status_words.distribution_status(lifecycle.OrderStatus(order.status)),
         "items": [
             {"offer_id": li.sku or li.product_id, "quantity": li.quantity}
             for li in lifecycle.goods_lines(order.line_items)
@@ -114,7 +114,7 @@ ORDER_SCHEMA: dict[str, Any] = {
                 "order_number": {"type": "string"},
                 "status": {
                     "type": "string",
-                    "enum": [lifecycle.DISTRIBUTION_ACTIVE, lifecycle.DISTRIBUTION_CANCELLED],
+                    "enum": [status_words.DISTRIBUTION_ACTIVE, status_words.DISTRIBUTION_CANCELLED],
                 },
                 "items": {
                     "type": "array",

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic_core import PydanticCustomError
 
-from orders_domain.domain import lifecycle
+from orders_domain.domain import status_words
 from orders_domain.models import OrderCreateRequest
 from orders_domain.models.field_errors import validation_problem
 from orders_domain.models.types import MAX_AMOUNT, Money
@@ -130,7 +130,9 @@ def _create_request(placed: DistributionOrderInput) -> OrderCreateRequest:
 
 
 class OrderStatusInput(DialectModel):
-    status: str = Field(pattern=f"^({lifecycle.DISTRIBUTION_ACTIVE}|{lifecycle.DISTRIBUTION_CANCELLED})$")
+    status: str = Field(
+        pattern=f"^({status_words.DISTRIBUTION_ACTIVE}|{status_words.DISTRIBUTION_CANCELLED})$"
+    )
 
 
 class ChangeOrder(DialectModel):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from orders_domain.domain import jsonio, lifecycle, money
+from orders_domain.domain import jsonio, lifecycle, money, refundability, status_words
 from orders_domain.domain.lifecycle import LineStatus, OrderStatus, PaymentStatus
 from orders_domain.models import LineItem, Order
 
@@ -87,7 +87,7 @@ def product(line: LineItem, order: Order, base: str, payloads: Mapping[str, Any]
         **extra,
         "sku": line.sku,
         "quantity": line.quantity,
-        "status": lifecycle.THEATRE_LINE_STATUS[LineStatus(line.status)],
+        "status": status_words.THEATRE_LINE_STATUS[LineStatus(line.status)],
         "cost": line.unit_price,
         "tax": _per_unit(line.taxes, line.quantity, order.currency_code),
         "name": f"Refund for {name}" if refund else name,
@@ -112,7 +112,7 @@ def _payments(order: Order, base: str) -> list[dict[str, Any]]:
             "type": payment.type,
             "amount": payment.amount,
             "balance": payment.amount if status == PaymentStatus.PENDING else Decimal(0),
-            "status": lifecycle.THEATRE_PAYMENT_STATUS[status],
+            "status": status_words.THEATRE_PAYMENT_STATUS[status],
             "lineItemNumber": number,
             "_links": {"self": link(f"{base}/v3/orders/{order.id}/payments/{number}")},
         }
@@ -155,7 +155,7 @@ def order_view(order: Order, base: str) -> dict[str, Any]:
         **_payload(order.payload, ORDER_COMPUTED),
         "id": order.id,
         "number": order.number,
-        "status": lifecycle.THEATRE_ORDER_STATUS[OrderStatus(order.status)],
+        "status": status_words.THEATRE_ORDER_STATUS[OrderStatus(order.status)],
         "createdDateUtc": utc(order.sys_created_at),
         **_amounts(order),
         "token": order.token,
@@ -188,7 +188,9 @@ def will_call_view(order: Order, ref: str, base: str) -> dict[str, Any]:
     """`GET /v1/orders/token-{token}/will-call-check`: the lifecycle's check, in camelCase."""
     path = f"{base}/v1/orders/{order_ref(order, ref)}"
     return {
-        "lineItems": [{_camel(k): v for k, v in entry.items()} for entry in lifecycle.will_call_lines(order)],
+        "lineItems": [
+            {_camel(k): v for k, v in entry.items()} for entry in refundability.will_call_lines(order)
+        ],
         "_links": {"self": link(f"{path}/will-call-check"), "refund": link(f"{path}/refunds")},
     }
 
@@ -244,7 +246,7 @@ ORDER_SCHEMA: dict[str, Any] = {
     "properties": {
         "id": _STR,
         "number": _INT,
-        "status": _words(lifecycle.THEATRE_ORDER_STATUS),
+        "status": _words(status_words.THEATRE_ORDER_STATUS),
         "createdDateUtc": _STR,
         **_AMOUNTS,
         "token": _STR,
@@ -277,7 +279,7 @@ ORDER_SCHEMA: dict[str, Any] = {
                         "properties": {
                             "sku": {"type": ["string", "null"]},
                             "quantity": _INT,
-                            "status": _words(lifecycle.THEATRE_LINE_STATUS),
+                            "status": _words(status_words.THEATRE_LINE_STATUS),
                             "cost": _NUM,
                             "tax": _NUM,
                             "name": _STR,
@@ -295,7 +297,7 @@ ORDER_SCHEMA: dict[str, Any] = {
                             "type": _STR,
                             "amount": _NUM,
                             "balance": _NUM,
-                            "status": _words(lifecycle.THEATRE_PAYMENT_STATUS),
+                            "status": _words(status_words.THEATRE_PAYMENT_STATUS),
                             "lineItemNumber": _INT,
                             "refundDateUtc": _STR,
                             "_links": _SELF_LINKS,

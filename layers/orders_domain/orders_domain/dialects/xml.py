@@ -185,6 +185,21 @@ def looks_like_xml(body: str | None) -> bool:
 def wants_xml(accept: str | None, content_type: str | None) -> bool | None:
     """Whether the answer is XML: by `Accept` (its most preferred type this service speaks); with no
     `Accept`, or `*/*`, in the request's own media type. None: `Accept` names nothing we speak (406)."""
+    ranges = _accepted(accept)
+    if not ranges:
+        return is_xml(media_type(content_type))
+    for _quality, _index, media in sorted(ranges):
+        if media in ("*/*", "application/*"):
+            return is_xml(media_type(content_type))
+        if is_xml(media) or media == "text/*":
+            return True
+        if is_json(media):
+            return False
+    return None
+
+
+def _accepted(accept: str | None) -> list[tuple[float, int, str]]:
+    """The media ranges of an `Accept` header a client takes at all (q > 0), as (-q, position, media)."""
     ranges: list[tuple[float, int, str]] = []
     for index, part in enumerate(str(accept or "").split(",")):
         pieces = [p.strip() for p in part.split(";")]
@@ -200,16 +215,7 @@ def wants_xml(accept: str | None, content_type: str | None) -> bool | None:
                     quality = 0.0
         if quality > 0:
             ranges.append((-quality, index, media))
-    if not ranges:
-        return is_xml(media_type(content_type))
-    for _quality, _index, media in sorted(ranges):
-        if media in ("*/*", "application/*"):
-            return is_xml(media_type(content_type))
-        if is_xml(media) or media == "text/*":
-            return True
-        if is_json(media):
-            return False
-    return None
+    return ranges
 
 
 # ------------------------------------------------------------------ at the edge of an XML route

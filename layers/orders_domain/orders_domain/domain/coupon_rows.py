@@ -2,8 +2,8 @@
 
 The stream consumer (issue 17, being built) keeps them in step with the order: `rows_for` gives the
 rows an order version should have (none for a deleted order), `changes` what to write and remove
-going from one version's rows to the next. Each row is an item in the order's own collection
-(keys.coupon_usage_key) carrying the by-coupon and by-coupon-code index keys.
+going from one version's rows to the next. Where a row is stored, and under which index keys, is
+storage.coupon_usage's business.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-
-from orders_domain.storage import keys
 
 #: The fields of a usage row (the commerce API's coupon usage response), in its order.
 ROW_FIELDS = (
@@ -35,7 +33,6 @@ ROW_FIELDS = (
 class UsageRow:
     position: int
     row: dict[str, Any]
-    index: dict[str, str]
 
 
 def _number(value: Any) -> Decimal | None:
@@ -66,16 +63,7 @@ def rows_for(tenant_id: str, document: Mapping[str, Any]) -> list[UsageRow]:
             "order_total": _number(document.get("total")),
             "order_number": document.get("number"),
         }
-        index = keys.coupon_usage_index_attributes(
-            tenant_id,
-            document["id"],
-            position,
-            date,
-            coupon.get("coupon_type"),
-            coupon.get("coupon_id"),
-            coupon.get("coupon_code_id"),
-        )
-        rows.append(UsageRow(position, row, index))
+        rows.append(UsageRow(position, row))
     return rows
 
 

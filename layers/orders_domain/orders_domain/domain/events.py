@@ -1,10 +1,10 @@
-"""Domain events of order changes, as the stream consumer (issue 17, being built) publishes them.
+"""Domain events of order changes, as the stream consumer publishes them.
 
-One event per order version: detail-type from lifecycle.event_for, detail with the tenant, order id,
-number, `sys_version` (a per-order sequence: consumers order by it), status and changed fields, and
-an `event_id` derived from (tenant, order, version, type) — the same on every redelivery of the
-stream record, so consumers can drop duplicates. A PutEvents answer is read entry by entry: the
-failed ones are named, so exactly their records are retried (never silently dropped).
+One event per order version: detail-type from `event_for` (the status move it is), detail with the
+tenant, order id, number, `sys_version` (a per-order sequence: consumers order by it), status and
+changed fields, and an `event_id` derived from (tenant, order, version, type) — the same on every
+redelivery of the stream record, so consumers can drop duplicates. A PutEvents answer is read entry
+by entry: the failed ones are named, so exactly their records are retried (never silently dropped).
 """
 
 from __future__ import annotations
@@ -12,12 +12,53 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from orders_domain.domain import jsonio
-from orders_domain.domain.lifecycle import OrderEvent, event_for
+from orders_domain.domain.lifecycle import OrderStatus
 
 SOURCE = "orders-api"
+
+
+class OrderEvent(StrEnum):
+    """What a change to an order was, as the stream consumer publishes it (EventBridge detail-type)."""
+
+    CREATED = "OrderCreated"
+    UPDATED = "OrderUpdated"
+    FULFILLED = "OrderFulfilled"
+    CANCELLED = "OrderCancelled"
+    REFUNDED = "OrderRefunded"
+    VOIDED = "OrderVoided"
+    CLOSED = "OrderClosed"
+
+
+#: The status an order moves into -> the event that move is (any other change is an update).
+_EVENT_OF_STATUS: dict[OrderStatus, OrderEvent] = {
+    OrderStatus.PARTIALLY_FULFILLED: OrderEvent.FULFILLED,
+    OrderStatus.FULFILLED: OrderEvent.FULFILLED,
+    OrderStatus.PARTIALLY_REFUNDED: OrderEvent.REFUNDED,
+    OrderStatus.REFUNDED: OrderEvent.REFUNDED,
+    OrderStatus.CANCELLED: OrderEvent.CANCELLED,
+    OrderStatus.VOIDED: OrderEvent.VOIDED,
+    OrderStatus.CLOSED: OrderEvent.CLOSED,
+}
+
+
+def event_for(old_status: str | None, new_status: str) -> OrderEvent:
+    """The event of a change from `old_status` (None: the order is new) to `new_status`.
+
+    A move into a status names what happened; a change that keeps the status (or moves between
+    awaiting payment and paid) is an update. A further fulfilment of a partially fulfilled order is
+    a fulfilment again only when the status moves on (to fulfilled); otherwise it is an update whose
+    changed fields say what moved.
+    """
+    if old_status is None:
+        return OrderEvent.CREATED
+    new = OrderStatus(new_status)
+    if OrderStatus(old_status) is new:
+        return OrderEvent.UPDATED
+    return _EVENT_OF_STATUS.get(new, OrderEvent.UPDATED)
 
 
 @dataclass(frozen=True)

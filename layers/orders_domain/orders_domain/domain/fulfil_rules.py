@@ -2,7 +2,7 @@
 
 The conditional write (order + fulfillment record in one transaction) comes later; these compute the
 new order and the fulfillment record, keeping API.md's money rules true after every call
-(`money_problems` lists any that do not hold).
+(`money_rules.money_problems` lists any that do not hold).
 
 Money decisions:
 
@@ -30,7 +30,7 @@ Money decisions:
   `line_item_ids` the lines fulfilled by the call; shipping captured with them is in the same
   entry) and lowers the pending entry's amount; a void that takes part only lowers it. Once nothing is
   open, a pending entry left (at 0) becomes `settled` if anything shipped, else `voided`.
-- Whole cancel of an order with nothing shipped gives what `services.change.cancelled` gives.
+- Whole cancel of an order with nothing shipped gives what `services.change.CancelOrder` gives.
 - A cancel `reason` is accepted and not stored (the order has no field for it).
 
 Statuses and `sys_shippable_status` come from the lifecycle module (`line_status_after`,
@@ -45,9 +45,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from orders_domain.domain import lifecycle, money
+from orders_domain.domain import captures, lifecycle, money
 from orders_domain.domain.errors import FieldError, Unprocessable
 from orders_domain.domain.lifecycle import Operation, OrderStateConflict, PaymentStatus
+from orders_domain.domain.money_rules import shipping_pending
 from orders_domain.models import LineItem, Order
 from orders_domain.models.fulfillments import (
     CancelItemInput,
@@ -57,6 +58,17 @@ from orders_domain.models.fulfillments import (
 )
 
 ZERO = money.ZERO
+
+
+@dataclass
+class _Moved:
+    """What the steps of one call moved, summed over its lines."""
+
+    captured: Decimal = ZERO
+    voided: Decimal = ZERO
+    total_drop: Decimal = ZERO
+    discounts_drop: Decimal = ZERO
+    taxes_drop: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -180,115 +192,6 @@ def close(order: Order) -> Order:
     return order.model_copy(update={"status": lifecycle.status_after(Operation.CLOSE, order)})
 
 
-def pickup(
-    order: Order, fulfillment: Fulfillment, line_ids: Sequence[str] | None
-) -> tuple[Order, Fulfillment]:
-    """Record the will-call pickup of the fulfillment's fulfilled lines (`line_ids`, or all of them):
-    on the fulfillment's items and on the order's lines (`picked_up`, which the will-call check reads).
-
-    409 where the lifecycle forbids a pickup (closed or voided order, nothing waiting to be picked
-    up); 422 naming the item when a line is not one this fulfillment fulfilled, or is named twice.
-    """
-    lifecycle.check(Operation.WILL_CALL_PICKUP, order)
-    fulfilled = {item.order_line_item_id for item in fulfillment.items if item.quantity > 0}
-    by_id = {li.order_line_item_id: li for li in order.line_items}
-    named = sorted(fulfilled) if line_ids is None else list(line_ids)
-    refusals = {i: lifecycle.line_pickup_conflict(by_id[i]) for i in named if i in fulfilled}
-    # A line named is refused when it cannot be picked up; the whole fulfillment takes the lines still
-    # there to collect (a refunded one is not), and is refused only when none is.
-    wanted = named if line_ids is not None else [i for i in named if refusals[i] is None]
-    refused = next((r for r in refusals.values() if r is not None), None)
-    if refused is not None and (line_ids is not None or not wanted):
-        raise refused
-    errors = [
-        FieldError(f"items[{i}].order_line_item_id", f"names no line this fulfillment fulfilled: '{line_id}'")
-        for i, line_id in enumerate(wanted)
-        if line_id not in fulfilled and line_ids is not None
-    ]
-    if len(set(wanted)) != len(wanted):
-        errors.append(FieldError("items", "names a line twice"))
-    if not fulfilled:
-        errors.append(FieldError("picked_up", "this fulfillment fulfilled nothing (it only cancelled)"))
-    if errors:
-        raise Unprocessable("The pickup does not fit the fulfillment.", errors=errors)
-    items = [
-        item.model_copy(update={"picked_up": True}) if item.order_line_item_id in wanted else item
-        for item in fulfillment.items
-    ]
-    whole = all(item.picked_up for item in items if item.quantity > 0)
-    lines = [
-        li.model_copy(update={"picked_up": True}) if li.order_line_item_id in wanted else li
-        for li in order.line_items
-    ]
-    return (
-        order.model_copy(update={"line_items": lines}),
-        fulfillment.model_copy(update={"items": items, "picked_up": whole}),
-    )
-
-
-def money_problems(order: Order) -> list[str]:
-    """Each of API.md's money rules (and this module's) that the order breaks; empty when all hold."""
-    problems: list[str] = []
-
-    def need(ok: bool, what: str) -> None:
-        if not ok:
-            problems.append(what)
-
-    lines = order.line_items
-    need(
-        order.total == order.subtotal - order.discounts + order.taxes + order.shipping_charges,
-        "order: total != subtotal - discounts + taxes + shipping_charges",
-    )
-    need(
-        order.balance_due
-        == order.total - (order.amount_paid + order.amount_pending_capture - order.amount_refunded),
-        "order: balance_due != total - (amount_paid + amount_pending_capture - amount_refunded)",
-    )
-    need(order.amount_refunded <= order.amount_paid, "order: amount_refunded > amount_paid")
-    need(order.amount_pending_capture >= 0, "order: amount_pending_capture < 0")
-    need(
-        order.total == _sum(li.total for li in lines) + order.shipping_charges,
-        "order: total != sum of line totals + shipping_charges",
-    )
-    need(order.discounts == _sum(li.discounts for li in lines), "order: discounts != sum of lines'")
-    need(order.taxes == _sum(li.taxes for li in lines), "order: taxes != sum of lines'")
-    need(order.amount_paid == _sum(li.amount_paid for li in lines) + _shipping_paid(order), "order: paid")
-    need(
-        order.amount_pending_capture == _sum(_pending_entries(order)),
-        "order: amount_pending_capture != sum of pending payments",
-    )
-    need(
-        order.amount_paid == _sum(p.amount for p in order.payments if p.status == PaymentStatus.SETTLED),
-        "order: amount_paid != sum of settled payments",
-    )
-    need(_shipping_pending(order) >= 0, "order: lines pend more than the order")
-    for li in lifecycle.goods_lines(lines):
-        at = f"line {li.line_number}"
-        need(
-            li.balance_due == li.total - (li.amount_paid + li.amount_pending_capture - li.amount_refunded),
-            f"{at}: balance_due != total - (amount_paid + amount_pending_capture - amount_refunded)",
-        )
-        need(
-            min(li.total, li.discounts, li.taxes, li.amount_paid, li.amount_pending_capture) >= 0,
-            f"{at}: < 0",
-        )
-        need(
-            li.amount_paid + li.amount_pending_capture <= li.total, f"{at}: paid and pending exceed its total"
-        )
-        need(
-            li.quantity_shipped + li.quantity_cancelled <= li.quantity,
-            f"{at}: shipped + cancelled > quantity",
-        )
-        need(li.quantity_returned <= li.quantity_shipped, f"{at}: refunded more units than shipped")
-        need(li.amount_refunded <= li.amount_paid, f"{at}: amount_refunded > amount_paid")
-        if li.quantity_cancelled == 0 and order.status != lifecycle.OrderStatus.VOIDED:
-            gross = money.rounded(li.quantity * li.unit_price, order.currency_code)
-            need(li.total == gross - li.discounts + li.taxes, f"{at}: total != quantity * unit_price - ...")
-        if li.quantity_cancelled == li.quantity:
-            need(li.total == li.discounts == li.taxes == 0, f"{at}: cancelled, yet has amounts")
-    return problems
-
-
 # ------------------------------------------------------------------ which units
 def _fulfil_steps(order: Order, request: FulfilRequest | None) -> list[_Step]:
     if request is None or request.items is None:
@@ -379,47 +282,22 @@ def _name(line: LineItem) -> str:
 # ------------------------------------------------------------------ the money
 def _apply(order: Order, steps: list[_Step], *, capture_id: str | None, now: datetime | None) -> Order:
     """The order with every step applied (fulfil, then cancel, per line), its money and statuses."""
-    currency = order.currency_code
-    has_payment = any(p.status != PaymentStatus.REFUNDED for p in order.payments)
-    by_id = {li.order_line_item_id: li for li in order.line_items}
-    captured = voided = total_drop = discounts_drop = taxes_drop = ZERO
-    for step in steps:
-        line = by_id[step.line_id]
-        line, took = _fulfilled(line, step.fulfil, currency, has_payment)
-        captured += took
-        before = line
-        line, void = _cancelled(line, step.cancel, currency, has_payment)
-        total_drop += void
-        voided += void if has_payment else ZERO
-        discounts_drop += before.discounts - line.discounts
-        taxes_drop += before.taxes - line.taxes
-        by_id[step.line_id] = _with_rates(line, order)
-    lines = [by_id[li.order_line_item_id] for li in order.line_items]
-
+    lines, moved = _lines_after(order, steps)
     shipping = order.shipping_charges
-    shipping_pending = _shipping_pending(order)
+    shipping_open = shipping_pending(order)
     if any(step.fulfil for step in steps):
-        captured += shipping_pending  # captured with the first shipment (0 once it has been)
-        shipping_pending = ZERO
-    nothing_left = lifecycle.open_quantity(lines) == 0 and lifecycle.shipped_quantity(lines) == 0
-    if nothing_left:
-        voided += shipping_pending
-        total_drop += shipping
+        moved.captured += shipping_open  # captured with the first shipment (0 once it has been)
+        shipping_open = ZERO
+    if lifecycle.open_quantity(lines) == 0 and lifecycle.shipped_quantity(lines) == 0:
+        moved.voided += shipping_open  # nothing left: the shipping charges go too
+        moved.total_drop += shipping
         shipping = ZERO
-
-    payments = [p.model_dump() for p in order.payments]
     fulfilled_ids = [step.line_id for step in steps if step.fulfil]
-    _take(payments, captured, PaymentStatus.SETTLED, new_id=capture_id, now=now, line_ids=fulfilled_ids)
-    _take(payments, voided, PaymentStatus.VOIDED, new_id=None, now=now, line_ids=[])
-    if lifecycle.open_quantity(lines) == 0:
-        done = PaymentStatus.SETTLED if lifecycle.shipped_quantity(lines) else PaymentStatus.VOIDED
-        for p in payments:
-            if p["status"] == PaymentStatus.PENDING and p["amount"] == 0:
-                p["status"] = done
-
-    total = order.total - total_drop
-    discounts = order.discounts - discounts_drop
-    taxes = order.taxes - taxes_drop
+    payments = _payments_after(order, lines, moved, capture_id, now, fulfilled_ids)
+    captured, voided = moved.captured, moved.voided
+    total = order.total - moved.total_drop
+    discounts = order.discounts - moved.discounts_drop
+    taxes = order.taxes - moved.taxes_drop
     paid = order.amount_paid + captured
     pending = order.amount_pending_capture - captured - voided
     draft = order.model_copy(update={"line_items": lines})
@@ -432,7 +310,7 @@ def _apply(order: Order, steps: list[_Step], *, capture_id: str | None, now: dat
         taxes=taxes,
         shipping_charges=shipping,
         total=total,
-        total_in_base_currency=in_base(total, order, order.total_in_base_currency),
+        total_in_base_currency=captures.in_base(total, order, order.total_in_base_currency),
         amount_paid=paid,
         amount_pending_capture=pending,
         balance_due=total - (paid + pending - order.amount_refunded),
@@ -443,143 +321,45 @@ def _apply(order: Order, steps: list[_Step], *, capture_id: str | None, now: dat
     return Order.model_validate(data)
 
 
-def _open_value(line: LineItem, currency: str, has_payment: bool) -> Decimal:
-    """What the line's open units cost (module docstring)."""
-    if has_payment:
-        return line.amount_pending_capture
-    still_open = lifecycle.line_open_quantity(line)
-    live = still_open + line.quantity_shipped
-    if still_open == 0:
-        return ZERO
-    if still_open == live:
-        return line.total
-    return money.rounded(line.total * still_open / live, currency)
-
-
-def share(value: Decimal, part: int, whole: int, currency: str) -> Decimal:
-    """`part` of `whole` units' `value`, rounded; all of it when part is the whole (or there are none)."""
-    if part == whole or whole == 0:
-        return value
-    return money.rounded(value * part / whole, currency)
-
-
-def _fulfilled(line: LineItem, units: int, currency: str, has_payment: bool) -> tuple[LineItem, Decimal]:
-    if units == 0:
-        return line, ZERO
-    still_open = lifecycle.line_open_quantity(line)
-    took = share(line.amount_pending_capture, units, still_open, currency) if has_payment else ZERO
-    changed = line.model_copy(
-        update={
-            "quantity_shipped": line.quantity_shipped + units,
-            "amount_paid": line.amount_paid + took,
-            "amount_pending_capture": line.amount_pending_capture - took,
-        }
-    )
-    return _settled(changed), took
-
-
-def _cancelled(line: LineItem, units: int, currency: str, has_payment: bool) -> tuple[LineItem, Decimal]:
-    if units == 0:
-        return line, ZERO
-    still_open = lifecycle.line_open_quantity(line)
-    live = still_open + line.quantity_shipped
-    kept = live - units
-    void = share(_open_value(line, currency, has_payment), units, still_open, currency)
-    changed = line.model_copy(
-        update={
-            "quantity_cancelled": line.quantity_cancelled + units,
-            "total": line.total - void,
-            "discounts": share(line.discounts, kept, live, currency),
-            "taxes": share(line.taxes, kept, live, currency),
-            "amount_pending_capture": line.amount_pending_capture - (void if has_payment else ZERO),
-        }
-    )
-    return _settled(changed), void
-
-
-def _settled(line: LineItem) -> LineItem:
-    """The line's counters, balance and status from its quantities and amounts."""
-    still_open = lifecycle.line_open_quantity(line)
-    counted = line.model_copy(
-        update={
-            "quantity_to_be_shipped": still_open,
-            "quantity_available_for_cancellation": lifecycle.cancellable_quantity(line),
-            "quantity_available_for_return": lifecycle.refundable_quantity(line),
-            "balance_due": line.total
-            - (line.amount_paid + line.amount_pending_capture - line.amount_refunded),
-        }
-    )
-    return counted.model_copy(update={"status": lifecycle.line_status_after(counted)})
-
-
-def _with_rates(line: LineItem, order: Order) -> LineItem:
-    return line.model_copy(
-        update={"total_in_base_currency": in_base(line.total, order, line.total_in_base_currency)}
-    )
-
-
-def in_base(amount: Decimal, order: Order, was: Decimal | None) -> Decimal | None:
-    """An amount in the base currency, where the order keeps one (`was` is not None)."""
-    if was is None:
-        return None
-    rate = order.exchange_rate if order.exchange_rate is not None else Decimal(1)
-    return money.converted(amount, rate, order.base_currency_code or order.currency_code)
-
-
-def _take(
-    payments: list[dict[str, Any]],
-    amount: Decimal,
-    status: PaymentStatus,
-    *,
-    new_id: str | None,
-    now: datetime | None,
-    line_ids: list[str],
-) -> None:
-    """Take `amount` from the pending entries, in order (module docstring: payments)."""
-    left = amount
-    children: list[dict[str, Any]] = []
-    for entry in payments:
-        if left <= 0:
-            break
-        if entry["status"] != PaymentStatus.PENDING or entry["amount"] <= 0:
-            continue
-        part = min(left, entry["amount"])
-        left -= part
-        if part == entry["amount"]:
-            entry["status"] = status
-            continue
-        entry["amount"] -= part
-        if status == PaymentStatus.SETTLED:
-            children.append(
-                {
-                    "payment_id": f"{new_id}-{len(children) + 1}",
-                    "type": entry["type"],
-                    "amount": part,
-                    "status": status,
-                    "date": now,
-                    "line_item_ids": list(line_ids),
-                    "parent_payment_id": entry["payment_id"],
-                }
-            )
-    payments.extend(children)
-
-
-def _sum(values: Any) -> Decimal:
-    return sum(values, ZERO)
-
-
-def _pending_entries(order: Order) -> list[Decimal]:
-    return [p.amount for p in order.payments if p.status == PaymentStatus.PENDING]
-
-
-def _shipping_pending(order: Order) -> Decimal:
-    """The order's pending amount beyond its lines': its shipping charges, until the first shipment."""
-    return order.amount_pending_capture - _sum(li.amount_pending_capture for li in order.line_items)
-
-
-def _shipping_paid(order: Order) -> Decimal:
-    """Shipping captured: all of it once anything shipped on an order with a payment."""
+def _lines_after(order: Order, steps: list[_Step]) -> tuple[list[LineItem], _Moved]:
+    """The order's lines with each step applied (fulfil, then cancel), and what that moved."""
+    currency = order.currency_code
     has_payment = any(p.status != PaymentStatus.REFUNDED for p in order.payments)
-    if has_payment and lifecycle.shipped_quantity(order.line_items) > 0:
-        return order.shipping_charges
-    return ZERO
+    by_id = {li.order_line_item_id: li for li in order.line_items}
+    moved = _Moved()
+    for step in steps:
+        line, took = captures.fulfilled_units(by_id[step.line_id], step.fulfil, currency, has_payment)
+        moved.captured += took
+        before = line
+        line, void = captures.cancelled_units(line, step.cancel, currency, has_payment)
+        moved.total_drop += void
+        moved.voided += void if has_payment else ZERO
+        moved.discounts_drop += before.discounts - line.discounts
+        moved.taxes_drop += before.taxes - line.taxes
+        by_id[step.line_id] = captures.with_rates(line, order)
+    return [by_id[li.order_line_item_id] for li in order.line_items], moved
+
+
+def _payments_after(
+    order: Order,
+    lines: list[LineItem],
+    moved: _Moved,
+    capture_id: str | None,
+    now: datetime | None,
+    fulfilled_ids: list[str],
+) -> list[dict[str, Any]]:
+    """The payment entries with the capture and the void taken; a pending entry left at 0 once nothing
+    is open is settled (something shipped) or voided."""
+    payments = [p.model_dump() for p in order.payments]
+    captures.take_from_payments(
+        payments, moved.captured, PaymentStatus.SETTLED, new_id=capture_id, now=now, line_ids=fulfilled_ids
+    )
+    captures.take_from_payments(
+        payments, moved.voided, PaymentStatus.VOIDED, new_id=None, now=now, line_ids=[]
+    )
+    if lifecycle.open_quantity(lines) == 0:
+        done = PaymentStatus.SETTLED if lifecycle.shipped_quantity(lines) else PaymentStatus.VOIDED
+        for p in payments:
+            if p["status"] == PaymentStatus.PENDING and p["amount"] == 0:
+                p["status"] = done
+    return payments

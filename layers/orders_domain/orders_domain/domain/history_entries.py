@@ -2,7 +2,7 @@
 
 The stream consumer (issue 17, being built) appends an entry for every change of an order; `GET
 .../history` lists them and `GET ...?asOf=` rebuilds the order from them. Each entry carries the
-version, the event (lifecycle.event_for), when, who, the changed fields as JSON pointers, and the
+version, the event (events.event_for), when, who, the changed fields as JSON pointers, and the
 way to that version's document, whichever is smaller:
 
 - a **snapshot**: the whole document, zlib-compressed JSON (version 1 is always one, and one at least
@@ -24,7 +24,7 @@ from typing import Any
 
 import jsonpatch
 
-from orders_domain.domain import lifecycle
+from orders_domain.domain import events
 
 #: A snapshot at least this often (in versions): a rebuild applies at most this many patches.
 SNAPSHOT_EVERY = 20
@@ -40,7 +40,7 @@ BOOKKEEPING = frozenset(
 @dataclass(frozen=True)
 class HistoryEntry:
     version: int
-    event: lifecycle.OrderEvent
+    event: events.OrderEvent
     #: `sys_last_modified_at` of this version, as stored.
     at: str
     actor: str | None
@@ -83,7 +83,7 @@ def _bounded(paths: list[str]) -> tuple[str, ...]:
 def entry_for(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> HistoryEntry:
     """The history entry of the change from `old` (None: the order was created) to `new`."""
     version = int(new["sys_version"])
-    event = lifecycle.event_for(old["status"] if old is not None else None, new["status"])
+    event = events.event_for(old["status"] if old is not None else None, new["status"])
     at, actor = str(new.get("sys_last_modified_at", "")), new.get("sys_last_modified_by_id")
     snapshot = _compressed(new)
     if old is None:

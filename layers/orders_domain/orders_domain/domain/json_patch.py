@@ -2,7 +2,7 @@
 checked before anything is read (at most MAX_OPERATIONS, each well formed, none aimed at a
 server-owned field but `test`), applied one at a time (an error names its own), `test` with RFC 6902's
 equality (`same_json`), and no `copy` that grows the order past what can be stored. Pure: the write
-loop (services.change) reads and writes.
+loop (services.write_loop) reads and writes.
 """
 
 from __future__ import annotations

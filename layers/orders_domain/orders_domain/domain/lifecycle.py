@@ -4,14 +4,15 @@ Every route and every representation asks this module: `_links` (what the client
 fulfil, cancel, void, close, refund, will-call pickup, patch, put and delete. A forbidden move is a
 `Conflict` (409) that names the reason; the caller changes nothing.
 
-Status strings appear in this module only (a test checks that no other module spells one).
+Status strings appear in this module only (a test checks that no other module spells one), and in
+`status_words`, the source APIs' words for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from orders_domain.domain.errors import Conflict
 
@@ -282,61 +283,8 @@ def shipped_quantity(lines: Iterable[LineItem]) -> int:
     return sum(li.quantity_shipped for li in goods_lines(lines))
 
 
-REASON_VOIDED = "The order has been voided."
-REASON_REFUND_LINE = "This line is itself a refund."
-REASON_REFUNDED = "The product has already been refunded."
-REASON_CANCELLED = "The product has been cancelled."
-REASON_NOT_FULFILLED = "The product has not been fulfilled; cancel it instead."
-REASON_PICKED_UP = "The product has already been picked up."
-
-
-def non_refundable_reason(order: Order, line: LineItem) -> str | None:
-    """Why the line cannot be refunded now, or None when it can (API.md: refundable lines)."""
-    if order.status == OrderStatus.VOIDED:
-        return REASON_VOIDED
-    if is_refund_line(line):
-        return REASON_REFUND_LINE
-    if refundable_quantity(line) > 0:
-        return None
-    if line.quantity_shipped > 0:
-        return REASON_REFUNDED
-    if line.quantity_cancelled >= line.quantity:
-        return REASON_CANCELLED
-    return REASON_NOT_FULFILLED
-
-
-def will_call_lines(order: Order) -> list[dict[str, Any]]:
-    """The will-call check of every goods line (API.md): picked up, refundable and self-service
-    refundable, each with its reason only where it is false."""
-    check(Operation.WILL_CALL_CHECK, order)
-    lines = []
-    for line in goods_lines(order.line_items):
-        why_not = non_refundable_reason(order, line)
-        why_not_self = non_self_service_refundable_reason(order, line)
-        entry: dict[str, Any] = {
-            "line_number": line.line_number,
-            "picked_up": line.picked_up,
-            "refundable": why_not is None,
-            "self_service_refundable": why_not_self is None,
-        }
-        if why_not is not None:
-            entry["non_refundable_reason"] = why_not
-        if why_not_self is not None:
-            entry["non_self_service_refundable_reason"] = why_not_self
-        lines.append(entry)
-    return lines
-
-
-def non_self_service_refundable_reason(order: Order, line: LineItem) -> str | None:
-    """A guest may refund a line themselves when it is refundable and not picked up."""
-    reason = non_refundable_reason(order, line)
-    if reason is not None:
-        return reason
-    return REASON_PICKED_UP if line.picked_up else None
-
-
 # ------------------------------------------------------------------ changing and cancelling an order
-#: Why a change may not reprice an order (services.change): something has happened to it.
+#: Why a change may not reprice an order (services.client_edits): something has happened to it.
 AMOUNTS_FIXED = (
     "Cannot change this order's lines or amounts: part of it has been fulfilled, cancelled, paid or "
     "refunded; cancel or refund lines instead."
@@ -384,47 +332,6 @@ def initial_line_status(has_payment: bool) -> LineStatus:
 
 def initial_shipping_status(shippable: bool) -> ShippingStatus | None:
     return ShippingStatus.AWAITING_SHIPMENT if shippable else None
-
-
-# ------------------------------------------------------------------ domain events
-class OrderEvent(StrEnum):
-    """What a change to an order was, as the stream consumer publishes it (EventBridge detail-type)."""
-
-    CREATED = "OrderCreated"
-    UPDATED = "OrderUpdated"
-    FULFILLED = "OrderFulfilled"
-    CANCELLED = "OrderCancelled"
-    REFUNDED = "OrderRefunded"
-    VOIDED = "OrderVoided"
-    CLOSED = "OrderClosed"
-
-
-#: The status an order moves into -> the event that move is (any other change is an update).
-_EVENT_OF_STATUS: dict[OrderStatus, OrderEvent] = {
-    S.PARTIALLY_FULFILLED: OrderEvent.FULFILLED,
-    S.FULFILLED: OrderEvent.FULFILLED,
-    S.PARTIALLY_REFUNDED: OrderEvent.REFUNDED,
-    S.REFUNDED: OrderEvent.REFUNDED,
-    S.CANCELLED: OrderEvent.CANCELLED,
-    S.VOIDED: OrderEvent.VOIDED,
-    S.CLOSED: OrderEvent.CLOSED,
-}
-
-
-def event_for(old_status: str | None, new_status: str) -> OrderEvent:
-    """The event of a change from `old_status` (None: the order is new) to `new_status`.
-
-    A move into a status names what happened; a change that keeps the status (or moves between
-    awaiting payment and paid) is an update. A further fulfilment of a partially fulfilled order is
-    a fulfilment again only when the status moves on (to fulfilled); otherwise it is an update whose
-    changed fields say what moved.
-    """
-    if old_status is None:
-        return OrderEvent.CREATED
-    new = OrderStatus(new_status)
-    if OrderStatus(old_status) is new:
-        return OrderEvent.UPDATED
-    return _EVENT_OF_STATUS.get(new, OrderEvent.UPDATED)
 
 
 # ------------------------------------------------------------------ statuses after fulfil and cancel
@@ -488,45 +395,6 @@ def shipping_status_after(order: Order, status: OrderStatus) -> ShippingStatus |
     return ShippingStatus.AWAITING_SHIPMENT if still_open > 0 else None
 
 
-# ------------------------------------------------------------------ the source APIs' own status words
-#: The theatre API's words for an order's, a product line's and a payment's status (seeds/000, 001).
-THEATRE_ORDER_STATUS: dict[OrderStatus, str] = {
-    OrderStatus.AWAITING_PAYMENT: "Pending",
-    OrderStatus.PAID: "Paid",
-    OrderStatus.PARTIALLY_FULFILLED: "PartiallyFulfilled",
-    OrderStatus.FULFILLED: "Fulfilled",
-    OrderStatus.PARTIALLY_REFUNDED: "PartiallyRefunded",
-    OrderStatus.REFUNDED: "Refunded",
-    OrderStatus.CANCELLED: "Cancelled",
-    OrderStatus.VOIDED: "Voided",
-    OrderStatus.CLOSED: "Closed",
-}
-THEATRE_LINE_STATUS: dict[LineStatus, str] = {
-    LineStatus.AWAITING_PAYMENT: "Pending",
-    LineStatus.PAID: "Paid",
-    LineStatus.PARTIALLY_FULFILLED: "PartiallyFulfilled",
-    LineStatus.FULFILLED: "Fulfilled",
-    LineStatus.CANCELLED: "Cancelled",
-    LineStatus.REFUNDED: "Refunded",
-}
-#: A refund shows in the theatre API as a negative payment entry marked "Voided" (seeds/001).
-THEATRE_PAYMENT_STATUS: dict[PaymentStatus, str] = {
-    PaymentStatus.PENDING: "Pending",
-    PaymentStatus.SETTLED: "Settled",
-    PaymentStatus.VOIDED: "Voided",
-    PaymentStatus.REFUNDED: "Voided",
-}
-
-#: The distribution API's two order statuses (seeds/004).
-DISTRIBUTION_ACTIVE = "active"
-DISTRIBUTION_CANCELLED = "cancelled"
-
-
 def is_annulled(status: OrderStatus) -> bool:
     """Cancelled or voided: nothing of the order stands."""
     return status in (OrderStatus.CANCELLED, OrderStatus.VOIDED)
-
-
-def distribution_status(status: OrderStatus) -> str:
-    """`cancelled` for a cancelled or voided order, else `active`."""
-    return DISTRIBUTION_CANCELLED if is_annulled(status) else DISTRIBUTION_ACTIVE

@@ -1,10 +1,10 @@
 """Order changes as the table's DynamoDB stream delivers them: typed, parsed once, nothing else kept.
 
-A stream record of the orders table is one write of one item. Only order items (SK `ORDER`) are
-changes of an order; every other item of the table (history entries, coupon usage rows, counters,
-API keys) is `None` here after a look at its key alone, so the consumer skips it before parsing
-any image. (On AWS the event source's filter drops them before the function runs; the check here
-keeps the function right without it, as under `sam local invoke`.)
+A stream record of the orders table is one write of one item. Only order items are changes of an
+order; which records those are is told by their key alone (storage.order_records, the one reader of
+the table's stream records), so the consumer skips every other item (history entries, coupon usage
+rows, counters, API keys) before parsing any image. (On AWS the event source's filter drops them
+before the function runs; the check keeps the function right without it, as under `sam local invoke`.)
 
 An order change carries the order's stored documents before and after (the item's `doc`, exact
 Decimals as strings: what the API answered), so each projection sees exactly what a client saw.
@@ -17,8 +17,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from orders_domain.storage import keys
 
 _INSERT, _MODIFY, _REMOVE = "INSERT", "MODIFY", "REMOVE"
 
@@ -54,12 +52,6 @@ class OrderChange:
         return bool(self.old.get("sys_version") != self.new.get("sys_version"))
 
 
-def is_order_item(record: Mapping[str, Any]) -> bool:
-    """Whether a raw stream record is a write of an order item (its key alone says it)."""
-    sort_key = ((record.get("dynamodb") or {}).get("Keys") or {}).get("SK") or {}
-    return bool(sort_key.get("S") == keys.ORDER_SK)
-
-
 def _document(image: Mapping[str, Any] | None, what: str) -> dict[str, Any] | None:
     if image is None:
         return None
@@ -75,10 +67,8 @@ def _document(image: Mapping[str, Any] | None, what: str) -> dict[str, Any] | No
     return document
 
 
-def order_change(record: Mapping[str, Any]) -> OrderChange | None:
-    """The order change a raw stream record is; None when it is not an order item's write."""
-    if not is_order_item(record):
-        return None
+def order_change_of(record: Mapping[str, Any]) -> OrderChange:
+    """The order change a raw stream record of an order item is (its images read and checked)."""
     stream = record.get("dynamodb") or {}
     event_name = record.get("eventName")
     if event_name not in (_INSERT, _MODIFY, _REMOVE):
@@ -94,9 +84,6 @@ def order_change(record: Mapping[str, Any]) -> OrderChange | None:
     if document is None:
         raise MalformedRecord("a REMOVE record without its old image (NEW_AND_OLD_IMAGES)")
     tenant_id, order_id = str(document["tenant_id"]), str(document["id"])
-    key = keys.order_key(tenant_id, order_id)
-    if stream["Keys"].get("PK", {}).get("S") != key["PK"]:
-        raise MalformedRecord("the record's key is not the key of the order its image holds")
     if old is not None and (old.get("id"), old.get("tenant_id")) != (order_id, tenant_id):
         raise MalformedRecord("the old and new images are different orders")
     return OrderChange(tenant_id, order_id, sequence_number, old, new)

@@ -1,8 +1,8 @@
 """The rules of a whole-order edit (PUT, and a patched document): what a client may change, checked
 against the order as it is (server-owned values echoed unchanged, refund lines kept), validated as a
 create request and repriced, then taken whole while nothing has happened to the order, or only its
-client fields once something has (lifecycle.amounts_may_change). Pure: services.change prices and
-writes.
+client fields once something has (lifecycle.amounts_may_change). Pure: services.client_edits prices
+and the write loop writes.
 """
 
 from __future__ import annotations

@@ -1,25 +1,58 @@
-"""Pages of list rows: where a page starts, what it holds, which index partitions it merges.
+"""Pages of list rows: which list a page reads, where it starts, what it holds.
 
-The values the search service and storage pass each other (storage.pages reads them from DynamoDB).
+The values the services and storage pass each other. A service names a list in the domain's words
+(`Place`: "the tenant's orders", "orders billed to contact 42", "coupon c1's uses"); storage.pages
+alone knows which index partitions, shards and key attributes hold it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from orders_domain.storage import keys
+
+class Listing(StrEnum):
+    """The lists the service keeps, newest first (storage.pages: the index partitions of each)."""
+
+    #: every order of the tenant
+    TENANT_ORDERS = "tenant_orders"
+    #: orders billed to / shipped to one party: key (party type, party id)
+    BILLED_TO = "billed_to"
+    SHIPPED_TO = "shipped_to"
+    #: orders in one shipping status: key (status,)
+    SHIPPING_STATUS = "shipping_status"
+    #: orders on one installment schedule: key (schedule id,)
+    INSTALLMENT_SCHEDULE = "installment_schedule"
+    #: a coupon's usage rows, one per use: key (coupon type or None, coupon id)
+    COUPON_USES = "coupon_uses"
+    #: a coupon code's usage rows: key (coupon code id,)
+    COUPON_CODE_USES = "coupon_code_uses"
+    #: every fulfillment of the tenant
+    TENANT_FULFILLMENTS = "tenant_fulfillments"
+    #: the fulfillments shipped under one tracking number: key (tracking number,)
+    TRACKING_NUMBER = "tracking_number"
 
 
 @dataclass(frozen=True)
-class Partition:
-    """One partition of an index: its name, partition key attribute and value, sort key attribute."""
+class Place:
+    """One list of one tenant: what `Listing` it is, and the key that picks it (see Listing)."""
 
-    index: str
-    pk_attr: str
-    pk: str
-    sk_attr: str
+    listing: Listing
+    tenant_id: str
+    key: tuple[str | None, ...] = ()
+
+
+def sortable_utc(value: datetime) -> str:
+    """A fixed-width ISO-8601 UTC form that sorts as text and reads back: 0834-12-02T19:28:24.000000Z.
+
+    Every list sorts on it (then on the id). (strftime's %Y does not pad years below 1000 on glibc;
+    isoformat does.) A time without a zone is taken as UTC.
+    """
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 @dataclass(frozen=True)
@@ -51,9 +84,3 @@ class Page:
     #: Rows examined to make the page (kept and dropped), and Query calls made.
     examined: int = 0
     queries: int = 0
-
-
-def partition(index: str, pk: str) -> Partition:
-    """The partition `pk` of `index`, with the index's key attributes (keys.INDEX_KEY_ATTRIBUTES)."""
-    pk_attr, sk_attr = keys.INDEX_KEY_ATTRIBUTES[index]
-    return Partition(index=index, pk_attr=pk_attr, pk=pk, sk_attr=sk_attr)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from orders_domain.domain.coupon_rows import UsageRow
     from orders_domain.domain.events import DomainEvent
     from orders_domain.domain.history_entries import HistoryEntry
-    from orders_domain.domain.page_positions import Page, PagePosition, Partition
+    from orders_domain.domain.page_positions import Page, PagePosition, Place
     from orders_domain.models import Order
     from orders_domain.models.fulfillments import Fulfillment
     from orders_domain.models.refunds import RefundReason
@@ -111,18 +111,19 @@ class EventPublisher(Protocol):
 
 
 class OrderLists(Protocol):
-    """Index pages of list rows (page_positions.Page), and the list rows of orders named by id."""
+    """Pages of list rows (page_positions.Page), and the list rows of orders named by id."""
 
     def page(
         self,
-        partitions: Sequence[Partition],
+        places: Sequence[Place],
         *,
         limit: int,
         after: PagePosition | None = None,
         keep: Callable[[dict[str, Any]], bool] | None = None,
-        group: Callable[[str], str] | None = None,
+        distinct_orders: bool = False,
     ) -> Page:
-        """Up to `limit` rows kept by `keep`, newest first, merged from the partitions (storage.pages)."""
+        """Up to `limit` rows kept by `keep`, newest first, merged from the lists named (an order
+        in two of them once); `distinct_orders`: a coupon's uses, one row per order."""
 
     def rows_by_id(self, tenant_id: str, order_ids: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
         """(list sort key, list row) of each named order that exists and is not deleted, in no order."""
@@ -141,7 +142,7 @@ class FulfillmentStore(Protocol):
 
     def page(
         self,
-        partitions: Sequence[Partition],
+        places: Sequence[Place],
         *,
         limit: int,
         after: str | None,
@@ -149,8 +150,9 @@ class FulfillmentStore(Protocol):
         ascending: bool,
         keep: Callable[[Fulfillment], bool] | None = None,
     ) -> tuple[list[Fulfillment], bool, int]:
-        """Up to `limit` kept fulfillments beyond sort key `after`, none at or past `stop`, newest
-        first (oldest first when `ascending`); whether more may follow; rows examined."""
+        """Up to `limit` kept fulfillments beyond list position `after` (domain.fulfillment_ids),
+        none at or past `stop`, newest first (oldest first when `ascending`); whether more may
+        follow; rows examined."""
 
 
 class RefundReasonStore(Protocol):

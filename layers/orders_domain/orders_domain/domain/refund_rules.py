@@ -5,7 +5,7 @@ Money decisions (API.md's rules hold after every refund: `money_problems`):
 
 - A refund names lines by `line_number` and refunds every fulfilled, not yet refunded unit of each
   (`lifecycle.refundable_quantity`). All or nothing: an unknown reason or line is a 422, a line that
-  cannot be refunded a 409 naming it and its reason (`lifecycle.non_refundable_reason`; on the guest
+  cannot be refunded a 409 naming it and its reason (`refundability.non_refundable_reason`; on the guest
   route `non_self_service_refundable_reason`, and the reason must be a self-service one).
 - What is refunded for a line is what was captured for those units and not yet refunded
   (`amount_paid - amount_refunded`): the line's `amount_refunded` and the order's rise by it. On a line
@@ -28,13 +28,14 @@ Money decisions (API.md's rules hold after every refund: `money_problems`):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from orders_domain.domain import lifecycle, money
+from orders_domain.domain import lifecycle, money, refundability
+from orders_domain.domain.captures import in_base, share
 from orders_domain.domain.errors import FieldError, Unprocessable
-from orders_domain.domain.fulfil_rules import in_base, share
 from orders_domain.domain.lifecycle import (
     LineStatus,
     Operation,
@@ -84,43 +85,18 @@ def refund(
             errors=[FieldError("refund_reason_name", f"'{reason.name}' is not a self-service reason")],
         )
     lines = _refunded_lines(order, line_numbers, guest=guest)
-    currency = order.currency_code
     by_id = {li.order_line_item_id: li for li in order.line_items}
     next_number = max(li.line_number for li in order.line_items) + 1
     appended: list[LineItem] = []
     value_total = refunded_total = discounts_total = taxes_total = ZERO
     for line in lines:
-        units = lifecycle.refundable_quantity(line)
-        earlier = [li for li in order.line_items if li.parent_line_item_id == line.order_line_item_id]
-        remaining_units = units + lifecycle.line_open_quantity(line)
-        remaining = {
-            name: getattr(line, name) + sum((getattr(li, name) for li in earlier), ZERO)
-            for name in ("total", "discounts", "taxes")
-        }
-        discounts = share(remaining["discounts"], units, remaining_units, currency)
-        taxes = share(remaining["taxes"], units, remaining_units, currency)
-        paid_back = line.amount_paid - line.amount_refunded
-        value = (
-            paid_back if line.amount_paid > 0 else share(remaining["total"], units, remaining_units, currency)
-        )
-        by_id[line.order_line_item_id] = _recounted(
-            line.model_copy(
-                update={
-                    "quantity_returned": line.quantity_returned + units,
-                    "amount_refunded": line.amount_refunded + paid_back,
-                }
-            )
-        )
-        appended.append(
-            _refund_line(
-                line, order, units, value, discounts, taxes, next_number, len(earlier) + 1, now, reason
-            )
-        )
-        next_number += 1
-        value_total += value
-        refunded_total += paid_back
-        discounts_total += discounts
-        taxes_total += taxes
+        refunded, row, moved = _refund_of(order, line, next_number + len(appended), now, reason)
+        by_id[line.order_line_item_id] = refunded
+        appended.append(row)
+        value_total += moved.value
+        refunded_total += moved.paid_back
+        discounts_total += moved.discounts
+        taxes_total += moved.taxes
 
     payments, rows = _payments(order, refunded_total, refund_id, now, [li.line_number for li in lines])
     total = order.total - value_total
@@ -145,6 +121,45 @@ def refund(
     return draft.model_copy(update={"status": lifecycle.status_after_refund(draft)})
 
 
+@dataclass(frozen=True)
+class _Refunded:
+    """What refunding one line takes off the order: its value, what is paid back, discounts, taxes."""
+
+    value: Decimal
+    paid_back: Decimal
+    discounts: Decimal
+    taxes: Decimal
+
+
+def _refund_of(
+    order: Order, line: LineItem, number: int, now: datetime, reason: RefundReason
+) -> tuple[LineItem, LineItem, _Refunded]:
+    """The line with its refundable units refunded, the refund line recording it (`number`), and
+    what it takes off the order: its share of what is left of the line (with earlier refunds)."""
+    currency = order.currency_code
+    units = lifecycle.refundable_quantity(line)
+    earlier = [li for li in order.line_items if li.parent_line_item_id == line.order_line_item_id]
+    remaining_units = units + lifecycle.line_open_quantity(line)
+    remaining = {
+        name: getattr(line, name) + sum((getattr(li, name) for li in earlier), ZERO)
+        for name in ("total", "discounts", "taxes")
+    }
+    discounts = share(remaining["discounts"], units, remaining_units, currency)
+    taxes = share(remaining["taxes"], units, remaining_units, currency)
+    paid_back = line.amount_paid - line.amount_refunded
+    value = paid_back if line.amount_paid > 0 else share(remaining["total"], units, remaining_units, currency)
+    refunded = _recounted(
+        line.model_copy(
+            update={
+                "quantity_returned": line.quantity_returned + units,
+                "amount_refunded": line.amount_refunded + paid_back,
+            }
+        )
+    )
+    row = _refund_line(line, order, units, value, discounts, taxes, number, len(earlier) + 1, now, reason)
+    return refunded, row, _Refunded(value, paid_back, discounts, taxes)
+
+
 def _refunded_lines(order: Order, line_numbers: Sequence[int], *, guest: bool) -> list[LineItem]:
     """The named lines, checked: 422 for unknown or repeated numbers, 409 for lines not refundable."""
     by_number = {li.line_number: li for li in order.line_items}
@@ -163,9 +178,9 @@ def _refunded_lines(order: Order, line_numbers: Sequence[int], *, guest: bool) -
             continue
         seen.add(number)
         why_not = (
-            lifecycle.non_self_service_refundable_reason(order, line)
+            refundability.non_self_service_refundable_reason(order, line)
             if guest
-            else lifecycle.non_refundable_reason(order, line)
+            else refundability.non_refundable_reason(order, line)
         )
         if why_not is not None:
             refused.append(FieldError(at, f"line {number} cannot be refunded: {why_not}"))

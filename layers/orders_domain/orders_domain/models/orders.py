@@ -139,7 +139,7 @@ class Order(DomainModel, OrderFields):
     sys_calculated_field_errors: Annotated[list[CalculatedFieldError], SERVER] = Field(default_factory=list)
     sys_deleted: Annotated[bool, INTERNAL] = False
     sys_deleted_at: Annotated[dt.datetime | None, INTERNAL] = None
-    #: Ids of the order's latest writes, newest first (services.change): a write sent again after its
+    #: Ids of the order's latest writes, newest first (services.write_loop): a write sent again after its
     #: answer was lost is known to be done. Kept in storage, never sent.
     sys_recent_write_ids: Annotated[list[str], INTERNAL] = Field(default_factory=list)
 

@@ -102,23 +102,7 @@ def matches(request: SearchRequest, row: Row) -> bool:
     """Whether a list row passes every filter of the request."""
     for name, kind in _RANGE_TYPES.items():
         bounds = getattr(request, name)
-        if bounds is None:
-            continue
-        low, high = bounds
-        value = row.get(name)
-        if value is None:
-            return False
-        if kind is str:
-            moment = parse_moment(str(value))
-            if moment is None:
-                return False
-            if low is not None and moment < _moment(low):
-                return False
-            if high is not None and moment >= _moment(high, end=True):
-                return False
-            continue
-        number = Decimal(str(value))
-        if (low is not None and number < low) or (high is not None and number > high):
+        if bounds is not None and not _within(bounds, row.get(name), moments=kind is str):
             return False
     for name in ("id", "type", "status", "purchase_order_number", "shipping_method_name"):
         wanted = getattr(request, name)
@@ -136,6 +120,23 @@ def matches(request: SearchRequest, row: Row) -> bool:
         if wanted is not None and row.get(name) != wanted:
             return False
     return True
+
+
+def _within(bounds: tuple[Any, Any], value: Any, *, moments: bool) -> bool:
+    """Whether a row's value lies in a range filter's bounds: moments (the upper bound exclusive, to
+    the end of its precision) or numbers (both bounds inclusive). A row without the value is outside."""
+    if value is None:
+        return False
+    low, high = bounds
+    if moments:
+        moment = parse_moment(str(value))
+        if moment is None:
+            return False
+        return not (low is not None and moment < _moment(low)) and not (
+            high is not None and moment >= _moment(high, end=True)
+        )
+    number = Decimal(str(value))
+    return not ((low is not None and number < low) or (high is not None and number > high))
 
 
 def _moment(value: str, *, end: bool = False) -> dt.datetime:

@@ -10,7 +10,7 @@ there is no other cache to clear.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from orders_domain.domain.order_changes import OrderChange
     from orders_domain.domain.ports import EventPublisher
     from orders_domain.http.auth import Authenticator
     from orders_domain.http.page_tokens import PageTokens
@@ -184,11 +185,20 @@ class Wiring:
         return self._once("event_publisher", build)
 
     @property
+    def read_order_change(self) -> Callable[[Mapping[str, Any]], OrderChange | None]:
+        """A raw stream record -> its order change (None: another item's write); builds nothing."""
+        from orders_domain.storage.order_records import order_change
+
+        return order_change
+
+    @property
     def project_changes(self) -> ProjectOrderChanges:
         def build() -> ProjectOrderChanges:
             from orders_domain.services.project import ProjectOrderChanges
 
-            return ProjectOrderChanges(self.history, self.coupon_usage, self.event_publisher)
+            return ProjectOrderChanges(
+                self.history, self.coupon_usage, self.event_publisher, self.read_order_change
+            )
 
         return self._once("project_changes", build)
 

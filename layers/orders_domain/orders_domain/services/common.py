@@ -69,7 +69,7 @@ def target_fingerprint(target: str, request: BaseModel) -> str:
 
 
 def keyed_write_id(tenant_id: str, route: str, key: str, fingerprint: str) -> str:
-    """The id a keyed request's write records in its order (services.change `write_key`): the same for
+    """The id a keyed request's write records in its order (services.write_loop `write_key`): the same for
     every run of the same request (tenant, route, Idempotency-Key, fingerprint), so a run whose
     idempotency record was lost finds the first run's write instead of applying the change again."""
     return hashlib.sha256(f"{tenant_id}\n{route}\n{key}\n{fingerprint}".encode()).hexdigest()[:32]

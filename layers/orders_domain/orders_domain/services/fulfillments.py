@@ -1,7 +1,8 @@
 """Fulfil, cancel, void and close orders; the Fulfillments resource (API.md: fulfill_order, cancel_order).
 
-Every change goes through the order write loop of `services.change` (consistent read, `If-Match`,
-a write on the version read, re-read and re-apply on a conflict, a lost answer recognised as done),
+Every change is a mutation (FulfilItems, CancelItems, CancelWhole, VoidOrder, CloseOrder,
+UpdateFulfillment) run by the one write loop (`services.write_loop`: consistent read, `If-Match`, a
+write on the version read, re-read and re-apply on a conflict, a lost answer recognised as done),
 with the rules of `domain.fulfil_rules` (pure functions). A fulfil writes the order and its fulfillment
 record in one transaction (`OrderRepository.replace(..., fulfillment=)`): both or neither. A
 fulfillment PATCH (tracking, will-call pickup) is a write of the order too (its version moves, and
@@ -18,12 +19,13 @@ with `has_more` true.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from orders_domain.domain import fulfil_rules as rules
-from orders_domain.domain import lifecycle, page_positions
+from orders_domain.domain import fulfillment_ids, lifecycle, refundability
 from orders_domain.domain.errors import (
     FieldError,
     NotFound,
@@ -31,16 +33,18 @@ from orders_domain.domain.errors import (
     Unprocessable,
     ValidationFailed,
 )
+from orders_domain.domain.page_positions import Listing, Place
 from orders_domain.domain.ports import FulfillmentStore, OrderRepository
 from orders_domain.models import Order
-from orders_domain.models.fulfillments import CancelRequest, Fulfillment, FulfillmentUpdate, FulfilRequest
+from orders_domain.models.fulfillments import (
+    CancelItemInput,
+    CancelRequest,
+    Fulfillment,
+    FulfillmentUpdate,
+    FulfilRequest,
+)
 from orders_domain.models.types import repeat_at
-from orders_domain.services.change import Changed, ChangeOrders
-from orders_domain.storage import keys
-
-#: Sort-key bounds: `<timestamp>#<id>` sorts after `<timestamp>` and before `<timestamp>#~`
-#: (`~` sorts after every character an id may hold).
-_AFTER_ALL_IDS = "#~"
+from orders_domain.services.write_loop import Changed, Mutation, WriteLoop
 
 
 @dataclass(frozen=True)
@@ -83,40 +87,102 @@ class FulfillmentQuery:
         )
 
     def floor(self) -> str | None:
-        """The exclusive low end of the sort keys the created range allows."""
+        """The exclusive low end of the list positions the created range allows."""
         ends = []
         if self.created_gt is not None:
-            ends.append(keys.utc_timestamp(self.created_gt) + _AFTER_ALL_IDS)
+            ends.append(fulfillment_ids.created_bound(self.created_gt, after_all_ids=True))
         if self.created_gte is not None:
-            ends.append(keys.utc_timestamp(self.created_gte))
+            ends.append(fulfillment_ids.created_bound(self.created_gte))
         return max(ends) if ends else None
 
     def ceiling(self) -> str | None:
-        """The exclusive high end of the sort keys the created range allows."""
+        """The exclusive high end of the list positions the created range allows."""
         ends = []
         if self.created_lt is not None:
-            ends.append(keys.utc_timestamp(self.created_lt))
+            ends.append(fulfillment_ids.created_bound(self.created_lt))
         if self.created_lte is not None:
-            ends.append(keys.utc_timestamp(self.created_lte) + _AFTER_ALL_IDS)
+            ends.append(fulfillment_ids.created_bound(self.created_lte, after_all_ids=True))
         return min(ends) if ends else None
 
 
 def sort_key(f: Fulfillment) -> str:
-    return keys.fulfillment_sort_key(f.created_time, f.id)
+    return fulfillment_ids.list_position(f.created_time, f.id)
 
 
-def tenant_partitions(tenant_id: str) -> list[page_positions.Partition]:
-    """The tenant's fulfillment list: its write shards on by-tenant-date."""
-    return [
-        page_positions.partition(keys.INDEX_TENANT_DATE, pk)
-        for pk in keys.sharded_pks(tenant_id, keys.INDEX_TENANT_DATE, kind=keys.FULFILLMENT_KIND)
-    ]
+@dataclass(frozen=True)
+class FulfilItems(Mutation):
+    """Fulfil (and per item cancel) part or all of the order: the order and its new fulfillment."""
+
+    request: FulfilRequest | None
+
+    def apply(self, order: Order, now: datetime) -> Changed:
+        record_id = fulfillment_ids.fulfillment_id(order.id, order.sys_version + 1)
+        changed, record = rules.fulfil(order, self.request, now=now, fulfillment_id=record_id)
+        return Changed(changed, record)
 
 
-def tracking_partitions(tenant_id: str, tracking_number: str) -> list[page_positions.Partition]:
-    return [
-        page_positions.partition(keys.INDEX_TRACKING_NUMBER, keys.tracking_pk(tenant_id, tracking_number))
-    ]
+@dataclass(frozen=True)
+class CancelItems(Mutation):
+    """Cancel every open unit (no items) or the items' units; what they cost is voided."""
+
+    items: Sequence[CancelItemInput] | None
+    reason: str | None = None
+
+    def apply(self, order: Order, now: datetime) -> Order:
+        return rules.cancel(order, self.items, reason=self.reason)
+
+
+@dataclass(frozen=True)
+class CancelWhole(Mutation):
+    """The whole order (rules.cancel_whole: nothing fulfilled; already cancelled is done)."""
+
+    def apply(self, order: Order, now: datetime) -> Order:
+        return rules.cancel_whole(order)
+
+
+@dataclass(frozen=True)
+class VoidOrder(Mutation):
+    def apply(self, order: Order, now: datetime) -> Order:
+        return rules.void(order)
+
+
+@dataclass(frozen=True)
+class CloseOrder(Mutation):
+    def apply(self, order: Order, now: datetime) -> Order:
+        return rules.close(order)
+
+
+@dataclass(frozen=True)
+class UpdateFulfillment(Mutation):
+    """Tracking details and will-call pickups of one fulfillment: a write of its order too (its
+    version moves, and a pickup marks the order's lines)."""
+
+    fulfillment_id: str
+    update: FulfillmentUpdate
+    #: The fulfillment's version the client read (its `ETag`), or None.
+    if_match: int | None
+    store: FulfillmentStore
+    tenant_id: str
+
+    def apply(self, order: Order, now: datetime) -> Order | Changed:
+        current = self.store.get(self.tenant_id, self.fulfillment_id, consistent=True)
+        if current is None:
+            raise NotFound(f"Fulfillment {self.fulfillment_id} was not found.")
+        if self.if_match is not None and self.if_match != current.sys_version:
+            raise PreconditionFailed(
+                f"If-Match names version {self.if_match}; "
+                f"the fulfillment is at version {current.sys_version}."
+            )
+        tracking = self.update.model_dump(
+            include={"tracking_company", "tracking_number", "tracking_url"}, exclude_unset=True
+        )
+        changed = current.model_copy(update=tracking)
+        if self.update.picked_up or self.update.items:
+            lines = None if self.update.items is None else [i.order_line_item_id for i in self.update.items]
+            order, changed = refundability.pickup(order, changed, lines)
+        if changed == current:
+            return order
+        return Changed(order, changed)
 
 
 @dataclass
@@ -125,14 +191,12 @@ class FulfilOrders:
 
     repo: OrderRepository
     fulfillments: FulfillmentStore
-    change: ChangeOrders = field(init=False)
     max_attempts: int = 20
     sleep: Callable[[float], None] | None = None
+    loop: WriteLoop = field(init=False)
 
     def __post_init__(self) -> None:
-        self.change = ChangeOrders(self.repo, max_attempts=self.max_attempts)
-        if self.sleep is not None:
-            self.change.sleep = self.sleep
+        self.loop = WriteLoop(self.repo, max_attempts=self.max_attempts, sleep=self.sleep or time.sleep)
 
     # ------------------------------------------------------------------ changes of the order
     def fulfil(
@@ -145,21 +209,15 @@ class FulfilOrders:
         if_match: int | None,
         write_key: str | None = None,
     ) -> Changed:
-        """Fulfil (and per item cancel) part or all of the order: the order and its new fulfillment.
+        """Fulfil part or all of the order (FulfilItems): the order and its new fulfillment.
 
-        `write_key`: the request's keyed write id (services.change), so a keyed retry is done once."""
-
-        def change(order: Order, now: datetime) -> Changed:
-            fulfillment_id = keys.fulfillment_id(order.id, order.sys_version + 1)
-            changed, record = rules.fulfil(order, request, now=now, fulfillment_id=fulfillment_id)
-            return Changed(changed, record)
-
-        written = self.change.write(
-            tenant_id, order_ref, actor=actor, if_match=if_match, change=change, write_key=write_key
+        `write_key`: the request's keyed write id (services.write_loop), so a keyed retry is done once."""
+        written = self.loop.run(
+            FulfilItems(request), tenant_id, order_ref, actor=actor, if_match=if_match, write_key=write_key
         )
         if written.fulfillment is None and written.version is not None:
             # An earlier run of this keyed request made it: the record written at that version.
-            landed = keys.fulfillment_id(written.order.id, written.version)
+            landed = fulfillment_ids.fulfillment_id(written.order.id, written.version)
             found = self.fulfillments.get(tenant_id, landed, consistent=True)
             return Changed(written.order, found, written.version)
         return written
@@ -175,22 +233,12 @@ class FulfilOrders:
         write_key: str | None = None,
     ) -> Order:
         """Cancel every open unit (no items) or the items' units; what they cost is voided."""
-        items = request.items if request else None
-        reason = request.reason if request else None
-        return self._once(
-            tenant_id,
-            order_ref,
-            actor,
-            if_match,
-            write_key,
-            lambda order, now: rules.cancel(order, items, reason=reason),
-        )
+        mutation = CancelItems(request.items if request else None, request.reason if request else None)
+        return self._run(mutation, tenant_id, order_ref, actor, if_match, write_key)
 
     def cancel_whole(self, tenant_id: str, order_ref: str, *, actor: str) -> Order:
         """Cancel the whole order (rules.cancel_whole: nothing fulfilled; already cancelled is done)."""
-        return self._once(
-            tenant_id, order_ref, actor, None, None, lambda order, now: rules.cancel_whole(order)
-        )
+        return self._run(CancelWhole(), tenant_id, order_ref, actor, None, None)
 
     def void(
         self,
@@ -201,9 +249,7 @@ class FulfilOrders:
         if_match: int | None,
         write_key: str | None = None,
     ) -> Order:
-        return self._once(
-            tenant_id, order_ref, actor, if_match, write_key, lambda order, now: rules.void(order)
-        )
+        return self._run(VoidOrder(), tenant_id, order_ref, actor, if_match, write_key)
 
     def close(
         self,
@@ -214,21 +260,19 @@ class FulfilOrders:
         if_match: int | None,
         write_key: str | None = None,
     ) -> Order:
-        return self._once(
-            tenant_id, order_ref, actor, if_match, write_key, lambda order, now: rules.close(order)
-        )
+        return self._run(CloseOrder(), tenant_id, order_ref, actor, if_match, write_key)
 
-    def _once(
+    def _run(
         self,
+        mutation: Mutation,
         tenant_id: str,
         order_ref: str,
         actor: str,
         if_match: int | None,
         write_key: str | None,
-        change: Callable[[Order, datetime], Order],
     ) -> Order:
-        return self.change.write(
-            tenant_id, order_ref, actor=actor, if_match=if_match, change=change, write_key=write_key
+        return self.loop.run(
+            mutation, tenant_id, order_ref, actor=actor, if_match=if_match, write_key=write_key
         ).order
 
     # ------------------------------------------------------------------ the Fulfillments resource
@@ -257,31 +301,12 @@ class FulfilOrders:
 
         `If-Match` names the fulfillment's version (its `ETag`): 412 when it was written since.
         """
-        parsed = keys.parse_fulfillment_id(fulfillment_id)
+        parsed = fulfillment_ids.parse_fulfillment_id(fulfillment_id)
         if parsed is None:
             raise NotFound(f"Fulfillment {fulfillment_id} was not found.")
         order_id = parsed[0]  # the id names its order: no read to find it
-
-        def change(order: Order, now: datetime) -> Order | Changed:
-            current = self.fulfillments.get(tenant_id, fulfillment_id, consistent=True)
-            if current is None:
-                raise NotFound(f"Fulfillment {fulfillment_id} was not found.")
-            if if_match is not None and if_match != current.sys_version:
-                raise PreconditionFailed(
-                    f"If-Match names version {if_match}; the fulfillment is at version {current.sys_version}."
-                )
-            tracking = update.model_dump(
-                include={"tracking_company", "tracking_number", "tracking_url"}, exclude_unset=True
-            )
-            changed = current.model_copy(update=tracking)
-            if update.picked_up or update.items:
-                lines = None if update.items is None else [i.order_line_item_id for i in update.items]
-                order, changed = rules.pickup(order, changed, lines)
-            if changed == current:
-                return order
-            return Changed(order, changed)
-
-        written = self.change.write(tenant_id, order_id, actor=actor, if_match=None, change=change)
+        mutation = UpdateFulfillment(fulfillment_id, update, if_match, self.fulfillments, tenant_id)
+        written = self.loop.run(mutation, tenant_id, order_id, actor=actor, if_match=None)
         return written.fulfillment or self.get(tenant_id, fulfillment_id)
 
     def find(self, tenant_id: str, query: FulfillmentQuery) -> tuple[list[Fulfillment], bool]:
@@ -329,9 +354,9 @@ class FulfilOrders:
     ) -> tuple[list[Fulfillment], bool]:
         """The tenant's fulfillments, or one tracking number's, between the cursor and the created range."""
         if query.tracking_number:
-            partitions = tracking_partitions(tenant_id, query.tracking_number)
+            place = Place(Listing.TRACKING_NUMBER, tenant_id, (query.tracking_number,))
         else:
-            partitions = tenant_partitions(tenant_id)
+            place = Place(Listing.TENANT_FULFILLMENTS, tenant_id)
         floor, ceiling = query.floor(), query.ceiling()
         if ascending:
             after = max(x for x in (bound, floor) if x is not None) if (bound or floor) else None
@@ -340,6 +365,6 @@ class FulfilOrders:
             after = min(x for x in (bound, ceiling) if x is not None) if (bound or ceiling) else None
             stop = floor
         rows, more, _ = self.fulfillments.page(
-            partitions, limit=query.limit, after=after, stop=stop, ascending=ascending, keep=query.keeps
+            [place], limit=query.limit, after=after, stop=stop, ascending=ascending, keep=query.keeps
         )
         return rows, more

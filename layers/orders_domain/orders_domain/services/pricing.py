@@ -59,9 +59,7 @@ class Pricing:
         start only the order's schema is built, not one per nested model as well.
         """
         now = self.clock()
-        currency = request.currency_code
         data = request.model_dump(exclude={"line_items", "duplicate_prevention_key"}, exclude_none=True)
-
         lines = self._price_lines(request)
         has_payment = request.payment_info is not None
         subtotal = sum((ln["_gross"] for ln in lines), money.ZERO)
@@ -69,62 +67,14 @@ class Pricing:
         taxes = sum((ln["taxes"] for ln in lines), money.ZERO)
         shipping = request.shipping_charges
         total = money.not_negative(subtotal - discounts + taxes + shipping, "order total")
-
-        payments: list[dict[str, Any]] = []
-        if request.payment_info is not None:
-            payments.append(
-                {
-                    "payment_id": self.line_ids(),
-                    "type": request.payment_info.type,
-                    "amount": total,
-                    "status": PaymentStatus.PENDING,
-                    "date": now,
-                    "line_item_ids": [ln["order_line_item_id"] for ln in lines],
-                }
-            )
+        payments = self._pending_payments(request, total, lines, now)
         pending = total if has_payment else money.ZERO
-
-        line_items = []
-        for ln in lines:
-            gross = ln.pop("_gross")
-            line_total = money.not_negative(gross - ln["discounts"] + ln["taxes"], "line total")
-            line_pending = line_total if has_payment else money.ZERO
-            line_items.append(
-                {
-                    **ln,
-                    "status": lifecycle.initial_line_status(has_payment),
-                    "total": line_total,
-                    "amount_pending_capture": line_pending,
-                    "amount_to_pay_upon_creation": line_pending,
-                    "amount_paid": money.ZERO,
-                    "amount_refunded": money.ZERO,
-                    "balance_due": line_total - line_pending,
-                    "quantity_to_be_shipped": ln["quantity"],
-                    "quantity_shipped": 0,
-                    "quantity_cancelled": 0,
-                    "quantity_pending_return": 0,
-                    "quantity_returned": 0,
-                    "quantity_available_for_cancellation": ln["quantity"],
-                    "quantity_available_for_return": 0,
-                }
-            )
-
+        line_items = [_priced_line(ln, has_payment) for ln in lines]
         shippable = any(li.get("shippable") for li in line_items)
         weight = sum(((li.get("weight") or money.ZERO) * li["quantity"] for li in line_items), Decimal(0))
-        base_currency = request.base_currency_code or currency
-        rate = request.exchange_rate if request.exchange_rate is not None else Decimal(1)
-        if (
-            request.base_currency_code
-            and request.base_currency_code != currency
-            and request.exchange_rate is None
-        ):
-            raise ValidationFailed(
-                "exchange_rate is required when base_currency_code differs from currency_code.",
-                errors=[FieldError("exchange_rate", "is required when base_currency_code differs")],
-            )
+        base_currency, rate = _base_currency(request)
         # A client's date is in UTC already (OrderCreateRequest normalises it).
         order_date = request.date if (request.override_order_date and request.date) else utc_text(now)
-
         data.update(
             id=_PREVIEW_PLACEHOLDER,
             number=0,
@@ -155,6 +105,23 @@ class Pricing:
             sys_last_modified_by_id=actor,
         )
         return Order.model_validate(data)
+
+    def _pending_payments(
+        self, request: OrderCreateRequest, total: Decimal, lines: list[dict[str, Any]], now: datetime
+    ) -> list[dict[str, Any]]:
+        """The order's one pending payment of its whole total, when the request pays; else none."""
+        if request.payment_info is None:
+            return []
+        return [
+            {
+                "payment_id": self.line_ids(),
+                "type": request.payment_info.type,
+                "amount": total,
+                "status": PaymentStatus.PENDING,
+                "date": now,
+                "line_item_ids": [ln["order_line_item_id"] for ln in lines],
+            }
+        ]
 
     def _price_lines(self, request: OrderCreateRequest) -> list[dict[str, Any]]:
         currency = request.currency_code
@@ -187,6 +154,46 @@ class Pricing:
             for ln, part in zip(targets, money.allocate(coupon.discount, room, currency), strict=True):
                 ln["discounts"] += part
         return lines
+
+
+def _priced_line(ln: dict[str, Any], has_payment: bool) -> dict[str, Any]:
+    """A line's server-owned amounts, statuses and counters, from its gross (`_gross`, taken out)."""
+    gross = ln.pop("_gross")
+    line_total = money.not_negative(gross - ln["discounts"] + ln["taxes"], "line total")
+    line_pending = line_total if has_payment else money.ZERO
+    return {
+        **ln,
+        "status": lifecycle.initial_line_status(has_payment),
+        "total": line_total,
+        "amount_pending_capture": line_pending,
+        "amount_to_pay_upon_creation": line_pending,
+        "amount_paid": money.ZERO,
+        "amount_refunded": money.ZERO,
+        "balance_due": line_total - line_pending,
+        "quantity_to_be_shipped": ln["quantity"],
+        "quantity_shipped": 0,
+        "quantity_cancelled": 0,
+        "quantity_pending_return": 0,
+        "quantity_returned": 0,
+        "quantity_available_for_cancellation": ln["quantity"],
+        "quantity_available_for_return": 0,
+    }
+
+
+def _base_currency(request: OrderCreateRequest) -> tuple[str, Decimal]:
+    """The base currency and the exchange rate to it (1 in the order's own currency)."""
+    currency = request.currency_code
+    if (
+        request.base_currency_code
+        and request.base_currency_code != currency
+        and request.exchange_rate is None
+    ):
+        raise ValidationFailed(
+            "exchange_rate is required when base_currency_code differs from currency_code.",
+            errors=[FieldError("exchange_rate", "is required when base_currency_code differs")],
+        )
+    rate = request.exchange_rate if request.exchange_rate is not None else Decimal(1)
+    return request.base_currency_code or currency, rate
 
 
 def _merchant_account(request: OrderCreateRequest) -> str | None:

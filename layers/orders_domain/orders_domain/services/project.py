@@ -14,8 +14,9 @@ publication is recognisably the same event. Operations never write history or ev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from orders_domain.domain import coupon_rows, events, history_entries
 from orders_domain.domain.events import DomainEvent
@@ -28,6 +29,9 @@ class ProjectOrderChanges:
     history: HistoryStore
     coupons: CouponUsageStore
     publisher: EventPublisher
+    #: A raw stream record -> the order change it is, None when it is another item's write
+    #: (storage.order_records.order_change; a `MalformedRecord` fails that record alone).
+    read: Callable[[Mapping[str, Any]], OrderChange | None]
 
     def project(self, change: OrderChange) -> DomainEvent | None:
         """Bring every projection up to this change; the event to publish for it (None: nothing

@@ -1,9 +1,9 @@
 """Refund orders and the refund reasons (API.md, refund_order; the theatre API's refund guide, seeds/001).
 
-A refund is one write of the order through the write loop of `services.change` (consistent read,
-`If-Match`, a conditional write on the version read, re-read and re-apply on a conflict) with the
-rule of `domain.refund_rules` (a pure function), and `once`: the write is a TransactWriteItems with a
-ClientRequestToken, so DynamoDB applies it once whatever botocore retries. The version condition
+A refund is one mutation (`RefundLines`, the rule of `domain.refund_rules`, a pure function) run by
+the one write loop (`services.write_loop`: consistent read, `If-Match`, a conditional write on the
+version read, re-read and re-apply on a conflict), and `once`: the write is a TransactWriteItems with
+a ClientRequestToken, so DynamoDB applies it once whatever botocore retries. The version condition
 guards every line: of two concurrent refunds of one line, the second re-reads the order, finds the
 line refunded and is refused (409); a retried refund whose first answer was lost finds its own write
 (the write id, or the keyed one of its Idempotency-Key) and is done, never applied twice.
@@ -15,19 +15,38 @@ built-in name cannot be taken: 409).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
 from orders_domain.domain import refund_rules as rules
 from orders_domain.domain.errors import Conflict, FieldError, Unprocessable
 from orders_domain.domain.ports import OrderRepository, RefundReasonStore
 from orders_domain.models import Order
 from orders_domain.models.refunds import RefundReason, RefundReasonInput, RefundRequest
-from orders_domain.services.change import ChangeOrders
 from orders_domain.services.common import TOKEN_PREFIX
+from orders_domain.services.write_loop import Mutation, WriteLoop
 
 _BUILT_IN = {reason.name: reason for reason in rules.BUILT_IN_REASONS}
+
+
+@dataclass(frozen=True)
+class RefundLines(Mutation):
+    """Refund the named lines, all or nothing (domain.refund_rules.refund), applied once."""
+
+    once: ClassVar[bool] = True
+    line_numbers: Sequence[int]
+    reason: RefundReason
+    #: The guest's route (`token-<token>`): self-service lines and reasons only.
+    guest: bool
+
+    def apply(self, order: Order, now: datetime) -> Order:
+        refund_id = f"refund-{order.sys_version + 1}"
+        return rules.refund(
+            order, self.line_numbers, self.reason, now=now, refund_id=refund_id, guest=self.guest
+        )
 
 
 @dataclass
@@ -38,12 +57,10 @@ class RefundOrders:
     reason_store: RefundReasonStore
     max_attempts: int = 20
     sleep: Callable[[float], None] | None = None
-    change: ChangeOrders = field(init=False)
+    loop: WriteLoop = field(init=False)
 
     def __post_init__(self) -> None:
-        self.change = ChangeOrders(self.repo, max_attempts=self.max_attempts)
-        if self.sleep is not None:
-            self.change.sleep = self.sleep
+        self.loop = WriteLoop(self.repo, max_attempts=self.max_attempts, sleep=self.sleep or time.sleep)
 
     def reasons(self, tenant_id: str) -> list[RefundReason]:
         """The built-in reasons, then the tenant's own by name."""
@@ -82,20 +99,7 @@ class RefundOrders:
                     FieldError("refund_reason_name", f"no reason is named '{request.refund_reason_name}'")
                 ],
             )
-        guest = order_ref.startswith(TOKEN_PREFIX)
-
-        def change(order: Order, now: datetime) -> Order:
-            refund_id = f"refund-{order.sys_version + 1}"
-            return rules.refund(
-                order, request.line_numbers, reason, now=now, refund_id=refund_id, guest=guest
-            )
-
-        return self.change.write(
-            tenant_id,
-            order_ref,
-            actor=actor,
-            if_match=if_match,
-            change=change,
-            write_key=write_key,
-            once=True,
+        mutation = RefundLines(request.line_numbers, reason, guest=order_ref.startswith(TOKEN_PREFIX))
+        return self.loop.run(
+            mutation, tenant_id, order_ref, actor=actor, if_match=if_match, write_key=write_key
         ).order

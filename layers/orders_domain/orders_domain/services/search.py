@@ -1,9 +1,10 @@
 """Find orders: the tenant's list, every lookup and search — each a Query on the key or an index.
 
-Each route names the index partitions that hold what it asks for and reads them through
-`ports.OrderLists` (a merged, bounded page; storage.pages). A search reads the narrowest partitions
-its filters allow (a party's, else the tenant's list) and filters the rest on the list rows;
-a search by `id` reads those orders by key.
+Each route names the lists that hold what it asks for (page_positions.Place: the tenant's orders, a
+party's, a coupon's uses) and reads them through `ports.OrderLists` (a merged, bounded page; which
+index partitions hold a list is storage's business). A search reads the narrowest list its filters
+allow (a party's, else the tenant's) and filters the rest on the list rows; a search by `id` reads
+those orders by key.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from orders_domain.domain.errors import FieldError, ValidationFailed
 from orders_domain.domain.lifecycle import ShippingStatus
-from orders_domain.domain.page_positions import Page, PagePosition, Partition, partition
+from orders_domain.domain.page_positions import Listing, Page, PagePosition, Place
 from orders_domain.models.search import matches
-from orders_domain.storage import keys
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,20 +25,16 @@ if TYPE_CHECKING:
 
 #: `customerType` / party path values -> the party type stored on orders.
 PARTY_TYPES = ("contact", "organization")
-#: The party roles `by_party` takes: billed to, shipped to (the values the by-bill-to and by-ship-to
-#: index keys carry; the routes name them from here, not from storage.keys).
-BILL_TO, SHIP_TO = keys.BILL_TO, keys.SHIP_TO
+#: The party roles `by_party` takes: billed to, shipped to.
+BILL_TO, SHIP_TO = Listing.BILLED_TO, Listing.SHIPPED_TO
 
 
-def _tenant_partitions(tenant_id: str) -> list[Partition]:
-    return [
-        partition(keys.INDEX_TENANT_DATE, pk) for pk in keys.sharded_pks(tenant_id, keys.INDEX_TENANT_DATE)
-    ]
+def _tenant_orders(tenant_id: str) -> list[Place]:
+    return [Place(Listing.TENANT_ORDERS, tenant_id)]
 
 
-def _party(tenant_id: str, role: str, party_type: str, party_id: str) -> Partition:
-    index = keys.INDEX_BILL_TO if role == keys.BILL_TO else keys.INDEX_SHIP_TO
-    return partition(index, keys.party_pk(tenant_id, role, party_type, party_id))
+def _party(tenant_id: str, role: Listing, party_type: str, party_id: str) -> Place:
+    return Place(role, tenant_id, (party_type, party_id))
 
 
 def shipping_status(value: str, *, field: str = "status") -> ShippingStatus:
@@ -59,12 +55,12 @@ class SearchOrders:
 
     def recent(self, tenant_id: str, *, limit: int, after: PagePosition | None) -> Page:
         """The tenant's orders, newest first."""
-        return self.lists.page(_tenant_partitions(tenant_id), limit=limit, after=after)
+        return self.lists.page(_tenant_orders(tenant_id), limit=limit, after=after)
 
     def by_party(
         self,
         tenant_id: str,
-        role: str,
+        role: Listing,
         party_type: str,
         party_id: str,
         *,
@@ -77,35 +73,34 @@ class SearchOrders:
     def by_customer(
         self, tenant_id: str, party_type: str, party_id: str, *, limit: int, after: PagePosition | None
     ) -> Page:
-        """Orders where the party is bill-to or ship-to: both partitions merged, each order once."""
-        parts = [_party(tenant_id, role, party_type, party_id) for role in (keys.BILL_TO, keys.SHIP_TO)]
+        """Orders where the party is bill-to or ship-to: both lists merged, each order once."""
+        parts = [_party(tenant_id, role, party_type, party_id) for role in (BILL_TO, SHIP_TO)]
         return self.lists.page(parts, limit=limit, after=after)
 
     def by_shipping_status(
         self, tenant_id: str, status: ShippingStatus, *, limit: int, after: PagePosition | None
     ) -> Page:
-        pks = keys.sharded_pks(tenant_id, keys.INDEX_SHIPPABLE_STATUS, status.value)
-        parts = [partition(keys.INDEX_SHIPPABLE_STATUS, pk) for pk in pks]
-        return self.lists.page(parts, limit=limit, after=after)
+        place = Place(Listing.SHIPPING_STATUS, tenant_id, (status.value,))
+        return self.lists.page([place], limit=limit, after=after)
 
     def by_installment_schedule(
         self, tenant_id: str, schedule_id: str, *, limit: int, after: PagePosition | None
     ) -> Page:
-        part = partition(keys.INDEX_INSTALLMENT_SCHEDULE, keys.installment_pk(tenant_id, schedule_id))
-        return self.lists.page([part], limit=limit, after=after)
+        place = Place(Listing.INSTALLMENT_SCHEDULE, tenant_id, (schedule_id,))
+        return self.lists.page([place], limit=limit, after=after)
 
     def coupon_usages(
         self, tenant_id: str, coupon_type: str, coupon_id: str, *, limit: int, after: PagePosition | None
     ) -> Page:
         """The coupon's usage rows (one per use; the stream consumer keeps them), newest first."""
-        part = partition(keys.INDEX_COUPON, keys.coupon_pk(tenant_id, coupon_type, coupon_id))
-        return self.lists.page([part], limit=limit, after=after)
+        place = Place(Listing.COUPON_USES, tenant_id, (coupon_type, coupon_id))
+        return self.lists.page([place], limit=limit, after=after)
 
     def coupon_code_usages(
         self, tenant_id: str, coupon_code_id: str, *, limit: int, after: PagePosition | None
     ) -> Page:
-        part = partition(keys.INDEX_COUPON_CODE, keys.coupon_code_pk(tenant_id, coupon_code_id))
-        return self.lists.page([part], limit=limit, after=after)
+        place = Place(Listing.COUPON_CODE_USES, tenant_id, (coupon_code_id,))
+        return self.lists.page([place], limit=limit, after=after)
 
     def by_coupon(
         self, tenant_id: str, coupon_type: str, coupon_id: str, *, limit: int, after: PagePosition | None
@@ -113,8 +108,8 @@ class SearchOrders:
         """Orders that used the coupon, newest first, each once (however often it used it): its
         usage rows, one per order, then those orders' list rows by key. An order deleted since its
         rows were read is left out (the page is then short)."""
-        part = partition(keys.INDEX_COUPON, keys.coupon_pk(tenant_id, coupon_type, coupon_id))
-        usages = self.lists.page([part], limit=limit, after=after, group=keys.order_of_coupon_sort_key)
+        place = Place(Listing.COUPON_USES, tenant_id, (coupon_type, coupon_id))
+        usages = self.lists.page([place], limit=limit, after=after, distinct_orders=True)
         order_ids = [str(row["order_id"]) for row in usages.rows]
         found = {str(row["id"]): row for _, row in self.lists.rows_by_id(tenant_id, order_ids)}
         rows = [found[oid] for oid in order_ids if oid in found]
@@ -123,7 +118,7 @@ class SearchOrders:
     def search(
         self, tenant_id: str, request: SearchRequest, *, limit: int, after: PagePosition | None
     ) -> Page:
-        """Orders matching every filter, newest first: read from the narrowest partitions the
+        """Orders matching every filter, newest first: read from the narrowest lists the
         filters name, filtered on the list rows."""
 
         def keep(row: dict[str, Any]) -> bool:
@@ -134,17 +129,17 @@ class SearchOrders:
         return self.lists.page(self._narrowest(tenant_id, request), limit=limit, after=after, keep=keep)
 
     @staticmethod
-    def _narrowest(tenant_id: str, request: SearchRequest) -> list[Partition]:
-        """A party's partition when the filters name one exactly (type and id), else the tenant's list."""
+    def _narrowest(tenant_id: str, request: SearchRequest) -> list[Place]:
+        """A party's list when the filters name one exactly (type and id), else the tenant's."""
         for role, type_, contact, organization in (
-            (keys.BILL_TO, request.bill_to_type, request.bill_to_contact_id, request.bill_to_organization_id),
-            (keys.SHIP_TO, request.ship_to_type, request.ship_to_contact_id, request.ship_to_organization_id),
+            (BILL_TO, request.bill_to_type, request.bill_to_contact_id, request.bill_to_organization_id),
+            (SHIP_TO, request.ship_to_type, request.ship_to_contact_id, request.ship_to_organization_id),
         ):
             if type_ == "contact" and contact:
                 return [_party(tenant_id, role, "contact", contact)]
             if type_ == "organization" and organization:
                 return [_party(tenant_id, role, "organization", organization)]
-        return _tenant_partitions(tenant_id)
+        return _tenant_orders(tenant_id)
 
     def _by_ids(
         self,

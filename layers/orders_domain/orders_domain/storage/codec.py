@@ -10,7 +10,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from orders_domain.storage import keys
+from orders_domain.domain.page_positions import sortable_utc
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -25,7 +25,7 @@ def to_storage_value(value: Any) -> Any:
     if isinstance(value, float):
         return Decimal(repr(value))
     if isinstance(value, datetime):
-        return keys.utc_timestamp(value)
+        return sortable_utc(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Mapping):

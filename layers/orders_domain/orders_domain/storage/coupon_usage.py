@@ -26,6 +26,20 @@ if TYPE_CHECKING:
 _NEWER = "attribute_not_exists(SK) OR order_version < :v"
 
 
+def index_attributes(tenant_id: str, row: UsageRow) -> dict[str, str]:
+    """A usage row's by-coupon and by-coupon-code keys (keys.coupon_usage_index_attributes)."""
+    fields = row.row
+    return keys.coupon_usage_index_attributes(
+        tenant_id,
+        fields["order_id"],
+        row.position,
+        fields["date"],
+        fields.get("coupon_type"),
+        fields.get("coupon_id"),
+        fields.get("coupon_code_id"),
+    )
+
+
 class DynamoCouponUsageStore:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
@@ -43,7 +57,7 @@ class DynamoCouponUsageStore:
             item: dict[str, Any] = {
                 **self._base(key, version),
                 "summary": {"S": jsonio.dumps(row.row)},
-                **{name: {"S": value} for name, value in row.index.items()},
+                **{name: {"S": value} for name, value in index_attributes(tenant_id, row).items()},
             }
             done += self._conditional(
                 self._client.put_item, Item=item, ExpressionAttributeValues={":v": {"N": str(version)}}

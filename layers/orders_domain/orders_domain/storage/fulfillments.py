@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from orders_domain.domain.page_positions import Page, PagePosition, Partition
+from orders_domain.domain.page_positions import Page, PagePosition, Place
 from orders_domain.models.fulfillments import Fulfillment, fulfillment_json
 from orders_domain.storage import keys
 from orders_domain.storage.codec import typed_key
 from orders_domain.storage.faults import translate_store_errors
-from orders_domain.storage.pages import batch_get, merged_page
+from orders_domain.storage.pages import batch_get, merged_page, partitions_of_all
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -109,7 +109,7 @@ class DynamoFulfillments:
     @translate_store_errors
     def page(
         self,
-        partitions: Sequence[Partition],
+        places: Sequence[Place],
         *,
         limit: int,
         after: str | None,
@@ -131,7 +131,7 @@ class DynamoFulfillments:
         page: Page = merged_page(
             self._client,
             self._table,
-            partitions,
+            partitions_of_all(places),
             limit=limit,
             after=PagePosition(after=after) if after is not None else None,
             keep=keep_row,

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from orders_domain.domain.events import OrderEvent
 from orders_domain.domain.history_entries import HistoryEntry
-from orders_domain.domain.lifecycle import OrderEvent
 from orders_domain.storage import keys
 from orders_domain.storage.codec import condition_failed, typed_key
 from orders_domain.storage.faults import translate_store_errors
@@ -74,7 +74,7 @@ class DynamoHistoryStore:
         return True
 
     def _range(self, tenant_id: str, order_id: str, first: int, last: int | None) -> dict[str, Any]:
-        upper = keys.history_key(tenant_id, order_id, last)["SK"] if last is not None else "HIST$"
+        upper = keys.history_key(tenant_id, order_id, last)["SK"] if last is not None else keys.HISTORY_END
         return {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",

@@ -31,8 +31,8 @@ Indexes (sparse: an item carries an index's attributes only when it belongs in i
 | by-tenant-date           | tenant_list_pk  T#<tenant>#FUL#<shard>      | tenant_list_sk <date>#<ful. id> |
 | by-tracking-number       | tracking_pk     T#<tenant>#TRK#<number>     | tracking_sk <date>#<ful. id> |
 
-A fulfillment's id is `<order id>.<n>`, n the order version its fulfil wrote (order ids hold no `.`):
-the id alone finds the item by key, so a get, a cursor or `ids` never needs an index. Fulfillments
+A fulfillment's id is `<order id>.<n>` (domain.fulfillment_ids): the id alone finds the item by key,
+so a get, a cursor or `ids` never needs an index. Fulfillments
 share the by-tenant-date index with orders under their own partition keys (kind `FUL`), sharded by
 their order's shard.
 
@@ -49,11 +49,16 @@ Tenant ids and order ids are validated (no `#`) before they reach this module.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
+
+from orders_domain.domain.fulfillment_ids import fulfillment_id, list_position, parse_fulfillment_id
+from orders_domain.domain.page_positions import sortable_utc
 
 if TYPE_CHECKING:
     from orders_domain.models import Order
+
+__all__ = ["fulfillment_id", "parse_fulfillment_id"]  # the id rule is the domain's; storage keys on it
 
 ORDER_SK = "ORDER"
 INDEX_TENANT_DATE = "by-tenant-date"
@@ -107,18 +112,17 @@ KEY_ATTRIBUTES = frozenset(
 )
 
 
-def utc_timestamp(value: datetime) -> str:
-    """A fixed-width ISO-8601 UTC form that sorts as text and reads back: 0834-12-02T19:28:24.000000Z.
-
-    (strftime's %Y does not pad years below 1000 on glibc; isoformat does.) A time without a zone
-    is taken as UTC.
-    """
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return aware.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
 def order_key(tenant_id: str, order_id: str) -> dict[str, str]:
-    return {"PK": f"T#{tenant_id}#O#{order_id}", "SK": ORDER_SK}
+    return {"PK": f"{_order_pk_prefix(tenant_id)}{order_id}", "SK": ORDER_SK}
+
+
+def _order_pk_prefix(tenant_id: str) -> str:
+    return f"T#{tenant_id}#O#"
+
+
+def order_id_of(pk: str) -> str:
+    """The order id an order's item collection key names (its PK, order_key)."""
+    return pk.rsplit("#O#", 1)[1]
 
 
 HISTORY_PREFIX = "HIST#"
@@ -127,6 +131,10 @@ HISTORY_PREFIX = "HIST#"
 def history_key(tenant_id: str, order_id: str, version: int) -> dict[str, str]:
     """An order's history entry, in the order's own item collection: they sort by version."""
     return {"PK": order_key(tenant_id, order_id)["PK"], "SK": f"{HISTORY_PREFIX}{version:010d}"}
+
+
+#: A sort key above every history entry's and below every other kind's after it (`$` sorts after `#`).
+HISTORY_END = "HIST$"
 
 
 COUPON_USAGE_PREFIX = "CPN#"
@@ -253,7 +261,7 @@ def order_index_attributes(order: Order) -> dict[str, str]:
         return {}
     t = order.tenant_id
     shard = shard_of(order.id)
-    sort = f"{utc_timestamp(order.sys_created_at)}#{order.id}"
+    sort = f"{sortable_utc(order.sys_created_at)}#{order.id}"
     attrs = {
         "tenant_list_pk": tenant_list_pk(t, shard),
         "tenant_list_sk": sort,
@@ -278,22 +286,6 @@ def order_index_attributes(order: Order) -> dict[str, str]:
 
 # ------------------------------------------------------------------ fulfillments
 FULFILLMENT_PREFIX = "FUL#"
-_FULFILLMENT_ID_SEPARATOR = "."
-
-
-def fulfillment_id(order_id: str, version: int) -> str:
-    """The id of the fulfillment an order's write at `version` made (module docstring)."""
-    return f"{order_id}{_FULFILLMENT_ID_SEPARATOR}{version}"
-
-
-def parse_fulfillment_id(value: str) -> tuple[str, int] | None:
-    """(order id, version) of a fulfillment id; None when `value` is not one."""
-    order_id, _, version = value.rpartition(_FULFILLMENT_ID_SEPARATOR)
-    if not order_id or not version.isascii() or not version.isdigit() or len(version) > 10:
-        return None
-    if not all(c.isalnum() or c in "-_" for c in order_id) or not order_id.isascii():
-        return None
-    return order_id, int(version)
 
 
 def fulfillment_key(tenant_id: str, order_id: str, version: int) -> dict[str, str]:
@@ -306,8 +298,8 @@ def tracking_pk(tenant_id: str, tracking_number: str) -> str:
 
 
 def fulfillment_sort_key(created: datetime, fulfillment_id: str) -> str:
-    """Where a fulfillment sorts in every fulfillment list: by creation, then id."""
-    return f"{utc_timestamp(created)}#{fulfillment_id}"
+    """A fulfillment's sort key in every fulfillment list: its list position."""
+    return list_position(created, fulfillment_id)
 
 
 def fulfillment_index_attributes(

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from orders_domain.domain import jsonio, page_positions
+from orders_domain.domain import jsonio
 from orders_domain.domain.errors import OrderAlreadyExists, PayloadTooLarge, VersionConflict
 from orders_domain.domain.page_positions import Page, PagePosition
 from orders_domain.models import Order
@@ -33,7 +33,7 @@ from orders_domain.storage import keys
 from orders_domain.storage.codec import condition_failed, transaction_lost_race, typed_key
 from orders_domain.storage.faults import translate_store_errors
 from orders_domain.storage.fulfillments import fulfillment_item
-from orders_domain.storage.pages import DynamoOrderLists
+from orders_domain.storage.pages import merged_page, sharded
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -302,8 +302,9 @@ class DynamoOrderRepository:
         items = out.get("Items", [])
         if not items:
             return None
-        return str(items[0]["PK"]["S"]).rsplit("#O#", 1)[1]
+        return keys.order_id_of(str(items[0]["PK"]["S"]))
 
+    @translate_store_errors
     def list_page(
         self,
         tenant_id: str,
@@ -314,7 +315,6 @@ class DynamoOrderRepository:
         status: str | None = None,
     ) -> Page:
         """One page of the tenant's list rows on a write-sharded index, newest first (storage.pages)."""
-        partitions = [
-            page_positions.partition(index, pk) for pk in keys.sharded_pks(tenant_id, index, status)
-        ]
-        return DynamoOrderLists(self._client, self._table).page(partitions, limit=limit, after=after)
+        return merged_page(
+            self._client, self._table, sharded(tenant_id, index, status), limit=limit, after=after
+        )

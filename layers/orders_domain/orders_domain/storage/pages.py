@@ -12,19 +12,21 @@ request reads without bound.
 Where the next page starts is one bound on the sort key, with the partitions already read to the
 end: every row not yet examined sorts below the last one examined, in every partition. Rows are
 read with `sort key < bound`, so a bound need not be a stored key: a coupon's rows collapse to one
-per order by bounding at the order's prefix (`group`). Rows of equal group from several partitions
-are one row (an order billed to and shipped to the same customer is listed once).
+per order by bounding at the order's prefix (`group`; the port's `distinct_orders`). Rows of equal
+group from several partitions are one row (an order billed to and shipped to the same customer is
+listed once).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from orders_domain.domain import jsonio
 from orders_domain.domain.errors import Unavailable
-from orders_domain.domain.page_positions import Page, PagePosition, Partition
+from orders_domain.domain.page_positions import Listing, Page, PagePosition, Place
 from orders_domain.storage import keys
 from orders_domain.storage.codec import typed_key
 from orders_domain.storage.faults import translate_store_errors
@@ -35,6 +37,64 @@ if TYPE_CHECKING:
 #: The most rows one page examines (filters may drop them): about 200 KB of summary rows.
 MAX_EXAMINED = 500
 _SUMMARY = "summary"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One partition of an index: its name, partition key attribute and value, sort key attribute."""
+
+    index: str
+    pk_attr: str
+    pk: str
+    sk_attr: str
+
+
+def partition(index: str, pk: str) -> Partition:
+    """The partition `pk` of `index`, with the index's key attributes (keys.INDEX_KEY_ATTRIBUTES)."""
+    pk_attr, sk_attr = keys.INDEX_KEY_ATTRIBUTES[index]
+    return Partition(index=index, pk_attr=pk_attr, pk=pk, sk_attr=sk_attr)
+
+
+def sharded(
+    tenant_id: str, index: str, status: str | None = None, *, kind: str = keys.ORDER_KIND
+) -> list[Partition]:
+    """Every write shard of a sharded list (keys.sharded_pks), in shard order."""
+    return [partition(index, pk) for pk in keys.sharded_pks(tenant_id, index, status, kind=kind)]
+
+
+def _party(tenant_id: str, listing: Listing, key: tuple[str | None, ...]) -> Partition:
+    party_type, party_id = (str(part) for part in key)
+    if listing == Listing.BILLED_TO:
+        return partition(keys.INDEX_BILL_TO, keys.party_pk(tenant_id, keys.BILL_TO, party_type, party_id))
+    return partition(keys.INDEX_SHIP_TO, keys.party_pk(tenant_id, keys.SHIP_TO, party_type, party_id))
+
+
+def partitions_of(place: Place) -> list[Partition]:
+    """The index partitions that hold one list (page_positions.Listing), in a fixed order: a page
+    position names the partitions read to the end by their place in it."""
+    t, key = place.tenant_id, place.key
+    match place.listing:
+        case Listing.TENANT_ORDERS:
+            return sharded(t, keys.INDEX_TENANT_DATE)
+        case Listing.BILLED_TO | Listing.SHIPPED_TO:
+            return [_party(t, place.listing, key)]
+        case Listing.SHIPPING_STATUS:
+            return sharded(t, keys.INDEX_SHIPPABLE_STATUS, str(key[0]))
+        case Listing.INSTALLMENT_SCHEDULE:
+            return [partition(keys.INDEX_INSTALLMENT_SCHEDULE, keys.installment_pk(t, str(key[0])))]
+        case Listing.COUPON_USES:
+            return [partition(keys.INDEX_COUPON, keys.coupon_pk(t, key[0], str(key[1])))]
+        case Listing.COUPON_CODE_USES:
+            return [partition(keys.INDEX_COUPON_CODE, keys.coupon_code_pk(t, str(key[0])))]
+        case Listing.TENANT_FULFILLMENTS:
+            return sharded(t, keys.INDEX_TENANT_DATE, kind=keys.FULFILLMENT_KIND)
+        case Listing.TRACKING_NUMBER:
+            return [partition(keys.INDEX_TRACKING_NUMBER, keys.tracking_pk(t, str(key[0])))]
+    raise ValueError(f"no partitions for {place.listing!r}")  # pragma: no cover - every Listing is above
+
+
+def partitions_of_all(places: Sequence[Place]) -> list[Partition]:
+    return [p for place in places for p in partitions_of(place)]
 
 
 _executor: ThreadPoolExecutor | None = None
@@ -63,86 +123,129 @@ def merged_page(
     """Up to `limit` kept rows after `after`, newest first (module docstring); `ascending`: oldest
     first, rows read with `sort key > bound`. `stop` is an exclusive far end: no row at or beyond it
     (below it newest first, above it oldest first) is read into the page."""
-    done = set(after.done) if after else set()
-    live = [p for p in range(len(partitions)) if p not in done]
-    start = after.after if after else None
-    per_partition = -(-limit // max(1, len(partitions))) + 2
-    queries = 0
+    merge = _Merge(client, table, partitions, after, max_examined, ascending, stop)
+    merge.start(-(-limit // max(1, len(partitions))) + 2)
+    kept: list[dict[str, Any]] = []
+    last_group: str | None = None
+    while len(kept) < limit and merge.examined < max_examined:
+        merge.refill(limit - len(kept))
+        head = merge.take()
+        if head is None:
+            break
+        sort_key, summary = head
+        this_group = group(sort_key) if group else sort_key
+        if this_group == last_group:
+            continue  # the same order again (another partition, another coupon of it)
+        last_group = this_group
+        merge.examined += 1
+        row = jsonio.loads(summary)
+        if keep is None or keep(row):
+            kept.append(row)
+    done = merge.finished()
+    finished = len(done) == len(partitions) or last_group is None
+    return Page(
+        rows=kept,
+        next=None if finished else PagePosition(after=str(last_group), done=frozenset(done)),
+        examined=merge.examined,
+        queries=merge.queries,
+    )
 
-    def beyond(sort_key: str) -> bool:
+
+class _Merge:
+    """The partitions of one page being merged: what each has read, how far the page took it."""
+
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table: str,
+        partitions: Sequence[Partition],
+        after: PagePosition | None,
+        max_examined: int,
+        ascending: bool,
+        stop: str | None,
+    ) -> None:
+        self.client, self.table, self.partitions = client, table, partitions
+        self.max_examined, self.ascending, self.stop = max_examined, ascending, stop
+        self.done = set(after.done) if after else set()
+        self.live = [p for p in range(len(partitions)) if p not in self.done]
+        self.bound = after.after if after else None
+        self.buffers: dict[int, list[tuple[str, str]]] = {}
+        self.more: dict[int, bool] = {}
+        self.cursor = dict.fromkeys(self.live, 0)
+        self.per_partition = 0
+        self.queries = 0
+        self.examined = 0
+
+    def start(self, per_partition: int) -> None:
+        """The first read of every live partition, all at once."""
+        self.per_partition = per_partition
+        if len(self.live) == 1:
+            only = self.live[0]
+            self.buffers[only], self.more[only] = self.read(only, self.bound, per_partition)
+        else:
+            futures = {p: _pool().submit(self.read, p, self.bound, per_partition) for p in self.live}
+            for p, future in futures.items():
+                self.buffers[p], self.more[p] = future.result()
+        self.queries += len(self.live)
+
+    def refill(self, wanted: int) -> None:
+        """A partition whose read rows are used up but that has more could hold the next row: read on,
+        enough for the rest of the page, but no more than this partition's share of what the page may
+        still examine (a filtered page would otherwise read far past its cap)."""
+        for p in [p for p in self.live if self.more[p] and self.cursor[p] == len(self.buffers[p])]:
+            below = self.buffers[p][-1][0] if self.buffers[p] else self.bound
+            share = -(-(self.max_examined - self.examined) // len(self.live)) + 1
+            rows, self.more[p] = self.read(p, below, min(self.per_partition + wanted, share))
+            self.queries += 1
+            self.buffers[p].extend(rows)
+
+    def take(self) -> tuple[str, str] | None:
+        """The next row of the merge (sort key, summary); None when every partition is used up."""
+        heads = [
+            (self.buffers[p][self.cursor[p]][0], p)
+            for p in self.live
+            if self.cursor[p] < len(self.buffers[p])
+        ]
+        if not heads:
+            return None
+        _, p = min(heads) if self.ascending else max(heads)
+        row = self.buffers[p][self.cursor[p]]
+        self.cursor[p] += 1
+        return row
+
+    def finished(self) -> set[int]:
+        """The partitions read to the end, this page's and the earlier pages'."""
+        live = self.live
+        return self.done | {p for p in live if self.cursor[p] == len(self.buffers[p]) and not self.more[p]}
+
+    def beyond(self, sort_key: str) -> bool:
         """Whether a row lies at or past the far end (`stop`)."""
-        return stop is not None and (sort_key >= stop if ascending else sort_key <= stop)
+        stop = self.stop
+        return stop is not None and (sort_key >= stop if self.ascending else sort_key <= stop)
 
-    def read(p: int, below: str | None, count: int) -> tuple[list[tuple[str, str]], bool]:
-        part = partitions[p]
+    def read(self, p: int, below: str | None, count: int) -> tuple[list[tuple[str, str]], bool]:
+        """Up to `count` rows of partition `p` beyond `below`; whether it may hold more."""
+        part = self.partitions[p]
         condition = "#pk = :pk" + (
-            f" AND #sk {'>' if ascending else '<'} :below" if below is not None else ""
+            f" AND #sk {'>' if self.ascending else '<'} :below" if below is not None else ""
         )
         names = {"#pk": part.pk_attr}
         values: dict[str, Any] = {":pk": {"S": part.pk}}
         if below is not None:
             names["#sk"] = part.sk_attr
             values[":below"] = {"S": below}
-        out = client.query(
-            TableName=table,
+        out = self.client.query(
+            TableName=self.table,
             IndexName=part.index,
             KeyConditionExpression=condition,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
-            ScanIndexForward=ascending,
-            Limit=min(count, max_examined + 1),
+            ScanIndexForward=self.ascending,
+            Limit=min(count, self.max_examined + 1),
         )
         rows = [(item[part.sk_attr]["S"], item[_SUMMARY]["S"]) for item in out.get("Items", [])]
-        within = [row for row in rows if not beyond(row[0])]
+        within = [row for row in rows if not self.beyond(row[0])]
         return within, "LastEvaluatedKey" in out and len(within) == len(rows)
-
-    buffers: dict[int, list[tuple[str, str]]] = {}
-    more: dict[int, bool] = {}
-    if len(live) == 1:
-        buffers[live[0]], more[live[0]] = read(live[0], start, per_partition)
-    else:
-        futures = {p: _pool().submit(read, p, start, per_partition) for p in live}
-        for p, future in futures.items():
-            buffers[p], more[p] = future.result()
-    queries += len(live)
-
-    cursor = dict.fromkeys(live, 0)
-    kept: list[dict[str, Any]] = []
-    examined = 0
-    last_group: str | None = None
-    while len(kept) < limit and examined < max_examined:
-        # A partition whose read rows are used up but that has more could hold the next row: read on.
-        for p in [p for p in live if more[p] and cursor[p] == len(buffers[p])]:
-            below = buffers[p][-1][0] if buffers[p] else start
-            # Enough for the rest of the page, but no more than this partition's share of what the
-            # page may still examine (a filtered page would otherwise read far past its cap).
-            share = -(-(max_examined - examined) // len(live)) + 1
-            rows, more[p] = read(p, below, min(per_partition + limit - len(kept), share))
-            queries += 1
-            buffers[p].extend(rows)
-        heads = [(buffers[p][cursor[p]][0], p) for p in live if cursor[p] < len(buffers[p])]
-        if not heads:
-            break
-        sort_key, p = min(heads) if ascending else max(heads)
-        summary = buffers[p][cursor[p]][1]
-        cursor[p] += 1
-        this_group = group(sort_key) if group else sort_key
-        if this_group == last_group:
-            continue  # the same order again (another partition, another coupon of it)
-        last_group = this_group
-        examined += 1
-        row = jsonio.loads(summary)
-        if keep is None or keep(row):
-            kept.append(row)
-
-    done |= {p for p in live if cursor[p] == len(buffers[p]) and not more[p]}
-    finished = len(done) == len(partitions) or last_group is None
-    return Page(
-        rows=kept,
-        next=None if finished else PagePosition(after=str(last_group), done=frozenset(done)),
-        examined=examined,
-        queries=queries,
-    )
 
 
 class DynamoOrderLists:
@@ -155,15 +258,22 @@ class DynamoOrderLists:
     @translate_store_errors
     def page(
         self,
-        partitions: Sequence[Partition],
+        places: Sequence[Place],
         *,
         limit: int,
         after: PagePosition | None = None,
         keep: Callable[[dict[str, Any]], bool] | None = None,
-        group: Callable[[str], str] | None = None,
+        distinct_orders: bool = False,
     ) -> Page:
+        group = keys.order_of_coupon_sort_key if distinct_orders else None
         return merged_page(
-            self._client, self._table, partitions, limit=limit, after=after, keep=keep, group=group
+            self._client,
+            self._table,
+            partitions_of_all(places),
+            limit=limit,
+            after=after,
+            keep=keep,
+            group=group,
         )
 
     @translate_store_errors

@@ -200,7 +200,9 @@ def python_client(document: Path) -> Result:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m local.openapi_lint", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.openapi_lint", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("document", nargs="?", type=Path, default=DOCUMENT, help="default: docs/openapi.json")
     args = parser.parse_args(argv)
     document: Path = args.document.resolve()

@@ -1,6 +1,6 @@
 """The orders table's stream replayed through its consumer: what `make reliability` and `make fuzz` share.
 
-The harness runs the API without a stream poller (local/harness.py), so a run's projections
+The harness runs the API without a stream poller (harness/common.py), so a run's projections
 (history entries, coupon usage rows, domain events) exist once these helpers hand the run's stream
 records — read from DynamoDB Local's Streams API by local/stream.py — to the order_stream handler
 through local/stream.py's `EventSourceMapping` with template.yaml's filter and batch size, reading
@@ -190,7 +190,7 @@ def random_batches(
 # ---------------------------------------------------------------------------- what the records say
 def order_of(record: Mapping[str, Any]) -> tuple[str, str] | None:
     """(tenant, order id) when the record is a write of an order item, else None."""
-    from orders_domain.domain.order_changes import order_change
+    from orders_domain.storage.order_records import order_change
 
     change = order_change(record)
     return None if change is None else (change.tenant_id, change.order_id)

@@ -1,0 +1,32 @@
+"""The orders table's stream records, read: which are writes of an order item, and what they changed.
+
+The one place that reads a raw stream record's keys (the table's layout is storage's); the images
+are read by domain.order_changes. The stream consumer gets `order_change` through its service
+(`ProjectOrderChanges.read`), never from here directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from orders_domain.domain.order_changes import MalformedRecord, OrderChange, order_change_of
+from orders_domain.storage import keys
+
+
+def is_order_item(record: Mapping[str, Any]) -> bool:
+    """Whether a raw stream record is a write of an order item (its key alone says it)."""
+    sort_key = ((record.get("dynamodb") or {}).get("Keys") or {}).get("SK") or {}
+    return bool(sort_key.get("S") == keys.ORDER_SK)
+
+
+def order_change(record: Mapping[str, Any]) -> OrderChange | None:
+    """The order change a raw stream record is; None when it is not an order item's write.
+    `MalformedRecord` when it is one but cannot be read, or its key is not its order's."""
+    if not is_order_item(record):
+        return None
+    change = order_change_of(record)
+    record_pk = (record.get("dynamodb") or {}).get("Keys", {}).get("PK", {}).get("S")
+    if record_pk != keys.order_key(change.tenant_id, change.order_id)["PK"]:
+        raise MalformedRecord("the record's key is not the key of the order its image holds")
+    return change

@@ -22,6 +22,11 @@ ALL_SCOPES = "orders:read orders:write orders:admin"
 SESSION_TABLES: list[tuple[str | None, dict[str, str]]] = []
 
 
+def item_key(key: dict[str, str]) -> dict[str, dict[str, str]]:
+    """A key of storage.keys as DynamoDB's typed attributes: {"PK": {"S": ...}, "SK": {"S": ...}}."""
+    return {name: {"S": value} for name, value in key.items()}
+
+
 def load_event(name: str) -> dict[str, Any]:
     """An event exactly as `sam local invoke -e events/<name>` would pass it."""
     event: dict[str, Any] = json.loads((EVENTS / name).read_text())

@@ -14,6 +14,7 @@ from orders_domain.models.fulfillments import CancelRequest, FulfillmentUpdate, 
 from orders_domain.storage import keys
 
 from harness import bench, capacity
+from tests.helpers import item_key
 from tests.unit.test_harness_search import measuring, results
 
 ORDER = {"id": "order-1", "line_items": [{"order_line_item_id": "L1"}, {"order_line_item_id": "L2"}]}
@@ -183,16 +184,17 @@ def test_given_writes_of_each_kind_when_their_keys_are_taken_then_each_item_writ
     names = {"orders": ("PK", "SK"), "idem": ("id",)}
     put = {"TableName": "idem", "Item": {"id": {"S": "k"}, "status": {"S": "x"}}}
     assert bench.written_keys("PutItem", put, names) == [("idem", {"id": {"S": "k"}})]
-    order_key = {"PK": {"S": "T#t#O#1"}, "SK": {"S": "ORDER"}}
+    order_key = item_key(keys.order_key("t", "1"))
+    fulfillment_key = item_key(keys.fulfillment_key("t", "1", 2))
     update = {"TableName": "orders", "Key": order_key, "UpdateExpression": "SET a = :a"}
     assert bench.written_keys("UpdateItem", update, names) == [("orders", order_key)]
-    fulfillment = {**{"PK": {"S": "T#t#O#1"}, "SK": {"S": "FUL#0000000002"}}, "summary": {"S": "{}"}}
+    fulfillment = {**fulfillment_key, "summary": {"S": "{}"}}
     transaction = {
         "TransactItems": [{"Update": update}, {"Put": {"TableName": "orders", "Item": fulfillment}}]
     }
     assert bench.written_keys("TransactWriteItems", transaction, names) == [
         ("orders", order_key),
-        ("orders", {"PK": {"S": "T#t#O#1"}, "SK": {"S": "FUL#0000000002"}}),
+        ("orders", fulfillment_key),
     ]
     assert bench.written_keys("GetItem", {"TableName": "orders", "Key": order_key}, names) == []
 
@@ -200,8 +202,7 @@ def test_given_writes_of_each_kind_when_their_keys_are_taken_then_each_item_writ
 def fulfillment_item(tracking: str, summary: str = "{}") -> dict[str, Any]:
     sort = {"S": "2026-01-01T00:00:00.000Z#1.2"}
     return {
-        "PK": {"S": "T#t#O#1"},
-        "SK": {"S": "FUL#0000000002"},
+        **item_key(keys.fulfillment_key("t", "1", 2)),
         "summary": {"S": summary},
         "tenant_list_pk": {"S": "T#t#FUL#07"},
         "tenant_list_sk": sort,

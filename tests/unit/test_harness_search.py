@@ -14,11 +14,12 @@ from orders_domain.models import OrderCreateRequest
 from orders_domain.models.requests import JsonPatchOperation
 from orders_domain.models.search import SearchRequest
 from orders_domain.runtime import wiring
+from orders_domain.storage import keys
 
 from harness import bench, fuzz
 from harness.stream_replay import RecordingPublisher
 from local.tables import load_template
-from tests.helpers import ROOT, TEMPLATE
+from tests.helpers import ROOT, TEMPLATE, item_key
 
 
 def measuring(tables: dict[str, str]) -> bench.Bench:
@@ -45,19 +46,19 @@ def test_a_batch_get_is_billed_each_whole_item_rounded_up_one_by_one(tables: dic
     client = boto3.client("dynamodb", region_name="us-east-1")
     measured.recorder.attach(client)
     table = tables["OrdersTable"]
-    big = {"PK": {"S": "T#t#O#1"}, "SK": {"S": "ORDER"}, "doc": {"S": "x" * 5000}}
-    small = {"PK": {"S": "T#t#O#2"}, "SK": {"S": "ORDER"}, "doc": {"S": "y"}}
+    big = {**item_key(keys.order_key("t", "1")), "doc": {"S": "x" * 5000}}
+    small = {**item_key(keys.order_key("t", "2")), "doc": {"S": "y"}}
     for item in (big, small):
         client.put_item(TableName=table, Item=item)
     measured.recorder.take()
     # WHEN both and a missing key are read with a projection of one small attribute
-    missing = {"PK": {"S": "T#t#O#3"}, "SK": {"S": "ORDER"}}
-    keys = [{k: item[k] for k in ("PK", "SK")} for item in (big, small)] + [missing]
-    client.batch_get_item(RequestItems={table: {"Keys": keys, "ProjectionExpression": "PK"}})
+    missing = item_key(keys.order_key("t", "3"))
+    wanted = [{k: item[k] for k in ("PK", "SK")} for item in (big, small)] + [missing]
+    client.batch_get_item(RequestItems={table: {"Keys": wanted, "ProjectionExpression": "PK"}})
     # THEN each key is a GetItem of the whole item: 2 units (eventually consistent: 1), 0.5, 0.5
     assert measured.capacity(measured.recorder.take()) == (1.0 + 0.5 + 0.5, 0.0)
     # AND strongly consistent reads cost twice that
-    client.batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
+    client.batch_get_item(RequestItems={table: {"Keys": wanted, "ConsistentRead": True}})
     assert measured.capacity(measured.recorder.take()) == (2.0 + 1.0 + 1.0, 0.0)
 
 
@@ -71,8 +72,7 @@ def test_a_query_is_billed_by_the_index_entries_it_read_not_the_items(tables: di
         client.put_item(
             TableName=table,
             Item={
-                "PK": {"S": f"T#t#O#{n}"},
-                "SK": {"S": "ORDER"},
+                **item_key(keys.order_key("t", str(n))),
                 "tenant_list_pk": {"S": "T#t#ORDER#00"},
                 "tenant_list_sk": {"S": f"2026-11-29T10:00:0{n}Z#{n}"},
                 "summary": {"S": "s" * 300},

@@ -21,7 +21,7 @@ from orders_domain.storage.orders import OrderRecord
 from harness import bench, fuzz, stream_replay
 from local.stream_records import lambda_record
 from tests.fakes import InMemoryOrderRepository
-from tests.helpers import TEMPLATE
+from tests.helpers import TEMPLATE, item_key
 
 TENANT = "tenant-a"
 BODY = {
@@ -173,8 +173,7 @@ def test_a_put_that_fails_its_condition_is_billed_the_existing_items_size_and_no
     client = boto3.client("dynamodb", region_name="us-east-1")
     measured.recorder.attach(client)
     row = {
-        "PK": {"S": "T#t#O#1"},
-        "SK": {"S": "CPN#000"},
+        **item_key(keys.coupon_usage_key("t", "1", 0)),
         "coupon_pk": {"S": "T#t#CPN#promo#c1"},
         "coupon_sk": {"S": "2026#1#000"},
         "summary": {"S": "s"},

@@ -35,7 +35,7 @@ from local.stream_records import lambda_record
 from local.tables import load_template
 from tests.helpers import TEMPLATE
 
-ORDER_PK = "T#tenant-a#O#0f9a7c1e"
+ORDER_PK = keys.order_key("tenant-a", "0f9a7c1e")["PK"]
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from orders_domain.storage.orders import OrderRecord
 from harness.stream_replay import RecordingPublisher
 from local.stream_records import lambda_record, stream_event
 from tests.fakes import InMemoryOrderRepository
-from tests.helpers import COUPON_ORDER_REQUEST, invoke, load_event, next_version
+from tests.helpers import COUPON_ORDER_REQUEST, invoke, item_key, load_event, next_version
 
 TENANT = "tenant-a"
 WITH_COUPONS = COUPON_ORDER_REQUEST
@@ -119,8 +119,8 @@ def test_a_malformed_order_record_fails_alone_and_the_rest_of_the_batch_is_proje
 def test_records_of_other_items_are_skipped_without_reading_their_images(
     tables: dict[str, str], publisher: RecordingPublisher
 ) -> None:
-    history_item = {"PK": {"S": "T#tenant-a#O#x"}, "SK": {"S": "HIST#0000000001"}, "doc": {"S": "junk"}}
-    counter = {"PK": {"S": "T#tenant-a#COUNTER"}, "SK": {"S": "ORDER_NUMBER"}, "n": {"N": "7"}}
+    history_item = {**item_key(keys.history_key("tenant-a", "x", 1)), "doc": {"S": "junk"}}
+    counter = {**item_key(keys.order_number_counter_key("tenant-a")), "n": {"N": "7"}}
     assert run([lambda_record(None, history_item, 1), lambda_record(None, counter, 2)]) == []
     assert publisher.accepted == []
 

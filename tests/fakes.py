@@ -10,6 +10,7 @@ from orders_domain.domain.errors import OrderAlreadyExists, VersionConflict
 from orders_domain.domain.page_positions import Place
 from orders_domain.domain.ports import ApiKeyRecord
 from orders_domain.models import Order
+from orders_domain.models.catalogue import CatalogueSettings, Product, ShippingProduct
 from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.models.refunds import RefundReason
 from orders_domain.storage import keys
@@ -186,3 +187,47 @@ class LostAnswerRepository(InMemoryOrderRepository):
         if self.lost > 0:
             self.lost -= 1
             raise VersionConflict("the retry met the version its first send wrote")
+
+
+class InMemoryCatalogue:
+    """`ports.CatalogueStore` in dicts, keyed as the table is (tenant, type, id)."""
+
+    def __init__(self) -> None:
+        self.products: dict[tuple[str, str, str], Product] = {}
+        self.shipping_products: dict[tuple[str, str], ShippingProduct] = {}
+        self.settings_of: dict[str, CatalogueSettings] = {}
+
+    def get(
+        self, tenant_id: str, product_type: str, product_id: str, *, consistent: bool = False
+    ) -> Product | None:
+        return self.products.get((tenant_id, product_type, product_id))
+
+    def get_many(self, tenant_id: str, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Product]:
+        return {ref: p for ref in refs if (p := self.get(tenant_id, *ref)) is not None}
+
+    def put(self, product: Product) -> None:
+        self.products[(product.tenant_id, product.product_type, product.product_id)] = product
+
+    def delete(self, tenant_id: str, product_type: str, product_id: str) -> bool:
+        return self.products.pop((tenant_id, product_type, product_id), None) is not None
+
+    def page(
+        self, tenant_id: str, *, limit: int, after: str | None = None
+    ) -> tuple[list[Product], str | None]:
+        ordered = sorted((f"{t}#{i}", p) for (tn, t, i), p in self.products.items() if tn == tenant_id)
+        rest = [(position, p) for position, p in ordered if after is None or position > after]
+        page = rest[:limit]
+        return [p for _, p in page], (page[-1][0] if len(rest) > limit else None)
+
+    def shipping(self, tenant_id: str) -> list[ShippingProduct]:
+        found = [s for (t, _), s in self.shipping_products.items() if t == tenant_id]
+        return sorted(found, key=lambda s: (s.display_order, s.id))
+
+    def put_shipping(self, tenant_id: str, shipping: ShippingProduct) -> None:
+        self.shipping_products[(tenant_id, shipping.id)] = shipping
+
+    def settings(self, tenant_id: str) -> CatalogueSettings:
+        return self.settings_of.get(tenant_id, CatalogueSettings())
+
+    def put_settings(self, tenant_id: str, settings: CatalogueSettings) -> None:
+        self.settings_of[tenant_id] = settings

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from orders_domain.domain.history_entries import HistoryEntry
     from orders_domain.domain.page_positions import Page, PagePosition, Place
     from orders_domain.models import Order
+    from orders_domain.models.catalogue import CatalogueSettings, Product, ShippingProduct
     from orders_domain.models.fulfillments import Fulfillment
     from orders_domain.models.refunds import RefundReason
 
@@ -161,3 +162,35 @@ class RefundReasonStore(Protocol):
     def reasons(self, tenant_id: str) -> list[RefundReason]: ...
 
     def put(self, tenant_id: str, reason: RefundReason) -> None: ...
+
+
+class CatalogueStore(Protocol):
+    """A tenant's catalogue: products by (type, id), shipping products, settings (no Scan)."""
+
+    def get(
+        self, tenant_id: str, product_type: str, product_id: str, *, consistent: bool = False
+    ) -> Product | None:
+        """The product with the stock it has left now, or None."""
+
+    def get_many(self, tenant_id: str, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Product]:
+        """The named products that exist, by (type, id)."""
+
+    def put(self, product: Product) -> None:
+        """Store (or replace) the product; its stock becomes `stock_available`."""
+
+    def delete(self, tenant_id: str, product_type: str, product_id: str) -> bool:
+        """Remove the product; False when there was none."""
+
+    def page(
+        self, tenant_id: str, *, limit: int, after: str | None = None
+    ) -> tuple[list[Product], str | None]:
+        """Up to `limit` products in (type, id) order after position `after`; the next position or None."""
+
+    def shipping(self, tenant_id: str) -> list[ShippingProduct]:
+        """The tenant's shipping products by display order."""
+
+    def put_shipping(self, tenant_id: str, shipping: ShippingProduct) -> None: ...
+
+    def settings(self, tenant_id: str) -> CatalogueSettings: ...
+
+    def put_settings(self, tenant_id: str, settings: CatalogueSettings) -> None: ...

@@ -10,6 +10,9 @@ Single-table layout (the table itself is defined once, in template.yaml):
 | fulfillment       | T#<tenant>#O#<order id>          | FUL#<order version it was written at, 10 digits> |
 | order number seq. | T#<tenant>#COUNTER               | ORDER_NUMBER      |
 | refund reason     | T#<tenant>#REFUND_REASONS        | REASON#<name>     |
+| catalogue product | T#<tenant>#CATALOGUE             | PRODUCT#<type>#<id> |
+| shipping product  | T#<tenant>#CATALOGUE             | SHIPPING#<id>     |
+| catalogue settings| T#<tenant>#CATALOGUE             | SETTINGS          |
 | API key           | APIKEY#<sha256 of the key>       | APIKEY            |
 | API key id        | APIKEYID#<key id>                | APIKEYID          |
 
@@ -328,3 +331,31 @@ def refund_reasons_pk(tenant_id: str) -> str:
 
 def refund_reason_key(tenant_id: str, name: str) -> dict[str, str]:
     return {"PK": refund_reasons_pk(tenant_id), "SK": f"{REFUND_REASON_PREFIX}{name}"}
+
+
+# ------------------------------------------------------------------ the catalogue
+PRODUCT_PREFIX = "PRODUCT#"
+SHIPPING_PREFIX = "SHIPPING#"
+
+
+def catalogue_pk(tenant_id: str) -> str:
+    """The tenant's catalogue: its products, shipping products and settings (types and ids hold no `#`)."""
+    return f"T#{tenant_id}#CATALOGUE"
+
+
+def product_key(tenant_id: str, product_type: str, product_id: str) -> dict[str, str]:
+    return {"PK": catalogue_pk(tenant_id), "SK": f"{PRODUCT_PREFIX}{product_type}#{product_id}"}
+
+
+def product_of_sort_key(sort_key: str) -> tuple[str, str]:
+    """(type, id) of a product's sort key."""
+    product_type, _, product_id = sort_key[len(PRODUCT_PREFIX) :].partition("#")
+    return product_type, product_id
+
+
+def shipping_key(tenant_id: str, shipping_id: str) -> dict[str, str]:
+    return {"PK": catalogue_pk(tenant_id), "SK": f"{SHIPPING_PREFIX}{shipping_id}"}
+
+
+def catalogue_settings_key(tenant_id: str) -> dict[str, str]:
+    return {"PK": catalogue_pk(tenant_id), "SK": "SETTINGS"}

@@ -1,0 +1,175 @@
+"""The tenant's catalogue (API.md "More of the commerce API"): products by `(type, id)`, shipping
+products and the catalogue's settings; what an admin sends and what is stored and answered.
+
+A product's `stock` is the units that may still be sold (an integer ≥ 0), or `null`: unlimited. The
+stored product keeps it beside the document, as a number the order's create decrements in its own
+transaction (issue 31: never below zero); answers add `stock_available`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from orders_domain.domain import money
+from orders_domain.models.types import (
+    Bool,
+    DomainModel,
+    InputModel,
+    Int,
+    Money,
+    Number,
+    PartyType,
+    UniqueIds,
+    Weight,
+    unique_by,
+)
+
+#: A product's type or id, a shipping product's id, an option's id: what a path segment may hold.
+CatalogueId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+#: The most units a product's stock may hold (fits a DynamoDB number and any order).
+MAX_STOCK = 1_000_000_000
+#: The most variant or modifier options one product lists.
+MAX_OPTIONS = 100
+#: The most customer types or ids an eligibility rule names.
+MAX_ELIGIBLE = 1_000
+#: The price delta of an option and a product's price: at most this much either way.
+MAX_PRICE = Decimal("1000000000")
+#: The stock level under which availability reads `LOW` unless a product sets its own.
+LOW_STOCK_THRESHOLD = 5
+
+
+class OfferKind(StrEnum):
+    """What a product is: goods, a ticket, or an offer whose units are vouchers (deal, gift card)."""
+
+    PHYSICAL = "physical"
+    TICKET = "ticket"
+    DEAL = "deal"
+    GIFT_CARD = "gift_card"
+
+
+#: The offer kinds whose every unit sold is a voucher.
+VOUCHER_KINDS = frozenset({OfferKind.DEAL, OfferKind.GIFT_CARD})
+
+Price = Annotated[Money, Field(ge=0, le=MAX_PRICE)]
+PriceDelta = Annotated[Money, Field(ge=-MAX_PRICE, le=MAX_PRICE)]
+TaxRate = Annotated[Number, Field(ge=0, le=1)]
+Stock = Annotated[Int, Field(ge=0, le=MAX_STOCK)]
+
+
+class ProductOption(InputModel):
+    """A variant or modifier a line may pick, and what it adds to the unit price (may be negative)."""
+
+    option_id: CatalogueId
+    value: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    price_delta: PriceDelta = money.ZERO
+
+
+class Eligibility(InputModel):
+    """Who may buy: a bill-to party whose type is in `customer_types` (when given) and whose id is in
+    `customer_ids` (when given). No rule: everyone."""
+
+    customer_types: Annotated[list[PartyType], UniqueIds] | None = Field(default=None, max_length=2)
+    customer_ids: Annotated[list[CatalogueId], UniqueIds] | None = Field(
+        default=None, max_length=MAX_ELIGIBLE
+    )
+
+
+class ProductInput(InputModel):
+    """`PUT /orders/{tenantId}/catalogue/products/{productType}/{productId}` (admin)."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    unit_price: Price
+    currency_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    stock: Stock | None = None
+    offer_kind: OfferKind = OfferKind.PHYSICAL
+    tax_rate: TaxRate = money.ZERO
+    weight: Weight | None = None
+    shippable: Bool = False
+    variant_options: Annotated[list[ProductOption], unique_by("option_id")] = Field(
+        default_factory=list, max_length=MAX_OPTIONS
+    )
+    modifier_options: Annotated[list[ProductOption], unique_by("option_id")] = Field(
+        default_factory=list, max_length=MAX_OPTIONS
+    )
+    eligibility: Eligibility | None = None
+    release_stock_on_refund: Bool = False
+    low_stock_threshold: Annotated[Int, Field(ge=0, le=MAX_STOCK)] = LOW_STOCK_THRESHOLD
+
+    @field_validator("currency_code")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if not money.is_currency(value):
+            raise ValueError(f"is not an ISO 4217 currency this service knows: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _prices_in_minor_units(self) -> ProductInput:
+        """The price and every delta are whole minor units of the product's currency."""
+        quantum = money.quantum(self.currency_code)
+        amounts = [self.unit_price, *(o.price_delta for o in [*self.variant_options, *self.modifier_options])]
+        if any(amount != amount.quantize(quantum) for amount in amounts):
+            raise ValueError(f"prices must be whole minor units of {self.currency_code} ({quantum})")
+        return self
+
+
+class Product(DomainModel):
+    """A catalogue product as stored and answered (`stock_available`: the units left, None: unlimited)."""
+
+    tenant_id: str
+    product_type: str
+    product_id: str
+    name: str
+    unit_price: Money
+    currency_code: str
+    stock_available: int | None = None
+    offer_kind: OfferKind = OfferKind.PHYSICAL
+    tax_rate: Number = money.ZERO
+    weight: Number | None = None
+    shippable: bool = False
+    variant_options: list[ProductOption] = Field(default_factory=list)
+    modifier_options: list[ProductOption] = Field(default_factory=list)
+    eligibility: Eligibility | None = None
+    release_stock_on_refund: bool = False
+    low_stock_threshold: int = LOW_STOCK_THRESHOLD
+
+    @classmethod
+    def of(cls, tenant_id: str, product_type: str, product_id: str, body: ProductInput) -> Product:
+        data = body.model_dump(exclude={"stock"})
+        return cls(
+            tenant_id=tenant_id,
+            product_type=product_type,
+            product_id=product_id,
+            stock_available=body.stock,
+            **data,
+        )
+
+
+class ShippingInput(InputModel):
+    """`PUT /orders/{tenantId}/catalogue/shipping/{shippingId}` (admin)."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    cost: Price
+    display_order: Annotated[Int, Field(ge=0, le=1_000_000)] = 0
+    do_not_show_in_portal: Bool = False
+    default: Bool = False
+
+
+class ShippingProduct(DomainModel):
+    """A shipping product as stored and answered (the preview manifest's `shipping_options`)."""
+
+    id: str
+    name: str
+    cost: Money
+    display_order: int = 0
+    do_not_show_in_portal: bool = False
+    default: bool = False
+
+
+class CatalogueSettings(InputModel):
+    """`PUT /orders/{tenantId}/catalogue/settings` (admin): `strict` makes an unknown product a 400."""
+
+    strict: Bool = False

@@ -6,7 +6,8 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from orders_domain.domain.errors import OrderAlreadyExists, VersionConflict
+from orders_domain.domain.catalogue_rules import Reservation
+from orders_domain.domain.errors import FieldError, OrderAlreadyExists, SoldOut, VersionConflict
 from orders_domain.domain.page_positions import Place
 from orders_domain.domain.ports import ApiKeyRecord
 from orders_domain.models import Order
@@ -20,7 +21,8 @@ from orders_domain.storage.pages import partitions_of_all
 class InMemoryOrderRepository:
     """`ports.OrderRepository` in a dict, with the same conditions as the DynamoDB one."""
 
-    def __init__(self) -> None:
+    def __init__(self, catalogue: InMemoryCatalogue | None = None) -> None:
+        self.catalogue = catalogue
         self.orders: dict[tuple[str, str], tuple[Order, str | None]] = {}
         self.counters: defaultdict[str, int] = defaultdict(int)
         self.fulfillments: dict[tuple[str, str], Fulfillment] = {}
@@ -33,13 +35,37 @@ class InMemoryOrderRepository:
             self.counters[tenant_id] += 1
             return self.counters[tenant_id]
 
-    def create(self, order: Order, *, request_fingerprint: str | None = None) -> None:
+    def create(
+        self,
+        order: Order,
+        *,
+        request_fingerprint: str | None = None,
+        reservations: Sequence[Reservation] = (),
+    ) -> None:
         self.calls.append("create")
         with self._lock:
             existing = self.orders.get((order.tenant_id, order.id))
             if existing is not None:
                 raise OrderAlreadyExists(existing[0], existing[1])
+            if reservations:
+                self._reserve(order.tenant_id, reservations)
             self.orders[(order.tenant_id, order.id)] = (order, request_fingerprint)
+
+    def _reserve(self, tenant_id: str, reservations: Sequence[Reservation]) -> None:
+        """As the store's transaction: every product's stock down, or none (`SoldOut`)."""
+        assert self.catalogue is not None, "a reservation needs the repository's catalogue"
+        found = [self.catalogue.get(tenant_id, r.product_type, r.product_id) for r in reservations]
+        short = [
+            r
+            for r, p in zip(reservations, found, strict=True)
+            if p is None or p.stock_available is None or p.stock_available < r.quantity
+        ]
+        if short:
+            raise SoldOut("sold out", errors=[FieldError(r.field, "sold out") for r in short])
+        for r, p in zip(reservations, found, strict=True):
+            assert p is not None
+            assert p.stock_available is not None
+            self.catalogue.put(p.model_copy(update={"stock_available": p.stock_available - r.quantity}))
 
     def replace(
         self,
@@ -204,6 +230,11 @@ class InMemoryCatalogue:
 
     def get_many(self, tenant_id: str, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Product]:
         return {ref: p for ref in refs if (p := self.get(tenant_id, *ref)) is not None}
+
+    def lookup(
+        self, tenant_id: str, refs: Sequence[tuple[str, str]]
+    ) -> tuple[dict[tuple[str, str], Product], CatalogueSettings]:
+        return self.get_many(tenant_id, refs), self.settings(tenant_id)
 
     def put(self, product: Product) -> None:
         self.products[(product.tenant_id, product.product_type, product.product_id)] = product

@@ -1,18 +1,40 @@
 """The catalogue's rules as pure functions (API.md "More of the commerce API"): a product's price for
-the options a line picks, how available it is for a quantity, and whether a party may buy it.
+the options a line picks, how available it is for a quantity, whether a party may buy it, and what a
+new order's lines ask of the catalogue (`lines_against`: the checks, and the stock to reserve).
+
+A line names a catalogue product by `product_type` + `product_id`. When the tenant's catalogue holds
+it, the line's `unit_price` must be the catalogue's (with the options it picks) and its currency the
+order's: the client never sets the price (400 naming the line otherwise); the bill-to party must be
+eligible (422 `ineligible`); and a product with limited stock reserves the line's units in the
+create's own transaction (409 `sold_out` when fewer are left). A line naming a product the catalogue
+does not hold keeps today's behaviour (the client's price, no stock) unless the catalogue is strict
+(400 `unknown_product`); a line naming none is as it always was.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from orders_domain.domain.errors import FieldError, ValidationFailed
+from orders_domain.domain.errors import FieldError, Ineligible, UnknownProduct, ValidationFailed
 
 if TYPE_CHECKING:
+    from orders_domain.models import OrderCreateRequest
     from orders_domain.models.catalogue import Product
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """Units of one limited-stock product a new order takes: written with the order, or not at all."""
+
+    product_type: str
+    product_id: str
+    quantity: int
+    #: The first line that names the product (what a `sold_out` names).
+    field: str
 
 
 class Availability(StrEnum):
@@ -78,3 +100,69 @@ def ineligible_reason(product: Product, party_type: str | None, party_id: str | 
     if rule.customer_ids is not None and party_id not in rule.customer_ids:
         return "the product is sold only to the customers it names"
     return None
+
+
+def named_products(request: OrderCreateRequest) -> list[tuple[str, str]]:
+    """The (type, id) of every product the request's lines name, once each, in line order."""
+    refs = [
+        (li.product_type, li.product_id) for li in request.line_items if li.product_type and li.product_id
+    ]
+    return list(dict.fromkeys((str(t), str(i)) for t, i in refs))
+
+
+def lines_against(
+    request: OrderCreateRequest, products: Mapping[tuple[str, str], Product], *, strict: bool
+) -> list[Reservation]:
+    """Check the request's lines against the catalogue (module docstring); the stock to reserve,
+    one reservation per limited-stock product (its lines' units summed)."""
+    wanted: dict[tuple[str, str], tuple[int, str]] = {}
+    errors: list[FieldError] = []
+    for index, line in enumerate(request.line_items):
+        field = f"line_items[{index}]"
+        if not (line.product_type and line.product_id):
+            continue
+        ref = (line.product_type, line.product_id)
+        product = products.get(ref)
+        if product is None:
+            if strict:
+                raise UnknownProduct(
+                    "A line names a product the catalogue does not hold.",
+                    errors=[FieldError(f"{field}.product_id", f"no product {ref[0]}/{ref[1]}")],
+                )
+            continue
+        errors += _line_errors(request, index, product)
+        if product.stock_available is not None:
+            units, first = wanted.get(ref, (0, field))
+            wanted[ref] = (units + line.quantity, first)
+    if errors:
+        raise ValidationFailed("A line's price is not the catalogue's.", errors=errors)
+    _check_eligible(request, [products[ref] for ref in named_products(request) if ref in products])
+    return [Reservation(t, i, units, field) for (t, i), (units, field) in wanted.items()]
+
+
+def _line_errors(request: OrderCreateRequest, index: int, product: Product) -> list[FieldError]:
+    line, field = request.line_items[index], f"line_items[{index}]"
+    if product.currency_code != request.currency_code:
+        return [
+            FieldError(field, f"the product is sold in {product.currency_code}, not {request.currency_code}")
+        ]
+    picked = [
+        [o.option_id or "" for o in options or []]
+        for options in (line.variant_options, line.modifier_options)
+    ]
+    price = unit_price(product, picked[0], picked[1], field=field)
+    if line.unit_price != price:
+        return [FieldError(f"{field}.unit_price", f"the catalogue's price is {price}")]
+    return []
+
+
+def _check_eligible(request: OrderCreateRequest, products: Sequence[Product]) -> None:
+    party_type = request.bill_to_type
+    party_id = request.bill_to_contact_id if party_type == "contact" else request.bill_to_organization_id
+    for product in products:
+        reason = ineligible_reason(product, party_type, party_id)
+        if reason is not None:
+            raise Ineligible(
+                "The order's customer may not buy a product it names.",
+                errors=[FieldError("bill_to", f"{product.product_type}/{product.product_id}: {reason}")],
+            )

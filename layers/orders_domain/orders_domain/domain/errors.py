@@ -103,6 +103,24 @@ class IdempotencyKeyReused(Unprocessable):
     code = "idempotency_key_reused"
 
 
+class SoldOut(Conflict):
+    """A line asks for more units of a catalogue product than its stock has left (nothing written)."""
+
+    code = "sold_out"
+
+
+class UnknownProduct(BadRequest):
+    """A line names a product the tenant's strict catalogue does not hold."""
+
+    code = "unknown_product"
+
+
+class Ineligible(Unprocessable):
+    """The order's bill-to party may not buy a product a line names."""
+
+    code = "ineligible"
+
+
 class InternalFault(OrdersError):
     """An unexpected exception, kept as one operation's outcome (a batch's) instead of failing the
     request; `cause` is for the log only, never for the client."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from typing import Any
 
+    from orders_domain.domain.catalogue_rules import Reservation
     from orders_domain.domain.coupon_rows import UsageRow
     from orders_domain.domain.events import DomainEvent
     from orders_domain.domain.history_entries import HistoryEntry
@@ -40,8 +41,16 @@ class OrderRepository(Protocol):
 
     def next_order_number(self, tenant_id: str) -> int: ...
 
-    def create(self, order: Order, *, request_fingerprint: str | None = None) -> None:
-        """Store a new order; `OrderAlreadyExists` (with the stored one) when the id is taken."""
+    def create(
+        self,
+        order: Order,
+        *,
+        request_fingerprint: str | None = None,
+        reservations: Sequence[Reservation] = (),
+    ) -> None:
+        """Store a new order; `OrderAlreadyExists` (with the stored one) when the id is taken. With
+        `reservations`, the order and each product's stock decrement are one transaction: `SoldOut`
+        (naming the line) when a product has fewer units left than reserved, and nothing is written."""
 
     def replace(
         self,
@@ -174,6 +183,11 @@ class CatalogueStore(Protocol):
 
     def get_many(self, tenant_id: str, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Product]:
         """The named products that exist, by (type, id)."""
+
+    def lookup(
+        self, tenant_id: str, refs: Sequence[tuple[str, str]]
+    ) -> tuple[dict[tuple[str, str], Product], CatalogueSettings]:
+        """The named products that exist and the catalogue's settings, in one read (a create's)."""
 
     def put(self, product: Product) -> None:
         """Store (or replace) the product; its stock becomes `stock_available`."""

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from orders_domain.services.refunds import RefundOrders
     from orders_domain.services.search import SearchOrders
     from orders_domain.storage.api_keys import DynamoApiKeyStore
+    from orders_domain.storage.catalogue import DynamoCatalogue
     from orders_domain.storage.coupon_usage import DynamoCouponUsageStore
     from orders_domain.storage.fulfillments import DynamoFulfillments
     from orders_domain.storage.history import DynamoHistoryStore
@@ -141,9 +142,18 @@ class Wiring:
         def build() -> CreateOrders:
             from orders_domain.services import CreateOrders
 
-            return CreateOrders(self.orders)
+            return CreateOrders(self.orders, catalogue=lambda: self.catalogue)
 
         return self._once("create_orders", build)
+
+    @property
+    def catalogue(self) -> DynamoCatalogue:
+        def build() -> DynamoCatalogue:
+            from orders_domain.storage.catalogue import DynamoCatalogue
+
+            return DynamoCatalogue(self.dynamodb, self.settings.orders_table_name)
+
+        return self._once("catalogue", build)
 
     @property
     def read_orders(self) -> ReadOrders:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from orders_domain.domain import catalogue_rules
+from orders_domain.domain.catalogue_rules import Reservation
 from orders_domain.domain.errors import IdempotencyKeyReused, OrderAlreadyExists
-from orders_domain.domain.ports import OrderRepository
+from orders_domain.domain.ports import CatalogueStore, OrderRepository
 from orders_domain.models import Order, OrderCreateRequest
 from orders_domain.services.common import (
     new_id,
@@ -36,6 +38,10 @@ class CreateOrders:
     pricing: Pricing = field(default_factory=Pricing)
     ids: Callable[[], str] = new_id
     tokens: Callable[[], str] = new_token
+    #: The catalogue, built when a create first needs it (one naming no product never imports it):
+    #: lines naming its products are checked against it and reserve its stock
+    #: (domain.catalogue_rules). None: no catalogue (every line as the client sends it).
+    catalogue: Callable[[], CatalogueStore] | None = None
 
     def preview(self, request: OrderCreateRequest, *, tenant_id: str, actor: str) -> PricedOrder:
         return self.pricing.preview(request, tenant_id=tenant_id, actor=actor)
@@ -58,6 +64,7 @@ class CreateOrders:
         request is the same, or refuses the key if it is not. A client `order_number` (unique per
         tenant, the distribution API's) works the same way, forever: its id is derived from it.
         """
+        reservations = self._reservations(request, tenant_id)
         priced = self.pricing.price(request, tenant_id=tenant_id, actor=actor)
         fingerprint = fingerprint or create_fingerprint(request)
         if order_number is not None:
@@ -70,7 +77,7 @@ class CreateOrders:
             update={"number": self.repo.next_order_number(tenant_id), "id": order_id, "token": self.tokens()}
         )
         try:
-            self.repo.create(order, request_fingerprint=fingerprint)
+            self.repo.create(order, request_fingerprint=fingerprint, reservations=reservations)
         except OrderAlreadyExists as exists:
             if (idempotency_key is None and order_number is None) or exists.existing is None:
                 raise
@@ -82,3 +89,12 @@ class CreateOrders:
                 ) from exists
             return CreateResult(order=exists.existing, replayed=True)
         return CreateResult(order=order, replayed=False)
+
+    def _reservations(self, request: OrderCreateRequest, tenant_id: str) -> list[Reservation]:
+        """The lines checked against the catalogue and the stock they reserve; nothing is read for an
+        order whose lines name no product."""
+        refs = catalogue_rules.named_products(request)
+        if not refs or self.catalogue is None:
+            return []
+        products, settings = self.catalogue().lookup(tenant_id, refs)
+        return catalogue_rules.lines_against(request, products, strict=settings.strict)

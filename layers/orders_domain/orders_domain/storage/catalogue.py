@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from orders_domain.domain.catalogue_rules import Reservation
 from orders_domain.models.catalogue import CatalogueSettings, Product, ShippingProduct
 from orders_domain.storage import keys
 from orders_domain.storage.codec import condition_failed, typed_key
@@ -36,6 +37,22 @@ def product_item(product: Product) -> dict[str, Any]:
     if product.stock_available is not None:
         item[_STOCK] = {"N": str(product.stock_available)}
     return item
+
+
+def stock_decrement(table: str, tenant_id: str, reservation: Reservation) -> dict[str, Any]:
+    """A transaction item taking the reserved units off a product's stock, never below zero (a
+    product deleted since, or one without stock, fails it too: nothing is sold from it)."""
+    key = keys.product_key(tenant_id, reservation.product_type, reservation.product_id)
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": typed_key(key),
+            "UpdateExpression": "SET #stock = #stock - :units",
+            "ConditionExpression": "#stock >= :units",
+            "ExpressionAttributeNames": {"#stock": _STOCK},
+            "ExpressionAttributeValues": {":units": {"N": str(reservation.quantity)}},
+        }
+    }
 
 
 def product_of(item: dict[str, Any]) -> Product:
@@ -70,6 +87,24 @@ class DynamoCatalogue:
         items = batch_get(self._client, self._table, wanted, "#d, #s", {"#d": _DOC, "#s": _STOCK})
         found = [product_of(item) for item in items]
         return {(p.product_type, p.product_id): p for p in found}
+
+    @translate_store_errors
+    def lookup(
+        self, tenant_id: str, refs: Sequence[tuple[str, str]]
+    ) -> tuple[dict[tuple[str, str], Product], CatalogueSettings]:
+        """The named products and the settings: one BatchGetItem (the settings item is one more key)."""
+        settings_key = keys.catalogue_settings_key(tenant_id)
+        wanted = [settings_key, *(keys.product_key(tenant_id, t, i) for t, i in dict.fromkeys(refs))]
+        items = batch_get(self._client, self._table, wanted, "SK, #d, #s", {"#d": _DOC, "#s": _STOCK})
+        settings = CatalogueSettings()
+        products: dict[tuple[str, str], Product] = {}
+        for item in items:
+            if item["SK"]["S"] == settings_key["SK"]:
+                settings = CatalogueSettings.model_validate_json(item[_DOC]["S"])
+            else:
+                product = product_of(item)
+                products[(product.product_type, product.product_id)] = product
+        return products, settings
 
     @translate_store_errors
     def put(self, product: Product) -> None:

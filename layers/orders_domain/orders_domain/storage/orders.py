@@ -14,16 +14,25 @@ An order item is its key, its index attributes (keys.py), and three attributes o
 
 from __future__ import annotations
 
+import hashlib
+import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from orders_domain.domain import jsonio
-from orders_domain.domain.errors import OrderAlreadyExists, PayloadTooLarge, VersionConflict
+from orders_domain.domain.catalogue_rules import Reservation
+from orders_domain.domain.errors import (
+    FieldError,
+    OrderAlreadyExists,
+    PayloadTooLarge,
+    SoldOut,
+    VersionConflict,
+)
 from orders_domain.domain.page_positions import Page, PagePosition
 from orders_domain.models import Order
 from orders_domain.models.fulfillments import Fulfillment
@@ -37,6 +46,9 @@ from orders_domain.storage.pages import merged_page, sharded
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+#: How often a create that reserves stock is sent again after meeting a concurrent transaction.
+_RESERVE_ATTEMPTS = 8
 
 #: DynamoDB refuses items over 400 KB. An order is written in three items, each of which must fit
 #: before the first is written: its own (the document in UTF-8, plus its list row and keys), its
@@ -195,8 +207,17 @@ class DynamoOrderRepository:
         return int(out["Attributes"]["last_number"]["N"])
 
     @translate_store_errors
-    def create(self, order: Order, *, request_fingerprint: str | None = None) -> None:
+    def create(
+        self,
+        order: Order,
+        *,
+        request_fingerprint: str | None = None,
+        reservations: Sequence[Reservation] = (),
+    ) -> None:
         item = OrderRecord(order=order, request_fingerprint=request_fingerprint).to_item()
+        if reservations:
+            self._create_reserving(order, item, reservations, request_fingerprint)
+            return
         try:
             self._client.put_item(
                 TableName=self._table,
@@ -206,12 +227,60 @@ class DynamoOrderRepository:
             )
         except ClientError as exc:
             if condition_failed(exc):
-                old: Mapping[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
-                if not old:
-                    raise OrderAlreadyExists() from exc
-                record = OrderRecord.from_item(old)
-                raise OrderAlreadyExists(record.order, record.request_fingerprint) from exc
+                raise _already_exists(exc.response.get("Item")) from exc  # type: ignore[arg-type]
             raise
+
+    def _create_reserving(
+        self,
+        order: Order,
+        item: dict[str, Any],
+        reservations: Sequence[Reservation],
+        request_fingerprint: str | None,
+    ) -> None:
+        """The order and each product's stock decrement in one transaction (never below zero); again
+        (a few times, jittered) when it met a concurrent transaction on the same stock. Its
+        ClientRequestToken is the order's id and request: a lost answer's retry is applied once."""
+        from orders_domain.storage.catalogue import stock_decrement  # the catalogue only when reserving
+
+        put = {
+            "TableName": self._table,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(PK)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        items: list[Any] = [
+            {"Put": put},
+            *(stock_decrement(self._table, order.tenant_id, r) for r in reservations),
+        ]
+        token = hashlib.sha256(
+            f"create:{order.tenant_id}:{order.id}:{request_fingerprint}".encode()
+        ).hexdigest()
+        for attempt in range(_RESERVE_ATTEMPTS):
+            try:
+                self._client.transact_write_items(TransactItems=items, ClientRequestToken=token[:36])
+                return
+            except ClientError as exc:
+                reasons = list(exc.response.get("CancellationReasons") or [])  # type: ignore[call-overload]
+                if not reasons:
+                    raise
+                codes = [r.get("Code") for r in reasons]
+                if codes[0] == "ConditionalCheckFailed":
+                    raise _already_exists(reasons[0].get("Item")) from exc
+                failed = [
+                    r
+                    for r, code in zip(reservations, codes[1:], strict=True)
+                    if code == "ConditionalCheckFailed"
+                ]
+                if failed:
+                    raise SoldOut(
+                        "Fewer units are left than the order asks for; nothing was ordered.",
+                        errors=[
+                            FieldError(r.field, f"{r.product_type}/{r.product_id}: sold out") for r in failed
+                        ],
+                    ) from exc
+                if "TransactionConflict" not in codes or attempt == _RESERVE_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter, not a secret
 
     @translate_store_errors
     def replace(
@@ -318,3 +387,11 @@ class DynamoOrderRepository:
         return merged_page(
             self._client, self._table, sharded(tenant_id, index, status), limit=limit, after=after
         )
+
+
+def _already_exists(old: Mapping[str, Any] | None) -> OrderAlreadyExists:
+    """The error of a create whose id is taken, with the stored order when the store returned it."""
+    if not old:
+        return OrderAlreadyExists()
+    record = OrderRecord.from_item(old)
+    return OrderAlreadyExists(record.order, record.request_fingerprint)

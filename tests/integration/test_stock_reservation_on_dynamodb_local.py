@@ -1,0 +1,84 @@
+"""Stock that never oversells (issue 31), on DynamoDB Local's real transactions: concurrent creates
+as concurrent Lambda instances through the create route; the order and its stock decrement are one
+TransactWriteItems, so exactly the stock is sold and every other create is a 409 `sold_out`."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+from orders_domain.models.catalogue import Product, ProductInput
+from orders_domain.storage.catalogue import DynamoCatalogue
+
+from local.lambda_runtime import InstancePool
+from tests.helpers import body_of, create_event
+
+T = "tenant-a"
+ORDER: dict[str, Any] = {
+    "currency_code": "USD",
+    "line_items": [{"product_type": "ticket", "product_id": "gala", "quantity": 1, "unit_price": "40.00"}],
+}
+
+
+def catalogue(tables: dict[str, str], endpoint: str) -> DynamoCatalogue:
+    return DynamoCatalogue(boto3.client("dynamodb", endpoint_url=endpoint), tables["OrdersTable"])
+
+
+def stock_of(store: DynamoCatalogue) -> int | None:
+    found = store.get(T, "ticket", "gala", consistent=True)
+    assert found is not None
+    return found.stock_available
+
+
+def test_given_stock_5_when_20_instances_create_at_once_then_exactly_5_orders_and_15_sold_out(
+    tables: dict[str, str], dynamodb_endpoint: str
+) -> None:
+    # GIVEN a product with 5 units left
+    store = catalogue(tables, dynamodb_endpoint)
+    body = ProductInput.model_validate(
+        {"name": "Gala", "unit_price": "40.00", "currency_code": "USD", "stock": 5}
+    )
+    store.put(Product.of(T, "ticket", "gala", body))
+    pool = InstancePool("functions.create_order.app")
+    # WHEN 20 Lambda instances each create an order for one unit, all at once
+    with ThreadPoolExecutor(max_workers=20) as executor:
+        answers = list(executor.map(lambda _: pool.invoke(create_event(ORDER)), range(20)))
+    # THEN exactly 5 are created and 15 are refused as sold out, naming the line; none is a 5xx
+    statuses = sorted(a["statusCode"] for a in answers)
+    assert statuses == [201] * 5 + [409] * 15, [a["body"] for a in answers if a["statusCode"] >= 500]
+    refusals = [body_of(a) for a in answers if a["statusCode"] == 409]
+    assert {(r["code"], r["errors"][0]["field"]) for r in refusals} == {("sold_out", "line_items[0]")}
+    # AND the stock reads 0: nothing oversold, nothing lost
+    assert stock_of(store) == 0
+
+
+def test_given_a_keyed_create_that_reserved_when_sent_again_then_the_stock_is_taken_once(
+    tables: dict[str, str], dynamodb_endpoint: str
+) -> None:
+    store = catalogue(tables, dynamodb_endpoint)
+    body = ProductInput.model_validate(
+        {"name": "Gala", "unit_price": "40.00", "currency_code": "USD", "stock": 3}
+    )
+    store.put(Product.of(T, "ticket", "gala", body))
+    pool = InstancePool("functions.create_order.app")
+    first = pool.invoke(create_event(ORDER, key="gala-1"))
+    again = pool.invoke(create_event(ORDER, key="gala-1"))
+    assert (first["statusCode"], again["statusCode"]) == (201, 201)
+    assert body_of(first)["id"] == body_of(again)["id"]
+    assert stock_of(store) == 2
+
+
+def test_given_a_price_that_is_not_the_catalogues_when_created_then_400_naming_the_line_and_no_stock_taken(
+    tables: dict[str, str], dynamodb_endpoint: str
+) -> None:
+    store = catalogue(tables, dynamodb_endpoint)
+    body = ProductInput.model_validate(
+        {"name": "Gala", "unit_price": "40.00", "currency_code": "USD", "stock": 3}
+    )
+    store.put(Product.of(T, "ticket", "gala", body))
+    cheap = {**ORDER, "line_items": [{**ORDER["line_items"][0], "unit_price": "0.01"}]}
+    answer = InstancePool("functions.create_order.app").invoke(create_event(cheap))
+    assert answer["statusCode"] == 400
+    assert body_of(answer)["errors"][0]["field"] == "line_items[0].unit_price"
+    assert stock_of(store) == 3

@@ -1,0 +1,151 @@
+"""Creates against the tenant's catalogue (issue 31): the client never sets a catalogue product's
+price, stock is reserved with the order or nothing is written, an empty catalogue changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from orders_domain.domain.errors import Ineligible, OrdersError, SoldOut, UnknownProduct, ValidationFailed
+from orders_domain.models import OrderCreateRequest
+from orders_domain.models.catalogue import CatalogueSettings, Product, ProductInput
+from orders_domain.services import CreateOrders, Pricing
+
+from tests.fakes import InMemoryCatalogue, InMemoryOrderRepository
+
+NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+T = "tenant-a"
+
+
+def setup(
+    stock: int | None = 5, **product: Any
+) -> tuple[InMemoryCatalogue, InMemoryOrderRepository, CreateOrders]:
+    catalogue = InMemoryCatalogue()
+    body = {"name": "Seat", "unit_price": "12.50", "currency_code": "USD", "stock": stock, **product}
+    catalogue.put(Product.of(T, "ticket", "p1", ProductInput.model_validate(body)))
+    repo = InMemoryOrderRepository(catalogue)
+    return (
+        catalogue,
+        repo,
+        CreateOrders(repo, pricing=Pricing(clock=lambda: NOW), catalogue=lambda: catalogue),
+    )
+
+
+def request(*lines: dict[str, Any], **order: Any) -> OrderCreateRequest:
+    return OrderCreateRequest.model_validate({"line_items": list(lines), **order})
+
+
+def line(quantity: int = 1, unit_price: str = "12.50", **changes: Any) -> dict[str, Any]:
+    return {
+        "product_type": "ticket",
+        "product_id": "p1",
+        "quantity": quantity,
+        "unit_price": unit_price,
+        **changes,
+    }
+
+
+def stock(catalogue: InMemoryCatalogue) -> int | None:
+    found = catalogue.get(T, "ticket", "p1")
+    assert found is not None
+    return found.stock_available
+
+
+def test_given_two_lines_of_one_product_when_created_then_their_units_are_reserved_together() -> None:
+    catalogue, _, create = setup()
+    order = create.create(request(line(2), line(1)), tenant_id=T, actor="k").order
+    assert order.total == 3 * order.line_items[0].unit_price
+    assert stock(catalogue) == 2
+
+
+@pytest.mark.parametrize(
+    ("lines", "error", "field"),
+    [
+        ([line(6)], SoldOut, "line_items[0]"),
+        ([line(3), line(3)], SoldOut, "line_items[0]"),
+        ([line(1, unit_price="10.00")], ValidationFailed, "line_items[0].unit_price"),
+        (
+            [line(1, variant_options=[{"option_id": "gold"}])],
+            ValidationFailed,
+            "line_items[0].variant_options[0]",
+        ),
+    ],
+)
+def test_given_a_line_the_catalogue_refuses_when_created_then_a_problem_names_it_and_nothing_is_written(
+    lines: list[dict[str, Any]], error: type[OrdersError], field: str
+) -> None:
+    catalogue, repo, create = setup()
+    with pytest.raises(error) as refused:
+        create.create(request(*lines), tenant_id=T, actor="k")
+    assert refused.value.errors[0].field == field
+    assert (repo.orders, stock(catalogue)) == ({}, 5)
+
+
+def test_given_a_sale_of_exactly_the_stock_when_created_then_it_is_sold_and_one_more_unit_is_sold_out() -> (
+    None
+):
+    catalogue, _, create = setup()
+    create.create(request(line(5)), tenant_id=T, actor="k")
+    assert stock(catalogue) == 0
+    with pytest.raises(SoldOut):
+        create.create(request(line(1)), tenant_id=T, actor="k")
+
+
+def test_given_options_when_the_client_sends_the_catalogue_price_with_them_then_it_is_accepted() -> None:
+    _, _, create = setup(variant_options=[{"option_id": "vip", "value": "VIP", "price_delta": "7.50"}])
+    order = create.create(
+        request(line(1, "20.00", variant_options=[{"option_id": "vip"}])), tenant_id=T, actor="k"
+    ).order
+    assert str(order.total) == "20.00"
+
+
+def test_given_a_product_in_another_currency_when_ordered_then_400() -> None:
+    _, repo, create = setup(currency_code="EUR")
+    with pytest.raises(ValidationFailed):
+        create.create(request(line(1)), tenant_id=T, actor="k")
+    assert repo.orders == {}
+
+
+def test_given_an_eligibility_rule_when_another_customer_orders_then_422_ineligible() -> None:
+    _, repo, create = setup(eligibility={"customer_ids": ["c-vip"]})
+    with pytest.raises(Ineligible):
+        create.create(
+            request(line(1), bill_to_type="contact", bill_to_contact_id="c-1"), tenant_id=T, actor="k"
+        )
+    created = create.create(
+        request(line(1), bill_to_type="contact", bill_to_contact_id="c-vip"), tenant_id=T, actor="k"
+    )
+    assert created.order.bill_to_contact_id == "c-vip"
+    assert len(repo.orders) == 1
+
+
+def test_given_an_unknown_product_when_not_strict_then_the_clients_price_and_when_strict_then_400() -> None:
+    catalogue, repo, create = setup()
+    unknown = line(1, "3.00", product_id="not-there")
+    assert str(create.create(request(unknown), tenant_id=T, actor="k").order.total) == "3.00"
+    catalogue.put_settings(T, CatalogueSettings(strict=True))
+    with pytest.raises(UnknownProduct) as refused:
+        create.create(request(unknown), tenant_id=T, actor="k")
+    assert refused.value.errors[0].field == "line_items[0].product_id"
+    assert len(repo.orders) == 1
+
+
+def test_given_unlimited_stock_or_a_line_naming_no_product_when_created_then_nothing_is_reserved() -> None:
+    catalogue, repo, create = setup(stock=None)
+    create.create(request(line(10**6)), tenant_id=T, actor="k")
+    create.create(request({"quantity": 1, "unit_price": "1.00"}), tenant_id=T, actor="k")
+    assert (stock(catalogue), len(repo.orders)) == (None, 2)
+
+
+def test_given_a_keyed_create_sent_twice_when_it_reserves_then_the_stock_is_taken_once() -> None:
+    catalogue, _, create = setup()
+    first = create.create(request(line(2)), tenant_id=T, actor="k", idempotency_key="key-1")
+    again = create.create(request(line(2)), tenant_id=T, actor="k", idempotency_key="key-1")
+    assert (again.replayed, again.order.id, stock(catalogue)) == (True, first.order.id, 3)
+
+
+def test_given_no_catalogue_when_a_line_names_a_product_then_it_is_created_as_the_client_sends_it() -> None:
+    repo = InMemoryOrderRepository()
+    order = CreateOrders(repo).create(request(line(1, "99.00")), tenant_id=T, actor="k").order
+    assert str(order.total) == "99.00"

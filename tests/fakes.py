@@ -74,6 +74,7 @@ class InMemoryOrderRepository:
         expected_version: int,
         fulfillment: Fulfillment | None = None,
         request_token: str | None = None,
+        releases: Sequence[Reservation] = (),
     ) -> None:
         self.calls.append("replace")
         with self._lock:
@@ -81,6 +82,13 @@ class InMemoryOrderRepository:
             if existing is None or existing[0].sys_version != expected_version:
                 raise VersionConflict(f"Order {order.id} was changed by another request.")
             self.orders[(order.tenant_id, order.id)] = (order, existing[1])
+            catalogue = self.catalogue
+            for release in releases if catalogue is not None else ():
+                assert catalogue is not None
+                found = catalogue.get(order.tenant_id, release.product_type, release.product_id)
+                if found is not None and found.stock_available is not None:
+                    left = found.stock_available + release.quantity
+                    catalogue.put(found.model_copy(update={"stock_available": left}))
             if fulfillment is not None:
                 self.fulfillments[(fulfillment.tenant_id, fulfillment.id)] = fulfillment
 
@@ -208,8 +216,9 @@ class LostAnswerRepository(InMemoryOrderRepository):
         expected_version: int,
         fulfillment: Fulfillment | None = None,
         request_token: str | None = None,
+        releases: Sequence[Reservation] = (),
     ) -> None:
-        super().replace(order, expected_version=expected_version, fulfillment=fulfillment)
+        super().replace(order, expected_version=expected_version, fulfillment=fulfillment, releases=releases)
         if self.lost > 0:
             self.lost -= 1
             raise VersionConflict("the retry met the version its first send wrote")

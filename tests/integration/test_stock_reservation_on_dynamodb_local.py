@@ -82,3 +82,28 @@ def test_given_a_price_that_is_not_the_catalogues_when_created_then_400_naming_t
     assert answer["statusCode"] == 400
     assert body_of(answer)["errors"][0]["field"] == "line_items[0].unit_price"
     assert stock_of(store) == 3
+
+
+def test_given_a_sold_out_product_when_one_order_is_cancelled_then_exactly_one_more_sale_is_possible(
+    tables: dict[str, str], dynamodb_endpoint: str
+) -> None:
+    from tests.fulfil_helpers import cancel
+
+    # GIVEN a product whose 2 units are sold, 1 per order
+    store = catalogue(tables, dynamodb_endpoint)
+    body = ProductInput.model_validate(
+        {"name": "Gala", "unit_price": "40.00", "currency_code": "USD", "stock": 2}
+    )
+    store.put(Product.of(T, "ticket", "gala", body))
+    pool = InstancePool("functions.create_order.app")
+    sold = [body_of(pool.invoke(create_event(ORDER))) for _ in range(2)]
+    assert pool.invoke(create_event(ORDER))["statusCode"] == 409
+    # WHEN one order is cancelled (the cancel route, with no If-Match)
+    status, cancelled, _ = cancel("cancel", sold[0]["id"], if_match=None)
+    assert status == 200, cancelled
+    assert cancelled["line_items"][0]["stock_reserved"] == 0
+    # THEN its unit is back: one more create succeeds, the next is sold out
+    assert stock_of(store) == 1
+    statuses = [pool.invoke(create_event(ORDER))["statusCode"] for _ in range(2)]
+    assert statuses == [201, 409]
+    assert stock_of(store) == 0

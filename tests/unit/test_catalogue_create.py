@@ -149,3 +149,38 @@ def test_given_no_catalogue_when_a_line_names_a_product_then_it_is_created_as_th
     repo = InMemoryOrderRepository()
     order = CreateOrders(repo).create(request(line(1, "99.00")), tenant_id=T, actor="k").order
     assert str(order.total) == "99.00"
+
+
+def test_given_an_order_that_reserved_when_cancelled_whole_then_its_units_go_back_once() -> None:
+    from orders_domain.services.change import ChangeOrders
+
+    catalogue, repo, create = setup()
+    order = create.create(request(line(2)), tenant_id=T, actor="k").order
+    assert (order.line_items[0].stock_reserved, stock(catalogue)) == (2, 3)
+    change = ChangeOrders(repo, sleep=lambda _: None)
+    cancelled = change.cancel(T, order.id, actor="k", if_match=None)
+    assert (cancelled.line_items[0].stock_reserved, stock(catalogue)) == (0, 5)
+    with pytest.raises(OrdersError):  # again: refused (409), nothing more given back
+        change.cancel(T, order.id, actor="k", if_match=None)
+    assert stock(catalogue) == 5
+
+
+def test_given_a_partial_cancel_and_a_void_when_applied_then_each_gives_back_only_what_it_cancelled() -> None:
+    from orders_domain.models.fulfillments import CancelRequest
+    from orders_domain.services.fulfillments import FulfilOrders
+
+    catalogue, repo, create = setup()
+    order = create.create(request(line(3)), tenant_id=T, actor="k").order
+    fulfil = FulfilOrders(repo, fulfillments_of(repo), sleep=lambda _: None)
+    line_id = order.line_items[0].order_line_item_id
+    items = CancelRequest.model_validate({"items": [{"order_line_item_id": line_id, "quantity": 1}]})
+    after = fulfil.cancel(T, order.id, items, actor="k", if_match=None)
+    assert (after.line_items[0].stock_reserved, stock(catalogue)) == (2, 3)
+    fulfil.void(T, order.id, actor="k", if_match=None)
+    assert stock(catalogue) == 5
+
+
+def fulfillments_of(repo: InMemoryOrderRepository) -> Any:
+    from tests.fakes import InMemoryFulfillments
+
+    return InMemoryFulfillments(repo)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from orders_domain.domain import jsonio, lifecycle, money
+from orders_domain.domain.catalogue_rules import Reservation
 from orders_domain.domain.errors import (
     NotFound,
     PatchTestFailed,
@@ -571,6 +573,7 @@ class RacingRepository(InMemoryOrderRepository):
         expected_version: int,
         fulfillment: Fulfillment | None = None,
         request_token: str | None = None,
+        releases: Sequence[Reservation] = (),
     ) -> None:
         if self.races > 0:
             self.races -= 1
@@ -579,7 +582,7 @@ class RacingRepository(InMemoryOrderRepository):
                 update={"sys_version": other.sys_version + 1, "notes": f"other {self.races}"}
             )
             super().replace(ours, expected_version=other.sys_version)
-        super().replace(order, expected_version=expected_version, fulfillment=fulfillment)
+        super().replace(order, expected_version=expected_version, fulfillment=fulfillment, releases=releases)
 
 
 def test_given_a_concurrent_write_without_if_match_when_patched_then_it_is_reapplied_on_the_new_version() -> (

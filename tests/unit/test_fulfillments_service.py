@@ -3,12 +3,14 @@ If-Match on a fulfillment), pickup, void, and the fulfillment lists' paging (no 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from orders_domain.domain.catalogue_rules import Reservation
 from orders_domain.domain.errors import (
     NotFound,
     PreconditionFailed,
@@ -275,11 +277,12 @@ class ConflictOnceRepository(InMemoryOrderRepository):
         expected_version: int,
         fulfillment: Fulfillment | None = None,
         request_token: str | None = None,
+        releases: Sequence[Reservation] = (),
     ) -> None:
         if self.conflicts > 0:
             self.conflicts -= 1
             raise VersionConflict("TransactionConflict: cancelled, nothing written")
-        super().replace(order, expected_version=expected_version, fulfillment=fulfillment)
+        super().replace(order, expected_version=expected_version, fulfillment=fulfillment, releases=releases)
 
 
 def test_given_an_if_match_write_cancelled_by_a_conflict_that_wrote_nothing_then_it_is_retried() -> None:

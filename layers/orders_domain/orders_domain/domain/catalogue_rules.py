@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from orders_domain.domain.errors import FieldError, Ineligible, UnknownProduct, ValidationFailed
 
 if TYPE_CHECKING:
-    from orders_domain.models import OrderCreateRequest
+    from orders_domain.models import Order, OrderCreateRequest
     from orders_domain.models.catalogue import Product
 
 
@@ -35,6 +35,8 @@ class Reservation:
     quantity: int
     #: The first line that names the product (what a `sold_out` names).
     field: str
+    #: The positions of the request's lines that take these units.
+    lines: tuple[int, ...] = ()
 
 
 class Availability(StrEnum):
@@ -115,7 +117,7 @@ def lines_against(
 ) -> list[Reservation]:
     """Check the request's lines against the catalogue (module docstring); the stock to reserve,
     one reservation per limited-stock product (its lines' units summed)."""
-    wanted: dict[tuple[str, str], tuple[int, str]] = {}
+    wanted: dict[tuple[str, str], tuple[int, str, tuple[int, ...]]] = {}
     errors: list[FieldError] = []
     for index, line in enumerate(request.line_items):
         field = f"line_items[{index}]"
@@ -132,12 +134,12 @@ def lines_against(
             continue
         errors += _line_errors(request, index, product)
         if product.stock_available is not None:
-            units, first = wanted.get(ref, (0, field))
-            wanted[ref] = (units + line.quantity, first)
+            units, first, lines = wanted.get(ref, (0, field, ()))
+            wanted[ref] = (units + line.quantity, first, (*lines, index))
     if errors:
         raise ValidationFailed("A line's price is not the catalogue's.", errors=errors)
     _check_eligible(request, [products[ref] for ref in named_products(request) if ref in products])
-    return [Reservation(t, i, units, field) for (t, i), (units, field) in wanted.items()]
+    return [Reservation(t, i, units, field, lines) for (t, i), (units, field, lines) in wanted.items()]
 
 
 def _line_errors(request: OrderCreateRequest, index: int, product: Product) -> list[FieldError]:
@@ -166,3 +168,23 @@ def _check_eligible(request: OrderCreateRequest, products: Sequence[Product]) ->
                 "The order's customer may not buy a product it names.",
                 errors=[FieldError("bill_to", f"{product.product_type}/{product.product_id}: {reason}")],
             )
+
+
+def releases(current: Order, changed: Order) -> tuple[Order, list[Reservation]]:
+    """A line holds stock only for units still live: when a change cancels units of a line that
+    reserved (cancel, void), its `stock_reserved` falls to what is left and the difference goes back
+    to the product's stock in the same write. The changed order, and what to give back."""
+    before = {li.order_line_item_id: li.stock_reserved or 0 for li in current.line_items}
+    lines, back = [], []
+    for position, line in enumerate(changed.line_items):
+        was = before.get(line.order_line_item_id, 0)
+        held = min(was, max(0, line.quantity - line.quantity_cancelled))
+        if held < was and line.product_type and line.product_id:
+            back.append(
+                Reservation(line.product_type, line.product_id, was - held, f"line_items[{position}]")
+            )
+            line = line.model_copy(update={"stock_reserved": held})
+        lines.append(line)
+    if not back:
+        return changed, []
+    return changed.model_copy(update={"line_items": lines}), back

@@ -59,10 +59,13 @@ class OrderRepository(Protocol):
         expected_version: int,
         fulfillment: Fulfillment | None = None,
         request_token: str | None = None,
+        releases: Sequence[Reservation] = (),
     ) -> None:
         """Write a changed order (and `fulfillment`, in the same transaction: both or neither);
         `VersionConflict` unless it is still at `expected_version`. `request_token`: the write is
-        applied once per token (DynamoDB's ClientRequestToken), whatever the SDK retries."""
+        applied once per token (DynamoDB's ClientRequestToken), whatever the SDK retries.
+        `releases`: units given back to products' stock in the same transaction (a product since
+        deleted, or made unlimited, takes none back)."""
 
     def get(
         self, tenant_id: str, order_id: str, *, consistent: bool = False, include_deleted: bool = False

@@ -56,6 +56,10 @@ class LineItem(DomainModel, LineItemFields):
     total_in_base_currency: Annotated[Money | None, SERVER] = None
     discounts: SMoney = Decimal(0)
     picked_up: Annotated[bool, SERVER] = False
+    #: Units of the line's catalogue product it holds in stock: its quantity when it reserved, less
+    #: what has been cancelled since (released to the stock in the same write: domain.catalogue_rules).
+    #: None (left out of the stored order): the line reserved nothing.
+    stock_reserved: Annotated[int | None, SERVER] = Field(default=None, ge=0)
     #: A refund line's moment and reason (domain.refund_rules).
     refund_date: Annotated[dt.datetime | None, SERVER] = None
     refund_reason_name: Annotated[str | None, SERVER] = None

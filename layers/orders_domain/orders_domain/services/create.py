@@ -76,6 +76,8 @@ class CreateOrders:
         order = priced.model_copy(
             update={"number": self.repo.next_order_number(tenant_id), "id": order_id, "token": self.tokens()}
         )
+        if reservations:
+            order = _holding(order, reservations)
         try:
             self.repo.create(order, request_fingerprint=fingerprint, reservations=reservations)
         except OrderAlreadyExists as exists:
@@ -98,3 +100,13 @@ class CreateOrders:
             return []
         products, settings = self.catalogue().lookup(tenant_id, refs)
         return catalogue_rules.lines_against(request, products, strict=settings.strict)
+
+
+def _holding(order: Order, reservations: list[Reservation]) -> Order:
+    """The order with each reserving line's `stock_reserved` set to its quantity."""
+    reserving = {position for r in reservations for position in r.lines}
+    lines = [
+        li.model_copy(update={"stock_reserved": li.quantity}) if position in reserving else li
+        for position, li in enumerate(order.line_items)
+    ]
+    return order.model_copy(update={"line_items": lines})

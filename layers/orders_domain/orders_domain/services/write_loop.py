@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from orders_domain.domain import lifecycle
+from orders_domain.domain import catalogue_rules, lifecycle
+from orders_domain.domain.catalogue_rules import Reservation
 from orders_domain.domain.errors import NotFound, PreconditionFailed, VersionConflict
 from orders_domain.domain.lifecycle import Operation
 from orders_domain.domain.ports import OrderRepository
@@ -76,6 +77,8 @@ class _Attempt:
     new: Order
     record: Fulfillment | None
     write_id: str
+    #: Units the change gives back to catalogue products' stock (lines' cancelled reservations).
+    releases: tuple[Reservation, ...] = ()
 
 
 @dataclass
@@ -146,6 +149,7 @@ class WriteLoop:
         )
         if changed == current and record is None:  # field by field: nothing to write
             return None
+        changed, releases = catalogue_rules.releases(current, changed)
         write_id = write_key or uuid.uuid4().hex
         new = changed.model_copy(
             update={
@@ -157,19 +161,23 @@ class WriteLoop:
         )
         if record is not None:
             record = record.model_copy(update={"sys_version": new.sys_version, "sys_last_modified_at": now})
-        return _Attempt(current, new, record, write_id)
+        return _Attempt(current, new, record, write_id, tuple(releases))
 
     def _send(self, mutation: Mutation, attempt: _Attempt) -> None:
         """The conditional write; a transaction, applied once per attempt whatever the SDK retries
         (ClientRequestToken: this write's id and the version it is written on), when it writes a
         record or the mutation asks for it."""
         expected = attempt.current.sys_version
-        if attempt.record is None and not mutation.once:
+        if attempt.record is None and not mutation.once and not attempt.releases:
             self.repo.replace(attempt.new, expected_version=expected)
             return
         token = hashlib.sha256(f"{attempt.write_id}:{expected}".encode()).hexdigest()[:36]
         self.repo.replace(
-            attempt.new, expected_version=expected, fulfillment=attempt.record, request_token=token
+            attempt.new,
+            expected_version=expected,
+            fulfillment=attempt.record,
+            request_token=token,
+            releases=attempt.releases,
         )
 
     def _stale_or_own(

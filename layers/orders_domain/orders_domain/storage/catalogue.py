@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from orders_domain.domain.catalogue_rules import Reservation
 from orders_domain.models.catalogue import CatalogueSettings, Product, ShippingProduct
 from orders_domain.storage import keys
 from orders_domain.storage.codec import condition_failed, typed_key
@@ -24,7 +23,9 @@ from orders_domain.storage.pages import batch_get
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-_DOC, _STOCK = "doc", "stock"
+_DOC = "doc"
+#: A product's stock left: a number attribute of its own (storage.stock moves it with orders).
+STOCK = "stock"
 
 
 def product_item(product: Product) -> dict[str, Any]:
@@ -35,29 +36,13 @@ def product_item(product: Product) -> dict[str, Any]:
         _DOC: {"S": product.model_dump_json(exclude={"stock_available"})},
     }
     if product.stock_available is not None:
-        item[_STOCK] = {"N": str(product.stock_available)}
+        item[STOCK] = {"N": str(product.stock_available)}
     return item
-
-
-def stock_decrement(table: str, tenant_id: str, reservation: Reservation) -> dict[str, Any]:
-    """A transaction item taking the reserved units off a product's stock, never below zero (a
-    product deleted since, or one without stock, fails it too: nothing is sold from it)."""
-    key = keys.product_key(tenant_id, reservation.product_type, reservation.product_id)
-    return {
-        "Update": {
-            "TableName": table,
-            "Key": typed_key(key),
-            "UpdateExpression": "SET #stock = #stock - :units",
-            "ConditionExpression": "#stock >= :units",
-            "ExpressionAttributeNames": {"#stock": _STOCK},
-            "ExpressionAttributeValues": {":units": {"N": str(reservation.quantity)}},
-        }
-    }
 
 
 def product_of(item: dict[str, Any]) -> Product:
     product = Product.model_validate_json(item[_DOC]["S"])
-    stock = item.get(_STOCK)
+    stock = item.get(STOCK)
     return product.model_copy(update={"stock_available": int(stock["N"]) if stock else None})
 
 
@@ -84,7 +69,7 @@ class DynamoCatalogue:
     def get_many(self, tenant_id: str, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Product]:
         """BatchGetItem by key, 100 at a time."""
         wanted = [keys.product_key(tenant_id, t, i) for t, i in dict.fromkeys(refs)]
-        items = batch_get(self._client, self._table, wanted, "#d, #s", {"#d": _DOC, "#s": _STOCK})
+        items = batch_get(self._client, self._table, wanted, "#d, #s", {"#d": _DOC, "#s": STOCK})
         found = [product_of(item) for item in items]
         return {(p.product_type, p.product_id): p for p in found}
 
@@ -95,7 +80,7 @@ class DynamoCatalogue:
         """The named products and the settings: one BatchGetItem (the settings item is one more key)."""
         settings_key = keys.catalogue_settings_key(tenant_id)
         wanted = [settings_key, *(keys.product_key(tenant_id, t, i) for t, i in dict.fromkeys(refs))]
-        items = batch_get(self._client, self._table, wanted, "SK, #d, #s", {"#d": _DOC, "#s": _STOCK})
+        items = batch_get(self._client, self._table, wanted, "SK, #d, #s", {"#d": _DOC, "#s": STOCK})
         settings = CatalogueSettings()
         products: dict[tuple[str, str], Product] = {}
         for item in items:

@@ -14,8 +14,6 @@ An order item is its key, its index attributes (keys.py), and three attributes o
 
 from __future__ import annotations
 
-import hashlib
-import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -26,13 +24,7 @@ from botocore.exceptions import ClientError
 
 from orders_domain.domain import jsonio
 from orders_domain.domain.catalogue_rules import Reservation
-from orders_domain.domain.errors import (
-    FieldError,
-    OrderAlreadyExists,
-    PayloadTooLarge,
-    SoldOut,
-    VersionConflict,
-)
+from orders_domain.domain.errors import OrderAlreadyExists, PayloadTooLarge, VersionConflict
 from orders_domain.domain.page_positions import Page, PagePosition
 from orders_domain.models import Order
 from orders_domain.models.fulfillments import Fulfillment
@@ -47,8 +39,6 @@ from orders_domain.storage.pages import merged_page, sharded
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-#: How often a create that reserves stock is sent again after meeting a concurrent transaction.
-_RESERVE_ATTEMPTS = 8
 
 #: DynamoDB refuses items over 400 KB. An order is written in three items, each of which must fit
 #: before the first is written: its own (the document in UTF-8, plus its list row and keys), its
@@ -231,56 +221,14 @@ class DynamoOrderRepository:
             raise
 
     def _create_reserving(
-        self,
-        order: Order,
-        item: dict[str, Any],
-        reservations: Sequence[Reservation],
-        request_fingerprint: str | None,
+        self, order: Order, item: dict[str, Any], reservations: Sequence[Reservation], fingerprint: str | None
     ) -> None:
-        """The order and each product's stock decrement in one transaction (never below zero); again
-        (a few times, jittered) when it met a concurrent transaction on the same stock. Its
-        ClientRequestToken is the order's id and request: a lost answer's retry is applied once."""
-        from orders_domain.storage.catalogue import stock_decrement  # the catalogue only when reserving
+        from orders_domain.storage import stock  # the catalogue's items only when reserving
 
-        put = {
-            "TableName": self._table,
-            "Item": item,
-            "ConditionExpression": "attribute_not_exists(PK)",
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-        items: list[Any] = [
-            {"Put": put},
-            *(stock_decrement(self._table, order.tenant_id, r) for r in reservations),
-        ]
-        token = hashlib.sha256(
-            f"create:{order.tenant_id}:{order.id}:{request_fingerprint}".encode()
-        ).hexdigest()
-        for attempt in range(_RESERVE_ATTEMPTS):
-            try:
-                self._client.transact_write_items(TransactItems=items, ClientRequestToken=token[:36])
-                return
-            except ClientError as exc:
-                reasons = list(exc.response.get("CancellationReasons") or [])  # type: ignore[call-overload]
-                if not reasons:
-                    raise
-                codes = [r.get("Code") for r in reasons]
-                if codes[0] == "ConditionalCheckFailed":
-                    raise _already_exists(reasons[0].get("Item")) from exc
-                failed = [
-                    r
-                    for r, code in zip(reservations, codes[1:], strict=True)
-                    if code == "ConditionalCheckFailed"
-                ]
-                if failed:
-                    raise SoldOut(
-                        "Fewer units are left than the order asks for; nothing was ordered.",
-                        errors=[
-                            FieldError(r.field, f"{r.product_type}/{r.product_id}: sold out") for r in failed
-                        ],
-                    ) from exc
-                if "TransactionConflict" not in codes or attempt == _RESERVE_ATTEMPTS - 1:
-                    raise
-                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter, not a secret
+        try:
+            stock.create_reserving(self._client, self._table, order, item, reservations, fingerprint)
+        except stock.OrderTaken as taken:
+            raise _already_exists(taken.old) from taken.__cause__
 
     @translate_store_errors
     def replace(
@@ -290,6 +238,7 @@ class DynamoOrderRepository:
         expected_version: int,
         fulfillment: Fulfillment | None = None,
         request_token: str | None = None,
+        releases: Sequence[Reservation] = (),
     ) -> None:
         """Write a changed order only if nobody changed it since `expected_version` was read.
 
@@ -320,12 +269,16 @@ class DynamoOrderRepository:
         }
         conflict = f"Order {order.id} was changed by another request; read it again and retry."
         try:
-            if fulfillment is None and request_token is None:
+            if fulfillment is None and request_token is None and not releases:
                 self._client.update_item(**update)
             else:
                 items: list[Any] = [{"Update": update}]
                 if fulfillment is not None:
                     items.append({"Put": {"TableName": self._table, "Item": fulfillment_item(fulfillment)}})
+                if releases:
+                    from orders_domain.storage import stock
+
+                    items += stock.increments(self._client, self._table, order.tenant_id, releases)
                 if request_token:
                     self._client.transact_write_items(TransactItems=items, ClientRequestToken=request_token)
                 else:

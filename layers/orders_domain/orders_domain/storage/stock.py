@@ -1,0 +1,129 @@
+"""Catalogue stock moved by order writes: a create reserves it in the order's own transaction, a
+cancel or void gives it back in the change's. The stock is a product item's number attribute
+`stock` (storage.catalogue); every move is conditional, so it never goes below zero.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from orders_domain.domain.catalogue_rules import Reservation
+from orders_domain.domain.errors import FieldError, SoldOut
+from orders_domain.models import Order
+from orders_domain.storage import keys
+from orders_domain.storage.catalogue import STOCK
+from orders_domain.storage.codec import typed_key
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+#: How often a create that reserves stock is sent again after meeting a concurrent transaction.
+_RESERVE_ATTEMPTS = 8
+
+
+class OrderTaken(Exception):
+    """The order's own put was refused: its id is taken (`old`: the stored item, when returned)."""
+
+    def __init__(self, old: Any) -> None:
+        super().__init__("the order's id is taken")
+        self.old = old
+
+
+def create_reserving(
+    client: DynamoDBClient,
+    table: str,
+    order: Order,
+    item: dict[str, Any],
+    reservations: Sequence[Reservation],
+    fingerprint: str | None,
+) -> None:
+    """The order and each product's stock decrement in one transaction (never below zero); again
+    (a few times, jittered) when it met a concurrent transaction on the same stock. Its
+    ClientRequestToken is the order's id and request: a lost answer's retry is applied once.
+    `OrderTaken` when the id is taken, `SoldOut` naming the lines whose product has too few left."""
+    put = {
+        "TableName": table,
+        "Item": item,
+        "ConditionExpression": "attribute_not_exists(PK)",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    items: list[Any] = [{"Put": put}, *(decrement(table, order.tenant_id, r) for r in reservations)]
+    token = hashlib.sha256(f"create:{order.tenant_id}:{order.id}:{fingerprint}".encode()).hexdigest()[:36]
+    for attempt in range(_RESERVE_ATTEMPTS):
+        try:
+            client.transact_write_items(TransactItems=items, ClientRequestToken=token)
+            return
+        except ClientError as exc:
+            reasons = list(exc.response.get("CancellationReasons") or [])  # type: ignore[call-overload]
+            codes = [r.get("Code") for r in reasons]
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise OrderTaken(reasons[0].get("Item")) from exc
+            failed = [
+                r
+                for r, code in zip(reservations, codes[1:], strict=False)
+                if code == "ConditionalCheckFailed"
+            ]
+            if failed:
+                raise SoldOut(
+                    "Fewer units are left than the order asks for; nothing was ordered.",
+                    errors=[
+                        FieldError(r.field, f"{r.product_type}/{r.product_id}: sold out") for r in failed
+                    ],
+                ) from exc
+            if "TransactionConflict" not in codes or attempt == _RESERVE_ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter, not a secret
+
+
+def decrement(table: str, tenant_id: str, reservation: Reservation) -> dict[str, Any]:
+    """A transaction item taking the reserved units off a product's stock, never below zero (a
+    product deleted since, or one without stock, fails it too: nothing is sold from it)."""
+    key = keys.product_key(tenant_id, reservation.product_type, reservation.product_id)
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": typed_key(key),
+            "UpdateExpression": "SET #stock = #stock - :units",
+            "ConditionExpression": "#stock >= :units",
+            "ExpressionAttributeNames": {"#stock": STOCK},
+            "ExpressionAttributeValues": {":units": {"N": str(reservation.quantity)}},
+        }
+    }
+
+
+def increments(
+    client: DynamoDBClient, table: str, tenant_id: str, releases: Sequence[Reservation]
+) -> list[dict[str, Any]]:
+    """Transaction items giving units back to products' stock: only to products that still exist
+    with limited stock (read now, consistently); each conditional on that, so a product deleted in
+    between cancels the transaction, which the write loop reads as a conflict and sends again."""
+    items = []
+    for release in releases:
+        key = typed_key(keys.product_key(tenant_id, release.product_type, release.product_id))
+        found = client.get_item(
+            TableName=table,
+            Key=key,
+            ConsistentRead=True,
+            ProjectionExpression="#s",
+            ExpressionAttributeNames={"#s": STOCK},
+        ).get("Item")
+        if found and STOCK in found:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": key,
+                        "UpdateExpression": "SET #stock = #stock + :units",
+                        "ConditionExpression": "attribute_exists(#stock)",
+                        "ExpressionAttributeNames": {"#stock": STOCK},
+                        "ExpressionAttributeValues": {":units": {"N": str(release.quantity)}},
+                    }
+                }
+            )
+    return items

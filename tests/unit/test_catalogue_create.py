@@ -184,3 +184,28 @@ def fulfillments_of(repo: InMemoryOrderRepository) -> Any:
     from tests.fakes import InMemoryFulfillments
 
     return InMemoryFulfillments(repo)
+
+
+def test_given_a_line_holding_stock_when_patched_then_its_amounts_are_fixed_and_its_reservation_kept() -> (
+    None
+):
+    from orders_domain.services.change import ChangeOrders
+
+    catalogue, repo, create = setup()
+    order = create.create(request(line(2)), tenant_id=T, actor="k").order
+    change = ChangeOrders(repo, sleep=lambda _: None)
+    # WHEN a client patches the reserving line's quantity THEN 409: only cancel and void move stock
+    with pytest.raises(OrdersError) as refused:
+        change.patch(
+            T,
+            order.id,
+            [{"op": "replace", "path": "/line_items/0/quantity", "value": 5}],
+            actor="k",
+            if_match=None,
+        )
+    assert refused.value.status == 409
+    # AND a change of a client field keeps the reservation as it was
+    patched = change.patch(
+        T, order.id, [{"op": "add", "path": "/memo", "value": "gift"}], actor="k", if_match=None
+    )
+    assert (patched.memo, patched.line_items[0].stock_reserved, stock(catalogue)) == ("gift", 2, 3)

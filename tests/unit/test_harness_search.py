@@ -17,6 +17,7 @@ from orders_domain.runtime import wiring
 from orders_domain.storage import keys
 
 from harness import bench, fuzz
+from harness.bench.catalogue import CATALOGUE_CALLS
 from harness.stream_replay import RecordingPublisher
 from local.tables import load_template
 from tests.helpers import ROOT, TEMPLATE, item_key
@@ -183,7 +184,12 @@ def results() -> dict[str, Any]:
     ops["get"]["ddb_calls"] = {"GetItem": 1}
     ops["authorizer_warm"]["ddb_calls"] = {}
     ops["history_page"]["ddb_calls"] = ops["get_as_of"]["ddb_calls"] = {"GetItem": 1, "Query": 1}
-    for name, calls in {**bench.FULFIL_CALLS, **bench.REFUND_CALLS, **bench.DIALECT_CALLS}.items():
+    for name, calls in {
+        **bench.FULFIL_CALLS,
+        **bench.REFUND_CALLS,
+        **bench.DIALECT_CALLS,
+        **CATALOGUE_CALLS,
+    }.items():
         ops[name] = {**op, "ddb_calls": {api: fewest for api, (fewest, _) in calls.items()}}
     stream: dict[str, Any] = dict.fromkeys(bench.SHAPE["stream"] or (), 0)
     stream.update(

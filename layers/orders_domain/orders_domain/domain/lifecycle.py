@@ -292,11 +292,9 @@ AMOUNTS_FIXED = (
 
 
 def amounts_may_change(order: Order) -> bool:
-    """Whether a change may still reprice the order (lines, quantities, prices, coupons, shipping).
-
-    Only while nothing has happened to it: awaiting payment or paid (authorised, nothing captured),
-    no line shipped, cancelled, returned or picked up, no refund line, every payment still pending.
-    """
+    """Whether a change may still reprice the order (lines, quantities, prices, coupons, shipping):
+    only while nothing has happened to it (awaiting payment or paid, every payment pending, no line
+    shipped, cancelled, returned, picked up, refunded, or holding catalogue stock: cancel moves that)."""
     if order.status not in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID):
         return False
     if order.refunded_payments or any(p.status != PaymentStatus.PENDING for p in order.payments):
@@ -308,6 +306,7 @@ def amounts_may_change(order: Order) -> bool:
         or li.quantity_pending_return
         or li.quantity_returned
         or li.picked_up
+        or li.stock_reserved
         for li in order.line_items
     )
 

@@ -25,6 +25,16 @@ def catalogue(tables: dict[str, str], endpoint: str) -> DynamoCatalogue:
     return DynamoCatalogue(boto3.client("dynamodb", endpoint_url=endpoint), tables["OrdersTable"])
 
 
+def stocked(tables: dict[str, str], endpoint: str, units: int) -> DynamoCatalogue:
+    """The catalogue, holding the gala product with `units` left."""
+    store = catalogue(tables, endpoint)
+    body = ProductInput.model_validate(
+        {"name": "Gala", "unit_price": "40.00", "currency_code": "USD", "stock": units}
+    )
+    store.put(Product.of(T, "ticket", "gala", body))
+    return store
+
+
 def stock_of(store: DynamoCatalogue) -> int | None:
     found = store.get(T, "ticket", "gala", consistent=True)
     assert found is not None
@@ -35,11 +45,7 @@ def test_given_stock_5_when_20_instances_create_at_once_then_exactly_5_orders_an
     tables: dict[str, str], dynamodb_endpoint: str
 ) -> None:
     # GIVEN a product with 5 units left
-    store = catalogue(tables, dynamodb_endpoint)
-    body = ProductInput.model_validate(
-        {"name": "Gala", "unit_price": "40.00", "currency_code": "USD", "stock": 5}
-    )
-    store.put(Product.of(T, "ticket", "gala", body))
+    store = stocked(tables, dynamodb_endpoint, 5)
     pool = InstancePool("functions.create_order.app")
     # WHEN 20 Lambda instances each create an order for one unit, all at once
     with ThreadPoolExecutor(max_workers=20) as executor:
@@ -56,11 +62,7 @@ def test_given_stock_5_when_20_instances_create_at_once_then_exactly_5_orders_an
 def test_given_a_keyed_create_that_reserved_when_sent_again_then_the_stock_is_taken_once(
     tables: dict[str, str], dynamodb_endpoint: str
 ) -> None:
-    store = catalogue(tables, dynamodb_endpoint)
-    body = ProductInput.model_validate(
-        {"name": "Gala", "unit_price": "40.00", "currency_code": "USD", "stock": 3}
-    )
-    store.put(Product.of(T, "ticket", "gala", body))
+    store = stocked(tables, dynamodb_endpoint, 3)
     pool = InstancePool("functions.create_order.app")
     first = pool.invoke(create_event(ORDER, key="gala-1"))
     again = pool.invoke(create_event(ORDER, key="gala-1"))
@@ -72,11 +74,7 @@ def test_given_a_keyed_create_that_reserved_when_sent_again_then_the_stock_is_ta
 def test_given_a_price_that_is_not_the_catalogues_when_created_then_400_naming_the_line_and_no_stock_taken(
     tables: dict[str, str], dynamodb_endpoint: str
 ) -> None:
-    store = catalogue(tables, dynamodb_endpoint)
-    body = ProductInput.model_validate(
-        {"name": "Gala", "unit_price": "40.00", "currency_code": "USD", "stock": 3}
-    )
-    store.put(Product.of(T, "ticket", "gala", body))
+    store = stocked(tables, dynamodb_endpoint, 3)
     cheap = {**ORDER, "line_items": [{**ORDER["line_items"][0], "unit_price": "0.01"}]}
     answer = InstancePool("functions.create_order.app").invoke(create_event(cheap))
     assert answer["statusCode"] == 400
@@ -90,11 +88,7 @@ def test_given_a_sold_out_product_when_one_order_is_cancelled_then_exactly_one_m
     from tests.fulfil_helpers import cancel
 
     # GIVEN a product whose 2 units are sold, 1 per order
-    store = catalogue(tables, dynamodb_endpoint)
-    body = ProductInput.model_validate(
-        {"name": "Gala", "unit_price": "40.00", "currency_code": "USD", "stock": 2}
-    )
-    store.put(Product.of(T, "ticket", "gala", body))
+    store = stocked(tables, dynamodb_endpoint, 2)
     pool = InstancePool("functions.create_order.app")
     sold = [body_of(pool.invoke(create_event(ORDER))) for _ in range(2)]
     assert pool.invoke(create_event(ORDER))["statusCode"] == 409

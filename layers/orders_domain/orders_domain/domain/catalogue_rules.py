@@ -118,6 +118,7 @@ def lines_against(
     """Check the request's lines against the catalogue (module docstring); the stock to reserve,
     one reservation per limited-stock product (its lines' units summed)."""
     wanted: dict[tuple[str, str], tuple[int, str, tuple[int, ...]]] = {}
+    held: list[tuple[str, str]] = []
     errors: list[FieldError] = []
     for index, line in enumerate(request.line_items):
         field = f"line_items[{index}]"
@@ -132,13 +133,14 @@ def lines_against(
                     errors=[FieldError(f"{field}.product_id", f"no product {ref[0]}/{ref[1]}")],
                 )
             continue
+        held.append(ref)
         errors += _line_errors(request, index, product)
         if product.stock_available is not None:
             units, first, lines = wanted.get(ref, (0, field, ()))
             wanted[ref] = (units + line.quantity, first, (*lines, index))
     if errors:
         raise ValidationFailed("A line's price is not the catalogue's.", errors=errors)
-    _check_eligible(request, [products[ref] for ref in named_products(request) if ref in products])
+    _check_eligible(request, [products[ref] for ref in dict.fromkeys(held)])
     return [Reservation(t, i, units, field, lines) for (t, i), (units, field, lines) in wanted.items()]
 
 
@@ -174,6 +176,8 @@ def releases(current: Order, changed: Order) -> tuple[Order, list[Reservation]]:
     """A line holds stock only for units still live: when a change cancels units of a line that
     reserved (cancel, void), its `stock_reserved` falls to what is left and the difference goes back
     to the product's stock in the same write. The changed order, and what to give back."""
+    if not any(li.stock_reserved for li in current.line_items):
+        return changed, []  # the common case: nothing of the order holds stock
     before = {li.order_line_item_id: li.stock_reserved or 0 for li in current.line_items}
     lines, back = [], []
     for position, line in enumerate(changed.line_items):

@@ -298,6 +298,8 @@ def batch_get(
     item_keys: Sequence[dict[str, str]],
     projection: str,
     names: dict[str, str],
+    *,
+    consistent: bool = False,
 ) -> list[dict[str, Any]]:
     """The items of these keys that exist, in no order: one BatchGetItem per 100 keys (by key: no
     Scan); keys left unprocessed (throttling) are asked for again a bounded number of times, then 503."""
@@ -308,6 +310,7 @@ def batch_get(
                 "Keys": [typed_key(key) for key in item_keys[start : start + 100]],
                 "ProjectionExpression": projection,
                 "ExpressionAttributeNames": names,
+                **({"ConsistentRead": True} if consistent else {}),
             }
         }
         for _ in range(10):

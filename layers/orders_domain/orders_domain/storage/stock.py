@@ -19,6 +19,7 @@ from orders_domain.models import Order
 from orders_domain.storage import keys
 from orders_domain.storage.catalogue import STOCK
 from orders_domain.storage.codec import typed_key
+from orders_domain.storage.pages import batch_get
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -101,28 +102,28 @@ def increments(
     client: DynamoDBClient, table: str, tenant_id: str, releases: Sequence[Reservation]
 ) -> list[dict[str, Any]]:
     """Transaction items giving units back to products' stock: only to products that still exist
-    with limited stock (read now, consistently); each conditional on that, so a product deleted in
-    between cancels the transaction, which the write loop reads as a conflict and sends again."""
+    with limited stock (read now, consistently, in one BatchGetItem); one per product, each
+    conditional on that, so a product deleted in between cancels the transaction, which the write
+    loop reads as a conflict and sends again."""
+    units: dict[tuple[str, str], int] = {}
+    for release in releases:  # one item per product: a transaction may not touch an item twice
+        ref = (release.product_type, release.product_id)
+        units[ref] = units.get(ref, 0) + release.quantity
+    wanted = [keys.product_key(tenant_id, t, i) for t, i in units]
+    found = batch_get(client, table, wanted, "SK, #s", {"#s": STOCK}, consistent=True)
+    limited = {keys.product_of_sort_key(item["SK"]["S"]) for item in found if STOCK in item}
     items = []
-    for release in releases:
-        key = typed_key(keys.product_key(tenant_id, release.product_type, release.product_id))
-        found = client.get_item(
-            TableName=table,
-            Key=key,
-            ConsistentRead=True,
-            ProjectionExpression="#s",
-            ExpressionAttributeNames={"#s": STOCK},
-        ).get("Item")
-        if found and STOCK in found:
+    for ref, quantity in units.items():
+        if ref in limited:
             items.append(
                 {
                     "Update": {
                         "TableName": table,
-                        "Key": key,
+                        "Key": typed_key(keys.product_key(tenant_id, *ref)),
                         "UpdateExpression": "SET #stock = #stock + :units",
                         "ConditionExpression": "attribute_exists(#stock)",
                         "ExpressionAttributeNames": {"#stock": STOCK},
-                        "ExpressionAttributeValues": {":units": {"N": str(release.quantity)}},
+                        "ExpressionAttributeValues": {":units": {"N": str(quantity)}},
                     }
                 }
             )

@@ -108,6 +108,8 @@ TAGS: dict[str, str] = {
     "pickup).",
     "refunds": "Refund order lines; the refund reasons a refund may give; the will-call check (what "
     "may be refunded).",
+    "catalogue": "The tenant's catalogue (products, their stock and prices, shipping products, settings) "
+    "and customers' open credits: admin writes, reads with the read scope.",
     "theatre": "The theatre-ticket API's dialect (seeds/000, 001): its order, fulfil, will-call check, "
     "refund reasons and refund, for the key's own tenant.",
     "distribution": "The distribution API's dialect: create, get and change orders in JSON or XML, with "

@@ -11,7 +11,7 @@ from orders_domain.domain.errors import FieldError, OrderAlreadyExists, SoldOut,
 from orders_domain.domain.page_positions import Place
 from orders_domain.domain.ports import ApiKeyRecord
 from orders_domain.models import Order
-from orders_domain.models.catalogue import CatalogueSettings, Product, ShippingProduct
+from orders_domain.models.catalogue import CatalogueSettings, OpenCredit, Product, ShippingProduct
 from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.models.refunds import RefundReason
 from orders_domain.storage import keys
@@ -222,6 +222,36 @@ class LostAnswerRepository(InMemoryOrderRepository):
         if self.lost > 0:
             self.lost -= 1
             raise VersionConflict("the retry met the version its first send wrote")
+
+
+class InMemoryCredits:
+    """`ports.CreditStore` in a dict keyed as the table is (tenant, customer type, customer id, id)."""
+
+    def __init__(self) -> None:
+        self.credits: dict[tuple[str, str, str, str], OpenCredit] = {}
+        self.last_number: dict[str, int] = {}
+
+    @staticmethod
+    def _key(credit: OpenCredit) -> tuple[str, str, str, str]:
+        return (credit.tenant_id, credit.customer_type, credit.customer_id, credit.id)
+
+    def find(self, credit: OpenCredit) -> OpenCredit | None:
+        return self.credits.get(self._key(credit))
+
+    def next_number(self, tenant_id: str) -> int:
+        self.last_number[tenant_id] = self.last_number.get(tenant_id, 0) + 1
+        return self.last_number[tenant_id]
+
+    def add(self, credit: OpenCredit) -> OpenCredit:
+        return self.credits.setdefault(self._key(credit), credit)
+
+    def of_customer(self, tenant_id: str, customer_type: str, customer_id: str) -> list[OpenCredit]:
+        found = [
+            c
+            for (t, ct, ci, _), c in self.credits.items()
+            if (t, ct, ci) == (tenant_id, customer_type, customer_id)
+        ]
+        return sorted(found, key=lambda c: c.number)
 
 
 class InMemoryCatalogue:

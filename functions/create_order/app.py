@@ -1,4 +1,5 @@
-"""create_order: POST /orders/{tenantId} (create) and POST /orders/{tenantId}/preview (price only);
+"""create_order: POST /orders/{tenantId} (create) and POST /orders/{tenantId}/preview (price only),
+with the preview's reads of the catalogue (`availability`, `preview/price`, `preview/eligibility`);
 the distribution API's `POST /distribution/orders` (seeds/004, JSON or XML) over the same create."""
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
@@ -23,8 +24,16 @@ from orders_domain.http.handler import FunctionApp
 from orders_domain.http.idempotency import StoredResponse
 from orders_domain.http.representation import order_body, order_headers, order_json
 from orders_domain.models import OrderCreateRequest
+from orders_domain.models.checkout import (
+    AvailabilityResponse,
+    EligibilityResponse,
+    OverrideRequest,
+    PriceResponse,
+)
 from orders_domain.runtime import wiring
 from orders_domain.services import create_fingerprint
+from orders_domain.services.checkout import Preview
+from orders_domain.services.common import request_fingerprint
 from orders_domain.services.create import CreateResult
 
 # Every request of this function validates an OrderCreateRequest: build its schema now, once. Left
@@ -76,6 +85,72 @@ def create_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()
     return fn.idempotent(tenant_id=tenantId, key=key, fingerprint=fingerprint, operation=create)
 
 
+@app.post(
+    "/orders/<tenantId>/override",
+    summary="Create an order with lines overridden by an admin (admin)",
+    description="`{order, override_manifest: {line_items: [{order_line_item_id, override_unit_price, "
+    "override_quantity, override_total}]}}`: the order as `POST /orders/{tenantId}` creates it, each "
+    "named line's unit price, quantity (stock and vouchers follow it) or total (before coupons and taxes; "
+    "whole minor units per unit) set by the admin instead of the catalogue or the client. The order "
+    "keeps `override` (the key that did it, each line's original figures and what was set); its "
+    "history and events carry it. Every money rule still holds. `orders:admin` only. Optional "
+    "`Idempotency-Key`.",
+    responses={
+        201: {
+            "description": "Created; `Location` names the new order, `ETag` is its version.",
+            "headers": {
+                "Location": LOCATION_HEADER,
+                "ETag": ETAG_HEADER,
+                "Idempotent-Replayed": REPLAYED_HEADER,
+            },
+            "content": json_content(lambda: models.OrderResponse),
+        }
+    },
+    tags=["orders"],
+)
+def create_overridden_order(tenantId: TenantId, request: Annotated[OverrideRequest, Body()]) -> Response[str]:
+    caller = fn.caller(tenantId)
+    key = fn.idempotency_key(request.order.duplicate_prevention_key)
+    fingerprint = request_fingerprint(request, exclude={"order": {"duplicate_prevention_key"}})
+    location_base = fn.request_path().removesuffix("/override")
+
+    def create() -> StoredResponse:
+        result = wiring.current().create_orders.create(
+            request.order,
+            tenant_id=tenantId,
+            actor=caller.principal.key_id,
+            idempotency_key=key,
+            fingerprint=fingerprint,
+            override=request.override_manifest,
+        )
+        return _created(result, order_json(result.order), location_base)
+
+    return fn.idempotent(tenant_id=tenantId, key=key, fingerprint=fingerprint, operation=create)
+
+
+@app.post(
+    "/orders/<tenantId>/override/preview",
+    summary="Price an order with lines overridden by an admin, without saving it (admin)",
+    description="The body of `POST .../override`, answered as `POST .../preview` answers (the manifest, "
+    "the order with its `override`, the products, `line_item_mappings`). Nothing is saved or reserved.",
+    responses={
+        200: {
+            "description": "The manifest and the computed order.",
+            "content": json_content(lambda: models.PreviewResponse),
+        }
+    },
+    tags=["orders"],
+)
+def preview_overridden_order(
+    tenantId: TenantId, request: Annotated[OverrideRequest, Body()]
+) -> Response[str]:
+    caller = fn.caller(tenantId)
+    preview = wiring.current().check_orders.preview(
+        request.order, tenant_id=tenantId, actor=caller.principal.key_id, override=request.override_manifest
+    )
+    return json_response(200, _preview_body(preview))
+
+
 def _created(result: CreateResult, body: str, location_base: str) -> StoredResponse:
     """A create's answer: 201, the order as `body`, `ETag` and `Location` (counted once, not on a replay)."""
     if not result.replayed:
@@ -91,11 +166,16 @@ def _created(result: CreateResult, body: str, location_base: str) -> StoredRespo
     "/orders/<tenantId>/preview",
     summary="Price an order without saving it",
     description="The body of `POST /orders/{tenantId}`, priced and checked as a create would be, and "
-    'nothing saved: `{"manifest": {"errors", "payments_due", "total_amount_due_at_checkout", ...}, '
-    '"order": {...}}`, the order without id, number, token or links.',
+    'nothing saved or reserved: `{"manifest", "order", "products", "line_item_mappings"}`. '
+    "The manifest has `errors` (`SOLD_OUT`, `INELIGIBLE`, `UNKNOWN_PRODUCT`, "
+    "`NO_DEFAULT_SHIPPING_PRODUCT`: what a create would refuse for the order's state), `shipping_options` "
+    "(a shippable order), the bill-to party's `open_credits` and `open_credit_balance` (unless "
+    "`do_not_apply_open_credits`), `product_availability`, `payments_due` and what is due at checkout "
+    "(less the open credits). The order has no id, number, token or links.",
     responses={
         200: {
-            "description": "The manifest of what is due and the computed order (no id, number or token).",
+            "description": "The manifest, the computed order, the catalogue products it names, and each "
+            "request line's `order_line_item_id`.",
             "content": json_content(lambda: models.PreviewResponse),
         }
     },
@@ -103,14 +183,72 @@ def _created(result: CreateResult, body: str, location_base: str) -> StoredRespo
 )
 def preview_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()]) -> Response[str]:
     caller = fn.caller(tenantId)
-    priced = wiring.current().create_orders.preview(order, tenant_id=tenantId, actor=caller.principal.key_id)
+    preview = wiring.current().check_orders.preview(order, tenant_id=tenantId, actor=caller.principal.key_id)
+    return json_response(200, _preview_body(preview))
+
+
+def _preview_body(preview: Preview) -> dict[str, Any]:
+    """A preview's answer: the order without its placeholders (id, number, token, links)."""
     body: dict[str, Any] = {
-        "manifest": priced.manifest.model_dump(mode="python"),
-        "order": order_body(priced.order),
+        "manifest": preview.priced.manifest.model_dump(mode="python"),
+        "order": order_body(preview.priced.order),
+        "products": [p.model_dump(mode="python") for p in preview.products],
+        "line_item_mappings": preview.line_item_mappings,
     }
     for placeholder in ("id", "number", "token", "_links"):
         body["order"].pop(placeholder, None)
-    return json_response(200, body)
+    return body
+
+
+@app.post(
+    "/orders/<tenantId>/availability",
+    summary="How available an unplaced order's products are (a read)",
+    description="The body of `POST /orders/{tenantId}`: each line naming a product the catalogue holds, "
+    "with `status` `OK`, `LOW` (fewer than the product's low-stock threshold would be left) or `SOLD_OUT` "
+    "(fewer left than the order asks of it, its lines' units summed). Nothing is reserved.",
+    responses={
+        200: {
+            "description": "`{product_availability: [{order_line_item_id, line_number, status}]}`.",
+            "content": json_content(lambda: AvailabilityResponse),
+        }
+    },
+    tags=["orders"],
+)
+def order_availability(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()]) -> Response[str]:
+    fn.caller(tenantId)
+    lines = wiring.current().check_orders.availability(order, tenant_id=tenantId)
+    return json_response(200, {"product_availability": [line.model_dump() for line in lines]})
+
+
+@app.post(
+    "/orders/<tenantId>/preview/price",
+    summary="The price of an unplaced order (a read)",
+    description="`{price}`: the order's `total` as it would be placed (catalogue prices included). "
+    "Nothing is saved or reserved.",
+    responses={200: {"description": "`{price}`.", "content": json_content(lambda: PriceResponse)}},
+    tags=["orders"],
+)
+def preview_price(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()]) -> Response[str]:
+    caller = fn.caller(tenantId)
+    price = wiring.current().check_orders.price(order, tenant_id=tenantId, actor=caller.principal.key_id)
+    return json_response(200, {"price": price})
+
+
+@app.post(
+    "/orders/<tenantId>/preview/eligibility",
+    summary="Whether the order's customer may buy what it names (a read)",
+    description="`{eligible, reason}`: the bill-to party against each catalogue product the lines name "
+    "(eligible when a product has no rule, or the party's type is in its `customer_types` and its id in "
+    "its `customer_ids`, each when given); `reason` names the first product it may not buy.",
+    responses={
+        200: {"description": "`{eligible, reason}`.", "content": json_content(lambda: EligibilityResponse)}
+    },
+    tags=["orders"],
+)
+def preview_eligibility(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()]) -> Response[str]:
+    fn.caller(tenantId)
+    reason = wiring.current().check_orders.eligibility(order, tenant_id=tenantId)
+    return json_response(200, {"eligible": reason is None, "reason": reason})
 
 
 @app.post(
@@ -119,8 +257,10 @@ def preview_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body(
     description='`{"order": {"order_number", "customer_name", "items": [{"offer_id", "quantity", '
     '"price"}], "shipping_address", "application_id"}}` or `<order>...</order>`. `order_number` is '
     "unique per tenant, for ever: the same number with the same order replays the first answer "
-    "(`Idempotent-Replayed: true`), with another it is a 409. `price` (ours) is the unit price, 0 when "
-    "left out. The answer follows `Accept`. The tenant is the key's.",
+    "(`Idempotent-Replayed: true`), with another it is a 409. `price` (ours) is the unit price: "
+    "left out, the catalogue's price of the offer (product type `offer`; 0 for an offer the catalogue "
+    "does not hold); sent, it must be the catalogue's. Deal and gift-card offers answer `vouchers`. "
+    "The answer follows `Accept`. The tenant is the key's.",
     responses={
         201: {
             "description": "The order, as `GET /distribution/orders/{id}` shows it.",
@@ -143,13 +283,15 @@ def place_distribution_order(placed: Annotated[distribution_requests.PlaceOrder,
     location_base = fn.request_path()
 
     def create() -> StoredResponse:
-        result = wiring.current().create_orders.create(
-            request,
-            tenant_id=tenant_id,
-            actor=caller.principal.key_id,
-            fingerprint=fingerprint,
-            order_number=number,
-        )
+        with distribution_requests.in_dialect_terms():
+            result = wiring.current().create_orders.create(
+                request,
+                tenant_id=tenant_id,
+                actor=caller.principal.key_id,
+                fingerprint=fingerprint,
+                order_number=number,
+                unknown_price=distribution_requests.UNKNOWN_OFFER_PRICE,
+            )
         return _created(result, dumps(distribution.order_view(result.order)), location_base)
 
     try:

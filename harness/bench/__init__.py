@@ -14,9 +14,10 @@ and where each part lives in harness/bench/:
   fields=, history, `?asOf=`), `search.py` (the list page, search, customer and coupon lookups),
   `changes.py` (PATCH, PUT, DELETE, batch), `fulfilment.py` (fulfil, cancel, void, close, the
   fulfillments, will-call), `refunds.py` (refunds and reasons), `dialects.py` (the theatre and
-  distribution dialects, JSON and XML), and the warm authorizer (`families.py`). `FULFIL_CALLS`,
-  `REFUND_CALLS` and `DIALECT_CALLS` are the DynamoDB calls each makes (check_shape holds a run to
-  them).
+  distribution dialects, JSON and XML), `catalogue.py` (the create reserving stock, and the catalogue
+  function's products, shipping products, settings and credits), and the warm authorizer
+  (`families.py`). `FULFIL_CALLS`, `REFUND_CALLS`, `DIALECT_CALLS` and `CATALOGUE_CALLS` are the
+  DynamoDB calls each makes (check_shape holds a run to them).
 - `stream` (`stream.py`): the order_stream function on batches of 100 records, new and replayed.
 - `scaling` (`runner.py`): create self-time by lines; the cost of a first page by the tenant's size
   (`search.py`); what importing the XML path takes (`cold_starts.py`).

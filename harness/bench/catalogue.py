@@ -1,7 +1,18 @@
-"""The catalogue's cost on the create route (issue 31): `create_reserving_10_lines`, the same 10-line
-order as `create_10_lines` with each line naming one catalogue product of limited stock, beside the
-plain create. It reads the products and settings (one BatchGetItem) and writes the order with one
-stock decrement per product in one TransactWriteItems; `CATALOGUE_CALLS` holds a run to that.
+"""The catalogue's costs (issue 31): its own routes, and what it adds to the create.
+
+- `create_reserving_10_lines`: the same 10-line order as `create_10_lines` with each line naming one
+  catalogue product of limited stock, beside the plain create. It reads the products and settings
+  (one BatchGetItem) and writes the order with one stock decrement per product in one
+  TransactWriteItems.
+- the catalogue function's routes (`catalogue`, no Idempotency-Key but on the grant): a product's PUT
+  (one PutItem, a new stock each time) and GET (one GetItem), a page of 25 products (one Query of
+  the tenant's catalogue partition, `PRODUCTS` of them), a shipping product's PUT and the shipping
+  list (`SHIPPINGS` of them: one Query), the settings (one GetItem), a credit's grant under a new
+  Idempotency-Key (the key's record PutItem and UpdateItem, the keyed credit's GetItem, the number's
+  UpdateItem, the credit's PutItem) and a customer's credits (`CREDITS` of them: one Query).
+
+`CATALOGUE_CALLS` holds a run to those calls. What the routes read is written before they are
+measured (products and credits directly, outside the measured calls).
 """
 
 from __future__ import annotations
@@ -10,13 +21,30 @@ import json
 import uuid
 from typing import Any
 
-from harness.bench.core import TENANT, Bench, Family, Route, _admin_client, event
+from harness.bench.core import TENANT, Bench, Family, Route, _admin_client, event, refuse_failure, route_event
 from harness.bench.orders import order_body
 
 #: Units each bench product starts with: more than any run sells.
 STOCK = 1_000_000_000
 #: Products the order names, one per line.
 LINES = 10
+#: The catalogue's routes (resource templates) and the event they are made from (admin scopes).
+PRODUCT = "/orders/{tenantId}/catalogue/products/{productType}/{productId}"
+PRODUCTS = "/orders/{tenantId}/catalogue/products"
+SHIPPING = "/orders/{tenantId}/catalogue/shipping/{shippingId}"
+SHIPPING_LIST = "/orders/{tenantId}/catalogue/shipping"
+SETTINGS = "/orders/{tenantId}/catalogue/settings"
+CREDITS = "/orders/{tenantId}/credits"
+CUSTOMER_CREDITS = "/orders/{tenantId}/credits/{customerType}/{customerId}"
+SAMPLE = "catalogue.json"
+#: The catalogue the list routes read: products (more than a page), shipping products, and the
+#: credits of the customer whose list is read (the grants go to another customer: the list stays).
+PRODUCTS_IN_CATALOGUE = 30
+PAGE = 25
+SHIPPINGS = 5
+CREDITS_OF_CUSTOMER = 5
+CUSTOMER = "bench-credits"
+GRANTED = "bench-granted"
 CATALOGUE_CALLS: dict[str, dict[str, tuple[int, int]]] = {
     "create_reserving_10_lines": {
         "BatchGetItem": (1, 1),
@@ -24,6 +52,14 @@ CATALOGUE_CALLS: dict[str, dict[str, tuple[int, int]]] = {
         "PutItem": (1, 2),
         "TransactWriteItems": (1, 1),
     },
+    "catalogue_put_product": {"PutItem": (1, 1)},
+    "catalogue_get_product": {"GetItem": (1, 1)},
+    "catalogue_products_page": {"Query": (1, 1)},
+    "catalogue_put_shipping": {"PutItem": (1, 1)},
+    "catalogue_shipping_list": {"Query": (1, 1)},
+    "catalogue_settings": {"GetItem": (1, 1)},
+    "grant_credit": {"PutItem": (2, 2), "GetItem": (1, 1), "UpdateItem": (2, 2)},
+    "customer_credits": {"Query": (1, 1)},
 }
 
 
@@ -43,20 +79,83 @@ def reserving_event() -> dict[str, Any]:
     return created
 
 
+def product_body(n: int, stock: int | None = STOCK) -> dict[str, Any]:
+    return {"name": f"Bench {n}", "unit_price": "13.75", "currency_code": "USD", "stock": stock}
+
+
 def stock_products(bench: Bench) -> None:
-    """The products the reserving order names, written directly (outside the measured calls)."""
+    """The products the reserving order names and the list pages, written directly (outside the
+    measured calls)."""
     from orders_domain.models.catalogue import Product, ProductInput
     from orders_domain.storage.catalogue import DynamoCatalogue
 
     store = DynamoCatalogue(_admin_client(bench.endpoint), bench.tables["OrdersTable"])
-    for n in range(LINES):
-        body = {"name": f"Bench {n}", "unit_price": "13.75", "currency_code": "USD", "stock": STOCK}
-        store.put(Product.of(TENANT, "ticket", f"bench-{n}", ProductInput.model_validate(body)))
+    for n in range(max(LINES, PRODUCTS_IN_CATALOGUE)):
+        body = ProductInput.model_validate(product_body(n))
+        store.put(Product.of(TENANT, "ticket", f"bench-{n}", body))
+
+
+def catalogue_event(
+    method: str,
+    resource: str,
+    params: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    body: Any | None = None,
+    key: str | None = None,
+) -> dict[str, Any]:
+    """A catalogue route's event (events/catalogue.json, admin scopes), with an Idempotency-Key."""
+    got = route_event(SAMPLE, method, resource, params, query, body)
+    if key is not None:
+        got["headers"]["Idempotency-Key"] = f'"{key}"'
+        got["multiValueHeaders"] = {k: [v] for k, v in got["headers"].items()}
+    return got
+
+
+def credit_body(customer_id: str) -> dict[str, Any]:
+    return {"customer_type": "contact", "customer_id": customer_id, "amount": "25.00", "currency_code": "USD"}
+
+
+def put_product_event() -> dict[str, Any]:
+    """The PUT of product `bench-0`: a new stock each time (each PUT changes the item)."""
+    body = product_body(0, int(uuid.uuid4().int % STOCK))
+    return catalogue_event("PUT", PRODUCT, {"productType": "ticket", "productId": "bench-0"}, body=body)
+
+
+def grant_event() -> dict[str, Any]:
+    """A credit's grant to `GRANTED` under a new Idempotency-Key."""
+    return catalogue_event("POST", CREDITS, body=credit_body(GRANTED), key=str(uuid.uuid4()))
+
+
+def catalogue_reads(bench: Bench) -> None:
+    """The shipping products and the customer's credits the list routes read (by the handler)."""
+    for n in range(SHIPPINGS):
+        body = {"name": f"Bench {n}", "cost": "4.99", "display_order": n}
+        shipped = catalogue_event("PUT", SHIPPING, {"shippingId": f"bench-{n}"}, body=body)
+        refuse_failure("shipping product (for the list)", bench.invoke("catalogue", shipped).answer)
+    for _ in range(CREDITS_OF_CUSTOMER):
+        granted = catalogue_event("POST", CREDITS, body=credit_body(CUSTOMER))
+        refuse_failure("credit (for the list)", bench.invoke("catalogue", granted).answer)
 
 
 def catalogue_routes(bench: Bench) -> list[Route]:
     stock_products(bench)
-    return [("create_reserving_10_lines", "create_order", reserving_event)]
+    catalogue_reads(bench)
+    one = {"productType": "ticket", "productId": "bench-1"}
+    customer = {"customerType": "contact", "customerId": CUSTOMER}
+    at = {"shippingId": "bench-0"}
+    shipped = {"name": "Bench 0", "cost": "4.99", "display_order": 0}
+    page = {"limit": str(PAGE)}
+    return [
+        ("create_reserving_10_lines", "create_order", reserving_event),
+        ("catalogue_put_product", "catalogue", put_product_event),
+        ("catalogue_get_product", "catalogue", lambda: catalogue_event("GET", PRODUCT, one)),
+        ("catalogue_products_page", "catalogue", lambda: catalogue_event("GET", PRODUCTS, query=page)),
+        ("catalogue_put_shipping", "catalogue", lambda: catalogue_event("PUT", SHIPPING, at, body=shipped)),
+        ("catalogue_shipping_list", "catalogue", lambda: catalogue_event("GET", SHIPPING_LIST)),
+        ("catalogue_settings", "catalogue", lambda: catalogue_event("GET", SETTINGS)),
+        ("grant_credit", "catalogue", grant_event),
+        ("customer_credits", "catalogue", lambda: catalogue_event("GET", CUSTOMER_CREDITS, customer)),
+    ]  # fmt: skip
 
 
 FAMILY = Family(catalogue_routes, required=tuple(CATALOGUE_CALLS), calls=CATALOGUE_CALLS)

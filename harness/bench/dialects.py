@@ -57,7 +57,7 @@ DISTRIBUTION_CANCEL_BODY = json.loads(
     json.loads((EVENTS / "distribution_cancel_order.json").read_text())["body"]
 )
 #: Items of a distribution place (as events/distribution_place_order.json: one offer, 2 units),
-#: priced (`price` is the unit price; 0 when left out).
+#: priced (`price` is the unit price; the catalogue's when left out).
 PLACE_ITEMS = 1
 #: Dollars per million requests of the source dialects' routes: printed, not in the JSON.
 DIALECT_COST_PER_MILLION: dict[str, float] = {}
@@ -77,8 +77,9 @@ DIALECT_CALLS: dict[str, dict[str, tuple[int, int]]] = {
     "theatre_will_call_by_token": FULFIL_CALLS["will_call_check_by_token"],
     "theatre_refund_reasons": REFUND_CALLS["refund_reasons"],
     "theatre_refund_by_token": REFUND_CALLS["refund_by_token"],
-    "distribution_place": KEYED_CREATE_CALLS,
-    "distribution_place_xml": KEYED_CREATE_CALLS,
+    # An offer_id names a catalogue product (type `offer`): one BatchGetItem reads it and the settings.
+    "distribution_place": {**KEYED_CREATE_CALLS, "BatchGetItem": (1, 1)},
+    "distribution_place_xml": {**KEYED_CREATE_CALLS, "BatchGetItem": (1, 1)},
     "distribution_get": {"GetItem": (1, 1)},
     "distribution_get_xml": {"GetItem": (1, 1)},
     "distribution_get_shipped": {"GetItem": (1, 1), "Query": (1, 1)},

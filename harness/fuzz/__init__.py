@@ -99,16 +99,29 @@ sweep and B's view; `schemathesis_run.py` schemathesis, its config and its failu
 route family, each adding its routes to the tables when imported: `orders.py` (the seeded orders,
 the list's page tokens), `changes.py` (the PATCH's body), `search.py` (the lookups' shared values,
 the search's body), `fulfilment.py` (the fulfillments, void and close), `refunds.py` (the reasons),
-`stream.py` (history, the stream consumer), `dialects.py` (theatre and distribution, JSON and XML).
+`stream.py` (history, the stream consumer), `dialects.py` (theatre and distribution, JSON and XML),
+`catalogue.py` (products, stock, settings, credits).
 The boundary cases are `boundaries/` (its own docstring).
+
+The catalogue (issue 31, `catalogue.py`): each tenant puts a product both tenants have (the shared
+`productType`/`productId` of `FOREIGN_VALUES`), two of its own, a shipping product both have, grants
+the shared contact a credit under one Idempotency-Key both send, and orders 2 units of its shared
+product (the order holds them); B's catalogue is strict. Its paths are swept by its own probes
+(`FAMILY_PROBES`, `SELF_SWEPT`: A's products, lists, settings and credits are A's; B's products are
+404 on A's path; B's catalogue page token 400 on A's list, either tenant's on every other list; an
+order of A naming B's product takes none of B's stock; B's stock-holding order is 404 to A's cancel
+and void), and B's catalogue (its products with their stock, lists, settings, credits) is part of
+B's view: any change is a leak.
 
 How a new operation joins: by being in the OpenAPI document (schemathesis and the sweep read it).
 In its route family's module here (a new family: one module, and one name in the import below):
 a path parameter that is not an order id joins `FOREIGN_VALUES` (a value both tenants share) or
 `OWNED_IDS` (ids each tenant has its own of, seeded for both); a route whose `{id}` is an order id
 joins `ORDER_ID_ROUTES`; a body the sweep's probes need (where an order is not the request) joins
-`BODIES`; a route that names no tenant is swept by `dialect_probes` (a new dialect's order routes
-join `DIALECT_ORDER_ID_ROUTES`). Its boundary cases: `boundaries/__init__.py` says how.
+`BODIES`; a family that must judge A's own requests itself (an upsert, a DELETE, a 201) adds a
+maker to `FAMILY_PROBES` and its paths to `SELF_SWEPT`; a route that names no tenant is swept by
+`dialect_probes` (a new dialect's order routes join `DIALECT_ORDER_ID_ROUTES`). Its boundary
+cases: `boundaries/__init__.py` says how.
 """
 
 from __future__ import annotations
@@ -116,19 +129,28 @@ from __future__ import annotations
 # The route families first, in this order: importing each adds its routes to core's tables, and the
 # tables keep that order (the schemathesis config lists `FOREIGN_VALUES` in it).
 # isort: off
-from harness.fuzz import orders, changes, search, fulfilment, refunds, stream, dialects
+from harness.fuzz import orders, changes, search, fulfilment, refunds, stream, dialects, catalogue
 
 # isort: on
 from harness.fuzz import boundaries, client, core, results, schemathesis_run, sweep
+from harness.fuzz.catalogue import (
+    CREDIT_KEY,
+    SHARED_PRODUCT,
+    catalogue_probes,
+    catalogue_view_paths,
+    seed_catalogue,
+)
 from harness.fuzz.client import call
 from harness.fuzz.core import (
     BODIES,
     DRAWN,
+    FAMILY_PROBES,
     FOREIGN_VALUES,
     ORDER_ID_ROUTES,
     OWNED_IDS,
     RESULTS,
     ROOT,
+    SELF_SWEPT,
     TENANT_A,
     TENANT_B,
     Probe,
@@ -201,6 +223,7 @@ __all__ = [
     "BODIES",
     "CAMEL_QUERIES",
     "CHECKS",
+    "CREDIT_KEY",
     "DIALECT_ORDER_ID_ROUTES",
     "DISTRIBUTION_KEY_HEADER",
     "DISTRIBUTION_NUMBER",
@@ -208,6 +231,7 @@ __all__ = [
     "DISTRIBUTION_ROUTES",
     "DRAWN",
     "FAILURE_REPORT_CHARS",
+    "FAMILY_PROBES",
     "FOREIGN_VALUES",
     "FULFILLMENT_BINDINGS",
     "FULFILMENTS",
@@ -220,9 +244,11 @@ __all__ = [
     "RESULTS",
     "ROOT",
     "SEEDED",
+    "SELF_SWEPT",
     "SERVER_ERROR_CODES",
     "SHARED_COUPON",
     "SHARED_ID",
+    "SHARED_PRODUCT",
     "SHARED_QUERIES",
     "SHARED_SKU",
     "TENANT_A",
@@ -237,6 +263,9 @@ __all__ = [
     "between",
     "boundaries",
     "call",
+    "catalogue",
+    "catalogue_probes",
+    "catalogue_view_paths",
     "changed",
     "changes",
     "client",
@@ -271,6 +300,7 @@ __all__ = [
     "schemathesis_run",
     "search",
     "seed",
+    "seed_catalogue",
     "seed_distribution",
     "seed_fulfillments",
     "seed_order",

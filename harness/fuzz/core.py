@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -30,6 +31,14 @@ ORDER_ID_ROUTES: list[str] = []
 #: answer is the body's 400, not the order's or the fulfillment's 404); each route family adds its
 #: routes' (changes.py, search.py, fulfilment.py, refunds.py, dialects.py).
 BODIES: dict[tuple[str, str], Any] = {}
+#: What a route family asks of an operation beyond the sweep's own probes (the catalogue's: its
+#: products, stock, settings and credits, catalogue.py): (METHOD, path template, its query parameters,
+#: A, B) -> probes, each sent with its own key; [] for an operation it does not concern.
+FAMILY_PROBES: list[Callable[[str, str, set[Any], Tenant, Tenant], list[Probe]]] = []
+#: Paths whose family sweeps A's own requests itself (`FAMILY_PROBES`): the sweep still sends them
+#: with no key and with B's key, but neither its shared-values nor its own-read probe (an upsert by
+#: id, a DELETE, a 201 the generic probes cannot judge).
+SELF_SWEPT: set[str] = set()
 #: How often schemathesis takes `id`, `after`, `asOf`, `fulfillmentId`, ... from A's own values instead
 #: of generating one.
 DRAWN = 0.3
@@ -53,6 +62,13 @@ class Tenant:
     tracking_numbers: list[str] = field(default_factory=list)
     #: Its distribution order's id (`DISTRIBUTION_NUMBER`; also in `order_ids`, its token in `tokens`).
     distribution_ids: list[str] = field(default_factory=list)
+    #: Its catalogue (catalogue.py): the ids of products only it has (of the fuzz's product type), its
+    #: open credits' ids, `LastEvaluatedKey` of its product list's first page (one row), and its order
+    #: holding stock of the product both tenants have (also in `order_ids`).
+    product_ids: list[str] = field(default_factory=list)
+    credit_ids: list[str] = field(default_factory=list)
+    catalogue_tokens: list[str] = field(default_factory=list)
+    stock_order_ids: list[str] = field(default_factory=list)
 
     def secrets(self) -> list[str]:
         """Values that only this tenant's data contains."""
@@ -63,6 +79,9 @@ class Tenant:
             *self.page_tokens,
             *self.fulfillment_ids,
             *self.tracking_numbers,
+            *self.product_ids,
+            *self.credit_ids,
+            *self.catalogue_tokens,
             self.marker,
         ]
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.fuzz import boundaries as fuzz_boundaries
+from harness.fuzz.catalogue import seed_catalogue
 from harness.fuzz.core import TENANT_A, TENANT_B, Tenant
 from harness.fuzz.dialects import seed_distribution
 from harness.fuzz.fulfilment import seed_fulfillments
@@ -35,6 +36,8 @@ def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, Any], dict
         seed_fulfillments(api.base_url, b)
         # B's distribution order, then A's under the same number: A's own new order, or a leak.
         placed = seed_distribution(api.base_url, a, b)
+        # Each tenant's catalogue (B's strict: after its distribution order, whose offers it lacks).
+        placed += seed_catalogue(api.base_url, a, b)
         with_history(api.base_url, api, [a, b])
         with_page_tokens(api.base_url, [a, b])
         document = api.gateway.openapi()

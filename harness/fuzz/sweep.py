@@ -2,8 +2,10 @@
 B's key on A's path (403), with A's key and B's ids, tokens and values (404, or A's rows only), and
 no answer may carry a byte of the other tenant's data (`tenant_sweep`); the route families add their
 probes (`dialects.dialect_probes`, `stream.history_probes`, `orders.page_token_probes`,
-`fulfilment.fulfillment_list_probes`). `tenant_view` reads B's data, so a change to it after the
-sweep, schemathesis or the boundary cases is counted as a leak (`changed`)."""
+`fulfilment.fulfillment_list_probes`, and every maker of `core.FAMILY_PROBES`: the catalogue's, whose
+paths, `core.SELF_SWEPT`, get no generic probe of A's own). `tenant_view` reads B's data (its
+catalogue too), so a change to it after the sweep, schemathesis or the boundary cases is counted as a
+leak (`changed`)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ import json
 from typing import Any
 
 from harness.fuzz import client
+from harness.fuzz.catalogue import catalogue_view_paths
 from harness.fuzz.core import (
     BODIES,
+    FAMILY_PROBES,
     FOREIGN_VALUES,
     OWNED_IDS,
+    SELF_SWEPT,
     Sweep,
     Tenant,
     answered_rows,
@@ -49,6 +54,7 @@ def view_paths(tenant: Tenant) -> list[str]:
     paths += [f"/orders/{tenant.tenant_id}/fulfillments/{f}" for f in tenant.fulfillment_ids]
     paths.append(f"/orders/{tenant.tenant_id}/fulfillments?limit=100")
     paths += [f"{DISTRIBUTION_PLACE}/{d}" for d in tenant.distribution_ids]
+    paths += catalogue_view_paths(tenant)
     paths.append(THEATRE_REASONS)
     return paths
 
@@ -137,7 +143,9 @@ def tenant_sweep(base: str, document: dict[str, Any], a: Tenant, b: Tenant) -> S
             }
             probe("no key", verb, own, None, {401}, body)
             probe("other tenant's key", verb, own, b.key, {403}, body)
-            if order_route:
+            if template_path in SELF_SWEPT:
+                pass  # its family's probes (`FAMILY_PROBES`, below) ask A's own requests
+            elif order_route:
                 for foreign in (b.order_ids[0], f"token-{b.tokens[0]}"):
                     path = fill(template_path, {**FOREIGN_VALUES, "tenantId": a.tenant_id, "id": foreign})
                     probe("other tenant's id", verb, path, a.key, {404}, body)
@@ -159,6 +167,19 @@ def tenant_sweep(base: str, document: dict[str, Any], a: Tenant, b: Tenant) -> S
                 probe(label, verb, path, a.key, expected, body)
             for label, path, expected, has_rows in fulfillment_list_probes(own, queries, a, b):
                 probe(label, verb, path, a.key, expected, body, rows=has_rows)
+            for make in FAMILY_PROBES:
+                for one in make(verb, template_path, queries, a, b):
+                    probe(
+                        one.label,
+                        verb,
+                        one.path,
+                        one.key,
+                        one.expected,
+                        one.body,
+                        rows=one.rows,
+                        headers=one.headers,
+                        holds=one.holds,
+                    )
     return sweep
 
 

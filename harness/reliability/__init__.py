@@ -15,6 +15,9 @@ in full):
 - **fulfil storms** (`fulfilment.py`): fulfils and cancels of single units of one order at once;
 - **refund storms** (`refunds.py`): refunds of one line at once, by id and by token;
 - **place storms** (`dialects.py`): one distribution order_number placed 8 times at once;
+- **stock races** (`catalogue.py`, issue 31): 10 keyed creates at once of a product of 3 units (3
+  orders, 7 `sold_out`), then those orders cancelled twice each while 6 more creates ask: the stock
+  plus the units orders hold is the start, never lost, never counted twice;
 - **lost responses** and **injected faults** (`runner.py`): every mutating route of `MUTATIONS`
   (`routes.py`) at every DynamoDB write call (its answer lost) and at every call (throttling, a
   conflict, a 500, a timeout), then settled by a careful client: every change exactly once;
@@ -31,7 +34,7 @@ in full):
   patch with If-Match), and each change must be in exactly once. Each flow's verdict ("ok" or its
   problems) is `unexpected_faults` in the results file.
 - the **invariant checker** (`invariants.py`) over every order afterwards, its money rules in
-  `money.py`;
+  `money.py`; and every product the run stocked against every order (`catalogue.stock_invariants`);
 - **stream replay** (`stream.py`): the run's stream delivered once, then again in random batches with
   faults: nothing may change.
 
@@ -48,8 +51,9 @@ Where the parts live (all in `harness/reliability/`):
   PUT, DELETE, batch), `fulfilment.py` (fulfil, cancel, void, close, the fulfillment PATCH of
   tracking and of a will-call pickup; its judges in `fulfilment_judges.py`), `refunds.py` (refunds,
   refund reasons), `dialects.py` (theatre and distribution, JSON and XML; the place's judges in
-  `dialect_judges.py`) and `stream.py`. The search and list routes write nothing: the harness reads
-  orders only while the races write them.
+  `dialect_judges.py`), `catalogue.py` (the stock a create reserves and a cancel gives back, a
+  product's PUT, a credit's grant; its judges in `catalogue_judges.py`) and `stream.py`. The search
+  and list routes write nothing: the harness reads orders only while the races write them.
 - the unexpected faults: `unexpected.py` (the hooks, the answers, the judges) and
   `unexpected_flows.py` (the flows, `FLOWS`, the section).
 
@@ -74,6 +78,23 @@ answers are lost; every call, where faults are injected) and a maker of one requ
 from __future__ import annotations
 
 from harness.reliability.cases import Case, Route, idempotency_text
+from harness.reliability.catalogue import (
+    STOCKED,
+    GrantCase,
+    ProductCase,
+    ReleasingCancelCase,
+    ReservingCreateCase,
+    stock_invariants,
+    stock_races,
+)
+from harness.reliability.catalogue_judges import (
+    RaceCall,
+    credit_problems,
+    holding,
+    holding_problems,
+    race_problems,
+    stock_problems,
+)
 from harness.reliability.changes import BatchCase
 from harness.reliability.clients import add, check_list, retryable
 from harness.reliability.core import (
@@ -173,6 +194,7 @@ __all__ = [
     "POINTS",
     "REFUNDS_PATH",
     "RESULTS",
+    "STOCKED",
     "TENANT",
     "THEATRE_FULFIL_PATH",
     "XML",
@@ -184,12 +206,17 @@ __all__ = [
     "Exchange",
     "Faults",
     "FlowReport",
+    "GrantCase",
     "Outcome",
     "PlaceCall",
     "PlaceCase",
+    "ProductCase",
+    "RaceCall",
     "RefundCall",
     "RefundCase",
+    "ReleasingCancelCase",
     "Reply",
+    "ReservingCreateCase",
     "Route",
     "SetupFailed",
     "Store",
@@ -206,6 +233,7 @@ __all__ = [
     "check_list",
     "count_problems",
     "create_flow",
+    "credit_problems",
     "effect_problems",
     "etag_version",
     "exchange_problems",
@@ -213,6 +241,8 @@ __all__ = [
     "faults_at",
     "fulfil_record_problems",
     "fulfillment_problems",
+    "holding",
+    "holding_problems",
     "idempotency_text",
     "key_text",
     "list_problems",
@@ -224,6 +254,7 @@ __all__ = [
     "place_body",
     "place_storm_problems",
     "placed_problems",
+    "race_problems",
     "record_version",
     "refund_effect_problems",
     "refund_problems",
@@ -231,6 +262,9 @@ __all__ = [
     "refunds_of",
     "retryable",
     "run",
+    "stock_invariants",
+    "stock_problems",
+    "stock_races",
     "storm_problems",
     "unexpected_faults",
     "unfinished",

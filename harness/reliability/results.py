@@ -8,6 +8,7 @@ import random
 import uuid
 from typing import Any
 
+from harness.reliability.catalogue import stock_invariants, stock_races
 from harness.reliability.changes import batch_races, patch_storms
 from harness.reliability.core import TENANT, Api, Store, Tally
 from harness.reliability.dialects import distribution_storms
@@ -44,6 +45,8 @@ def run(scale: int) -> tuple[dict[str, Any], list[str]]:
             made |= refund_storms(api, store, tally, scale)
         with tally.timed("place storms"):
             made |= distribution_storms(api, store, tally, scale)
+        with tally.timed("stock races"):
+            made |= stock_races(api, store, tally, scale)
         made |= lost_responses(api, store, faults, tally)
         made |= injected_faults(api, store, faults, tally)
         retries_without_key(api, faults, tally)
@@ -58,11 +61,13 @@ def run(scale: int) -> tuple[dict[str, Any], list[str]]:
         versions = stream_replay_versions(sorted(set(raced.values()))[: 10 * scale])
         with tally.timed("invariants"):
             checked, deleted = check_invariants(running.admin, running.tables, made, tally, api)
+            stocked = stock_invariants(store, tally)
         # Faults that fired (a planned fault the SDK never reached, after its last attempt, is not counted).
         tally.injected_faults = faults.fired
         tally.notes.append(
             f"invariants checked on {checked} orders, {deleted} of them deleted "
-            f"({versions} later versions written by the stream replay's set-up)"
+            f"({versions} later versions written by the stream replay's set-up); the stock of "
+            f"{stocked} products against every order"
         )
         with tally.timed("stream replay"):
             stream_replay(running, tally, random.Random(20261129))  # noqa: S311 - not security

@@ -1,10 +1,10 @@
 """`MUTATIONS`: every mutating route the harness runs under faults, assembled from the route
-families' `ROUTES` tables (orders, changes, fulfilment, refunds, dialects). A new operation's module
-registers here with one line."""
+families' `ROUTES` tables (orders, changes, fulfilment, refunds, dialects, catalogue). A new
+operation's module registers here with one line."""
 
 from __future__ import annotations
 
-from harness.reliability import changes, dialects, fulfilment, orders, refunds
+from harness.reliability import catalogue, changes, dialects, fulfilment, orders, refunds
 from harness.reliability.cases import Route
 
 #: Mutating route -> its DynamoDB calls and a maker of one request (with an Idempotency-Key where the
@@ -15,4 +15,5 @@ MUTATIONS: dict[str, Route] = {
     **fulfilment.ROUTES,
     **refunds.ROUTES,
     **dialects.ROUTES,
+    **catalogue.ROUTES,
 }

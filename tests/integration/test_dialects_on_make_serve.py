@@ -512,7 +512,7 @@ def order_view(reply: Raw) -> dict[str, Any]:
     def value(element: Element) -> Any:
         if element.get("nil") == "true":
             return None
-        if element.tag in ("items", "shipments"):
+        if element.tag in ("items", "shipments", "vouchers"):
             assert {child.tag for child in element} <= {element.tag[:-1]}
             return [value(child) for child in element]
         if not len(element):

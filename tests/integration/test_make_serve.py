@@ -295,3 +295,34 @@ def test_given_make_serve_when_an_order_is_created_then_its_history_and_event_fo
     no_key = server.request("GET", "/_local/events")
     assert no_key.status == 401
     assert no_key.body["code"] == "unauthorized"
+
+
+def test_given_make_serve_the_catalogue_routes_and_a_reserving_create_answer_over_http(
+    server: Server,
+) -> None:
+    # GIVEN a product put through the catalogue function, behind the same gateway and authorizer
+    admin = {"x-api-key": "key-a-0123456789"}
+    product = {"name": "Gala", "unit_price": 40, "currency_code": "USD", "stock": 1, "offer_kind": "deal"}
+    put = server.request("PUT", "/orders/tenant-a/catalogue/products/ticket/gala", product, **admin)
+    assert put.status == 200, put.body
+    # WHEN the literal catalogue paths are asked for beside the order routes ({id})
+    listed = server.request("GET", "/orders/tenant-a/catalogue/products", **admin)
+    assert (listed.status, listed.body["Count"]) == (200, 1)
+    assert server.request("GET", "/orders/tenant-a/catalogue/settings", **admin).body == {"strict": False}
+    # THEN an order naming the product takes its price and its one unit, and issues a voucher
+    line = {"product_type": "ticket", "product_id": "gala", "quantity": 1}
+    created = server.request("POST", "/orders/tenant-a", {"line_items": [line]}, **admin)
+    assert created.status == 201, created.body
+    assert created.body["total"] == 40
+    assert [v["status"] for v in created.body["line_items"][0]["vouchers"]] == ["active"]
+    sold_out = server.request("POST", "/orders/tenant-a", {"line_items": [line]}, **admin)
+    assert (sold_out.status, sold_out.body["code"]) == (409, "sold_out")
+    # AND a read-only key may read the catalogue but not change it; another tenant sees nothing
+    reader = {"x-api-key": "key-a-readonly"}
+    assert server.request("GET", "/orders/tenant-a/catalogue/products/ticket/gala", **reader).status == 200
+    assert (
+        server.request("PUT", "/orders/tenant-a/catalogue/products/ticket/gala", product, **reader).status
+        == 403
+    )
+    other = {"x-api-key": "key-b-0123456789"}
+    assert server.request("GET", "/orders/tenant-b/catalogue/products/ticket/gala", **other).status == 404

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.helpers import ROOT
 
@@ -65,9 +66,20 @@ def test_built_function_runs_the_sample_event_with_only_the_built_layer(tmp_path
         IDEMPOTENCY_TABLE_NAME="unused",
         AWS_DEFAULT_REGION="us-east-1",
     )
-    # WHEN the preview event (no storage needed) is handled there, outside the repository
+    # WHEN the preview event is handled there, outside the repository, as an order that needs no
+    # storage: it names nothing of the catalogue, ships nothing (no shipping products read) and
+    # applies no open credits (none read)
+    event = json.loads((ROOT / "events" / "create_order_preview.json").read_text())
+    body = json.loads(event["body"])
+    body["do_not_apply_open_credits"] = True
+    for line in body["line_items"]:
+        line["shippable"] = False
+        line.pop("product_id", None)
+    event["body"] = json.dumps(body)
+    sample = Path(str(tmp_path)) / "preview.json"
+    sample.write_text(json.dumps(event))
     out = subprocess.run(  # noqa: S603 - our own interpreter
-        [sys.executable, "-c", PROBE, str(ROOT / "events" / "create_order_preview.json")],
+        [sys.executable, "-c", PROBE, str(sample)],
         cwd=task,
         env=env,
         capture_output=True,

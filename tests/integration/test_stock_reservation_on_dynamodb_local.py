@@ -101,3 +101,35 @@ def test_given_a_sold_out_product_when_one_order_is_cancelled_then_exactly_one_m
     statuses = [pool.invoke(create_event(ORDER))["statusCode"] for _ in range(2)]
     assert statuses == [201, 409]
     assert stock_of(store) == 0
+
+
+def test_given_a_product_that_releases_on_refund_when_a_fulfilled_line_is_refunded_then_its_units_return(
+    tables: dict[str, str], dynamodb_endpoint: str
+) -> None:
+    from tests.fulfil_helpers import fulfil, refund
+
+    # GIVEN a deal that gives stock back on refund, 2 units sold in one order, fulfilled
+    store = catalogue(tables, dynamodb_endpoint)
+    body = {
+        "name": "Spa",
+        "unit_price": "40.00",
+        "currency_code": "USD",
+        "stock": 3,
+        "offer_kind": "deal",
+        "release_stock_on_refund": True,
+    }
+    store.put(Product.of(T, "ticket", "gala", ProductInput.model_validate(body)))
+    two = {**ORDER, "line_items": [{**ORDER["line_items"][0], "quantity": 2}]}
+    created = body_of(InstancePool("functions.create_order.app").invoke(create_event(two)))
+    assert [v["status"] for v in created["line_items"][0]["vouchers"]] == ["active", "active"]
+    assert stock_of(store) == 1
+    assert fulfil(created["id"], if_match=None)[0] == 200
+    # WHEN the line is refunded (one transaction: the order and the stock)
+    status, refunded, _ = refund(
+        created["id"], {"refund_reason_name": "ChangedMindCannotMakeShow", "line_numbers": [1]}, if_match=None
+    )
+    # THEN the units are back and the vouchers cancelled, in the same write
+    assert status == 200, refunded
+    assert stock_of(store) == 3
+    assert refunded["line_items"][0]["stock_reserved"] == 0
+    assert [v["status"] for v in refunded["line_items"][0]["vouchers"]] == ["cancelled", "cancelled"]

@@ -15,7 +15,7 @@ from orders_domain.models.catalogue import MAX_STOCK, Product, ProductInput
 from orders_domain.services.catalogue import KeepCatalogue
 from pydantic import ValidationError
 
-from tests.fakes import InMemoryCatalogue
+from tests.fakes import InMemoryCatalogue, InMemoryCredits
 
 BODY: dict[str, Any] = {"name": "Seat", "unit_price": "12.50", "currency_code": "EUR", "stock": 5}
 
@@ -116,7 +116,7 @@ def test_given_an_eligibility_rule_when_a_party_asks_then_it_is_judged(
 
 
 def test_given_the_service_when_a_product_is_put_read_and_deleted_then_a_second_delete_is_404() -> None:
-    keep = KeepCatalogue(InMemoryCatalogue())
+    keep = KeepCatalogue(InMemoryCatalogue(), InMemoryCredits())
     put = keep.put_product("t", "ticket", "p1", body())
     assert keep.product("t", "ticket", "p1") == put
     with pytest.raises(NotFound):

@@ -140,7 +140,8 @@ def test_given_results_when_a_dialect_route_is_missing_or_makes_other_calls_then
     assert bench.check_shape(missing) == ["operations has no distribution_place_xml"]
     assert bench.check_shape(querying) == ["operations.theatre_get made GetItem x1, Query x1, not GetItem x1"]
     assert bench.check_shape(unkeyed) == [
-        "operations.distribution_place made PutItem x1, UpdateItem x1, not PutItem x2, UpdateItem x1-2"
+        "operations.distribution_place made PutItem x1, UpdateItem x1, not PutItem x2, UpdateItem x1-2, "
+        "BatchGetItem x1"
     ]
     assert bench.check_shape(reading) == [
         "operations.distribution_get made GetItem x1, Query x1, not GetItem x1"

@@ -301,8 +301,12 @@ def test_the_seeded_orders_are_valid_and_carry_every_shared_value() -> None:
     for order in fuzz.SEEDED:
         OrderCreateRequest.model_validate({**order, "memo": "marker"})
     text = json.dumps(fuzz.SEEDED)
-    # every value the orders share (a refund reason's name is shared by the reasons `seed` puts)
-    shared = {v for k, v in fuzz.FOREIGN_VALUES.items() if k not in ("customerType", "status", "name")}
+    # every value the orders share (a refund reason's name is shared by the reasons `seed` puts, the
+    # catalogue's product and shipping ids by the catalogues `seed_catalogue` puts: test_harness_catalogue)
+    catalogue = ("productType", "productId", "shippingId")
+    shared = {
+        v for k, v in fuzz.FOREIGN_VALUES.items() if k not in ("customerType", "status", "name", *catalogue)
+    }
     assert all(f'"{value}"' in text for value in shared)
     roles = {(o["bill_to_type"], o["ship_to_type"]) for o in fuzz.SEEDED}
     assert roles == {("contact", "organization"), ("organization", "contact")}  # every party lookup finds one

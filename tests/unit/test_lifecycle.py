@@ -341,6 +341,7 @@ STATUS_STRINGS = {
         lifecycle.LineStatus,
         lifecycle.PaymentStatus,
         lifecycle.ShippingStatus,
+        lifecycle.VoucherStatus,
     )
     for member in enum
 }
@@ -357,6 +358,10 @@ def string_literals(path: Path) -> list[tuple[int, str]]:
     return found
 
 
+#: Literals that spell a status word but name something else: the API key item's `active` attribute.
+NOT_STATUSES = {("api_keys.py", "active")}
+
+
 def test_no_status_string_outside_the_lifecycle_module() -> None:
     offenders = []
     for root in SOURCES:
@@ -366,7 +371,7 @@ def test_no_status_string_outside_the_lifecycle_module() -> None:
             offenders += [
                 f"{path.relative_to(ROOT)}:{n}: {s!r}"
                 for n, s in string_literals(path)
-                if s in STATUS_STRINGS
+                if s in STATUS_STRINGS and (path.name, s) not in NOT_STATUSES
             ]
     assert offenders == [], "spell statuses with orders_domain.domain.lifecycle enums:\n" + "\n".join(
         offenders

@@ -33,13 +33,17 @@ _METHOD = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S+)$")
 
 def scope_by_api_md(method: str, path: str) -> str:
     """API.md's rule, written independently of routes.py: reads read (preview and search too),
-    void/close/delete/batch/override admin, other writes write."""
+    void/close/delete/batch/override and catalogue or credit writes admin, other writes write."""
     segments = [s for s in path.split("/") if s]
     if method == "DELETE" or _ADMIN_SEGMENTS & set(segments):
         return SCOPE_ADMIN
     if method == "PUT" and "refund-reasons" in segments:  # issue 20: a tenant's own reasons, admin
         return SCOPE_ADMIN
-    if method == "GET" or segments[-1] in ("preview", "search"):
+    if method != "GET" and {"catalogue", "credits"} & set(segments[2:3]):  # issue 31: the catalogue's admin
+        return SCOPE_ADMIN
+    if method == "GET" or segments[-1] in ("preview", "search", "availability", "describe"):
+        return SCOPE_READ
+    if "preview" in segments:  # issue 31: the preview's price and eligibility are reads
         return SCOPE_READ
     return SCOPE_WRITE
 

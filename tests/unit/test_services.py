@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from orders_domain.domain.errors import IdempotencyKeyReused, NotFound, Unauthorized
@@ -81,8 +82,16 @@ def test_same_key_for_two_tenants_makes_two_orders(
     assert len(repo.orders) == 2
 
 
-def test_preview_touches_no_storage(create: CreateOrders, repo: InMemoryOrderRepository) -> None:
-    priced = create.preview(request(payment_info={"type": "card"}), tenant_id="t", actor="a")
+def test_preview_of_an_order_naming_nothing_of_the_catalogue_touches_no_storage(
+    create: CreateOrders, repo: InMemoryOrderRepository
+) -> None:
+    from orders_domain.services.checkout import CheckOrders
+
+    def untouched() -> Any:
+        raise AssertionError("the preview read a store")
+
+    check = CheckOrders(untouched, untouched, create.pricing)
+    priced = check.preview(request(payment_info={"type": "card"}), tenant_id="t", actor="a").priced
     assert priced.manifest.total_amount_due_at_checkout == 27.5
     assert repo.calls == []
 

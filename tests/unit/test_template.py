@@ -149,3 +149,37 @@ def test_runtime_is_a_parameter_with_a_current_default() -> None:
 def test_every_function_has_an_event_file(name: str) -> None:
     folder = FUNCTIONS[name]["Properties"]["CodeUri"].strip("/").split("/")[-1]
     assert (EVENTS / f"{folder}.json").is_file()
+
+
+def _orders_table_actions(name: str) -> set[str]:
+    return {
+        action
+        for statement in statements(FUNCTIONS[name])
+        if statement["Resource"] == {"Fn::GetAtt": ["OrdersTable", "Arn"]}
+        for action in statement["Action"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "needed"),
+    [
+        # a create names catalogue products (BatchGetItem) and takes their stock in its transaction;
+        # a preview reads shipping products and open credits (Query)
+        (
+            "CreateOrderFunction",
+            {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
+        ),
+        # a batch's creates do the same
+        ("PatchOrderFunction", {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}),
+        # a cancel, void or refund reads the products it gives stock back to, then updates them
+        ("CancelOrderFunction", {"dynamodb:BatchGetItem", "dynamodb:UpdateItem"}),
+        ("FulfillOrderFunction", {"dynamodb:BatchGetItem", "dynamodb:UpdateItem"}),
+        ("RefundOrderFunction", {"dynamodb:BatchGetItem", "dynamodb:UpdateItem"}),
+        (
+            "CatalogueFunction",
+            {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
+        ),
+    ],
+)
+def test_functions_that_touch_the_catalogue_may_make_its_calls(name: str, needed: set[str]) -> None:
+    assert needed <= _orders_table_actions(name)

@@ -53,7 +53,9 @@ the case table (`cases_of`, `GENERATORS`, `generate`, `uncovered`). The document
 which reach every operation: `numbers.py` (numbers, money_strings), `dates.py`, `strings.py` (every
 maxLength), `sizes.py` (key lengths, every maxItems), `reads.py`. Each route family's own cases and
 base bodies: `orders.py` (create, preview), `changes.py` (PATCH, PUT, batch, the keyed batch),
-`search.py`, `fulfilment.py`, `refunds.py`, `dialects.py` (theatre and distribution, JSON and XML).
+`search.py`, `fulfilment.py`, `refunds.py`, `dialects.py` (theatre and distribution, JSON and XML),
+`catalogue.py` (products, stock, prices, shipping, settings, credits: its fixtures seeded by `SEEDS`,
+its refusals checked unchanged by `UNCHANGED_READS`, its body fields named by `BODY_NAMES`).
 `judging.py` judges an answer; `runner.py` seeds the fixtures, sends the cases and reports; the command
 line is `__main__.py`.
 
@@ -69,6 +71,7 @@ own) is named in `routes.py`.
 from __future__ import annotations
 
 from harness.fuzz.boundaries import (
+    catalogue,
     changes,
     dates,
     dialects,
@@ -183,6 +186,7 @@ __all__ = [
     "base_body",
     "bound_values",
     "cases_of",
+    "catalogue",
     "changes",
     "dates",
     "dialects",

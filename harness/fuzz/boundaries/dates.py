@@ -26,8 +26,9 @@ from harness.fuzz.boundaries.routes import (
     body_case,
     body_operations,
     default_params,
+    field_name,
 )
-from harness.fuzz.boundaries.schema import dotted, operations, parameter_schema, parameters, walk
+from harness.fuzz.boundaries.schema import operations, parameter_schema, parameters, walk
 from harness.fuzz.boundaries.table import cases_of
 
 DATE_NAMES = re.compile(r"(^|_)date($|_)|^asOf$|^created_time")
@@ -59,7 +60,7 @@ def date_fields(document: Mapping[str, Any], bounds: Bounds, counter: Counter) -
                 then = TENANT_READS if (method, route) in (CREATE, PATCH, PUT) else ()
                 case = body_case(
                     "dates",
-                    f"{dotted(path)} = {label}",
+                    f"{field_name(method, route, path)} = {label}",
                     document,
                     method,
                     route,

@@ -36,9 +36,10 @@ from harness.fuzz.boundaries.routes import (
     body_case,
     body_operations,
     default_params,
+    field_name,
     unchanged_for,
 )
-from harness.fuzz.boundaries.schema import Path_, dotted, operations, parameter_schema, parameters, walk
+from harness.fuzz.boundaries.schema import Path_, operations, parameter_schema, parameters, walk
 from harness.fuzz.boundaries.table import cases_of
 
 
@@ -143,7 +144,7 @@ def number_fields(document: Mapping[str, Any], bounds: Bounds, counter: Counter)
                 cases.append(
                     body_case(
                         "numbers",
-                        f"{dotted(path)} = {label}",
+                        f"{field_name(method, route, path)} = {label}",
                         document,
                         method,
                         route,
@@ -229,7 +230,7 @@ def money_strings(document: Mapping[str, Any], bounds: Bounds, counter: Counter)
                 cases.append(
                     body_case(
                         "money_strings",
-                        f"{dotted(path)} = {json.dumps(text, ensure_ascii=False)}",
+                        f"{field_name(method, route, path)} = {json.dumps(text, ensure_ascii=False)}",
                         document,
                         method,
                         route,

@@ -6,7 +6,7 @@ modules), and `body_case`, which makes a case of one body field (pure)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from harness.fuzz.boundaries.cases import (
@@ -25,6 +25,7 @@ from harness.fuzz.boundaries.cases import (
 )
 from harness.fuzz.boundaries.schema import (
     Path_,
+    dotted,
     minimal,
     operations,
     place,
@@ -66,10 +67,30 @@ ORDER_BODY_ROUTES = (CREATE, PREVIEW, PUT)
 #: A valid body of each operation whose schema's smallest instance is not one (each route module adds
 #: its routes'); the create, the preview and the PUT of an order take the fixture order (`base_body`).
 BASE_BODIES: dict[tuple[str, str], Any] = {}
+#: Path parameters of a route module's own routes -> the value a case that does not set them sends
+#: (the catalogue's product type and id, shipping id: its fixtures, catalogue.py).
+PATH_VALUES: dict[str, str] = {}
+#: What a refused case of a route leaves as it was, where the route is not an order's: route -> the
+#: path read before and after (a catalogue product, the credits of the edge tenant's party, ...).
+UNCHANGED_READS: dict[str, str] = {}
+#: Seeds of a route module's own fixtures on the edge tenant, run after the orders' (`runner.seed`):
+#: (base URL, the edge tenant's key) -> None.
+SEEDS: list[Callable[[str, str], None]] = []
+#: Operations whose body fields the case names name apart (`field_name`): a body of another kind that
+#: shares field names with the order's (a catalogue product's `weight`, `unit_price`, `currency_code`),
+#: so that no case of its field reads as a case of the order's (each route module adds its own).
+BODY_NAMES: dict[tuple[str, str], str] = {}
 
 
 def is_order_id_route(route: str) -> bool:
     return any(route == r or route.startswith(r + "/") for r in (*ORDER_ID_ROUTES, *TOKEN_ROUTES, DIST_ONE))
+
+
+def field_name(method: str, route: str, path: Path_) -> str:
+    """How a case names a body field: `line_items[0].unit_price`, or under the operation's body name
+    (`BODY_NAMES`): `product.weight` (pure)."""
+    prefix = BODY_NAMES.get((method, route))
+    return f"{prefix}.{dotted(path)}" if prefix else dotted(path)
 
 
 def default_params(route: str, target: str = "scratch") -> dict[str, str]:
@@ -87,6 +108,7 @@ def default_params(route: str, target: str = "scratch") -> dict[str, str]:
         "customerId": "edge-party",
         "status": "awaiting_shipment",
         "id": "edge-party",
+        **PATH_VALUES,
     }
     if route.startswith(DIST_ONE):
         values["id"] = ref("dist")
@@ -145,6 +167,8 @@ def target_for(method: str, route: str, expected: frozenset[int]) -> str:
 def unchanged_for(route: str, target: str, watch: str | None) -> str | None:
     """What a refused case must leave as it was: the order it names, the fulfillment, or the orders
     billed to a create's own contact (pure)."""
+    if route in UNCHANGED_READS:
+        return UNCHANGED_READS[route]
     if route == FULFILLMENT:
         return fulfillment_path(
             "fulfillment" if target in ("open", "fulfilled_order") else "spare_fulfillment"

@@ -33,7 +33,7 @@ from harness.fuzz.boundaries.cases import (
     substitute,
 )
 from harness.fuzz.boundaries.judging import Answer, is_server_error, judge
-from harness.fuzz.boundaries.routes import CREATE, PLACE, default_params
+from harness.fuzz.boundaries.routes import CREATE, PLACE, SEEDS, default_params
 from harness.fuzz.boundaries.schema import request_body
 from harness.fuzz.boundaries.table import generate, uncovered
 
@@ -254,7 +254,7 @@ def post(base: str, key: str, path: str, body: Any) -> tuple[int, Any, dict[str,
 
 def seed(base: str, key: str) -> dict[str, str]:
     """The edge tenant's fixtures (`FIXTURES`): its orders, two fulfilled (each with its fulfillment),
-    a distribution order and a refund reason for the lookups."""
+    a distribution order and a refund reason for the lookups; then each route module's (`SEEDS`)."""
     fixtures = {"missing": MISSING_ORDER}
     for name in ("open", "scratch", "keyed"):
         fixtures[name] = post(base, key, f"/orders/{TENANT}", order_body("edge-party"))[1]["id"]
@@ -280,6 +280,8 @@ def seed(base: str, key: str) -> dict[str, str]:
         json_bytes({"description": "edge"}),
         {"Content-Type": JSON_MEDIA},
     )
+    for seed_family in SEEDS:  # the route modules' own fixtures (the catalogue's)
+        seed_family(base, key)
     return fixtures
 
 

@@ -16,9 +16,10 @@ from harness.fuzz.boundaries.routes import (
     body_case,
     body_operations,
     default_params,
+    field_name,
     unchanged_for,
 )
-from harness.fuzz.boundaries.schema import Path_, dotted, minimal, operations, parameters, place, walk
+from harness.fuzz.boundaries.schema import Path_, minimal, operations, parameters, place, walk
 from harness.fuzz.boundaries.table import cases_of
 
 
@@ -101,7 +102,7 @@ def max_items_cases(document: Mapping[str, Any], bounds: Bounds, counter: Counte
                     cases.append(
                         body_case(
                             "sizes",
-                            f"{dotted(path)} of {label}",
+                            f"{field_name(method, route, path)} of {label}",
                             document,
                             method,
                             route,

@@ -16,9 +16,10 @@ from harness.fuzz.boundaries.routes import (
     body_case,
     body_operations,
     default_params,
+    field_name,
     unchanged_for,
 )
-from harness.fuzz.boundaries.schema import dotted, operations, parameter_schema, parameters, walk
+from harness.fuzz.boundaries.schema import operations, parameter_schema, parameters, walk
 from harness.fuzz.boundaries.table import cases_of
 
 
@@ -42,7 +43,7 @@ def max_length_cases(document: Mapping[str, Any], bounds: Bounds, counter: Count
                 cases.append(
                     body_case(
                         "strings",
-                        f"{dotted(path)} = {label}",
+                        f"{field_name(method, route, path)} = {label}",
                         document,
                         method,
                         route,

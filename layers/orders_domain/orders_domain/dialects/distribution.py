@@ -6,9 +6,11 @@ Where its fields live in the domain: `order_number` is the order's `purchase_ord
 names the order for ever: services.create derives the order id from it, so it is unique per
 tenant); `customer_name` is `ship_to_name`; `shipping_address` is `shipping_address` (`line1`,
 `line2`, `city`, `state`, `postal_code`); each item is a line with `sku` and `product_id` the
-`offer_id`; `application_id` is kept in the order's `payload`. The distribution API prices an offer
-from its own catalogue, which this service does not hold: an item's `price` (our addition) is its
-unit price, 0 when left out. `account_id` is the tenant; `purchased_at` when the order was created;
+`offer_id` (and `product_type` `offer`: the tenant's catalogue product it names); `application_id` is
+kept in the order's `payload`. An offer is priced from the tenant's catalogue (an item's `price`, our
+addition, must be the catalogue's when sent; an offer the catalogue does not hold costs it, or 0);
+a deal's or gift card's units are `vouchers` (`code`, `status`, `offer_id`). `account_id` is the
+tenant; `purchased_at` when the order was created;
 `status` `active` or `cancelled` (status_words.distribution_status); `shipments` its fulfillments
 that shipped something.
 """
@@ -83,6 +85,11 @@ def order_view(order: Order, fulfillments: Iterable[Fulfillment] = ()) -> dict[s
             "postal_code": address.postal_code,
         },
         "shipments": _shipments(order, fulfillments),
+        "vouchers": [
+            {"code": v.code, "status": v.status.value, "offer_id": li.sku or li.product_id}
+            for li in order.line_items
+            for v in li.vouchers or ()
+        ],
     }
     if payload.get("application_id") is not None:
         view["application_id"] = payload["application_id"]
@@ -108,6 +115,7 @@ ORDER_SCHEMA: dict[str, Any] = {
                 "purchased_at",
                 "shipping_address",
                 "shipments",
+                "vouchers",
             ],
             "properties": {
                 "id": {"type": "string"},
@@ -140,6 +148,18 @@ ORDER_SCHEMA: dict[str, Any] = {
                     ]
                 },
                 "shipments": {"type": "array", "items": {"type": "object"}},
+                "vouchers": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["code", "status", "offer_id"],
+                        "properties": {
+                            "code": {"type": "string"},
+                            "status": {"type": "string", "enum": [s.value for s in lifecycle.VoucherStatus]},
+                            "offer_id": _TEXT,
+                        },
+                    },
+                },
             },
         }
     },

@@ -5,6 +5,8 @@ that only answer in the dialect do not pay."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -12,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from pydantic_core import PydanticCustomError
 
 from orders_domain.domain import status_words
+from orders_domain.domain.errors import FieldError, OrdersError
 from orders_domain.models import OrderCreateRequest
 from orders_domain.models.field_errors import validation_problem
 from orders_domain.models.types import MAX_AMOUNT, Money
@@ -48,11 +51,19 @@ class DistributionAddress(DialectModel):
     postal_code: OptionalText | None = None
 
 
+#: The catalogue product type an `offer_id` names (API.md "More of the commerce API").
+OFFER_PRODUCT_TYPE = "offer"
+#: What an offer the tenant's catalogue does not hold costs when the item sends no `price` (as before
+#: the catalogue: the distribution API's own catalogue priced it, and this service had none).
+UNKNOWN_OFFER_PRICE = Decimal(0)
+
+
 class DistributionItem(DialectModel):
     offer_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     #: A whole number, as a JSON integer or XML's text ("2"); never a boolean (`true` is not 1).
     quantity: Annotated[int, BeforeValidator(_not_a_boolean)] = Field(ge=1, le=10_000)
-    #: Our addition: the unit price (the distribution API prices offers from its catalogue).
+    #: Our addition: the unit price. Absent: the catalogue's (an offer it does not hold: 0); sent, it
+    #: must be the catalogue's.
     price: Money | None = Field(default=None, ge=0, lt=MAX_AMOUNT)
 
 
@@ -89,6 +100,17 @@ def _dialect_field(field: str) -> str:
     return field if field.startswith("order") else f"order.{field}"
 
 
+@contextmanager
+def in_dialect_terms() -> Iterator[None]:
+    """A domain error raised inside (a price that is not the catalogue's, an unknown offer, one sold
+    out) names the dialect's fields (`order.items[0].price`), not the domain's."""
+    try:
+        yield
+    except OrdersError as error:
+        error.errors = [FieldError(_dialect_field(e.field), e.error) for e in error.errors]
+        raise
+
+
 def create_request(placed: DistributionOrderInput) -> OrderCreateRequest:
     """The domain's create request for a placed distribution order; what the domain's create rules
     refuse (a price finer than the currency's minor unit, ...) is a 400 naming the dialect's field."""
@@ -107,10 +129,11 @@ def _create_request(placed: DistributionOrderInput) -> OrderCreateRequest:
         "line_items": [
             {
                 "sku": item.offer_id,
+                "product_type": OFFER_PRODUCT_TYPE,
                 "product_id": item.offer_id,
                 "description": f"Offer {item.offer_id}",
                 "quantity": item.quantity,
-                "unit_price": item.price if item.price is not None else Decimal(0),
+                "unit_price": item.price,
             }
             for item in placed.items
         ],

@@ -48,7 +48,12 @@ MAX_XML_DEPTH = 16
 MAX_XML_ELEMENTS = 20_000
 
 #: The dialect's list containers and the name of their items.
-LIST_ITEMS: Mapping[str, str] = {"items": "item", "shipments": "shipment", "errors": "i"}
+LIST_ITEMS: Mapping[str, str] = {
+    "items": "item",
+    "shipments": "shipment",
+    "vouchers": "voucher",
+    "errors": "i",
+}
 
 
 class XmlRejected(ValueError):

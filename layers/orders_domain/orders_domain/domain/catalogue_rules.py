@@ -14,15 +14,16 @@ does not hold keeps today's behaviour (the client's price, no stock) unless the 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from orders_domain.domain import vouchers
 from orders_domain.domain.errors import FieldError, Ineligible, UnknownProduct, ValidationFailed
 
 if TYPE_CHECKING:
-    from orders_domain.models import Order, OrderCreateRequest
+    from orders_domain.models import LineItem, Order, OrderCreateRequest
     from orders_domain.models.catalogue import Product
 
 
@@ -112,52 +113,104 @@ def named_products(request: OrderCreateRequest) -> list[tuple[str, str]]:
     return list(dict.fromkeys((str(t), str(i)) for t, i in refs))
 
 
+@dataclass(frozen=True)
+class CatalogueLines:
+    """What a new order's lines take from the catalogue: the request with the catalogue's prices
+    filled in, the stock to reserve, and the product each line names (by the line's position)."""
+
+    request: OrderCreateRequest
+    reservations: list[Reservation] = field(default_factory=list)
+    products: dict[int, Product] = field(default_factory=dict)
+    #: The catalogue's unit price of each line naming a product it holds (with the line's options).
+    prices: dict[int, Decimal] = field(default_factory=dict)
+
+
 def lines_against(
-    request: OrderCreateRequest, products: Mapping[tuple[str, str], Product], *, strict: bool
-) -> list[Reservation]:
-    """Check the request's lines against the catalogue (module docstring); the stock to reserve,
-    one reservation per limited-stock product (its lines' units summed)."""
+    request: OrderCreateRequest,
+    products: Mapping[tuple[str, str], Product],
+    *,
+    strict: bool,
+    unknown_price: Decimal | None = None,
+    judge_eligibility: bool = True,
+    unchecked: frozenset[int] = frozenset(),
+) -> CatalogueLines:
+    """Check the request's lines against the catalogue (module docstring): a line that sends no
+    `unit_price` takes the catalogue's (`unknown_price` when the catalogue does not hold its product;
+    None: a 400). The stock to reserve is one reservation per limited-stock product (its lines'
+    units summed). `judge_eligibility` False: an ineligible party is not refused (a preview reports it).
+    `unchecked`: positions of lines whose price an admin override sets (the client's is not judged)."""
     wanted: dict[tuple[str, str], tuple[int, str, tuple[int, ...]]] = {}
-    held: list[tuple[str, str]] = []
+    found: dict[int, Product] = {}
+    prices: dict[int, Decimal] = {}
     errors: list[FieldError] = []
     for index, line in enumerate(request.line_items):
-        field = f"line_items[{index}]"
-        if not (line.product_type and line.product_id):
-            continue
-        ref = (line.product_type, line.product_id)
-        product = products.get(ref)
+        field_name = f"line_items[{index}]"
+        ref = (line.product_type, line.product_id) if line.product_type and line.product_id else None
+        product = products.get((str(ref[0]), str(ref[1]))) if ref else None
         if product is None:
-            if strict:
+            if ref is not None and strict:
                 raise UnknownProduct(
                     "A line names a product the catalogue does not hold.",
-                    errors=[FieldError(f"{field}.product_id", f"no product {ref[0]}/{ref[1]}")],
+                    errors=[FieldError(f"{field_name}.product_id", f"no product {ref[0]}/{ref[1]}")],
                 )
+            if line.unit_price is None:
+                if unknown_price is None and index not in unchecked:
+                    errors.append(FieldError(f"{field_name}.unit_price", _PRICE_NEEDED))
+                prices[index] = unknown_price or Decimal(0)
             continue
-        held.append(ref)
-        errors += _line_errors(request, index, product)
+        found[index] = product
+        price, problems = _line_price(request, index, product)
+        errors += [p for p in problems if not (index in unchecked and p.field.endswith(".unit_price"))]
+        prices[index] = price
         if product.stock_available is not None:
-            units, first, lines = wanted.get(ref, (0, field, ()))
-            wanted[ref] = (units + line.quantity, first, (*lines, index))
+            units, first, lines = wanted.get(_ref(product), (0, field_name, ()))
+            wanted[_ref(product)] = (units + line.quantity, first, (*lines, index))
     if errors:
         raise ValidationFailed("A line's price is not the catalogue's.", errors=errors)
-    _check_eligible(request, [products[ref] for ref in dict.fromkeys(held)])
-    return [Reservation(t, i, units, field, lines) for (t, i), (units, field, lines) in wanted.items()]
+    if judge_eligibility:
+        _check_eligible(request, list({_ref(p): p for p in found.values()}.values()))
+    vouchers.check_count(request, found)
+    reservations = [Reservation(t, i, u, f, lines) for (t, i), (u, f, lines) in wanted.items()]
+    catalogue_prices = {i: prices[i] for i in found}
+    return CatalogueLines(_with_prices(request, prices), reservations, found, catalogue_prices)
 
 
-def _line_errors(request: OrderCreateRequest, index: int, product: Product) -> list[FieldError]:
-    line, field = request.line_items[index], f"line_items[{index}]"
+_PRICE_NEEDED = "required: the line names no product the catalogue holds"
+
+
+def _ref(product: Product) -> tuple[str, str]:
+    return (product.product_type, product.product_id)
+
+
+def _with_prices(request: OrderCreateRequest, prices: Mapping[int, Decimal]) -> OrderCreateRequest:
+    """The request with the unit price of each line that sent none filled in."""
+    missing = {i: p for i, p in prices.items() if request.line_items[i].unit_price is None}
+    if not missing:
+        return request
+    lines = [
+        line.model_copy(update={"unit_price": missing[i]}) if i in missing else line
+        for i, line in enumerate(request.line_items)
+    ]
+    return request.model_copy(update={"line_items": lines})
+
+
+def _line_price(
+    request: OrderCreateRequest, index: int, product: Product
+) -> tuple[Decimal, list[FieldError]]:
+    """The catalogue's unit price of the line, and what is wrong with the line (its currency, or a
+    client price that is not the catalogue's)."""
+    line, field_name = request.line_items[index], f"line_items[{index}]"
     if product.currency_code != request.currency_code:
-        return [
-            FieldError(field, f"the product is sold in {product.currency_code}, not {request.currency_code}")
-        ]
+        reason = f"the product is sold in {product.currency_code}, not {request.currency_code}"
+        return product.unit_price, [FieldError(field_name, reason)]
     picked = [
         [o.option_id or "" for o in options or []]
         for options in (line.variant_options, line.modifier_options)
     ]
-    price = unit_price(product, picked[0], picked[1], field=field)
-    if line.unit_price != price:
-        return [FieldError(f"{field}.unit_price", f"the catalogue's price is {price}")]
-    return []
+    price = unit_price(product, picked[0], picked[1], field=field_name)
+    if line.unit_price is not None and line.unit_price != price:
+        return price, [FieldError(f"{field_name}.unit_price", f"the catalogue's price is {price}")]
+    return price, []
 
 
 def _check_eligible(request: OrderCreateRequest, products: Sequence[Product]) -> None:
@@ -172,23 +225,37 @@ def _check_eligible(request: OrderCreateRequest, products: Sequence[Product]) ->
             )
 
 
+def live_units(line: LineItem, *, refunds: bool) -> int:
+    """Units of a line that still stand: not cancelled and, when `refunds`, not refunded either."""
+    gone = line.quantity_cancelled + (line.quantity_returned if refunds else 0)
+    return max(0, line.quantity - gone)
+
+
 def releases(current: Order, changed: Order) -> tuple[Order, list[Reservation]]:
-    """A line holds stock only for units still live: when a change cancels units of a line that
-    reserved (cancel, void), its `stock_reserved` falls to what is left and the difference goes back
-    to the product's stock in the same write. The changed order, and what to give back."""
-    if not any(li.stock_reserved for li in current.line_items):
-        return changed, []  # the common case: nothing of the order holds stock
+    """What a line holds follows the units that still stand: when a change cancels units of a line
+    that reserved stock (cancel, void) or refunds them (when the line's product said
+    `release_stock_on_refund` as the order was placed), its `stock_reserved` falls to what is left
+    and the difference goes back to the product's stock in the same write; a deal or gift-card
+    line's vouchers for units cancelled or refunded are cancelled in the same write. The changed
+    order, and the stock to give back."""
+    if not any(li.stock_reserved or li.vouchers for li in current.line_items):
+        return changed, []  # the common case: nothing of the order holds stock or vouchers
     before = {li.order_line_item_id: li.stock_reserved or 0 for li in current.line_items}
     lines, back = [], []
     for position, line in enumerate(changed.line_items):
+        update: dict[str, object] = {}
         was = before.get(line.order_line_item_id, 0)
-        held = min(was, max(0, line.quantity - line.quantity_cancelled))
+        held = min(was, live_units(line, refunds=bool(line.release_stock_on_refund)))
         if held < was and line.product_type and line.product_id:
             back.append(
                 Reservation(line.product_type, line.product_id, was - held, f"line_items[{position}]")
             )
-            line = line.model_copy(update={"stock_reserved": held})
-        lines.append(line)
-    if not back:
+            update["stock_reserved"] = held
+        if line.vouchers:
+            settled = vouchers.settle(line.vouchers, live_units(line, refunds=True))
+            if settled != line.vouchers:
+                update["vouchers"] = settled
+        lines.append(line.model_copy(update=update) if update else line)
+    if lines == list(changed.line_items):
         return changed, []
     return changed.model_copy(update={"line_items": lines}), back

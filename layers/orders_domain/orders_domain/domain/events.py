@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -75,6 +76,24 @@ def event_id(tenant_id: str, order_id: str, version: int, event_type: OrderEvent
     return hashlib.sha256(f"{tenant_id}|{order_id}|{version}|{event_type.value}".encode()).hexdigest()[:32]
 
 
+#: An override line's money members: stored as exact strings, answered as JSON numbers.
+_OVERRIDE_MONEY = ("original_unit_price", "override_unit_price", "override_total")
+
+
+def override_of(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The admin override (`{by_key_id, lines}`) a version made: the new document's, when the version
+    before had none or another (an order is overridden when it is created: its first version); its
+    amounts as Decimals (the stored document keeps money as exact strings)."""
+    override = new.get("override")
+    if not override or (old is not None and old.get("override") == override):
+        return None
+    lines = [
+        {k: Decimal(v) if k in _OVERRIDE_MONEY and isinstance(v, str) else v for k, v in line.items()}
+        for line in override.get("lines", [])
+    ]
+    return {**override, "lines": lines}
+
+
 def order_event(
     tenant_id: str, old: Mapping[str, Any] | None, new: Mapping[str, Any], changed: Sequence[str]
 ) -> DomainEvent:
@@ -90,6 +109,9 @@ def order_event(
         "status": new["status"],
         "changed": list(changed),
     }
+    override = override_of(old, new)
+    if override is not None:
+        detail["override"] = override
     return DomainEvent(event_type, detail)
 
 

@@ -48,6 +48,8 @@ class HistoryEntry:
     changed: tuple[str, ...]
     patch: tuple[dict[str, Any], ...] | None = None
     snapshot: bytes | None = None
+    #: The admin override this version made (`override_of`), or None.
+    override: dict[str, Any] | None = None
 
     def document_after(self, previous: Mapping[str, Any] | None) -> dict[str, Any]:
         """This version's document, from the one before it (unused when this entry is a snapshot)."""
@@ -87,7 +89,10 @@ def entry_for(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> HistoryE
     at, actor = str(new.get("sys_last_modified_at", "")), new.get("sys_last_modified_by_id")
     snapshot = _compressed(new)
     if old is None:
-        return HistoryEntry(version, event, at, actor, changed=(WHOLE_DOCUMENT,), snapshot=snapshot)
+        override = events.override_of(old, new)
+        return HistoryEntry(
+            version, event, at, actor, (WHOLE_DOCUMENT,), snapshot=snapshot, override=override
+        )
     operations = tuple(jsonpatch.make_patch(dict(old), dict(new)).patch)
     changed = _bounded(sorted({str(op["path"]) for op in operations if not _bookkeeping(str(op["path"]))}))
     patch_size = len(json.dumps(operations, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))

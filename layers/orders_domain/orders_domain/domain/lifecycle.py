@@ -2,10 +2,8 @@
 
 Every route and every representation asks this module: `_links` (what the client may do next),
 fulfil, cancel, void, close, refund, will-call pickup, patch, put and delete. A forbidden move is a
-`Conflict` (409) that names the reason; the caller changes nothing.
-
-Status strings appear in this module only (a test checks that no other module spells one), and in
-`status_words`, the source APIs' words for them.
+`Conflict` (409) that names the reason; the caller changes nothing. Status strings appear in this
+module only (a test checks it), and in `status_words`, the source APIs' words for them.
 """
 
 from __future__ import annotations
@@ -47,6 +45,14 @@ class PaymentStatus(StrEnum):
     SETTLED = "settled"
     VOIDED = "voided"
     REFUNDED = "refunded"
+
+
+class VoucherStatus(StrEnum):
+    """A deal's or gift card's voucher, one per unit sold (domain.vouchers)."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    REDEEMED = "redeemed"
 
 
 class ShippingStatus(StrEnum):
@@ -117,6 +123,8 @@ _WHY_NOT: dict[OrderStatus, str] = {
 
 _DELETABLE = "only an order with nothing paid and nothing fulfilled may be deleted"
 _SETTLED = "only a settled order (every line fulfilled, refunded or cancelled) may be closed"
+_VOID_AFTER_REFUNDS = "refunds have been made, which a void cannot undo; refund the rest"
+_NOT_FULFILLED_YET = "nothing of the order has been fulfilled; it is awaiting payment"
 
 #: Why, keyed by (operation, status), wherever the status's own words do not fit the operation
 #: (a paid order refused a delete is not refused because "nothing has been fulfilled"). A voided
@@ -132,16 +140,10 @@ _WHY_NOT_FOR: dict[tuple[Operation, OrderStatus], str] = {
     (Operation.CLOSE, S.PARTIALLY_FULFILLED): f"{_SETTLED}; fulfil or cancel its open lines first",
     (Operation.CLOSE, S.CLOSED): "the order is already closed",
     (Operation.CANCEL, S.CANCELLED): "the order is already cancelled",
-    (
-        Operation.VOID,
-        S.PARTIALLY_REFUNDED,
-    ): "refunds have been made, which a void cannot undo; refund the rest",
+    (Operation.VOID, S.PARTIALLY_REFUNDED): _VOID_AFTER_REFUNDS,
     (Operation.VOID, S.REFUNDED): "the order has been refunded; there is nothing left to void",
     (Operation.VOID, S.VOIDED): "the order is already voided",
-    (
-        Operation.WILL_CALL_PICKUP,
-        S.AWAITING_PAYMENT,
-    ): "nothing of the order has been fulfilled; it is awaiting payment",
+    (Operation.WILL_CALL_PICKUP, S.AWAITING_PAYMENT): _NOT_FULFILLED_YET,
 }
 
 
@@ -224,8 +226,7 @@ def check_whole_cancel(order: Order) -> None:
         )
 
 
-#: The status an operation moves an order into where the operation alone decides it (void, close);
-#: fulfil and cancel decide it from quantities (`order_status_after`).
+#: Void and close decide the status alone; fulfil and cancel from quantities (`order_status_after`).
 _STATUS_AFTER = {Operation.VOID: OrderStatus.VOIDED, Operation.CLOSE: OrderStatus.CLOSED}
 
 
@@ -294,7 +295,7 @@ AMOUNTS_FIXED = (
 def amounts_may_change(order: Order) -> bool:
     """Whether a change may still reprice the order (lines, quantities, prices, coupons, shipping):
     only while nothing has happened to it (awaiting payment or paid, every payment pending, no line
-    shipped, cancelled, returned, picked up, refunded, or holding catalogue stock: cancel moves that)."""
+    shipped, cancelled, returned, picked up, refunded, or priced by the catalogue, not the client)."""
     if order.status not in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID):
         return False
     if order.refunded_payments or any(p.status != PaymentStatus.PENDING for p in order.payments):
@@ -306,7 +307,7 @@ def amounts_may_change(order: Order) -> bool:
         or li.quantity_pending_return
         or li.quantity_returned
         or li.picked_up
-        or li.stock_reserved
+        or li.catalogue_priced
         for li in order.line_items
     )
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from orders_domain.domain.history_entries import HistoryEntry
     from orders_domain.domain.page_positions import Page, PagePosition, Place
     from orders_domain.models import Order
-    from orders_domain.models.catalogue import CatalogueSettings, Product, ShippingProduct
+    from orders_domain.models.catalogue import CatalogueSettings, OpenCredit, Product, ShippingProduct
     from orders_domain.models.fulfillments import Fulfillment
     from orders_domain.models.refunds import RefundReason
 
@@ -211,3 +211,19 @@ class CatalogueStore(Protocol):
     def settings(self, tenant_id: str) -> CatalogueSettings: ...
 
     def put_settings(self, tenant_id: str, settings: CatalogueSettings) -> None: ...
+
+
+class CreditStore(Protocol):
+    """Customers' open credits (no Scan): numbered per tenant, listed per customer."""
+
+    def find(self, credit: OpenCredit) -> OpenCredit | None:
+        """The stored credit with `credit`'s tenant, customer and id, or None."""
+
+    def next_number(self, tenant_id: str) -> int:
+        """A credit number of the tenant no other credit has or will have."""
+
+    def add(self, credit: OpenCredit) -> OpenCredit:
+        """Store the credit unless its id is taken; the credit stored under that id either way."""
+
+    def of_customer(self, tenant_id: str, customer_type: str, customer_id: str) -> list[OpenCredit]:
+        """The customer's credits, by number."""

@@ -86,6 +86,7 @@ def history_page_json(entries: Sequence[HistoryEntry], next_token: str | None) -
                 "at": entry.at,
                 "changed_fields": list(entry.changed),
                 **({"by": entry.actor} if entry.actor else {}),
+                **({"override": entry.override} if entry.override is not None else {}),
             }
             for entry in entries
         ],

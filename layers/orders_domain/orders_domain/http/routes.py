@@ -2,10 +2,11 @@
 
 Paths are API Gateway resource paths (what `event["resource"]` carries): `token-<token>` lookups
 share the `{id}` resource. A route missing from this table is refused (403), never let through.
-Routes of later issues are declared already so their scopes are settled before their code lands.
+A route is declared here when it is built, before any key can reach it.
 The source APIs' own dialects (`/v1`, `/v3`, `/distribution`) name no tenant: the key's is used.
-Scopes per API.md: reads `orders:read` (preview and search are reads), writes `orders:write`;
-void, close, delete, batch and override `orders:admin`.
+Scopes per API.md: reads `orders:read` (preview and its catalogue reads, search, describe), writes
+`orders:write`; void, close, delete, batch and override `orders:admin`, as is every catalogue write
+and a credit grant.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     # create_order
     ("POST", _T): SCOPE_WRITE,
     ("POST", f"{_T}/preview"): SCOPE_READ,
+    ("POST", f"{_T}/availability"): SCOPE_READ,
+    ("POST", f"{_T}/preview/price"): SCOPE_READ,
+    ("POST", f"{_T}/preview/eligibility"): SCOPE_READ,
     # get_order
     ("GET", f"{_T}/{{id}}"): SCOPE_READ,
     ("GET", f"{_T}/{{id}}/history"): SCOPE_READ,
@@ -69,7 +73,19 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/distribution/orders"): SCOPE_WRITE,
     ("GET", "/distribution/orders/{id}"): SCOPE_READ,
     ("PUT", "/distribution/orders/{id}"): SCOPE_WRITE,
-    # planned: the commerce API's overrides (admin)
+    # catalogue: the tenant's products, shipping products, settings and customers' open credits
+    ("PUT", f"{_T}/catalogue/products/{{productType}}/{{productId}}"): SCOPE_ADMIN,
+    ("GET", f"{_T}/catalogue/products/{{productType}}/{{productId}}"): SCOPE_READ,
+    ("DELETE", f"{_T}/catalogue/products/{{productType}}/{{productId}}"): SCOPE_ADMIN,
+    ("GET", f"{_T}/catalogue/products"): SCOPE_READ,
+    ("PUT", f"{_T}/catalogue/shipping/{{shippingId}}"): SCOPE_ADMIN,
+    ("GET", f"{_T}/catalogue/shipping"): SCOPE_READ,
+    ("PUT", f"{_T}/catalogue/settings"): SCOPE_ADMIN,
+    ("GET", f"{_T}/catalogue/settings"): SCOPE_READ,
+    ("POST", f"{_T}/credits"): SCOPE_ADMIN,
+    ("GET", f"{_T}/credits/{{customerType}}/{{customerId}}"): SCOPE_READ,
+    ("POST", f"{_T}/products/describe"): SCOPE_READ,
+    # create_order: the commerce API's overrides (admin)
     ("POST", f"{_T}/override"): SCOPE_ADMIN,
     ("POST", f"{_T}/override/preview"): SCOPE_ADMIN,
 }
@@ -87,6 +103,8 @@ IDEMPOTENT_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("POST", f"{_T}/void/{{id}}"),
         ("POST", f"{_T}/close/{{id}}"),
         ("POST", f"{_T}/batch"),
+        ("POST", f"{_T}/credits"),
+        ("POST", f"{_T}/override"),
         ("POST", "/v3/orders/{id}/fulfill"),
         ("POST", "/v1/orders/{id}/refunds"),
         ("POST", "/distribution/orders"),

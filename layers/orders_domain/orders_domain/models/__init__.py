@@ -23,6 +23,7 @@ from orders_domain.models.orders import (
     Order,
     Payment,
     RefundedPayment,
+    Voucher,
     is_server_owned,
     protected_paths,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "PreviewManifest",
     "PreviewResponse",
     "RefundedPayment",
+    "Voucher",
     "is_server_owned",
     "protected_paths",
 ]

@@ -8,6 +8,7 @@ transaction (issue 31: never below zero); answers add `stock_available`.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -60,7 +61,23 @@ TaxRate = Annotated[Number, Field(ge=0, le=1)]
 Stock = Annotated[Int, Field(ge=0, le=MAX_STOCK)]
 
 
-class ProductOption(InputModel):
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def _currency(value: str) -> str:
+    if not money.is_currency(value):
+        raise ValueError(f"is not an ISO 4217 currency this service knows: {value}")
+    return value
+
+
+def _minor_units(amounts: list[Decimal], currency_code: str, what: str) -> None:
+    """A ValueError unless every amount is whole minor units of the currency."""
+    quantum = money.quantum(currency_code)
+    if any(amount != amount.quantize(quantum) for amount in amounts):
+        raise ValueError(f"{what} must be whole minor units of {currency_code} ({quantum})")
+
+
+class CatalogueOption(InputModel):
     """A variant or modifier a line may pick, and what it adds to the unit price (may be negative)."""
 
     option_id: CatalogueId
@@ -83,36 +100,33 @@ class ProductInput(InputModel):
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     unit_price: Price
-    currency_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    currency_code: CurrencyCode
     stock: Stock | None = None
     offer_kind: OfferKind = OfferKind.PHYSICAL
     tax_rate: TaxRate = money.ZERO
     weight: Weight | None = None
     shippable: Bool = False
-    variant_options: Annotated[list[ProductOption], unique_by("option_id")] = Field(
+    variant_options: Annotated[list[CatalogueOption], unique_by("option_id")] = Field(
         default_factory=list, max_length=MAX_OPTIONS
     )
-    modifier_options: Annotated[list[ProductOption], unique_by("option_id")] = Field(
+    modifier_options: Annotated[list[CatalogueOption], unique_by("option_id")] = Field(
         default_factory=list, max_length=MAX_OPTIONS
     )
     eligibility: Eligibility | None = None
     release_stock_on_refund: Bool = False
     low_stock_threshold: Annotated[Int, Field(ge=0, le=MAX_STOCK)] = LOW_STOCK_THRESHOLD
 
-    @field_validator("currency_code")
-    @classmethod
-    def _known_currency(cls, value: str) -> str:
-        if not money.is_currency(value):
-            raise ValueError(f"is not an ISO 4217 currency this service knows: {value}")
-        return value
+    _known_currency = field_validator("currency_code")(_currency)
 
     @model_validator(mode="after")
     def _prices_in_minor_units(self) -> ProductInput:
         """The price and every delta are whole minor units of the product's currency."""
-        quantum = money.quantum(self.currency_code)
         amounts = [self.unit_price, *(o.price_delta for o in [*self.variant_options, *self.modifier_options])]
-        if any(amount != amount.quantize(quantum) for amount in amounts):
-            raise ValueError(f"prices must be whole minor units of {self.currency_code} ({quantum})")
+        _minor_units(amounts, self.currency_code, "prices")
+        quantum = money.quantum(self.currency_code)  # exact, so "30" is stored and answered as 30.00
+        self.unit_price = self.unit_price.quantize(quantum)
+        for option in [*self.variant_options, *self.modifier_options]:
+            option.price_delta = option.price_delta.quantize(quantum)
         return self
 
 
@@ -130,8 +144,8 @@ class Product(DomainModel):
     tax_rate: Number = money.ZERO
     weight: Number | None = None
     shippable: bool = False
-    variant_options: list[ProductOption] = Field(default_factory=list)
-    modifier_options: list[ProductOption] = Field(default_factory=list)
+    variant_options: list[CatalogueOption] = Field(default_factory=list)
+    modifier_options: list[CatalogueOption] = Field(default_factory=list)
     eligibility: Eligibility | None = None
     release_stock_on_refund: bool = False
     low_stock_threshold: int = LOW_STOCK_THRESHOLD
@@ -173,3 +187,59 @@ class CatalogueSettings(InputModel):
     """`PUT /orders/{tenantId}/catalogue/settings` (admin): `strict` makes an unknown product a 400."""
 
     strict: Bool = False
+
+
+#: Who an open credit belongs to: a contact's or organization's id as orders name it.
+CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class CreditInput(InputModel):
+    """`POST /orders/{tenantId}/credits` (admin): grant a customer an open credit."""
+
+    customer_type: PartyType
+    customer_id: CustomerId
+    amount: Annotated[Money, Field(gt=0, le=MAX_PRICE)]
+    currency_code: CurrencyCode
+
+    _known_currency = field_validator("currency_code")(_currency)
+
+    @model_validator(mode="after")
+    def _amount_in_minor_units(self) -> CreditInput:
+        _minor_units([self.amount], self.currency_code, "amount")
+        self.amount = self.amount.quantize(money.quantum(self.currency_code))
+        return self
+
+
+class OpenCredit(DomainModel):
+    """An open credit as stored and answered (seeds/003's `open_credits`): `number` counts the
+    tenant's credits from 1; `date` is when it was granted."""
+
+    tenant_id: str
+    id: str
+    #: The day it was granted (UTC), as seeds/003 writes it: `2019-08-24`.
+    date: date
+    number: int
+    amount_available: Money
+    currency_code: str
+    customer_type: PartyType
+    customer_id: str
+
+
+class ProductPage(DomainModel):
+    """`GET .../catalogue/products`: a page of products and the next page's token (null: the last)."""
+
+    Count: int
+    Items: list[Product]
+    LastEvaluatedKey: str | None = None
+
+
+class ShippingList(DomainModel):
+    """`GET .../catalogue/shipping`: every shipping product, by display order."""
+
+    shipping_options: list[ShippingProduct]
+
+
+class CreditList(DomainModel):
+    """`GET .../credits/{customerType}/{customerId}`: the customer's open credits, oldest first."""
+
+    open_credits: list[OpenCredit]

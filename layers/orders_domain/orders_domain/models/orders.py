@@ -12,7 +12,13 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from orders_domain.domain.lifecycle import LineStatus, OrderStatus, PaymentStatus, ShippingStatus
+from orders_domain.domain.lifecycle import (
+    LineStatus,
+    OrderStatus,
+    PaymentStatus,
+    ShippingStatus,
+    VoucherStatus,
+)
 from orders_domain.models.parts import (
     AdditionalPayment,
     CalculatedFieldError,
@@ -27,6 +33,13 @@ from orders_domain.models.types import INTERNAL, SERVER, DomainModel, Money, Num
 #: Server-set amounts and counters (sent in responses).
 SMoney = Annotated[Money, SERVER]
 SInt = Annotated[int, SERVER]
+
+
+class Voucher(DomainModel):
+    """One unit of a deal or gift-card line (domain.vouchers): a code no one can guess, and its status."""
+
+    code: str
+    status: VoucherStatus = VoucherStatus.ACTIVE
 
 
 class LineItem(DomainModel, LineItemFields):
@@ -60,6 +73,13 @@ class LineItem(DomainModel, LineItemFields):
     #: what has been cancelled since (released to the stock in the same write: domain.catalogue_rules).
     #: None (left out of the stored order): the line reserved nothing.
     stock_reserved: Annotated[int | None, SERVER] = Field(default=None, ge=0)
+    #: True: the line's price is its catalogue product's (a change may not reprice the order).
+    catalogue_priced: Annotated[bool | None, SERVER] = None
+    #: Whether a refund gives the line's units back to the stock too: the product's
+    #: `release_stock_on_refund` when the order was placed (None: no).
+    release_stock_on_refund: Annotated[bool | None, SERVER] = None
+    #: A deal or gift-card line's vouchers, one per unit sold (domain.vouchers); None: not such a line.
+    vouchers: Annotated[list[Voucher] | None, SERVER] = None
     #: A refund line's moment and reason (domain.refund_rules).
     refund_date: Annotated[dt.datetime | None, SERVER] = None
     refund_reason_name: Annotated[str | None, SERVER] = None
@@ -85,6 +105,25 @@ class RefundedPayment(DomainModel):
     amount: Money
     date: dt.datetime
     line_numbers: list[int]
+
+
+class OverriddenLine(DomainModel):
+    """One line of an admin override (API.md "More of the commerce API"): what the catalogue (or the
+    client, for a line naming no product) said, and what the admin set instead."""
+
+    order_line_item_id: str
+    original_unit_price: Money
+    original_quantity: int
+    override_unit_price: Money | None = None
+    override_quantity: int | None = None
+    override_total: Money | None = None
+
+
+class OrderOverride(DomainModel):
+    """An order placed through the admin override: the key that did it and each overridden line."""
+
+    by_key_id: str
+    lines: list[OverriddenLine]
 
 
 class Order(DomainModel, OrderFields):
@@ -141,6 +180,8 @@ class Order(DomainModel, OrderFields):
     sys_configuration_snapshot_id: Annotated[str | None, SERVER] = None
     sys_last_security_context: Annotated[dict[str, Any], SERVER] = Field(default_factory=dict)
     sys_calculated_field_errors: Annotated[list[CalculatedFieldError], SERVER] = Field(default_factory=list)
+    #: Set when an admin placed the order through `POST .../override` (domain.overrides).
+    override: Annotated[OrderOverride | None, SERVER] = None
     sys_deleted: Annotated[bool, INTERNAL] = False
     sys_deleted_at: Annotated[dt.datetime | None, INTERNAL] = None
     #: Ids of the order's latest writes, newest first (services.write_loop): a write sent again after its

@@ -51,10 +51,20 @@ class LineItemInput(InputModel, LineItemFields):
     """A line as the client sends it."""
 
     quantity: Int = Field(gt=0, le=1_000_000)
-    unit_price: Money = Field(ge=0, lt=MAX_AMOUNT)
+    #: Required, except on a line naming a catalogue product (`product_type` + `product_id`): absent,
+    #: the catalogue's price is taken (domain.catalogue_rules); sent, it must be the catalogue's.
+    unit_price: Money | None = Field(default=None, ge=0, lt=MAX_AMOUNT)
     taxes: Money = Field(default=Decimal(0), ge=0, lt=MAX_AMOUNT)
     weight: Weight | None = None
     order_line_item_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+    @model_validator(mode="after")
+    def _priced_or_named(self) -> Self:
+        if self.unit_price is None and not (self.product_type and self.product_id):
+            raise PydanticCustomError(
+                "missing", "unit_price is required unless the line names a catalogue product"
+            )
+        return self
 
 
 class OrderCreateRequest(InputModel, OrderFields):

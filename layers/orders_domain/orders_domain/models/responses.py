@@ -1,9 +1,12 @@
 """The response boundary: an order as routes send it, and the preview's manifest."""
 
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from orders_domain.models.catalogue import OpenCredit, ShippingProduct
+from orders_domain.models.checkout import DescribedProduct, LineAvailability
 from orders_domain.models.orders import RESPONSE_EXCLUDED_FIELDS, Order
 from orders_domain.models.types import DomainModel, Money
 
@@ -81,9 +84,16 @@ class PaymentDue(DomainModel):
 
 
 class PreviewManifest(DomainModel):
-    """What checkout would collect."""
+    """What checkout would collect, and what the tenant's catalogue says of the order (seeds/003):
+    `errors` (`SOLD_OUT`, `INELIGIBLE`, `UNKNOWN_PRODUCT`, `NO_DEFAULT_SHIPPING_PRODUCT`), the shipping
+    options, the bill-to party's open credits and their balance in the order's currency (none when
+    `do_not_apply_open_credits`), and the availability of each line naming a catalogue product."""
 
     errors: list[ManifestError] = Field(default_factory=list)
+    open_credits: list[OpenCredit] = Field(default_factory=list)
+    open_credit_balance: Money = Decimal(0)
+    shipping_options: list[ShippingProduct] = Field(default_factory=list)
+    product_availability: list[LineAvailability] = Field(default_factory=list)
     payments_due: list[PaymentDue] = Field(default_factory=list)
     total_amount_due_at_checkout: Money
     primary_amount_due_at_checkout: Money
@@ -91,10 +101,14 @@ class PreviewManifest(DomainModel):
 
 
 class PreviewResponse(DomainModel):
-    """The preview route's body: the manifest and the order as it would be (not stored, so a dict)."""
+    """The preview route's body: the manifest, the order as it would be (not stored, so a dict), the
+    catalogue products its lines name (as describe answers them) and `line_item_mappings`: each
+    request line's position (`"0"`, `"1"`, ...) and the `order_line_item_id` the order gives it."""
 
     manifest: PreviewManifest
     order: dict[str, Any]
+    products: list[DescribedProduct] = Field(default_factory=list)
+    line_item_mappings: dict[str, str] = Field(default_factory=dict)
 
 
 class HistoryItem(_ResponseBase):
@@ -107,6 +121,11 @@ class HistoryItem(_ResponseBase):
         description='JSON pointers of what changed (`""`, the whole order, for a create).'
     )
     by: str | None = Field(default=None, description="The API key id (`key_...`) that made the change.")
+    override: dict[str, Any] | None = Field(
+        default=None,
+        description="An admin override this version made: `{by_key_id, lines: [{order_line_item_id, "
+        "original_unit_price, original_quantity, override_unit_price, override_quantity, override_total}]}`.",
+    )
 
 
 class HistoryPage(_ResponseBase):

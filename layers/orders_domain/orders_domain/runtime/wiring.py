@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from orders_domain.http.page_tokens import PageTokens
     from orders_domain.services import CreateOrders, ReadOrders
     from orders_domain.services.batch import RunBatch
+    from orders_domain.services.catalogue import KeepCatalogue
     from orders_domain.services.change import ChangeOrders
+    from orders_domain.services.checkout import CheckOrders
     from orders_domain.services.fulfillments import FulfilOrders
     from orders_domain.services.order_history import OrderHistory
     from orders_domain.services.project import ProjectOrderChanges
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from orders_domain.storage.api_keys import DynamoApiKeyStore
     from orders_domain.storage.catalogue import DynamoCatalogue
     from orders_domain.storage.coupon_usage import DynamoCouponUsageStore
+    from orders_domain.storage.credits import DynamoCredits
     from orders_domain.storage.fulfillments import DynamoFulfillments
     from orders_domain.storage.history import DynamoHistoryStore
     from orders_domain.storage.orders import DynamoOrderRepository
@@ -154,6 +157,33 @@ class Wiring:
             return DynamoCatalogue(self.dynamodb, self.settings.orders_table_name)
 
         return self._once("catalogue", build)
+
+    @property
+    def check_orders(self) -> CheckOrders:
+        def build() -> CheckOrders:
+            from orders_domain.services.checkout import CheckOrders
+
+            return CheckOrders(lambda: self.catalogue, lambda: self.credits, self.create_orders.pricing)
+
+        return self._once("check_orders", build)
+
+    @property
+    def credits(self) -> DynamoCredits:
+        def build() -> DynamoCredits:
+            from orders_domain.storage.credits import DynamoCredits
+
+            return DynamoCredits(self.dynamodb, self.settings.orders_table_name)
+
+        return self._once("credits", build)
+
+    @property
+    def keep_catalogue(self) -> KeepCatalogue:
+        def build() -> KeepCatalogue:
+            from orders_domain.services.catalogue import KeepCatalogue
+
+            return KeepCatalogue(self.catalogue, self.credits)
+
+        return self._once("keep_catalogue", build)
 
     @property
     def read_orders(self) -> ReadOrders:

@@ -7,7 +7,7 @@ import re
 import secrets
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -36,6 +36,16 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+#: Crockford's base-32 alphabet: no I, L, O or U, so a code read aloud or typed is not mistaken.
+_VOUCHER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_voucher_code() -> str:
+    """A voucher code: 20 characters of a CSPRNG (100 bits), grouped by five (`XXXXX-XXXXX-XXXXX-XXXXX`)."""
+    chars = "".join(secrets.choice(_VOUCHER_ALPHABET) for _ in range(20))
+    return "-".join(chars[i : i + 5] for i in range(0, 20, 5))
+
+
 def new_line_id() -> str:
     return secrets.token_hex(8)
 
@@ -50,7 +60,7 @@ def order_id_for_number(tenant_id: str, order_number: str) -> str:
     return str(uuid.uuid5(_NUMBERED_ORDER_IDS, f"{tenant_id}\n{order_number}"))
 
 
-def request_fingerprint(request: BaseModel, *, exclude: set[str] | None = None) -> str:
+def request_fingerprint(request: BaseModel, *, exclude: set[str] | dict[str, Any] | None = None) -> str:
     """What makes two requests "the same request": SHA-256 of their canonical JSON.
 
     It is the validated model that is written, not the client's text: the model's fields in the

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from orders_domain.domain import catalogue_rules
-from orders_domain.domain.catalogue_rules import Reservation
+from orders_domain.domain import catalogue_rules, overrides, vouchers
+from orders_domain.domain.catalogue_rules import CatalogueLines
 from orders_domain.domain.errors import IdempotencyKeyReused, OrderAlreadyExists
 from orders_domain.domain.ports import CatalogueStore, OrderRepository
 from orders_domain.models import Order, OrderCreateRequest
+from orders_domain.models.catalogue import CatalogueSettings
+from orders_domain.models.checkout import OverrideManifest
+from orders_domain.models.orders import OrderOverride
 from orders_domain.services.common import (
     new_id,
     new_token,
+    new_voucher_code,
     order_id_for_key,
     order_id_for_number,
     request_fingerprint,
 )
-from orders_domain.services.pricing import PricedOrder, Pricing
+from orders_domain.services.pricing import Pricing
 
 
 def create_fingerprint(request: OrderCreateRequest) -> str:
@@ -42,9 +47,7 @@ class CreateOrders:
     #: lines naming its products are checked against it and reserve its stock
     #: (domain.catalogue_rules). None: no catalogue (every line as the client sends it).
     catalogue: Callable[[], CatalogueStore] | None = None
-
-    def preview(self, request: OrderCreateRequest, *, tenant_id: str, actor: str) -> PricedOrder:
-        return self.pricing.preview(request, tenant_id=tenant_id, actor=actor)
+    voucher_codes: Callable[[], str] = new_voucher_code
 
     def create(
         self,
@@ -55,6 +58,8 @@ class CreateOrders:
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
         order_number: str | None = None,
+        unknown_price: Decimal | None = None,
+        override: OverrideManifest | None = None,
     ) -> CreateResult:
         """Price and store a new order.
 
@@ -63,23 +68,27 @@ class CreateOrders:
         make a second order: the conditional put finds the first one and returns it if the
         request is the same, or refuses the key if it is not. A client `order_number` (unique per
         tenant, the distribution API's) works the same way, forever: its id is derived from it.
+        `unknown_price`: what a line that sends no price costs when the catalogue does not hold its
+        product (the distribution API's offers: 0); None: such a line is a 400. `override`: an
+        admin's override of lines (domain.overrides), recorded on the order.
         """
-        reservations = self._reservations(request, tenant_id)
-        priced = self.pricing.price(request, tenant_id=tenant_id, actor=actor)
         fingerprint = fingerprint or create_fingerprint(request)
+        found, record = self._against_catalogue(request, tenant_id, actor, unknown_price, override)
+        priced = self.pricing.price(found.request, tenant_id=tenant_id, actor=actor)
         if order_number is not None:
             order_id = order_id_for_number(tenant_id, order_number)
         elif idempotency_key:
             order_id = order_id_for_key(tenant_id, idempotency_key)
         else:
             order_id = self.ids()
+        number, token = self.repo.next_order_number(tenant_id), self.tokens()
         order = priced.model_copy(
-            update={"number": self.repo.next_order_number(tenant_id), "id": order_id, "token": self.tokens()}
+            update={"number": number, "id": order_id, "token": token, "override": record}
         )
-        if reservations:
-            order = _holding(order, reservations)
+        if found.products:
+            order = _holding(order, found, self.voucher_codes)
         try:
-            self.repo.create(order, request_fingerprint=fingerprint, reservations=reservations)
+            self.repo.create(order, request_fingerprint=fingerprint, reservations=found.reservations)
         except OrderAlreadyExists as exists:
             if (idempotency_key is None and order_number is None) or exists.existing is None:
                 raise
@@ -92,21 +101,46 @@ class CreateOrders:
             return CreateResult(order=exists.existing, replayed=True)
         return CreateResult(order=order, replayed=False)
 
-    def _reservations(self, request: OrderCreateRequest, tenant_id: str) -> list[Reservation]:
-        """The lines checked against the catalogue and the stock they reserve; nothing is read for an
-        order whose lines name no product."""
+    def _against_catalogue(
+        self,
+        request: OrderCreateRequest,
+        tenant_id: str,
+        actor: str,
+        unknown_price: Decimal | None,
+        override: OverrideManifest | None,
+    ) -> tuple[CatalogueLines, OrderOverride | None]:
+        """The lines checked against the catalogue, priced from it (or the override), and the stock
+        they reserve; nothing is read for an order whose lines name no product."""
         refs = catalogue_rules.named_products(request)
-        if not refs or self.catalogue is None:
-            return []
-        products, settings = self.catalogue().lookup(tenant_id, refs)
-        return catalogue_rules.lines_against(request, products, strict=settings.strict)
+        products, settings = (
+            self.catalogue().lookup(tenant_id, refs) if refs and self.catalogue else ({}, CatalogueSettings())
+        )
+        return overrides.checked_lines(
+            request,
+            products,
+            strict=settings.strict,
+            manifest=override,
+            actor=actor,
+            unknown_price=unknown_price,
+        )
 
 
-def _holding(order: Order, reservations: list[Reservation]) -> Order:
-    """The order with each reserving line's `stock_reserved` set to its quantity."""
-    reserving = {position for r in reservations for position in r.lines}
-    lines = [
-        li.model_copy(update={"stock_reserved": li.quantity}) if position in reserving else li
-        for position, li in enumerate(order.line_items)
-    ]
+def _holding(order: Order, found: CatalogueLines, new_code: Callable[[], str]) -> Order:
+    """The order's lines with what the catalogue gave them: `catalogue_priced`; the units a
+    reserving line holds (`stock_reserved`) and whether a refund gives them back; a deal's or gift
+    card's vouchers, one per unit."""
+    reserving = {position for r in found.reservations for position in r.lines}
+    lines = []
+    for position, line in enumerate(order.line_items):
+        product = found.products.get(position)
+        if product is None:
+            lines.append(line)
+            continue
+        update: dict[str, object] = {"catalogue_priced": True}
+        if position in reserving:
+            update["stock_reserved"] = line.quantity
+            update["release_stock_on_refund"] = product.release_stock_on_refund or None
+        if vouchers.issues_vouchers(product):
+            update["vouchers"] = vouchers.issue(line.quantity, new_code)
+        lines.append(line.model_copy(update=update))
     return order.model_copy(update={"line_items": lines})

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from orders_domain.domain import lifecycle, money
 from orders_domain.domain.errors import FieldError, Unprocessable, ValidationFailed
 from orders_domain.domain.lifecycle import PaymentStatus
-from orders_domain.models import Order, OrderCreateRequest
+from orders_domain.models import LineItemInput, Order, OrderCreateRequest
 from orders_domain.models.types import utc_text
 from orders_domain.services.common import new_line_id, utcnow
 
@@ -132,7 +132,7 @@ class Pricing:
         for number, (item, ln) in enumerate(zip(request.line_items, dumped, strict=True), start=1):
             ln["line_number"] = number
             ln["order_line_item_id"] = item.order_line_item_id or self.line_ids()
-            ln["_gross"] = money.rounded(Decimal(item.quantity) * item.unit_price, currency)
+            ln["_gross"] = money.rounded(Decimal(item.quantity) * _unit_price(item, number), currency)
             ln["discounts"] = money.ZERO
             ln["taxes"] = item.taxes or money.ZERO
             lines.append(ln)
@@ -203,3 +203,14 @@ def _merchant_account(request: OrderCreateRequest) -> str | None:
         if account:
             return account
     return request.default_merchant_account_id
+
+
+def _unit_price(line: LineItemInput, number: int) -> Decimal:
+    """The line's price; a line that reaches pricing without one (a change that removed the price
+    of a line naming a product: only a create takes the catalogue's) is a 400 naming it."""
+    if line.unit_price is None:
+        raise ValidationFailed(
+            "A line has no unit price.",
+            errors=[FieldError(f"line_items[{number - 1}].unit_price", "required")],
+        )
+    return line.unit_price

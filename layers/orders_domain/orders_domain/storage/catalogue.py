@@ -18,7 +18,7 @@ from orders_domain.models.catalogue import CatalogueSettings, Product, ShippingP
 from orders_domain.storage import keys
 from orders_domain.storage.codec import condition_failed, typed_key
 from orders_domain.storage.faults import translate_store_errors
-from orders_domain.storage.pages import batch_get
+from orders_domain.storage.pages import batch_get, query_prefix
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -136,21 +136,9 @@ class DynamoCatalogue:
 
     @translate_store_errors
     def shipping(self, tenant_id: str) -> list[ShippingProduct]:
-        found: list[ShippingProduct] = []
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {
-                ":pk": {"S": keys.catalogue_pk(tenant_id)},
-                ":prefix": {"S": keys.SHIPPING_PREFIX},
-            },
-        }
-        while True:
-            out = self._client.query(**request)
-            found += [ShippingProduct.model_validate_json(item[_DOC]["S"]) for item in out.get("Items", [])]
-            if "LastEvaluatedKey" not in out:
-                return sorted(found, key=lambda s: (s.display_order, s.id))
-            request["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+        items = query_prefix(self._client, self._table, keys.catalogue_pk(tenant_id), keys.SHIPPING_PREFIX)
+        found = [ShippingProduct.model_validate_json(item[_DOC]["S"]) for item in items]
+        return sorted(found, key=lambda s: (s.display_order, s.id))
 
     @translate_store_errors
     def put_shipping(self, tenant_id: str, shipping: ShippingProduct) -> None:

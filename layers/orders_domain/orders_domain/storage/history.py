@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from orders_domain.domain import jsonio
 from orders_domain.domain.events import OrderEvent
 from orders_domain.domain.history_entries import HistoryEntry
 from orders_domain.storage import keys
@@ -34,6 +35,8 @@ def to_item(tenant_id: str, order_id: str, entry: HistoryEntry) -> dict[str, Any
     }
     if entry.actor:
         item["actor"] = {"S": entry.actor}
+    if entry.override is not None:
+        item["override"] = {"S": jsonio.dumps(entry.override)}
     if entry.snapshot is not None:
         item["snapshot"] = {"B": entry.snapshot}
     else:
@@ -50,6 +53,7 @@ def from_item(item: Mapping[str, Any]) -> HistoryEntry:
         changed=tuple(json.loads(item["changed"]["S"])),
         patch=tuple(json.loads(item["patch"]["S"])) if "patch" in item else None,
         snapshot=bytes(item["snapshot"]["B"]) if "snapshot" in item else None,
+        override=jsonio.loads(item["override"]["S"]) if "override" in item else None,
     )
 
 

@@ -13,6 +13,8 @@ Single-table layout (the table itself is defined once, in template.yaml):
 | catalogue product | T#<tenant>#CATALOGUE             | PRODUCT#<type>#<id> |
 | shipping product  | T#<tenant>#CATALOGUE             | SHIPPING#<id>     |
 | catalogue settings| T#<tenant>#CATALOGUE             | SETTINGS          |
+| open credit       | T#<tenant>#CREDITS#<type>#<customer id> | CREDIT#<credit id> |
+| credit number seq.| T#<tenant>#COUNTER               | CREDIT_NUMBER     |
 | API key           | APIKEY#<sha256 of the key>       | APIKEY            |
 | API key id        | APIKEYID#<key id>                | APIKEYID          |
 
@@ -359,3 +361,20 @@ def shipping_key(tenant_id: str, shipping_id: str) -> dict[str, str]:
 
 def catalogue_settings_key(tenant_id: str) -> dict[str, str]:
     return {"PK": catalogue_pk(tenant_id), "SK": "SETTINGS"}
+
+
+# ------------------------------------------------------------------ open credits
+CREDIT_PREFIX = "CREDIT#"
+
+
+def credits_pk(tenant_id: str, customer_type: str, customer_id: str) -> str:
+    """One customer's open credits (the type is `contact` or `organization`, so any id is unambiguous)."""
+    return f"T#{tenant_id}#CREDITS#{customer_type}#{customer_id}"
+
+
+def credit_key(tenant_id: str, customer_type: str, customer_id: str, credit_id: str) -> dict[str, str]:
+    return {"PK": credits_pk(tenant_id, customer_type, customer_id), "SK": f"{CREDIT_PREFIX}{credit_id}"}
+
+
+def credit_number_counter_key(tenant_id: str) -> dict[str, str]:
+    return {"PK": f"T#{tenant_id}#COUNTER", "SK": "CREDIT_NUMBER"}

@@ -322,3 +322,20 @@ def batch_get(
         else:
             raise Unavailable("The store did not answer in time; retry.", headers={"Retry-After": "1"})
     return found
+
+
+def query_prefix(client: DynamoDBClient, table: str, pk: str, prefix: str) -> list[dict[str, Any]]:
+    """Every item of partition `pk` whose sort key starts with `prefix`, in sort key order (a Query,
+    page after page: for the small partitions a tenant keeps, such as its reasons or shipping products)."""
+    found: list[dict[str, Any]] = []
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+        "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+    }
+    while True:
+        out = client.query(**request)
+        found.extend(out.get("Items", []))
+        if "LastEvaluatedKey" not in out:
+            return found
+        request["ExclusiveStartKey"] = out["LastEvaluatedKey"]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from orders_domain.models.refunds import RefundReason
 from orders_domain.storage import keys
 from orders_domain.storage.codec import typed_key
 from orders_domain.storage.faults import translate_store_errors
+from orders_domain.storage.pages import query_prefix
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -25,24 +26,10 @@ class DynamoRefundReasons:
     @translate_store_errors
     def reasons(self, tenant_id: str) -> list[RefundReason]:
         """The tenant's reasons by name: a Query on its partition (a tenant has a handful)."""
-        found: list[RefundReason] = []
-        start: dict[str, Any] | None = None
-        while True:
-            request: dict[str, Any] = {
-                "TableName": self._table,
-                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-                "ExpressionAttributeValues": {
-                    ":pk": {"S": keys.refund_reasons_pk(tenant_id)},
-                    ":prefix": {"S": keys.REFUND_REASON_PREFIX},
-                },
-            }
-            if start:
-                request["ExclusiveStartKey"] = start
-            out = self._client.query(**request)
-            found.extend(RefundReason.model_validate_json(item[_DOC]["S"]) for item in out.get("Items", []))
-            start = out.get("LastEvaluatedKey")
-            if not start:
-                return found
+        items = query_prefix(
+            self._client, self._table, keys.refund_reasons_pk(tenant_id), keys.REFUND_REASON_PREFIX
+        )
+        return [RefundReason.model_validate_json(item[_DOC]["S"]) for item in items]
 
     @translate_store_errors
     def put(self, tenant_id: str, reason: RefundReason) -> None:

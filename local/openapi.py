@@ -203,6 +203,8 @@ def enrich(document: dict[str, Any]) -> dict[str, Any]:
             for status, description in ERRORS.items():
                 # A content map of its own each: an XML route adds `application/problem+xml` to its own.
                 responses.setdefault(status, {"description": description, "content": _problem_content()})
+            # A 204 has no body (Powertools documents the handler's return type for every status).
+            (responses.get("204") or {}).pop("content", None)
             for response in responses.values():
                 response.setdefault("headers", {})["x-request-id"] = REQUEST_ID_HEADER
             for status in RETRY_AFTER_STATUSES:

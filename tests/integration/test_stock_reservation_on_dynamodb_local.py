@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
+import pytest
 from orders_domain.models.catalogue import Product, ProductInput
 from orders_domain.storage.catalogue import DynamoCatalogue
 
@@ -133,3 +134,39 @@ def test_given_a_product_that_releases_on_refund_when_a_fulfilled_line_is_refund
     assert stock_of(store) == 3
     assert refunded["line_items"][0]["stock_reserved"] == 0
     assert [v["status"] for v in refunded["line_items"][0]["vouchers"]] == ["cancelled", "cancelled"]
+
+
+def _keyed_create(key: str) -> Any:
+    from orders_domain.models import OrderCreateRequest
+    from orders_domain.runtime import wiring
+
+    request = OrderCreateRequest.model_validate(ORDER)
+    return wiring.current().create_orders.create(request, tenant_id=T, actor="k", idempotency_key=key)
+
+
+def test_given_a_keyed_reserving_create_whose_record_was_lost_when_run_again_then_the_first_order_answers(
+    tables: dict[str, str], dynamodb_endpoint: str
+) -> None:
+    # GIVEN a keyed create that reserved a unit (its idempotency record lost: the service runs again)
+    store = stocked(tables, dynamodb_endpoint, 3)
+    first = _keyed_create("lost-1")
+    # WHEN the same request runs again within DynamoDB's token window (a new number and guest token,
+    # so the same ClientRequestToken now carries other items)
+    again = _keyed_create("lost-1")
+    # THEN it answers the first order, replayed, and the stock was taken once
+    assert (again.replayed, again.order.id, again.order.number) == (True, first.order.id, first.order.number)
+    assert stock_of(store) == 2
+
+
+def test_given_a_keyed_create_refused_as_sold_out_when_sent_again_after_a_restock_then_it_is_made(
+    tables: dict[str, str], dynamodb_endpoint: str
+) -> None:
+    from orders_domain.domain.errors import SoldOut
+
+    store = stocked(tables, dynamodb_endpoint, 0)
+    with pytest.raises(SoldOut):
+        _keyed_create("restock-1")
+    stocked(tables, dynamodb_endpoint, 1)
+    made = _keyed_create("restock-1")
+    assert made.replayed is False
+    assert stock_of(store) == 0

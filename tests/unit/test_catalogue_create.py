@@ -209,3 +209,47 @@ def test_given_a_line_holding_stock_when_patched_then_its_amounts_are_fixed_and_
         T, order.id, [{"op": "add", "path": "/memo", "value": "gift"}], actor="k", if_match=None
     )
     assert (patched.memo, patched.line_items[0].stock_reserved, stock(catalogue)) == ("gift", 2, 3)
+
+
+class _TokenWindowClient:
+    """A DynamoDB client whose first transaction meets a token used before with other items."""
+
+    def __init__(self, stored: dict[str, Any] | None) -> None:
+        self.stored = stored
+        self.tokens: list[str] = []
+
+    def transact_write_items(self, TransactItems: Any, ClientRequestToken: str) -> None:
+        from botocore.exceptions import ClientError
+
+        self.tokens.append(ClientRequestToken)
+        if len(self.tokens) == 1:
+            error = {"Error": {"Code": "IdempotentParameterMismatchException", "Message": "other items"}}
+            raise ClientError(error, "TransactWriteItems")  # type: ignore[arg-type]
+
+    def get_item(self, **_: Any) -> dict[str, Any]:
+        return {"Item": self.stored} if self.stored is not None else {}
+
+
+@pytest.mark.parametrize("stored", [{"PK": {"S": "x"}}, None])
+def test_given_a_token_met_with_other_items_then_the_stored_order_answers_or_a_fresh_token_writes(
+    stored: dict[str, Any] | None,
+) -> None:
+    from orders_domain.domain.catalogue_rules import Reservation
+    from orders_domain.storage import stock
+
+    _, _, create = setup()
+    order = create.create(request(line(1)), tenant_id=T, actor="k").order
+    client = _TokenWindowClient(stored)
+    item = {"PK": {"S": "p"}, "SK": {"S": "ORDER"}}
+    reserving = [Reservation("ticket", "p1", 1, "line_items[0]", (0,))]
+    if stored is not None:
+        # the first run's order is read and answered (the create replays it)
+        with pytest.raises(stock.OrderTaken) as taken:
+            stock.create_reserving(client, "t", order, item, reserving, "f")  # type: ignore[arg-type]
+        assert taken.value.old == stored
+        assert len(client.tokens) == 1
+    else:
+        # nothing was written under the old token: sent again under a token of its own
+        stock.create_reserving(client, "t", order, item, reserving, "f")  # type: ignore[arg-type]
+        assert len(client.tokens) == 2
+        assert client.tokens[0] != client.tokens[1]

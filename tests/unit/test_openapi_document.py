@@ -228,3 +228,16 @@ def test_problem_responses_offer_xml_only_on_the_routes_that_speak_it(document: 
     for method, path, operation in _operations(document):
         xml = "application/problem+xml" in operation["responses"]["400"]["content"]
         assert xml == ((method, path) in XML_ROUTES), f"{method} {path}"
+
+
+def test_a_204_documents_no_body() -> None:
+    document = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    no_content = [
+        (path, method)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if "204" in operation.get("responses", {})
+    ]
+    assert no_content, "the catalogue's DELETE answers 204"
+    for path, method in no_content:
+        assert "content" not in document["paths"][path][method]["responses"]["204"], (path, method)

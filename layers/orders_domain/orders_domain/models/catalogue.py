@@ -24,6 +24,7 @@ from orders_domain.models.types import (
     Money,
     Number,
     PartyType,
+    StoredNumber,
     UniqueIds,
     Weight,
     unique_by,
@@ -55,9 +56,11 @@ class OfferKind(StrEnum):
 #: The offer kinds whose every unit sold is a voucher.
 VOUCHER_KINDS = frozenset({OfferKind.DEAL, OfferKind.GIFT_CARD})
 
-Price = Annotated[Money, Field(ge=0, le=MAX_PRICE)]
-PriceDelta = Annotated[Money, Field(ge=-MAX_PRICE, le=MAX_PRICE)]
-TaxRate = Annotated[Number, Field(ge=0, le=1)]
+# Bounds before StoredNumber, so the OpenAPI document shows them (models.types).
+Price = Annotated[Decimal, Field(allow_inf_nan=False, ge=0, le=MAX_PRICE), StoredNumber]
+PriceDelta = Annotated[Decimal, Field(allow_inf_nan=False, ge=-MAX_PRICE, le=MAX_PRICE), StoredNumber]
+TaxRate = Annotated[Decimal, Field(allow_inf_nan=False, ge=0, le=1), StoredNumber]
+CreditAmount = Annotated[Decimal, Field(allow_inf_nan=False, gt=0, le=MAX_PRICE), StoredNumber]
 Stock = Annotated[Int, Field(ge=0, le=MAX_STOCK)]
 
 
@@ -198,7 +201,7 @@ class CreditInput(InputModel):
 
     customer_type: PartyType
     customer_id: CustomerId
-    amount: Annotated[Money, Field(gt=0, le=MAX_PRICE)]
+    amount: CreditAmount
     currency_code: CurrencyCode
 
     _known_currency = field_validator("currency_code")(_currency)

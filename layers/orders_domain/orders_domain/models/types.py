@@ -176,6 +176,10 @@ def _decimal_to_json(value: Decimal, info: SerializationInfo) -> str:
 
 
 #: Money: a finite Decimal (never a float).
+#: The annotation every stored Decimal ends with. A bounded number puts its bounds in the Field
+#: before it (`Annotated[Decimal, Field(allow_inf_nan=False, ge=0), StoredNumber]`): bounds added
+#: after it (`Annotated[Money, Field(ge=0)]`) are enforced but missing from the OpenAPI document.
+StoredNumber = _StorableNumber
 Money = Annotated[Decimal, Field(allow_inf_nan=False), _StorableNumber]
 #: Any other stored number that is not money (weight, exchange rate, coordinates, ...).
 Number = Annotated[Decimal, Field(allow_inf_nan=False), _StorableNumber]
@@ -188,9 +192,9 @@ MAX_WEIGHT = Decimal(10**9)
 #: Exchange rates are above zero and at most this (an order total times a rate stays in range).
 MAX_EXCHANGE_RATE = Decimal(10**6)
 #: A unit's weight (>= 0, at most MAX_WEIGHT).
-Weight = Annotated[Number, Field(ge=0, le=MAX_WEIGHT)]
+Weight = Annotated[Decimal, Field(allow_inf_nan=False, ge=0, le=MAX_WEIGHT), StoredNumber]
 #: An exchange rate (> 0, at most MAX_EXCHANGE_RATE).
-Rate = Annotated[Number, Field(gt=0, le=MAX_EXCHANGE_RATE)]
+Rate = Annotated[Decimal, Field(allow_inf_nan=False, gt=0, le=MAX_EXCHANGE_RATE), StoredNumber]
 #: An integer: a JSON integer, never a boolean or a string.
 Int = Annotated[int, BeforeValidator(_whole_number)]
 #: A boolean: `true` or `false`, never "yes", 1 or "true".

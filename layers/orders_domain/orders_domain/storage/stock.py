@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 #: How often a create that reserves stock is sent again after meeting a concurrent transaction.
 _RESERVE_ATTEMPTS = 8
+#: DynamoDB's answer to a ClientRequestToken sent again with other items within its window.
+_PARAMETERS_CHANGED = "IdempotentParameterMismatchException"
 
 
 class OrderTaken(Exception):
@@ -47,7 +50,13 @@ def create_reserving(
     """The order and each product's stock decrement in one transaction (never below zero); again
     (a few times, jittered) when it met a concurrent transaction on the same stock. Its
     ClientRequestToken is the order's id and request: a lost answer's retry is applied once.
-    `OrderTaken` when the id is taken, `SoldOut` naming the lines whose product has too few left."""
+    `OrderTaken` when the id is taken, `SoldOut` naming the lines whose product has too few left.
+
+    A client's retry of a keyed create is built anew (another number, guest token and time) under
+    the same id and request, so within DynamoDB's 10-minute token window it meets the first run's
+    token with other items (`IdempotentParameterMismatch`): the first run's order is read instead
+    (`OrderTaken`, the caller answers it); when there is none (the first run was refused, say sold
+    out), nothing was written, and the transaction is sent under a token of its own."""
     put = {
         "TableName": table,
         "Item": item,
@@ -61,6 +70,13 @@ def create_reserving(
             client.transact_write_items(TransactItems=items, ClientRequestToken=token)
             return
         except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == _PARAMETERS_CHANGED:
+                key = {"PK": item["PK"], "SK": item["SK"]}
+                stored = client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+                if stored is not None:
+                    raise OrderTaken(stored) from exc
+                token = uuid.uuid4().hex  # nothing was written under the old token: a fresh one
+                continue
             reasons = list(exc.response.get("CancellationReasons") or [])  # type: ignore[call-overload]
             codes = [r.get("Code") for r in reasons]
             if codes and codes[0] == "ConditionalCheckFailed":

@@ -14,8 +14,9 @@ and where each part lives in harness/bench/:
   fields=, history, `?asOf=`), `search.py` (the list page, search, customer and coupon lookups),
   `changes.py` (PATCH, PUT, DELETE, batch), `fulfilment.py` (fulfil, cancel, void, close, the
   fulfillments, will-call), `refunds.py` (refunds and reasons), `dialects.py` (the theatre and
-  distribution dialects, JSON and XML), `catalogue.py` (the create reserving stock, and the catalogue
-  function's products, shipping products, settings and credits), and the warm authorizer
+  distribution dialects, JSON and XML), `catalogue.py` (the create reserving stock, the catalogue
+  function's products, shipping products, settings, credits and describe, and the create_order
+  function's availability, price, eligibility, override and override preview), and the warm authorizer
   (`families.py`). `FULFIL_CALLS`, `REFUND_CALLS`, `DIALECT_CALLS` and `CATALOGUE_CALLS` are the
   DynamoDB calls each makes (check_shape holds a run to them).
 - `stream` (`stream.py`): the order_stream function on batches of 100 records, new and replayed.

@@ -11,6 +11,16 @@
   Idempotency-Key (the key's record PutItem and UpdateItem, the keyed credit's GetItem, the number's
   UpdateItem, the credit's PutItem) and a customer's credits (`CREDITS` of them: one Query).
 
+- the create_order function's catalogue reads and the admin's override (issue 31), each on the
+  reserving order's body (`LINES` lines, each naming its own product of limited stock, billed to a
+  contact, shippable): `availability`, `preview_price` and `preview_eligibility` (the products and
+  settings: one BatchGetItem each), `describe_products` (the catalogue function: `LINES` products,
+  one BatchGetItem), `override_create` (`override_body`: every line's unit price and quantity
+  overridden, under a new Idempotency-Key: the create reserving stock's calls, the units taken the
+  overridden quantity) and `override_preview` (the same body, answered as a preview: the products'
+  BatchGetItem, the shipping products' Query for a shippable order and the bill-to party's open
+  credits' Query).
+
 `CATALOGUE_CALLS` holds a run to those calls. What the routes read is written before they are
 measured (products and credits directly, outside the measured calls).
 """
@@ -45,13 +55,18 @@ SHIPPINGS = 5
 CREDITS_OF_CUSTOMER = 5
 CUSTOMER = "bench-credits"
 GRANTED = "bench-granted"
+#: A keyed create reserving stock: the idempotency record's PutItem and UpdateItem, the products'
+#: BatchGetItem, one TransactWriteItems of the order and the decrements; and the order-number
+#: counter's UpdateItem when the function's block of numbers has run out (amortised: a billing call
+#: a second after the last block was taken takes a block of one).
+RESERVING_CALLS: dict[str, tuple[int, int]] = {
+    "BatchGetItem": (1, 1),
+    "UpdateItem": (1, 2),
+    "PutItem": (1, 1),
+    "TransactWriteItems": (1, 1),
+}
 CATALOGUE_CALLS: dict[str, dict[str, tuple[int, int]]] = {
-    "create_reserving_10_lines": {
-        "BatchGetItem": (1, 1),
-        "UpdateItem": (1, 1),
-        "PutItem": (1, 2),
-        "TransactWriteItems": (1, 1),
-    },
+    "create_reserving_10_lines": RESERVING_CALLS,
     "catalogue_put_product": {"PutItem": (1, 1)},
     "catalogue_get_product": {"GetItem": (1, 1)},
     "catalogue_products_page": {"Query": (1, 1)},
@@ -60,7 +75,23 @@ CATALOGUE_CALLS: dict[str, dict[str, tuple[int, int]]] = {
     "catalogue_settings": {"GetItem": (1, 1)},
     "grant_credit": {"PutItem": (2, 2), "GetItem": (1, 1), "UpdateItem": (2, 2)},
     "customer_credits": {"Query": (1, 1)},
+    # the create_order function's catalogue reads and override (issue 31)
+    "describe_products": {"BatchGetItem": (1, 1)},
+    "availability": {"BatchGetItem": (1, 1)},
+    "preview_price": {"BatchGetItem": (1, 1)},
+    "preview_eligibility": {"BatchGetItem": (1, 1)},
+    "override_create": RESERVING_CALLS,
+    "override_preview": {"BatchGetItem": (1, 1), "Query": (2, 2)},
 }
+#: The admin's override of every line of the reserving order: its unit price and its quantity.
+OVERRIDE_UNIT_PRICE = "12.00"
+OVERRIDE_QUANTITY = 3
+OVERRIDE = "/orders/{tenantId}/override"
+OVERRIDE_PREVIEW = "/orders/{tenantId}/override/preview"
+AVAILABILITY = "/orders/{tenantId}/availability"
+PREVIEW_PRICE = "/orders/{tenantId}/preview/price"
+PREVIEW_ELIGIBILITY = "/orders/{tenantId}/preview/eligibility"
+DESCRIBE = "/orders/{tenantId}/products/describe"
 
 
 def reserving_body() -> dict[str, Any]:
@@ -137,6 +168,66 @@ def catalogue_reads(bench: Bench) -> None:
         refuse_failure("credit (for the list)", bench.invoke("catalogue", granted).answer)
 
 
+def override_body() -> dict[str, Any]:
+    """The reserving order (each line given an `order_line_item_id`, as an override names it) with
+    every line's unit price and quantity overridden: `OVERRIDE_QUANTITY` units taken of each product."""
+    order = reserving_body()
+    for n, line in enumerate(order["line_items"]):
+        line["order_line_item_id"] = f"L{n}"
+    overridden = [
+        {
+            "order_line_item_id": line["order_line_item_id"],
+            "override_unit_price": OVERRIDE_UNIT_PRICE,
+            "override_quantity": OVERRIDE_QUANTITY,
+        }
+        for line in order["line_items"]
+    ]
+    return {"order": order, "override_manifest": {"line_items": overridden}}
+
+
+def override_event() -> dict[str, Any]:
+    """The override create (events/create_order_override.json, admin) under a new Idempotency-Key."""
+    created = event("create_order_override.json")
+    created["body"] = json.dumps(override_body())
+    created["headers"]["Idempotency-Key"] = f'"{uuid.uuid4()}"'
+    created["multiValueHeaders"] = {k: [v] for k, v in created["headers"].items()}
+    return created
+
+
+def order_read_event(resource: str, body: dict[str, Any]) -> dict[str, Any]:
+    """One of the create_order function's reads of an unplaced order (POST, `body`), from its sample
+    (events/create_order_availability.json: every scope)."""
+    return route_event("create_order_availability.json", "POST", resource, body=body)
+
+
+def override_preview_event() -> dict[str, Any]:
+    """The override's preview (from the override's sample: admin), of `override_body`."""
+    return route_event("create_order_override.json", "POST", OVERRIDE_PREVIEW, body=override_body())
+
+
+def describe_body() -> dict[str, Any]:
+    """`products/describe` of the `LINES` products the reserving order names, for its bill-to party."""
+    products = [{"type": "ticket", "id": f"bench-{n}"} for n in range(LINES)]
+    return {"customer_type": "contact", "customer_id": "contact-42", "products": products}
+
+
+def describe_event() -> dict[str, Any]:
+    return route_event("catalogue_describe_products.json", "POST", DESCRIBE, body=describe_body())
+
+
+def checkout_routes() -> list[Route]:
+    """The create's catalogue reads, describe and the override (their products are `stock_products`')."""
+    body = reserving_body
+    return [
+        ("describe_products", "catalogue", describe_event),
+        ("availability", "create_order", lambda: order_read_event(AVAILABILITY, body())),
+        ("preview_price", "create_order", lambda: order_read_event(PREVIEW_PRICE, body())),
+        ("preview_eligibility", "create_order", lambda: order_read_event(PREVIEW_ELIGIBILITY, body())),
+        ("override_create", "create_order", override_event),
+        ("override_preview", "create_order", override_preview_event),
+    ]  # fmt: skip
+
+
 def catalogue_routes(bench: Bench) -> list[Route]:
     stock_products(bench)
     catalogue_reads(bench)
@@ -155,6 +246,7 @@ def catalogue_routes(bench: Bench) -> list[Route]:
         ("catalogue_settings", "catalogue", lambda: catalogue_event("GET", SETTINGS)),
         ("grant_credit", "catalogue", grant_event),
         ("customer_credits", "catalogue", lambda: catalogue_event("GET", CUSTOMER_CREDITS, customer)),
+        *checkout_routes(),
     ]  # fmt: skip
 
 

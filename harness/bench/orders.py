@@ -1,5 +1,6 @@
 """The create_order and get_order routes (`operations`): `create_1_line`, `create_10_lines`,
-`create_100_lines` (each with an Idempotency-Key), `preview_10_lines`, `get`, `get_by_token`,
+`create_100_lines` (each with an Idempotency-Key), `preview_10_lines` (held to its DynamoDB calls,
+`ORDER_CALLS`: since issue 31 a preview reads the catalogue), `get`, `get_by_token`,
 `get_with_fields`, `history_page` (the first page of an order's history) and `get_as_of` (the order
 as it was between its versions 3 and 4): an order made by the create handler, and one with five
 versions whose history entries the order_stream handler wrote from their records. Also the order
@@ -149,5 +150,9 @@ def order_routes(bench: Bench) -> list[Route]:
     ]
 
 
-#: The history routes (issue 17): check_shape requires them (the budgets read get and create too).
-FAMILY = Family(order_routes, required=("history_page", "get_as_of"))
+#: The preview's DynamoDB calls (issue 31): `order_body` names no catalogue product (no BatchGetItem),
+#: ships its lines (the shipping products: one Query) and bills a contact (its open credits: one Query).
+ORDER_CALLS: dict[str, dict[str, tuple[int, int]]] = {"preview_10_lines": {"Query": (2, 2)}}
+#: The history routes (issue 17) and the preview: check_shape requires them (the budgets read get and
+#: create too) and holds the preview to its calls.
+FAMILY = Family(order_routes, required=("history_page", "get_as_of", *ORDER_CALLS), calls=ORDER_CALLS)

@@ -5,10 +5,12 @@ every function, DynamoDB Local in its own process) with two tenants, creates ord
 share one party, installment schedule, shipping status and coupon (`SHARED_ID`, `SHARED_COUPON`: if
 isolation failed, A's lookups for them would answer B's orders), then:
 
-- **schemathesis** against `/openapi.json`: every operation, authenticated as tenant A on A's paths,
-  checks `not_a_server_error`, `status_code_conformance`, `content_type_conformance`,
-  `response_schema_conformance` and `negative_data_rejection`, stateful links where the document
-  infers them; bounded by `--max-examples` per operation.
+- **schemathesis** against `/openapi.json`, sent to the gateway's own routes (`--url`): every
+  operation, authenticated as tenant A on A's paths, checks `not_a_server_error`,
+  `status_code_conformance`, `content_type_conformance`, `response_schema_conformance` and
+  `negative_data_rejection`, stateful links where the document infers them; bounded by
+  `--max-examples` per operation. An operation it did not test, or whose every valid request was
+  answered 404 (never reached), fails the run.
 - a **tenant sweep** generated from the same document (run first, on the orders as seeded:
   schemathesis may patch or delete A's): every operation with no key (401), with B's key on A's
   path (403), and with A's key on A's path but B's order ids and tokens (404) — and no answer may
@@ -94,7 +96,8 @@ failing request as curl, and its answer).
 Where each part lives (`harness/fuzz/`): `core.py` the tenants (`Tenant`), the sweep's record and the
 tables the route families fill (`FOREIGN_VALUES`, `OWNED_IDS`, `ORDER_ID_ROUTES`, `BODIES`);
 `client.py` the HTTP client (`call`, `exchange`: a test replaces them there); `sweep.py` the tenant
-sweep and B's view; `schemathesis_run.py` schemathesis, its config and its failure report;
+sweep and B's view; `schemathesis_run.py` schemathesis, its config, its failure report and the
+operations it never reached;
 `results.py` the whole run (`run`) and its results; `__main__.py` the command line. One module per
 route family, each adding its routes to the tables when imported: `orders.py` (the seeded orders,
 the list's page tokens), `changes.py` (the PATCH's body), `search.py` (the lookups' shared values,

@@ -16,7 +16,12 @@ from harness.fuzz.core import TENANT_A, TENANT_B, Tenant
 from harness.fuzz.dialects import seed_distribution
 from harness.fuzz.fulfilment import seed_fulfillments
 from harness.fuzz.orders import seed, with_page_tokens
-from harness.fuzz.schemathesis_run import SERVER_ERROR_CODES, failure_report, schemathesis
+from harness.fuzz.schemathesis_run import (
+    SERVER_ERROR_CODES,
+    failure_report,
+    schemathesis,
+    unreached_operations,
+)
 from harness.fuzz.stream import stream_consumer, with_history
 from harness.fuzz.sweep import changed, tenant_sweep, tenant_view
 
@@ -84,7 +89,11 @@ def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, Any], dict
             [f"schemathesis tested {results['routes_fuzzed']} of the document's {operations} operations"]
             if results["routes_fuzzed"] < operations
             else []
-        ),
+        )
+        + [
+            f"schemathesis never reached {op}: its every valid request answered 404"
+            for op in unreached_operations(fuzzed)
+        ],
         "schemathesis_summary": failure_report(fuzzed["log"]),
         "slowest_boundary_request": edges.slowest,
     }

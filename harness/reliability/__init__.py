@@ -52,7 +52,8 @@ Where the parts live (all in `harness/reliability/`):
   tracking and of a will-call pickup; its judges in `fulfilment_judges.py`), `refunds.py` (refunds,
   refund reasons), `dialects.py` (theatre and distribution, JSON and XML; the place's judges in
   `dialect_judges.py`), `catalogue.py` (the stock a create reserves and a cancel gives back, a
-  product's PUT, a credit's grant; its judges in `catalogue_judges.py`) and `stream.py`. The search
+  product's PUT, a credit's grant; its judges in `catalogue_judges.py`), `checkout.py` (the admin's
+  override create, reserving the overridden units; its judge `override_problems`) and `stream.py`. The search
   and list routes write nothing: the harness reads orders only while the races write them.
 - the unexpected faults: `unexpected.py` (the hooks, the answers, the judges) and
   `unexpected_flows.py` (the flows, `FLOWS`, the section).

@@ -1,10 +1,10 @@
 """`MUTATIONS`: every mutating route the harness runs under faults, assembled from the route
-families' `ROUTES` tables (orders, changes, fulfilment, refunds, dialects, catalogue). A new
+families' `ROUTES` tables (orders, changes, fulfilment, refunds, dialects, catalogue, checkout). A new
 operation's module registers here with one line."""
 
 from __future__ import annotations
 
-from harness.reliability import catalogue, changes, dialects, fulfilment, orders, refunds
+from harness.reliability import catalogue, changes, checkout, dialects, fulfilment, orders, refunds
 from harness.reliability.cases import Route
 
 #: Mutating route -> its DynamoDB calls and a maker of one request (with an Idempotency-Key where the
@@ -16,4 +16,5 @@ MUTATIONS: dict[str, Route] = {
     **refunds.ROUTES,
     **dialects.ROUTES,
     **catalogue.ROUTES,
+    **checkout.ROUTES,
 }

@@ -225,3 +225,11 @@ def test_open_credits_lower_what_is_due_unless_the_order_says_not_to() -> None:
 def test_the_catalogue_reads_are_reads_a_write_only_key_cannot_make() -> None:
     for resource in ("/orders/{tenantId}/availability", "/orders/{tenantId}/preview/price"):
         assert create_route(resource, order(seat(1)), scopes="orders:write")[0] == 403
+
+
+def test_a_line_with_no_price_and_no_product_is_told_which_field_it_lacks() -> None:
+    status, problem = create_route("/orders/{tenantId}/preview", order({"quantity": 1}))
+    assert status == 400, problem
+    (error,) = problem["errors"]
+    assert error["field"] == "line_items[0]"
+    assert "unit_price is required unless the line names a catalogue product" in error["error"]

@@ -18,6 +18,7 @@ from orders_domain.storage import keys
 
 from harness import bench, fuzz
 from harness.bench.catalogue import CATALOGUE_CALLS
+from harness.bench.orders import ORDER_CALLS
 from harness.stream_replay import RecordingPublisher
 from local.tables import load_template
 from tests.helpers import ROOT, TEMPLATE, item_key
@@ -189,6 +190,7 @@ def results() -> dict[str, Any]:
         **bench.REFUND_CALLS,
         **bench.DIALECT_CALLS,
         **CATALOGUE_CALLS,
+        **ORDER_CALLS,
     }.items():
         ops[name] = {**op, "ddb_calls": {api: fewest for api, (fewest, _) in calls.items()}}
     stream: dict[str, Any] = dict.fromkeys(bench.SHAPE["stream"] or (), 0)

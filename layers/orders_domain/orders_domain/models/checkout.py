@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from orders_domain.models.catalogue import CatalogueId, CustomerId
 from orders_domain.models.requests import OrderCreateRequest
@@ -97,6 +97,17 @@ class OverrideLine(InputModel):
     """One line an admin overrides, by the `order_line_item_id` the order's line carries: its unit
     price, its quantity (stock follows it), or its total (the line's units in all, before coupons and
     taxes: the unit price is the total over the quantity, which must come out in whole minor units)."""
+
+    #: The document says what the validator checks: at least one of the three is sent.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["override_unit_price"]},
+                {"required": ["override_quantity"]},
+                {"required": ["override_total"]},
+            ]
+        }
+    )
 
     order_line_item_id: Annotated[
         str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")

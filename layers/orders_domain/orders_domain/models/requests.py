@@ -62,7 +62,7 @@ class LineItemInput(InputModel, LineItemFields):
     def _priced_or_named(self) -> Self:
         if self.unit_price is None and not (self.product_type and self.product_id):
             raise PydanticCustomError(
-                "missing", "unit_price is required unless the line names a catalogue product"
+                "unit_price_required", "unit_price is required unless the line names a catalogue product"
             )
         return self
 

@@ -15,6 +15,7 @@ from orders_domain.http.api import (
     LOCATION_HEADER,
     REPLAYED_HEADER,
     Body,
+    OpenAPIResponse,
     Response,
     TenantId,
     json_content,
@@ -27,6 +28,7 @@ from orders_domain.models import OrderCreateRequest
 from orders_domain.models.checkout import (
     AvailabilityResponse,
     EligibilityResponse,
+    OverrideManifest,
     OverrideRequest,
     PriceResponse,
 )
@@ -45,6 +47,14 @@ fn = FunctionApp()
 app = fn.app
 lambda_handler = fn.lambda_handler
 
+_CREATED: dict[int, OpenAPIResponse] = {
+    201: {
+        "description": "Created; `Location` names the new order, `ETag` is its version.",
+        "headers": {"Location": LOCATION_HEADER, "ETag": ETAG_HEADER, "Idempotent-Replayed": REPLAYED_HEADER},
+        "content": json_content(lambda: models.OrderResponse),
+    }
+}
+
 
 @app.post(
     "/orders/<tenantId>",
@@ -53,36 +63,11 @@ lambda_handler = fn.lambda_handler
         "The server sets id, number, token, status, every money total and sys_* fields. "
         "Send `Idempotency-Key` (or `duplicate_prevention_key`) to make retries safe."
     ),
-    responses={
-        201: {
-            "description": "Created; `Location` names the new order, `ETag` is its version.",
-            "headers": {
-                "Location": LOCATION_HEADER,
-                "ETag": ETAG_HEADER,
-                "Idempotent-Replayed": REPLAYED_HEADER,
-            },
-            "content": json_content(lambda: models.OrderResponse),
-        }
-    },
+    responses=_CREATED,
     tags=["orders"],
 )
 def create_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()]) -> Response[str]:
-    caller = fn.caller(tenantId)
-    key = fn.idempotency_key(order.duplicate_prevention_key)
-    fingerprint = create_fingerprint(order)
-    location_base = fn.request_path()
-
-    def create() -> StoredResponse:
-        result = wiring.current().create_orders.create(
-            order,
-            tenant_id=tenantId,
-            actor=caller.principal.key_id,
-            idempotency_key=key,
-            fingerprint=fingerprint,
-        )
-        return _created(result, order_json(result.order), location_base)
-
-    return fn.idempotent(tenant_id=tenantId, key=key, fingerprint=fingerprint, operation=create)
+    return _create(tenantId, order, create_fingerprint(order), fn.request_path())
 
 
 @app.post(
@@ -95,37 +80,38 @@ def create_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()
     "keeps `override` (the key that did it, each line's original figures and what was set); its "
     "history and events carry it. Every money rule still holds. `orders:admin` only. Optional "
     "`Idempotency-Key`.",
-    responses={
-        201: {
-            "description": "Created; `Location` names the new order, `ETag` is its version.",
-            "headers": {
-                "Location": LOCATION_HEADER,
-                "ETag": ETAG_HEADER,
-                "Idempotent-Replayed": REPLAYED_HEADER,
-            },
-            "content": json_content(lambda: models.OrderResponse),
-        }
-    },
+    responses=_CREATED,
     tags=["orders"],
 )
 def create_overridden_order(tenantId: TenantId, request: Annotated[OverrideRequest, Body()]) -> Response[str]:
-    caller = fn.caller(tenantId)
-    key = fn.idempotency_key(request.order.duplicate_prevention_key)
     fingerprint = request_fingerprint(request, exclude={"order": {"duplicate_prevention_key"}})
     location_base = fn.request_path().removesuffix("/override")
+    return _create(tenantId, request.order, fingerprint, location_base, request.override_manifest)
+
+
+def _create(
+    tenant_id: str,
+    order: OrderCreateRequest,
+    fingerprint: str,
+    location_base: str,
+    override: OverrideManifest | None = None,
+) -> Response[str]:
+    """Create the order (with an admin's override) at most once per Idempotency-Key; answer 201."""
+    caller = fn.caller(tenant_id)
+    key = fn.idempotency_key(order.duplicate_prevention_key)
 
     def create() -> StoredResponse:
         result = wiring.current().create_orders.create(
-            request.order,
-            tenant_id=tenantId,
+            order,
+            tenant_id=tenant_id,
             actor=caller.principal.key_id,
             idempotency_key=key,
             fingerprint=fingerprint,
-            override=request.override_manifest,
+            override=override,
         )
         return _created(result, order_json(result.order), location_base)
 
-    return fn.idempotent(tenant_id=tenantId, key=key, fingerprint=fingerprint, operation=create)
+    return fn.idempotent(tenant_id=tenant_id, key=key, fingerprint=fingerprint, operation=create)
 
 
 @app.post(

@@ -3,7 +3,9 @@ with the preview's reads of the catalogue (`availability`, `preview/price`, `pre
 the distribution API's `POST /distribution/orders` (seeds/004, JSON or XML) over the same create."""
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
-from typing import Annotated, Any
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
 from orders_domain import models
@@ -25,16 +27,9 @@ from orders_domain.http.handler import FunctionApp
 from orders_domain.http.idempotency import StoredResponse
 from orders_domain.http.representation import order_body, order_headers, order_json
 from orders_domain.models import OrderCreateRequest
-from orders_domain.models.checkout import (
-    AvailabilityResponse,
-    EligibilityResponse,
-    OverrideManifest,
-    OverrideRequest,
-    PriceResponse,
-)
+from orders_domain.models.overrides import OverrideManifest, OverrideRequest
 from orders_domain.runtime import wiring
 from orders_domain.services import create_fingerprint
-from orders_domain.services.checkout import Preview
 from orders_domain.services.common import request_fingerprint
 from orders_domain.services.create import CreateResult
 
@@ -42,6 +37,16 @@ from orders_domain.services.create import CreateResult
 # deferred, it is generated twice on a cold start (inside the body model Powertools wraps around
 # it, then again on its own first dump).
 OrderCreateRequest.model_rebuild()
+
+if TYPE_CHECKING:
+    from orders_domain.services.checkout import Preview
+
+
+def _checkout_model(name: str) -> Callable[[], Any]:
+    """A response model of the catalogue's reads, imported only where the document is generated: the
+    catalogue's models are not built on this function's cold start."""
+    return lambda: getattr(importlib.import_module("orders_domain.models.checkout"), name)
+
 
 fn = FunctionApp()
 app = fn.app
@@ -173,7 +178,7 @@ def preview_order(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body(
     return json_response(200, _preview_body(preview))
 
 
-def _preview_body(preview: Preview) -> dict[str, Any]:
+def _preview_body(preview: "Preview") -> dict[str, Any]:
     """A preview's answer: the order without its placeholders (id, number, token, links)."""
     body: dict[str, Any] = {
         "manifest": preview.priced.manifest.model_dump(mode="python"),
@@ -195,7 +200,7 @@ def _preview_body(preview: Preview) -> dict[str, Any]:
     responses={
         200: {
             "description": "`{product_availability: [{order_line_item_id, line_number, status}]}`.",
-            "content": json_content(lambda: AvailabilityResponse),
+            "content": json_content(_checkout_model("AvailabilityResponse")),
         }
     },
     tags=["orders"],
@@ -211,7 +216,7 @@ def order_availability(tenantId: TenantId, order: Annotated[OrderCreateRequest, 
     summary="The price of an unplaced order (a read)",
     description="`{price}`: the order's `total` as it would be placed (catalogue prices included). "
     "Nothing is saved or reserved.",
-    responses={200: {"description": "`{price}`.", "content": json_content(lambda: PriceResponse)}},
+    responses={200: {"description": "`{price}`.", "content": json_content(_checkout_model("PriceResponse"))}},
     tags=["orders"],
 )
 def preview_price(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body()]) -> Response[str]:
@@ -227,7 +232,10 @@ def preview_price(tenantId: TenantId, order: Annotated[OrderCreateRequest, Body(
     "(eligible when a product has no rule, or the party's type is in its `customer_types` and its id in "
     "its `customer_ids`, each when given); `reason` names the first product it may not buy.",
     responses={
-        200: {"description": "`{eligible, reason}`.", "content": json_content(lambda: EligibilityResponse)}
+        200: {
+            "description": "`{eligible, reason}`.",
+            "content": json_content(_checkout_model("EligibilityResponse")),
+        }
     },
     tags=["orders"],
 )

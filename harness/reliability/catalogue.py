@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from harness.reliability.cases import REFUSED_AS_DONE, Case, Route, first_answer, idempotency_text
 from harness.reliability.catalogue_judges import (
@@ -243,18 +243,30 @@ class ReservingCreateCase(Case):
     store: Store
     label: str
     made: dict[str, str] = field(default_factory=dict)
+    #: The route it sends to (the override's case sends to its own), and what its orders are called.
+    path: ClassVar[str] = CREATE_PATH
+    noun: ClassVar[str] = "create"
 
     def __post_init__(self) -> None:
         self.product_id = stocked(self.api, START)
-        self.body = order_of(self.product_id, RESERVED, self.label)
+        self.body = self.body_for(self.product_id)
+
+    def body_for(self, product_id: str) -> dict[str, Any]:
+        return order_of(product_id, RESERVED, self.label)
 
     def only(self, call: str) -> str | None:
         if call.endswith(IDEMPOTENCY):
-            return idempotency_text(CREATE_PATH, self.label)
+            return idempotency_text(self.path, self.label)
         return self.product_id  # the products' BatchGetItem, the transaction's decrement
 
     def send(self) -> Answer:
-        return self.api.call("POST", f"/orders/{TENANT}", self.body, idempotency_key=self.label)
+        return self.api.call("POST", self.path.format(tenantId=TENANT), self.body, idempotency_key=self.label)
+
+    def judge_answer(self, what: str, answer: Answer, tally: Tally) -> None:
+        """What the answer of a 201 must also be (nothing more for a plain create)."""
+
+    def judge_orders(self, what: str, final: Answer, orders: list[dict[str, Any]], tally: Tally) -> None:
+        """What the stored orders must also be (nothing more for a plain create)."""
 
     def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
         first_answer(tally, what, first, (201,), strict=strict)
@@ -265,12 +277,14 @@ class ReservingCreateCase(Case):
             tally.problem("double_effects", f"{what}: the retry made another order")
         if final[0] == 201:
             self.made[self.label] = final[1]["id"]
+            self.judge_answer(what, final, tally)
             replay = self.send()
             if replay[0] != 201 or replay[1]["id"] != final[1]["id"]:
                 tally.problem("double_effects", f"{what}: the key's replay is {replay[0]} {replay[1]}")
         orders = self.store.with_memo(self.label)
         if len(orders) > 1:
-            tally.problem("double_effects", f"{what}: {len(orders)} orders of one keyed create")
+            tally.problem("double_effects", f"{what}: {len(orders)} orders of one keyed {self.noun}")
+        self.judge_orders(what, final, orders, tally)
         check_stock(tally, what, self.store, self.product_id, START, orders)
 
 

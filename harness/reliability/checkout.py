@@ -17,23 +17,19 @@ an override applied twice would record the overridden figures as the original on
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
-from harness.reliability.cases import Case, Route, first_answer, idempotency_text
+from harness.reliability.cases import Route
 from harness.reliability.catalogue import (
     PRICE,
     RESERVING_CALLS,
     RESERVING_WRITES,
-    START,
-    check_stock,
+    ReservingCreateCase,
     order_of,
-    stocked,
 )
-from harness.reliability.clients import until_settled
-from harness.reliability.core import TENANT, Answer, Api, Problem, Store, Tally
-from harness.reliability.faults import IDEMPOTENCY
+from harness.reliability.core import Answer, Problem, Tally
 
 OVERRIDE_PATH = "/orders/{tenantId}/override"
 #: The units the client's order asks, and what the admin sets: quantity (the units taken) and price.
@@ -95,48 +91,25 @@ def _money(value: Any) -> Decimal | None:
 
 
 @dataclass
-class OverrideCreateCase(Case):
+class OverrideCreateCase(ReservingCreateCase):
     """POST a keyed override create (`override_body`) of its own product of `START` units; settled as
-    the reserving create is: sent again with its key while not answered 201 (the module's docstring)."""
+    the reserving create is: sent again with its key while not answered 201 (the module's docstring),
+    its answer and its stored order also holding the override once (`override_problems`)."""
 
-    api: Api
-    store: Store
-    label: str
-    made: dict[str, str] = field(default_factory=dict)
+    path: ClassVar[str] = OVERRIDE_PATH
+    noun: ClassVar[str] = "override"
 
-    def __post_init__(self) -> None:
-        self.product_id = stocked(self.api, START)
-        self.body = override_body(self.product_id, self.label)
+    def body_for(self, product_id: str) -> dict[str, Any]:
+        return override_body(product_id, self.label)
 
-    def only(self, call: str) -> str | None:
-        if call.endswith(IDEMPOTENCY):
-            return idempotency_text(OVERRIDE_PATH, self.label)
-        return self.product_id  # the products' BatchGetItem, the transaction's decrement
+    def judge_answer(self, what: str, answer: Answer, tally: Tally) -> None:
+        tally.found(f"{what}: the answer", override_problems(answer[1]))
 
-    def send(self) -> Answer:
-        return self.api.call("POST", f"/orders/{TENANT}/override", self.body, idempotency_key=self.label)
-
-    def settle(self, first: Answer, what: str, tally: Tally, *, strict: bool) -> None:
-        first_answer(tally, what, first, (201,), strict=strict)
-        final = first if first[0] == 201 else until_settled(self.send)
-        if final[0] != 201:
-            tally.problem("lost_updates", f"{what}: the client's retry ended {final[0]} {final[1]}")
-        elif first[0] == 201 and first[1]["id"] != final[1]["id"]:
-            tally.problem("double_effects", f"{what}: the retry made another order")
-        if final[0] == 201:
-            self.made[self.label] = final[1]["id"]
-            tally.found(f"{what}: the answer", override_problems(final[1]))
-            replay = self.send()
-            if replay[0] != 201 or replay[1]["id"] != final[1]["id"]:
-                tally.problem("double_effects", f"{what}: the key's replay is {replay[0]} {replay[1]}")
-        orders = self.store.with_memo(self.label)
-        if len(orders) > 1:
-            tally.problem("double_effects", f"{what}: {len(orders)} orders of one keyed override")
-        elif not orders and final[0] == 201:
+    def judge_orders(self, what: str, final: Answer, orders: list[dict[str, Any]], tally: Tally) -> None:
+        if not orders and final[0] == 201:
             tally.problem("lost_updates", f"{what}: answered 201 {final[1]['id']}, and no order is stored")
         for order in orders:
             tally.found(f"{what}: order {order.get('id')}", override_problems(order))
-        check_stock(tally, what, self.store, self.product_id, START, orders)
 
 
 #: The override's routes under faults (`MUTATIONS`, in harness/reliability/routes.py): its calls are

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from orders_domain.models import OrderCreateRequest
 from orders_domain.models.catalogue import Product, ProductInput
-from orders_domain.models.checkout import DescribeRequest, OverrideRequest
+from orders_domain.models.checkout import DescribeRequest
+from orders_domain.models.overrides import OverrideRequest
 from orders_domain.services import CreateOrders
 from orders_domain.storage import keys
 from orders_domain.storage.catalogue import STOCK
@@ -279,7 +280,7 @@ class SettleStore:
 def settle(
     monkeypatch: pytest.MonkeyPatch, orders: list[dict[str, Any]], stock: int, first: tuple[int, Any]
 ) -> reliability.Tally:
-    monkeypatch.setattr(rel_checkout, "stocked", lambda api, stock: "p-1")
+    monkeypatch.setattr(rel_catalogue, "stocked", lambda api, stock: "p-1")
     monkeypatch.setattr(rel_catalogue, "stock_of", lambda store, product_id: store.stock)
 
     class Answers(StubApi):

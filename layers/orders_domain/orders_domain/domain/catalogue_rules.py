@@ -13,7 +13,7 @@ does not hold keeps today's behaviour (the client's price, no stock) unless the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -213,16 +213,32 @@ def _line_price(
     return price, []
 
 
-def _check_eligible(request: OrderCreateRequest, products: Sequence[Product]) -> None:
-    party_type = request.bill_to_type
-    party_id = request.bill_to_contact_id if party_type == "contact" else request.bill_to_organization_id
+def bill_to(request: OrderCreateRequest) -> tuple[str | None, str | None]:
+    """The order's bill-to party as eligibility judges it: (type, id); (None, None) without a type."""
+    if request.bill_to_type == "contact":
+        return request.bill_to_type, request.bill_to_contact_id
+    if request.bill_to_type == "organization":
+        return request.bill_to_type, request.bill_to_organization_id
+    return None, None
+
+
+def first_ineligible(request: OrderCreateRequest, products: Iterable[Product]) -> str | None:
+    """Why the order's bill-to party may not buy the first of `products` it may not (`<type>/<id>:
+    <reason>`), or None: it may buy them all."""
+    party_type, party_id = bill_to(request)
     for product in products:
         reason = ineligible_reason(product, party_type, party_id)
         if reason is not None:
-            raise Ineligible(
-                "The order's customer may not buy a product it names.",
-                errors=[FieldError("bill_to", f"{product.product_type}/{product.product_id}: {reason}")],
-            )
+            return f"{product.product_type}/{product.product_id}: {reason}"
+    return None
+
+
+def _check_eligible(request: OrderCreateRequest, products: Sequence[Product]) -> None:
+    reason = first_ineligible(request, products)
+    if reason is not None:
+        raise Ineligible(
+            "The order's customer may not buy a product it names.", errors=[FieldError("bill_to", reason)]
+        )
 
 
 def live_units(line: LineItem, *, refunds: bool) -> int:
@@ -241,7 +257,7 @@ def releases(current: Order, changed: Order) -> tuple[Order, list[Reservation]]:
     if not any(li.stock_reserved or li.vouchers for li in current.line_items):
         return changed, []  # the common case: nothing of the order holds stock or vouchers
     before = {li.order_line_item_id: li.stock_reserved or 0 for li in current.line_items}
-    lines, back = [], []
+    lines, back, moved = [], [], False
     for position, line in enumerate(changed.line_items):
         update: dict[str, object] = {}
         was = before.get(line.order_line_item_id, 0)
@@ -256,6 +272,7 @@ def releases(current: Order, changed: Order) -> tuple[Order, list[Reservation]]:
             if settled != line.vouchers:
                 update["vouchers"] = settled
         lines.append(line.model_copy(update=update) if update else line)
-    if lines == list(changed.line_items):
+        moved = moved or bool(update)
+    if not moved:
         return changed, []
     return changed.model_copy(update={"line_items": lines}), back

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from orders_domain.domain.catalogue_rules import Availability, availability, ineligible_reason
+from orders_domain.domain.catalogue_rules import (
+    Availability,
+    availability,
+    bill_to,
+    first_ineligible,
+    ineligible_reason,
+)
 
 if TYPE_CHECKING:
     from orders_domain.models import OrderCreateRequest
@@ -43,16 +49,6 @@ def _named(request: OrderCreateRequest) -> Iterable[tuple[int, tuple[str, str]]]
             yield index, (str(line.product_type), str(line.product_id))
 
 
-def bill_to(request: OrderCreateRequest) -> tuple[str | None, str | None]:
-    """The order's bill-to party: (type, id), either None when it names none."""
-    party_type = request.bill_to_type
-    if party_type == "contact":
-        return party_type, request.bill_to_contact_id
-    if party_type == "organization":
-        return party_type, request.bill_to_organization_id
-    return None, None
-
-
 def line_availability(
     request: OrderCreateRequest, products: Mapping[tuple[str, str], Product]
 ) -> list[tuple[int, Availability]]:
@@ -66,11 +62,16 @@ def line_availability(
 
 
 def issues(
-    request: OrderCreateRequest, products: Mapping[tuple[str, str], Product], *, strict: bool
+    request: OrderCreateRequest,
+    products: Mapping[tuple[str, str], Product],
+    levels: Sequence[tuple[int, Availability]],
+    *,
+    strict: bool,
 ) -> list[Issue]:
-    """The catalogue's manifest errors of the order's lines, in line order."""
+    """The catalogue's manifest errors of the order's lines, in line order (`levels`: the lines'
+    `line_availability`)."""
     party_type, party_id = bill_to(request)
-    sold_out = {i for i, level in line_availability(request, products) if level is Availability.SOLD_OUT}
+    sold_out = {i for i, level in levels if level is Availability.SOLD_OUT}
     found: list[Issue] = []
     for index, ref in _named(request):
         product = products.get(ref)
@@ -106,10 +107,5 @@ def open_credits(credits: Iterable[OpenCredit], currency_code: str) -> tuple[lis
 
 def eligibility(request: OrderCreateRequest, products: Mapping[tuple[str, str], Product]) -> str | None:
     """Why the bill-to party may not buy a product the order names (the first), or None: eligible."""
-    party_type, party_id = bill_to(request)
-    for _, ref in _named(request):
-        product = products.get(ref)
-        reason = ineligible_reason(product, party_type, party_id) if product is not None else None
-        if reason is not None:
-            return f"{ref[0]}/{ref[1]}: {reason}"
-    return None
+    named = dict.fromkeys(ref for _, ref in _named(request) if ref in products)
+    return first_ineligible(request, (products[ref] for ref in named))

@@ -26,8 +26,8 @@ from orders_domain.domain.errors import FieldError, ValidationFailed
 if TYPE_CHECKING:
     from orders_domain.models import OrderCreateRequest
     from orders_domain.models.catalogue import Product
-    from orders_domain.models.checkout import OverrideLine, OverrideManifest
     from orders_domain.models.orders import OrderOverride
+    from orders_domain.models.overrides import OverrideLine, OverrideManifest
 
 
 def _positions(request: OrderCreateRequest, manifest: OverrideManifest) -> dict[int, OverrideLine]:

@@ -10,27 +10,24 @@ Query) only when it names one and does not say `do_not_apply_open_credits`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from orders_domain.domain import catalogue_rules, checkout, money, overrides
+from orders_domain.domain.catalogue_rules import Availability
 from orders_domain.domain.errors import FieldError, UnknownProduct
 from orders_domain.domain.ports import CatalogueStore, CreditStore
 from orders_domain.models import OrderCreateRequest
 from orders_domain.models.catalogue import CatalogueSettings, Product
-from orders_domain.models.checkout import (
-    DescribedProduct,
-    DescribeRequest,
-    LineAvailability,
-    OverrideManifest,
-)
+from orders_domain.models.checkout import DescribedProduct, DescribeRequest, LineAvailability
 from orders_domain.services.pricing import PricedOrder, Pricing
 
 if TYPE_CHECKING:
     from orders_domain.models import ManifestError, Order, PreviewManifest
     from orders_domain.models.catalogue import OpenCredit
+    from orders_domain.models.overrides import OverrideManifest
 
 Products = Mapping[tuple[str, str], Product]
 
@@ -96,7 +93,8 @@ class CheckOrders:
         priced = self._priced(request, products, actor, tenant_id, override)
         request = overrides.requested(request, override)
         order = priced.order
-        found = checkout.issues(request, products, strict=settings.strict)
+        levels = checkout.line_availability(request, products)
+        found = checkout.issues(request, products, levels, strict=settings.strict)
         shipping = self.catalogue().shipping(tenant_id) if order.shippable else []
         shipping_issue = checkout.shipping_issue(order.shippable, shipping)
         credits, balance = self._open_credits(request, tenant_id)
@@ -109,7 +107,7 @@ class CheckOrders:
                 "open_credits": credits,
                 "open_credit_balance": balance,
                 "shipping_options": shipping,
-                "product_availability": _availability(order, request, products),
+                "product_availability": _rows(levels, [li.order_line_item_id for li in order.line_items]),
             }
         )
         return Preview(
@@ -119,7 +117,7 @@ class CheckOrders:
         )
 
     def _open_credits(self, request: OrderCreateRequest, tenant_id: str) -> tuple[list[OpenCredit], Decimal]:
-        party_type, party_id = checkout.bill_to(request)
+        party_type, party_id = catalogue_rules.bill_to(request)
         if party_type is None or party_id is None or request.do_not_apply_open_credits:
             return [], money.ZERO
         held = self.credits().of_customer(tenant_id, party_type, party_id)
@@ -127,14 +125,8 @@ class CheckOrders:
 
     def availability(self, request: OrderCreateRequest, *, tenant_id: str) -> list[LineAvailability]:
         products, _ = self._lookup(request, tenant_id)
-        return [
-            LineAvailability(
-                order_line_item_id=request.line_items[i].order_line_item_id,
-                line_number=i + 1,
-                status=level.value,
-            )
-            for i, level in checkout.line_availability(request, products)
-        ]
+        levels = checkout.line_availability(request, products)
+        return _rows(levels, [li.order_line_item_id for li in request.line_items])
 
     def price(self, request: OrderCreateRequest, *, tenant_id: str, actor: str) -> Decimal:
         products, _ = self._lookup(request, tenant_id)
@@ -184,7 +176,7 @@ def _describe(
 def _described(request: OrderCreateRequest, products: Products) -> list[DescribedProduct]:
     """The catalogue products the order names, once each, as describe answers them (for the units the
     order asks of each)."""
-    party_type, party_id = checkout.bill_to(request)
+    party_type, party_id = catalogue_rules.bill_to(request)
     units: dict[tuple[str, str], int] = {}
     for line in request.line_items:
         ref = (str(line.product_type), str(line.product_id))
@@ -211,12 +203,14 @@ def _errors(order: Order, issues: list[checkout.Issue]) -> list[ManifestError]:
     ]
 
 
-def _availability(order: Order, request: OrderCreateRequest, products: Products) -> list[LineAvailability]:
+def _rows(
+    levels: Sequence[tuple[int, Availability]], line_ids: Sequence[str | None]
+) -> list[LineAvailability]:
+    """`product_availability` rows: each line's availability, named by the id it has (as sent, or as
+    the previewed order gives it)."""
     return [
-        LineAvailability(
-            order_line_item_id=order.line_items[i].order_line_item_id, line_number=i + 1, status=level.value
-        )
-        for i, level in checkout.line_availability(request, products)
+        LineAvailability(order_line_item_id=line_ids[i], line_number=i + 1, status=level.value)
+        for i, level in levels
     ]
 
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from orders_domain.domain import catalogue_rules, overrides, vouchers
 from orders_domain.domain.catalogue_rules import CatalogueLines
 from orders_domain.domain.errors import IdempotencyKeyReused, OrderAlreadyExists
 from orders_domain.domain.ports import CatalogueStore, OrderRepository
 from orders_domain.models import Order, OrderCreateRequest
-from orders_domain.models.catalogue import CatalogueSettings
-from orders_domain.models.checkout import OverrideManifest
-from orders_domain.models.orders import OrderOverride
 from orders_domain.services.common import (
     new_id,
     new_token,
@@ -23,6 +21,11 @@ from orders_domain.services.common import (
     request_fingerprint,
 )
 from orders_domain.services.pricing import Pricing
+
+if TYPE_CHECKING:  # a create naming no product, without an override, never imports them
+    from orders_domain.models.catalogue import Product
+    from orders_domain.models.orders import OrderOverride
+    from orders_domain.models.overrides import OverrideManifest
 
 
 def create_fingerprint(request: OrderCreateRequest) -> str:
@@ -112,13 +115,17 @@ class CreateOrders:
         """The lines checked against the catalogue, priced from it (or the override), and the stock
         they reserve; nothing is read for an order whose lines name no product."""
         refs = catalogue_rules.named_products(request)
-        products, settings = (
-            self.catalogue().lookup(tenant_id, refs) if refs and self.catalogue else ({}, CatalogueSettings())
-        )
+        if not refs and override is None:  # the common create: nothing to ask the catalogue
+            return CatalogueLines(request), None
+        products: Mapping[tuple[str, str], Product] = {}
+        strict = False
+        if refs and self.catalogue:
+            products, settings = self.catalogue().lookup(tenant_id, refs)
+            strict = settings.strict
         return overrides.checked_lines(
             request,
             products,
-            strict=settings.strict,
+            strict=strict,
             manifest=override,
             actor=actor,
             unknown_price=unknown_price,

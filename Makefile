@@ -86,8 +86,8 @@ reliability: install
 
 # API keys for a tenant: printed once, stored as a hash (ORDERS_TABLE_NAME + DYNAMODB_ENDPOINT_URL, or the stack's table).
 api-key: $(BIN)/.installed
-	@test -n "$(TENANT)" || { echo 'usage: make api-key TENANT=<tenant> [SCOPES="orders:read orders:write"] (default: orders:read)'; exit 2; }
-	@$(AWS_CLI_ENV) PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.api_keys create --tenant "$(TENANT)" --scopes "$(SCOPES)"
+	@test -n "$(TENANT)" || { echo 'usage: make api-key TENANT=<tenant> [SCOPES="orders:read orders:write"] (default: orders:read) [PORTAL_CONTACT=<id> | PORTAL_ORGANIZATION=<id>]'; exit 2; }
+	@$(AWS_CLI_ENV) PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.api_keys create --tenant "$(TENANT)" --scopes "$(SCOPES)" --portal-contact "$(PORTAL_CONTACT)" --portal-organization "$(PORTAL_ORGANIZATION)"
 
 revoke-api-key: $(BIN)/.installed
 	@test -n "$(KEY_ID)" || { echo 'usage: make revoke-api-key KEY_ID=key_...'; exit 2; }

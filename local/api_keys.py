@@ -1,6 +1,8 @@
 """`make api-key` / `make revoke-api-key`: manage API keys as an operator does.
 
     make api-key TENANT=acme SCOPES="orders:read orders:write"   (no SCOPES: orders:read only)
+    make api-key TENANT=acme PORTAL_CONTACT=c-42      (a portal key: that contact's own orders only)
+    make api-key TENANT=acme PORTAL_ORGANIZATION=o-7  (a portal key: that organization's own orders only)
     make revoke-api-key KEY_ID=key_0123456789ab
 
 A new key is random, printed once, and stored only as its SHA-256 hash with its tenant and
@@ -88,18 +90,28 @@ def _wiring() -> Wiring:
 DEFAULT_SCOPES = "orders:read"
 
 
-def create(tenant: str, scopes: str) -> int:
+def create(tenant: str, scopes: str, *, contact: str = "", organization: str = "") -> int:
     from orders_domain.http.auth import new_api_key, store_api_key
 
+    if contact and organization:
+        print(
+            "api-key: a portal key is bound to one party: PORTAL_CONTACT or PORTAL_ORGANIZATION",
+            file=sys.stderr,
+        )
+        return 2
+    party = ("contact", contact) if contact else ("organization", organization) if organization else None
     ports = _wiring()
     key = new_api_key()
     try:
-        record = store_api_key(ports.api_keys, tenant, key, (scopes.strip() or DEFAULT_SCOPES).split())
+        wanted = scopes.split() if party else (scopes.strip() or DEFAULT_SCOPES).split()
+        record = store_api_key(ports.api_keys, tenant, key, wanted, party=party)
     except ValueError as error:
         print(f"api-key: {error}", file=sys.stderr)
         return 2
     print(f"tenant:  {record.tenant_id}")
     print(f"scopes:  {' '.join(record.scopes)}")
+    if record.party is not None:
+        print(f"portal:  {record.party[0]} {record.party[1]}   (this key sees that party's orders only)")
     print(f"key id:  {record.key_id}   (not secret; revoke with: make revoke-api-key KEY_ID={record.key_id})")
     print(f"API key: {key}")
     print("The key is shown once and stored only as a hash: keep it now.", file=sys.stderr)
@@ -123,13 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     new = commands.add_parser("create", help="create a key, print it once, store its hash")
     new.add_argument("--tenant", required=True)
     new.add_argument("--scopes", default="", help=f"space-separated scopes; default: {DEFAULT_SCOPES}")
+    new.add_argument("--portal-contact", default="", help="a portal key bound to this contact id")
+    new.add_argument("--portal-organization", default="", help="a portal key bound to this organization id")
     gone = commands.add_parser("revoke", help="revoke a key by its key id")
     gone.add_argument("--key-id", required=True)
     args = parser.parse_args(argv)
     # boto3 reads AWS_DEFAULT_REGION (not AWS_REGION): every client below uses the caller's region.
     os.environ["AWS_DEFAULT_REGION"] = caller_region(os.environ)
     if args.command == "create":
-        return create(args.tenant, args.scopes)
+        return create(
+            args.tenant, args.scopes, contact=args.portal_contact, organization=args.portal_organization
+        )
     return revoke(args.key_id)
 
 

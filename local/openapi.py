@@ -108,6 +108,10 @@ TAGS: dict[str, str] = {
     "pickup).",
     "refunds": "Refund order lines; the refund reasons a refund may give; the will-call check (what "
     "may be refunded).",
+    "portal": "A customer portal's view of one contact's or organization's own orders (bill-to or "
+    "ship-to): a portal key reaches these routes only, for its own party.",
+    "notifications": "An order's (or one line's) notification e-mail, rendered from the caller's Mustache "
+    "templates and sent (SES on AWS; the local outbox under `make serve`).",
     "catalogue": "The tenant's catalogue (products, their stock and prices, shipping products, settings) "
     "and customers' open credits: admin writes, reads with the read scope.",
     "theatre": "The theatre-ticket API's dialect (seeds/000, 001): its order, fulfil, will-call check, "

@@ -12,13 +12,18 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from typing import Any
+
+    from orders_domain.storage.email import LocalOutbox
+
     from local.event_sink import LocalEventSink
+    from local.gateway import LocalRequest
     from local.stream import StreamPoller
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +34,8 @@ TABLES = {"OrdersTable": "ORDERS_TABLE_NAME", "IdempotencyTable": "IDEMPOTENCY_T
 #: The gateway's own route to the events the stream consumer published (local/event_sink.py): an API
 #: key's tenant's events only.
 EVENTS_PATH = "/_local/events"
+#: The gateway's own route to the e-mails notify_order sent (no SES here): an API key's tenant's only.
+OUTBOX_PATH = "/_local/outbox"
 
 
 def _configure_environment() -> None:
@@ -45,6 +52,8 @@ def _configure_environment() -> None:
     # Page tokens are signed with it (on AWS the template generates one): a new one per run, so a
     # token of an earlier run is a 400 after a restart.
     os.environ.setdefault("ORDERS_PAGE_TOKEN_SECRET", secrets.token_urlsafe(32))
+    # No SES here: notify_order's e-mails are appended to a file (GET /_local/outbox reads them back).
+    os.environ.setdefault("ORDERS_EMAIL_OUTBOX", str(_data_dir() / "outbox.jsonl"))
     # The layer is on sys.path in Lambda (/opt/python); here it is a folder of the repository.
     for path in (str(ROOT / "layers" / "orders_domain"), str(ROOT)):
         if path not in sys.path:
@@ -193,10 +202,10 @@ def _serve(endpoint: str, port: int) -> int:
     template = ROOT / "template.yaml"
     client = boto3.client("dynamodb", endpoint_url=endpoint)
     create_tables(client, {logical: os.environ[variable] for logical, variable in TABLES.items()}, template)
-    sink = _install_event_sink()
+    sink, outbox = _install_event_sink()
     keys = _seed_api_keys()
 
-    gateway = Gateway(template, local_routes={EVENTS_PATH: sink.answer})
+    gateway = Gateway(template, local_routes={EVENTS_PATH: sink.answer, OUTBOX_PATH: outbox_route(outbox)})
     for module, error in gateway.warm().items():
         print(f"warning: {module} does not import ({error}); its routes answer 502", file=sys.stderr)
     try:
@@ -234,6 +243,7 @@ def _serve(endpoint: str, port: int) -> int:
             f"Stream consumer: {os.environ['ORDERS_TABLE_NAME']}'s stream -> OrderStreamFunction (history, "
             f"coupon usage, events); events: GET {url}{EVENTS_PATH} (a key's tenant's) and {sink.path}"
         )
+    print(f"E-mail: notify_order's messages go to {outbox.path}; GET {url}{OUTBOX_PATH} (a key's tenant's)")
     print("Ctrl-C to stop.", flush=True)
     with server:
         try:
@@ -246,16 +256,32 @@ def _serve(endpoint: str, port: int) -> int:
     return 0
 
 
-def _install_event_sink() -> LocalEventSink:
+def _install_event_sink() -> tuple[LocalEventSink, LocalOutbox]:
     """Every handler of this process publishes its domain events to one local sink (no EventBridge
-    here): the wiring all of them share gets it instead of building an EventBridge publisher."""
+    here) and sends e-mail to one local outbox (no SES): the wiring all of them share gets both
+    instead of building an EventBridge publisher and an SES client."""
     from orders_domain.runtime import wiring
+    from orders_domain.storage.email import LocalOutbox
 
     from local.event_sink import LocalEventSink
 
     sink = LocalEventSink(_data_dir() / "events.jsonl")
-    wiring.reset(wiring.Wiring(event_publisher=sink))
-    return sink
+    identity = os.environ.get("ORDERS_EMAIL_SENDER", "").strip() or wiring.LOCAL_EMAIL_SENDER
+    outbox = LocalOutbox(Path(os.environ["ORDERS_EMAIL_OUTBOX"]), identity)
+    wiring.reset(wiring.Wiring(event_publisher=sink, email_sender=outbox))
+    return sink, outbox
+
+
+def outbox_route(outbox: LocalOutbox) -> Callable[[LocalRequest], tuple[int, dict[str, Any]]]:
+    """`GET /_local/outbox` with an API key (read scope), checked as the authorizer checks it:
+    `{"messages": [...]}`, the key's tenant's, oldest first (local.event_sink.key_tenant refuses
+    a missing or unknown key, 401, and a key without `orders:read`, 403)."""
+    from local.event_sink import key_tenant
+
+    def answer(request: LocalRequest) -> tuple[int, dict[str, Any]]:
+        return 200, {"messages": outbox.messages(key_tenant(request.headers))}
+
+    return answer
 
 
 def _start_stream_consumer(endpoint: str, template: Path) -> StreamPoller | None:

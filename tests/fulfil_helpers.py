@@ -28,6 +28,26 @@ TICKETS: dict[str, Any] = {
     "payment_info": {"type": "Visa"},
 }
 
+#: Three tickets; coupon code CODE-9 applied to T1 and T2, another code to the whole order.
+CODED_TICKETS: dict[str, Any] = {
+    "line_items": [
+        {"order_line_item_id": f"T{n}", "quantity": 1, "unit_price": "10.00", "sku": "TICKET"}
+        for n in (1, 2, 3)
+    ],
+    "coupons": [
+        {
+            "coupon_code_id": "CODE-9",
+            "coupon_type": "code",
+            "coupon_id": "K",
+            "discount": "0",
+            "order_line_item_ids": ["T1", "T2"],
+        },
+        {"coupon_code_id": "WHOLE", "coupon_type": "code", "coupon_id": "W", "discount": "0"},
+    ],
+    "payment_info": {"type": "Visa"},
+}
+
+
 _CANCEL_RESOURCES = {
     "cancel": "/orders/{tenantId}/{id}/cancel",
     "void": "/orders/{tenantId}/void/{id}",

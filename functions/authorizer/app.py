@@ -62,9 +62,17 @@ def _authorize(event: dict[str, Any]) -> dict[str, Any]:
         "tenant_id": principal.tenant_id,
         "scopes": " ".join(principal.scopes),
         "key_id": principal.key_id,
+        # A portal key's party: the functions check it again against the path (auth.authorize).
+        **({"party_type": principal.party[0], "party_id": principal.party[1]} if principal.party else {}),
     }
     try:
-        authorize(principal, tenant_id=tenant_id, method=event.get("httpMethod", ""), resource=resource)
+        authorize(
+            principal,
+            tenant_id=tenant_id,
+            method=event.get("httpMethod", ""),
+            resource=resource,
+            path_parameters=event.get("pathParameters"),
+        )
     except Forbidden as denied:
         logger.info("denied", extra={"key_id": principal.key_id, "reason": denied.detail})
         return _policy(

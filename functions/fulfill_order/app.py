@@ -14,7 +14,7 @@ from typing import Annotated
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
 from orders_domain import models
-from orders_domain.dialects import theatre
+from orders_domain.dialects import theatre, theatre_schemas
 from orders_domain.domain.errors import FieldError, ValidationFailed
 from orders_domain.domain.jsonio import dumps
 from orders_domain.http.api import (
@@ -160,7 +160,7 @@ def _fulfil(
         200: {
             "description": "The order in the theatre API's shape.",
             "headers": {"ETag": ETAG_HEADER, "Idempotent-Replayed": REPLAYED_HEADER},
-            "content": {"application/json": {"schema": theatre.ORDER_SCHEMA}},
+            "content": {"application/json": {"schema": theatre_schemas.ORDER_SCHEMA}},
         }
     },
     tags=["theatre"],

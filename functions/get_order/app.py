@@ -1,16 +1,18 @@
 """get_order: GET /orders/{tenantId}/{id} (also as it stood at a time), and its history; the same
-order in the source APIs' own dialects: `GET /v3/orders/{id}` (theatre) and
-`GET /distribution/orders/{id}` (distribution, JSON or XML), for the key's own tenant.
+order in the source APIs' own dialects: `GET /v3/orders/{id}` (theatre) with the sub-resources its
+links name (a product, its signed pass, a payment) and `GET /distribution/orders/{id}`
+(distribution, JSON or XML), for the key's own tenant.
 
 `id` may be `token-<guest token>` on every route.
 """
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
+import datetime as dt
 from typing import Annotated
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
 from orders_domain import models
-from orders_domain.dialects import distribution, theatre
+from orders_domain.dialects import distribution, theatre, theatre_schemas
 from orders_domain.http.api import (
     ETAG_HEADER,
     OrderRef,
@@ -126,12 +128,13 @@ def get_order_history(
     description="camelCase; `status` in the theatre API's words (`Fulfilled`, `Refunded`, ...); "
     "`_embedded.products` (the lines; a line's `payload` members are the product's), "
     "`_embedded.payments`, `refundedPayments`, `fees` (lines of `type` `fee`), HAL `_links` with "
-    "absolute hrefs (will-call check and self-service refund). The tenant is the key's.",
+    "absolute hrefs (will-call check and self-service refund; each product's `self` and, where the "
+    "pass answers 200, `passbook-ticket`; each payment's `self`). The tenant is the key's.",
     responses={
         200: {
             "description": "The order.",
             "headers": {"ETag": ETAG_HEADER},
-            "content": {"application/json": {"schema": theatre.ORDER_SCHEMA}},
+            "content": {"application/json": {"schema": theatre_schemas.ORDER_SCHEMA}},
         }
     },
     tags=["theatre"],
@@ -140,6 +143,98 @@ def get_theatre_order(id: OrderRef) -> Response[str]:
     caller = fn.key_caller()
     order = wiring.current().read_orders.get(caller.tenant_id, id)
     return json_response(200, theatre.order_view(order, fn.base_url()), headers=order_headers(order))
+
+
+LineNumber = Annotated[
+    int,
+    Path(
+        ge=1,
+        le=theatre.MAX_NUMBER,
+        description="The product's `lineItemNumber` (refund lines are products; fee lines are not).",
+    ),
+]
+PaymentNumber = Annotated[
+    int,
+    Path(
+        ge=1,
+        le=theatre.MAX_NUMBER,
+        description="The payment's `lineItemNumber`: its 1-based position in `_embedded.payments`.",
+    ),
+]
+
+
+@app.get(
+    "/v3/orders/<id>/products/<lineNumber>",
+    summary="One product of a theatre order, as the order's `_embedded.products` shows it",
+    description="The `self` link of a product in `GET /v3/orders/{id}`: the same member for member "
+    "(payload members included). 404 when the order has no such product (a fee line is none). "
+    "The tenant is the key's.",
+    responses={
+        200: {
+            "description": "The product.",
+            "headers": {"ETag": ETAG_HEADER},
+            "content": {"application/json": {"schema": theatre_schemas.PRODUCT_SCHEMA}},
+        }
+    },
+    tags=["theatre"],
+)
+def get_theatre_product(id: OrderRef, lineNumber: LineNumber) -> Response[str]:
+    caller = fn.key_caller()
+    order = wiring.current().read_orders.get(caller.tenant_id, id)
+    view = theatre.product_view(order, lineNumber, fn.base_url())
+    return json_response(200, view, headers=order_headers(order))
+
+
+@app.get(
+    "/v3/orders/<id>/products/<lineNumber>/passbook",
+    summary="A ticket's pass, signed for a gate to verify offline",
+    description="`{pass, signature, algorithm: HS256, canonicalization: RFC8785, _links}`: the pass "
+    "names the order (id, number, version), the line (number, sku, name, the units that admit: neither "
+    "cancelled nor refunded, status), the payload's `theatre`, `movie`, `showDateTime` and "
+    "`confirmationCode` when present, and when it was issued; `signature` is base64url HMAC-SHA256 "
+    "over the pass's canonical JSON under the tenant's pass key (derived from the deployment's "
+    "secret, never the page-token key). The order's products link here exactly where this answers "
+    "200. 404: no such product, or not a ticket (a fee, merchandise that ships, vouchers); 409 "
+    "`order_state_conflict`: a ticket that admits no one (a refund line, every unit cancelled or "
+    "refunded, not paid for, the order cancelled or voided). The tenant is the key's.",
+    responses={
+        200: {
+            "description": "The signed pass (`Cache-Control: no-store`).",
+            "headers": {"ETag": ETAG_HEADER},
+            "content": {"application/json": {"schema": theatre_schemas.PASS_SCHEMA}},
+        }
+    },
+    tags=["theatre"],
+)
+def get_theatre_passbook(id: OrderRef, lineNumber: LineNumber) -> Response[str]:
+    caller = fn.key_caller()
+    ports = wiring.current()
+    order = ports.read_orders.get(caller.tenant_id, id)
+    key = ports.page_tokens.passbook_key(caller.tenant_id)
+    issued = dt.datetime.now(dt.UTC)
+    view = theatre.passbook_view(order, lineNumber, fn.base_url(), issued=issued, key=key)
+    return json_response(200, view, headers={**order_headers(order), "Cache-Control": "no-store"})
+
+
+@app.get(
+    "/v3/orders/<id>/payments/<paymentNumber>",
+    summary="One payment of a theatre order, as the order's `_embedded.payments` shows it",
+    description="The `self` link of a payment in `GET /v3/orders/{id}`: the same member for member. "
+    "404 when the order has fewer payments. The tenant is the key's.",
+    responses={
+        200: {
+            "description": "The payment.",
+            "headers": {"ETag": ETAG_HEADER},
+            "content": {"application/json": {"schema": theatre_schemas.PAYMENT_SCHEMA}},
+        }
+    },
+    tags=["theatre"],
+)
+def get_theatre_payment(id: OrderRef, paymentNumber: PaymentNumber) -> Response[str]:
+    caller = fn.key_caller()
+    order = wiring.current().read_orders.get(caller.tenant_id, id)
+    view = theatre.payment_view(order, paymentNumber, fn.base_url())
+    return json_response(200, view, headers=order_headers(order))
 
 
 @app.get(

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
 from orders_domain import models
-from orders_domain.dialects import theatre
+from orders_domain.dialects import theatre, theatre_schemas
+from orders_domain.domain.errors import FieldError, ValidationFailed
 from orders_domain.http.api import (
     ETAG_HEADER,
     REPLAYED_HEADER,
@@ -30,7 +31,13 @@ from orders_domain.http.handler import FunctionApp
 from orders_domain.http.idempotency import StoredResponse
 from orders_domain.http.representation import order_headers, order_json
 from orders_domain.models import Order
-from orders_domain.models.refunds import RefundReason, RefundReasonInput, RefundRequest, TheatreRefundRequest
+from orders_domain.models.refunds import (
+    CouponCodeActionRequest,
+    RefundReason,
+    RefundReasonInput,
+    RefundRequest,
+    TheatreRefundRequest,
+)
 from orders_domain.runtime import wiring
 from orders_domain.services.common import target_fingerprint
 
@@ -126,11 +133,75 @@ def _refund(
             caller.tenant_id, ref, request, actor=actor, if_match=if_match, write_key=write_key
         )
 
+    return _refunded_once(caller, target_fingerprint(ref, request), write, render, "OrderRefund")
+
+
+def _refunded_once(
+    caller: RequestInfo,
+    fingerprint: str,
+    write: Callable[[str, int | None, str | None], Order],
+    render: Callable[[Order], str],
+    metric: str,
+) -> Response[str]:
+    """A refund's write, at most once per Idempotency-Key (`If-Match` honoured), answered with the
+    order as `render` writes it and its ETag; `metric` counted."""
+
     def answer(order: Order) -> StoredResponse:
-        fn.count("OrderRefund")
+        fn.count(metric)
         return StoredResponse(status=200, body=render(order), headers=order_headers(order))
 
-    return fn.write_once(caller, target_fingerprint(ref, request), write, answer)
+    return fn.write_once(caller, fingerprint, write, answer)
+
+
+@app.post(
+    "/orders/<tenantId>/<id>/coupon-codes/<couponCodeId>/actions",
+    summary="An action on a coupon code the order used (admin): `refund` the lines it applied to",
+    description='`{"action": "refund"}` (or seeds/003\'s `{"order_id", "coupon_code_id", "options": '
+    '{"action": "refund", "batch_id", "ignore_payment_gateway_errors", '
+    '"do_not_perform_electronic_refund"}}`): '
+    "every refundable line the order's coupons of code `couponCodeId` applied to (their "
+    "`order_line_item_ids`; none named: every line) is refunded through the one refund rule, reason "
+    "`coupon_code_action`, all or nothing, once; the coupon usage rows follow through the stream. "
+    "The order used no such code: 404; its lines are refunded already: 409 `already_refunded`; an "
+    "unknown action: 400 naming the known ones. `batch_id` and the gateway flags are accepted and change "
+    "nothing (no payment gateway here). Optional `If-Match` and `Idempotency-Key` (repeats replay).",
+    responses={
+        200: {
+            "description": "The order as it is now.",
+            "headers": {"ETag": ETAG_HEADER, "Idempotent-Replayed": REPLAYED_HEADER},
+            "content": json_content(lambda: models.OrderResponse),
+        }
+    },
+    tags=["refunds"],
+)
+def coupon_code_action(
+    tenantId: TenantId,
+    id: OrderRef,
+    couponCodeId: Annotated[str, Path(min_length=1, max_length=200, description="The coupon code's id.")],
+    request: Annotated[CouponCodeActionRequest, Body()],
+) -> Response[str]:
+    caller = fn.caller(tenantId)
+    mismatched = [
+        FieldError(name, f"must be the path's {value!r} when sent")
+        for name, sent, value in (
+            ("order_id", request.order_id, id),
+            ("coupon_code_id", request.coupon_code_id, couponCodeId),
+        )
+        if sent is not None and sent != value
+    ]
+    if mismatched:
+        raise ValidationFailed(
+            "The body names another order or coupon code than the path.", errors=mismatched
+        )
+    request.resolved()  # one action there is: `refund`
+
+    def write(actor: str, if_match: int | None, write_key: str | None) -> Order:
+        return wiring.current().refund_orders.coupon_code_action(
+            caller.tenant_id, id, couponCodeId, actor=actor, if_match=if_match, write_key=write_key
+        )
+
+    fingerprint = target_fingerprint(f"{id}\n{couponCodeId}", request)
+    return _refunded_once(caller, fingerprint, write, order_json, "CouponCodeRefund")
 
 
 @app.get(
@@ -141,7 +212,7 @@ def _refund(
     responses={
         200: {
             "description": "The reasons.",
-            "content": {"application/json": {"schema": theatre.REASONS_SCHEMA}},
+            "content": {"application/json": {"schema": theatre_schemas.REASONS_SCHEMA}},
         }
     },
     tags=["theatre"],
@@ -162,7 +233,7 @@ def theatre_refund_reasons() -> Response[str]:
         200: {
             "description": "The order in the theatre API's shape.",
             "headers": {"ETag": ETAG_HEADER, "Idempotent-Replayed": REPLAYED_HEADER},
-            "content": {"application/json": {"schema": theatre.ORDER_SCHEMA}},
+            "content": {"application/json": {"schema": theatre_schemas.ORDER_SCHEMA}},
         }
     },
     tags=["theatre"],

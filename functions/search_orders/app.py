@@ -1,111 +1,73 @@
-"""search_orders: the tenant's orders newest first, search, and every lookup (API.md, search_orders).
+"""search_orders: the tenant's orders newest first, search, every lookup (API.md, search_orders) and
+the customer portal's views of a contact's or organization's own orders.
 
 Every route is a Query on an index (or, for a search by id, a read by key): none Scans. Each answers
 `{"Count", "Items", "LastEvaluatedKey"}`; `limit` 1-100 (default 25), `exclusiveStartKey` the
 previous page's `LastEvaluatedKey` (signed, bound to the tenant and to this query), `fields` a
-projection of the rows.
+projection. Order lists answer whole orders, as seeds/003 does (the index page, then the orders by
+key: BatchGetItem), or with `view=summary` the index's list rows alone.
 """
 
 # No `from __future__ import annotations`: Powertools reads the route signatures at runtime.
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
-from orders_domain.domain.coupon_rows import ROW_FIELDS
-from orders_domain.domain.page_positions import Page, PagePosition
-from orders_domain.http.api import Body, Path, Query, Response, TenantId, json_content, json_text_response
+from orders_domain.http.api import Body, Path, Response, TenantId
 from orders_domain.http.handler import FunctionApp
-from orders_domain.http.page_tokens import query_digest
-from orders_domain.http.representation import page_json, project_rows
-from orders_domain.models.orders import SUMMARY_FIELDS
-from orders_domain.models.search import OrderRowPage, SearchRequest
-from orders_domain.runtime import wiring
+from orders_domain.http.list_pages import (
+    LIST_PARAMETERS,
+    USAGE_ROWS,
+    ConsistentRead,
+    Fields,
+    Limit,
+    PartyId,
+    PartyType,
+    StartKey,
+    View,
+    answer_page,
+    orders_doc,
+    portal_docs,
+    portal_order,
+    portal_page,
+    rows_doc,
+)
+from orders_domain.models.search import SearchRequest
 from orders_domain.services.search import BILL_TO, SHIP_TO, shipping_status
 
 fn = FunctionApp()
 app = fn.app
 lambda_handler = fn.lambda_handler
 
-PartyId = Annotated[str, Path(min_length=1, max_length=200, description="A contact or organization id.")]
-PartyType = Annotated[
-    str, Path(pattern="^(contact|organization)$", description="`contact` or `organization`.")
-]
-Limit = Annotated[int, Query(ge=1, le=100, description="Rows per page (a filtered page may hold fewer).")]
-StartKey = Annotated[
-    str | None,
-    Query(max_length=1024, description="`LastEvaluatedKey` of the previous page of this same request."),
-]
-Fields = Annotated[
-    str | None,
-    Query(max_length=2000, description="Comma-separated row fields to return (plus the row's id)."),
-]
-_ORDER_ROWS = "orders"
-_USAGE_ROWS = "coupon-usages"
-_TOKEN_KIND = "list"  # noqa: S105 - the kind of page token, not a secret
-
-
-def _page(
-    tenant_id: str,
-    limit: int,
-    start: str | None,
-    fields: str | None,
-    read: str,
-    *args: Any,
-    rows: str = _ORDER_ROWS,
-) -> Response[str]:
-    """Check the caller, then answer one page of `SearchOrders.<read>(tenant, *args)` after the
-    token's position, in the list envelope, with the next page's token (bound to tenant and query)."""
-    fn.caller(tenant_id)
-    ports = wiring.current()
-    query = tuple(a.filters() if isinstance(a, SearchRequest) else a for a in args)
-    event = app.current_event
-    bound = {"t": tenant_id, "q": query_digest(event.http_method, event.get("resource"), *query)}
-    after = None
-    if start:
-        position = ports.page_tokens.decode(_TOKEN_KIND, start, parameter="exclusiveStartKey", bound=bound)
-        try:
-            after = PagePosition.from_dict(position)
-        except (KeyError, ValueError):  # signed here, so only a token of an older format
-            after = None
-    page: Page = getattr(ports.search_orders, read)(tenant_id, *args, limit=limit, after=after)
-    known, keep = (SUMMARY_FIELDS, "id") if rows == _ORDER_ROWS else (ROW_FIELDS, "order_id")
-    items = project_rows(page.rows, fields, known, keep)
-    token = ports.page_tokens.encode(_TOKEN_KIND, {**bound, **page.next.to_dict()}) if page.next else None
-    return json_text_response(200, page_json(items, token))
-
-
-def _rows_doc(summary: str) -> dict[int, Any]:
-    return {
-        200: {
-            "description": summary + " `LastEvaluatedKey` continues the list (null on the last page).",
-            "content": json_content(lambda: OrderRowPage),
-        }
-    }
-
 
 @app.get(
     "/orders/<tenantId>",
     summary="The tenant's orders, newest first",
-    description="Every order of the tenant as a list row (its summary fields), a Query on an index, never "
-    "a Scan. "
-    "`limit` 1-100 (25); `exclusiveStartKey` the previous page's `LastEvaluatedKey` (null on the last "
-    "page); `fields` a projection of the rows.",
-    responses=_rows_doc("List rows."),
+    description="Every order of the tenant, newest first: a Query on an index (never a Scan), then the "
+    "orders by key. " + LIST_PARAMETERS,
+    responses=orders_doc("The orders, newest first."),
     tags=["search"],
 )
 def list_orders(
-    tenantId: TenantId, limit: Limit = 25, exclusiveStartKey: StartKey = None, fields: Fields = None
+    tenantId: TenantId,
+    limit: Limit = 25,
+    exclusiveStartKey: StartKey = None,
+    fields: Fields = None,
+    view: View = "full",
+    consistentRead: ConsistentRead = False,
 ) -> Response[str]:
-    return _page(tenantId, limit, exclusiveStartKey, fields, "recent")
+    return answer_page(
+        fn, tenantId, limit, exclusiveStartKey, fields, "recent", view=view, consistent=consistentRead
+    )
 
 
 @app.post(
     "/orders/<tenantId>/search",
     summary="Search orders by ranges, lists and exact parties (a read)",
     description="Ranges are `[low, high]` (inclusive; `null` for an open end); lists match any value; "
-    "all filters must hold. A page examines at most 500 rows: it may hold fewer than `limit` "
-    "and still have a `LastEvaluatedKey`.",
-    responses=_rows_doc("Matching list rows, newest first."),
+    "all filters must hold (they are judged on the list rows). A page examines at most 500 rows: it may "
+    "hold fewer than `limit` and still have a `LastEvaluatedKey`. " + LIST_PARAMETERS,
+    responses=orders_doc("Matching orders, newest first."),
     tags=["search"],
 )
 def search_orders(
@@ -114,18 +76,28 @@ def search_orders(
     limit: Limit = 25,
     exclusiveStartKey: StartKey = None,
     fields: Fields = None,
+    view: View = "full",
+    consistentRead: ConsistentRead = False,
 ) -> Response[str]:
-    return _page(tenantId, limit, exclusiveStartKey, fields, "search", filters)
+    return answer_page(
+        fn,
+        tenantId,
+        limit,
+        exclusiveStartKey,
+        fields,
+        "search",
+        filters,
+        view=view,
+        consistent=consistentRead,
+    )
 
 
 @app.get(
     "/orders/<tenantId>/customer/<customerType>/<customerId>",
     summary="Orders where a contact or organization is bill-to or ship-to, each once",
     description="`customerType` `contact` or `organization`: the orders billed or shipped to that party "
-    "(both lookups merged), newest first, an order billed and shipped to it listed once. "
-    "`limit` 1-100 (25); `exclusiveStartKey` the previous page's `LastEvaluatedKey` (null on the last "
-    "page); `fields` a projection of the rows.",
-    responses=_rows_doc("List rows, newest first."),
+    "(both lookups merged), newest first, an order billed and shipped to it listed once. " + LIST_PARAMETERS,
+    responses=orders_doc("The orders, newest first."),
     tags=["search"],
 )
 def by_customer(
@@ -135,8 +107,21 @@ def by_customer(
     limit: Limit = 25,
     exclusiveStartKey: StartKey = None,
     fields: Fields = None,
+    view: View = "full",
+    consistentRead: ConsistentRead = False,
 ) -> Response[str]:
-    return _page(tenantId, limit, exclusiveStartKey, fields, "by_customer", customerType, customerId)
+    return answer_page(
+        fn,
+        tenantId,
+        limit,
+        exclusiveStartKey,
+        fields,
+        "by_customer",
+        customerType,
+        customerId,
+        view=view,
+        consistent=consistentRead,
+    )
 
 
 def _by_party(role: str, party_type: str) -> Callable[..., Response[str]]:
@@ -146,8 +131,22 @@ def _by_party(role: str, party_type: str) -> Callable[..., Response[str]]:
         limit: Limit = 25,
         exclusiveStartKey: StartKey = None,
         fields: Fields = None,
+        view: View = "full",
+        consistentRead: ConsistentRead = False,
     ) -> Response[str]:
-        return _page(tenantId, limit, exclusiveStartKey, fields, "by_party", role, party_type, id)
+        return answer_page(
+            fn,
+            tenantId,
+            limit,
+            exclusiveStartKey,
+            fields,
+            "by_party",
+            role,
+            party_type,
+            id,
+            view=view,
+            consistent=consistentRead,
+        )
 
     return route
 
@@ -163,9 +162,8 @@ for _segment, _role, _type in (
         f"/orders/<tenantId>/{_segment}/<id>",
         summary=f"Orders {_what} one {_type}",
         description=f"The orders {_what} the {_type} `id`, newest first (a Query on the party index). "
-        "`limit` 1-100 (25); `exclusiveStartKey` the previous page's `LastEvaluatedKey` (null on the last "
-        "page); `fields` a projection of the rows.",
-        responses=_rows_doc("List rows, newest first."),
+        + LIST_PARAMETERS,
+        responses=orders_doc("The orders, newest first."),
         tags=["search"],
     )(_by_party(_role, _type))
 
@@ -175,11 +173,9 @@ for _segment, _role, _type in (
     summary="Orders that used a coupon, each once",
     description="The orders whose coupons include `couponType`/`couponId`, newest first, each once however "
     "often it used the coupon; found through the coupon's usage rows, which the stream consumer keeps "
-    "about a second behind a write. "
-    "`limit` 1-100 (25); `exclusiveStartKey` the previous page's `LastEvaluatedKey` (null on the last "
-    "page); `fields` a projection of the rows.",
-    responses=_rows_doc(
-        "List rows, newest first (the stream consumer keeps coupon usage about a second behind)."
+    "about a second behind a write. " + LIST_PARAMETERS,
+    responses=orders_doc(
+        "The orders, newest first (the stream consumer keeps coupon usage about a second behind)."
     ),
     tags=["search"],
 )
@@ -190,8 +186,21 @@ def by_coupon(
     limit: Limit = 25,
     exclusiveStartKey: StartKey = None,
     fields: Fields = None,
+    view: View = "full",
+    consistentRead: ConsistentRead = False,
 ) -> Response[str]:
-    return _page(tenantId, limit, exclusiveStartKey, fields, "by_coupon", couponType, couponId)
+    return answer_page(
+        fn,
+        tenantId,
+        limit,
+        exclusiveStartKey,
+        fields,
+        "by_coupon" if view == "summary" else "coupon_order_ids",
+        couponType,
+        couponId,
+        view=view,
+        consistent=consistentRead,
+    )
 
 
 @app.get(
@@ -201,7 +210,7 @@ def by_coupon(
     "`discount`, `order_total`, ...), newest first, kept by the stream consumer about a second behind a "
     "write. `limit` 1-100 (25); `exclusiveStartKey` the previous page's `LastEvaluatedKey`; `fields` a "
     "projection of the rows (plus `order_id`).",
-    responses=_rows_doc("Usage rows, newest first."),
+    responses=rows_doc("Usage rows, newest first."),
     tags=["search"],
 )
 def coupon_usages(
@@ -212,8 +221,8 @@ def coupon_usages(
     exclusiveStartKey: StartKey = None,
     fields: Fields = None,
 ) -> Response[str]:
-    return _page(
-        tenantId, limit, exclusiveStartKey, fields, "coupon_usages", couponType, couponId, rows=_USAGE_ROWS
+    return answer_page(
+        fn, tenantId, limit, exclusiveStartKey, fields, "coupon_usages", couponType, couponId, rows=USAGE_ROWS
     )
 
 
@@ -223,7 +232,7 @@ def coupon_usages(
     description="One row per use of the coupon code `couponCodeId`, newest first, kept by the stream "
     "consumer about a second behind a write. `limit` 1-100 (25); `exclusiveStartKey` the previous page's "
     "`LastEvaluatedKey`; `fields` a projection of the rows (plus `order_id`).",
-    responses=_rows_doc("Usage rows, newest first."),
+    responses=rows_doc("Usage rows, newest first."),
     tags=["search"],
 )
 def coupon_code_usages(
@@ -233,8 +242,8 @@ def coupon_code_usages(
     exclusiveStartKey: StartKey = None,
     fields: Fields = None,
 ) -> Response[str]:
-    return _page(
-        tenantId, limit, exclusiveStartKey, fields, "coupon_code_usages", couponCodeId, rows=_USAGE_ROWS
+    return answer_page(
+        fn, tenantId, limit, exclusiveStartKey, fields, "coupon_code_usages", couponCodeId, rows=USAGE_ROWS
     )
 
 
@@ -249,10 +258,22 @@ def _shippable(
     limit: Limit = 25,
     exclusiveStartKey: StartKey = None,
     fields: Fields = None,
+    view: View = "full",
+    consistentRead: ConsistentRead = False,
 ) -> Response[str]:
     fn.caller(tenantId)
     wanted = shipping_status(status)
-    return _page(tenantId, limit, exclusiveStartKey, fields, "by_shipping_status", wanted)
+    return answer_page(
+        fn,
+        tenantId,
+        limit,
+        exclusiveStartKey,
+        fields,
+        "by_shipping_status",
+        wanted,
+        view=view,
+        consistent=consistentRead,
+    )
 
 
 for _path in ("/orders/<tenantId>/shippableStatus/<status>", "/orders/<tenantId>/shippable/status/<status>"):
@@ -265,13 +286,12 @@ for _path in ("/orders/<tenantId>/shippableStatus/<status>", "/orders/<tenantId>
             if "shippableStatus" in _path
             else "The same list as `GET /orders/{tenantId}/shippableStatus/{status}`, at the other path. "
         )
-        + "`limit` 1-100 (25); `exclusiveStartKey` the previous page's `LastEvaluatedKey`; `fields` a "
-        "projection of the rows.",
+        + LIST_PARAMETERS,
         # One name each: generated clients make one function per operationId.
         operation_id="shippable_orders_by_status"
         if "shippableStatus" in _path
         else "shippable_orders_by_status_alias",
-        responses=_rows_doc("List rows, newest first."),
+        responses=orders_doc("The orders, newest first."),
         tags=["search"],
     )(_shippable)
 
@@ -279,10 +299,8 @@ for _path in ("/orders/<tenantId>/shippableStatus/<status>", "/orders/<tenantId>
 @app.get(
     "/orders/<tenantId>/installmentSchedule/<id>",
     summary="Orders of an installment schedule",
-    description="The orders paid by the installment schedule `id`, newest first. "
-    "`limit` 1-100 (25); `exclusiveStartKey` the previous page's `LastEvaluatedKey` (null on the last "
-    "page); `fields` a projection of the rows.",
-    responses=_rows_doc("List rows, newest first."),
+    description="The orders paid by the installment schedule `id`, newest first. " + LIST_PARAMETERS,
+    responses=orders_doc("The orders, newest first."),
     tags=["search"],
 )
 def by_installment_schedule(
@@ -291,5 +309,70 @@ def by_installment_schedule(
     limit: Limit = 25,
     exclusiveStartKey: StartKey = None,
     fields: Fields = None,
+    view: View = "full",
+    consistentRead: ConsistentRead = False,
 ) -> Response[str]:
-    return _page(tenantId, limit, exclusiveStartKey, fields, "by_installment_schedule", id)
+    return answer_page(
+        fn,
+        tenantId,
+        limit,
+        exclusiveStartKey,
+        fields,
+        "by_installment_schedule",
+        id,
+        view=view,
+        consistent=consistentRead,
+    )
+
+
+OrderId = Annotated[str, Path(max_length=80, description="An order id, or `token-<token>`.")]
+
+
+@app.get("/orders/<tenantId>/portal/contact/<contactId>", **portal_docs("contact", one=False))
+def portal_contact_orders(
+    tenantId: TenantId,
+    contactId: PartyId,
+    limit: Limit = 25,
+    exclusiveStartKey: StartKey = None,
+    fields: Fields = None,
+    consistentRead: ConsistentRead = False,
+) -> Response[str]:
+    return portal_page(fn, tenantId, ("contact", contactId), limit, exclusiveStartKey, fields, consistentRead)
+
+
+@app.get("/orders/<tenantId>/portal/contact/<contactId>/<id>", **portal_docs("contact", one=True))
+def portal_contact_order(
+    tenantId: TenantId,
+    contactId: PartyId,
+    id: OrderId,
+    fields: Fields = None,
+    consistentRead: ConsistentRead = False,
+) -> Response[str]:
+    return portal_order(fn, tenantId, ("contact", contactId), id, fields, consistentRead)
+
+
+@app.get("/orders/<tenantId>/portal/organization/<organizationId>", **portal_docs("organization", one=False))
+def portal_organization_orders(
+    tenantId: TenantId,
+    organizationId: PartyId,
+    limit: Limit = 25,
+    exclusiveStartKey: StartKey = None,
+    fields: Fields = None,
+    consistentRead: ConsistentRead = False,
+) -> Response[str]:
+    return portal_page(
+        fn, tenantId, ("organization", organizationId), limit, exclusiveStartKey, fields, consistentRead
+    )
+
+
+@app.get(
+    "/orders/<tenantId>/portal/organization/<organizationId>/<id>", **portal_docs("organization", one=True)
+)
+def portal_organization_order(
+    tenantId: TenantId,
+    organizationId: PartyId,
+    id: OrderId,
+    fields: Fields = None,
+    consistentRead: ConsistentRead = False,
+) -> Response[str]:
+    return portal_order(fn, tenantId, ("organization", organizationId), id, fields, consistentRead)

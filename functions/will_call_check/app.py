@@ -11,7 +11,7 @@ on by-token first).
 from typing import Any
 
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
-from orders_domain.dialects import theatre
+from orders_domain.dialects import theatre, theatre_schemas
 from orders_domain.domain import refundability
 from orders_domain.http.api import OrderRef, Response, TenantId, json_content, json_response
 from orders_domain.http.handler import FunctionApp
@@ -53,7 +53,7 @@ def will_call_check(tenantId: TenantId, id: OrderRef) -> Response[str]:
     responses={
         200: {
             "description": "The check.",
-            "content": {"application/json": {"schema": theatre.WILL_CALL_SCHEMA}},
+            "content": {"application/json": {"schema": theatre_schemas.WILL_CALL_SCHEMA}},
         }
     },
     tags=["theatre"],

@@ -39,6 +39,7 @@ COLD_START_EVENTS = {
     "will_call_check": "will_call_check.json",
     "refund_order": "refund_order.json",
     "catalogue": "catalogue.json",
+    "notify_order": "notify_order.json",
     # create_order as a distribution client's first request finds it: an XML place (the XML path,
     # defusedxml and orders_domain.dialects.xml, loaded on that request only); every other entry is
     # its function's native route, which must not load it (`cold_start` refuses a run that does).

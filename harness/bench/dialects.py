@@ -1,8 +1,10 @@
 """The source dialects' routes (issue 21, `operations`, `DIALECT_ROUTES`: no tenant in the path, the
 key's is used; no Idempotency-Key sent), each over its native route's service: `theatre_get` (by id)
-and `theatre_get_by_token`, `theatre_fulfil` (no body: every open unit of a new 3-line order, as
-`fulfil`), `theatre_will_call_by_token`, `theatre_refund_reasons`, `theatre_refund_by_token` (line 1
-of a fresh fulfilled order, as `refund_by_token`); `distribution_place` in JSON and
+and `theatre_get_by_token`, its sub-resources `theatre_product` and `theatre_payment` (the first of
+each) and `theatre_passbook` (the signed pass of a paid ticket's line 1), `theatre_fulfil` (no body:
+every open unit of a new 3-line order, as `fulfil`), `theatre_will_call_by_token`,
+`theatre_refund_reasons`, `theatre_refund_by_token` (line 1 of a fresh fulfilled order, as
+`refund_by_token`); `distribution_place` in JSON and
 `distribution_place_xml` (the same order in XML both ways: the parse and the writing show in
 self-time, not in calls), each a new order_number, which is the idempotency key (the keyed create's
 calls); `distribution_get` (an order placed there, nothing shipped: no fulfillment read) in JSON and
@@ -22,13 +24,31 @@ from typing import Any
 from harness.bench.core import EVENTS, TENANT, Bench, Family, Route, event, refuse_failure
 from harness.bench.costs import route_cost
 from harness.bench.fulfilment import _ONE_WRITE, FULFIL_CALLS, fulfilled, partial_fulfil_body
-from harness.bench.orders import new_order
+from harness.bench.orders import create_event, new_order
 from harness.bench.refunds import REFUND_CALLS, FulfilledOrders
 
 #: The source APIs' own dialects (issue 21): route -> (events/ sample, function, method, resource).
 #: Their paths name no tenant (the key's is used); the distribution routes speak JSON or XML.
 DIALECT_ROUTES: dict[str, tuple[str, str, str, str]] = {
     "theatre_get": ("theatre_get_order.json", "get_order", "GET", "/v3/orders/{id}"),
+    "theatre_product": (
+        "get_theatre_product.json",
+        "get_order",
+        "GET",
+        "/v3/orders/{id}/products/{lineNumber}",
+    ),
+    "theatre_passbook": (
+        "get_theatre_passbook.json",
+        "get_order",
+        "GET",
+        "/v3/orders/{id}/products/{lineNumber}/passbook",
+    ),
+    "theatre_payment": (
+        "get_theatre_payment.json",
+        "get_order",
+        "GET",
+        "/v3/orders/{id}/payments/{paymentNumber}",
+    ),
     "theatre_fulfil": ("theatre_fulfill_order.json", "fulfill_order", "POST", "/v3/orders/{id}/fulfill"),
     "theatre_will_call": (
         "theatre_will_call_check.json",
@@ -73,6 +93,11 @@ KEYED_CREATE_CALLS: dict[str, tuple[int, int]] = {"PutItem": (2, 2), "UpdateItem
 DIALECT_CALLS: dict[str, dict[str, tuple[int, int]]] = {
     "theatre_get": {"GetItem": (1, 1)},
     "theatre_get_by_token": {"Query": (1, 1), "GetItem": (1, 1)},
+    # The theatre answers' sub-resources: the order read once, the one product, payment or signed pass
+    # cut from it.
+    "theatre_product": {"GetItem": (1, 1)},
+    "theatre_payment": {"GetItem": (1, 1)},
+    "theatre_passbook": {"GetItem": (1, 1)},
     "theatre_fulfil": FULFIL_CALLS["fulfil"],
     "theatre_will_call_by_token": FULFIL_CALLS["will_call_check_by_token"],
     "theatre_refund_reasons": REFUND_CALLS["refund_reasons"],
@@ -96,6 +121,7 @@ def dialect_event(
     *,
     media: str = JSON,
     tenant: str = TENANT,
+    params: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A source dialect's route (`DIALECT_ROUTES`) for this order (`order_ref`: an id or
     `token-<token>`), from its sample in events/, as the authorizer passes it on for `tenant`'s own key
@@ -104,11 +130,13 @@ def dialect_event(
     sample, _function, method, resource = DIALECT_ROUTES[route]
     got = event(sample)
     path = resource if order_ref is None else resource.replace("{id}", order_ref)
+    for name, value in (params or {}).items():
+        path = path.replace("{" + name + "}", value)
     got["resource"] = got["requestContext"]["resourcePath"] = resource
     got["httpMethod"] = got["requestContext"]["httpMethod"] = method
     got["path"] = path
     got["requestContext"]["path"] = f"/{got['requestContext']['stage']}{path}"
-    got["pathParameters"] = None if order_ref is None else {"id": order_ref}
+    got["pathParameters"] = None if order_ref is None else {"id": order_ref, **(params or {})}
     got["queryStringParameters"] = got["multiValueQueryStringParameters"] = None
     dropped = ("idempotency-key", "if-match", "content-type", "accept")
     headers = {k: v for k, v in got["headers"].items() if k.lower() not in dropped}
@@ -154,6 +182,20 @@ def placed_order(bench: Bench) -> dict[str, Any]:
     return order
 
 
+def ticket_order(bench: Bench) -> dict[str, Any]:
+    """A paid order of tickets (lines that do not ship), made by the create handler: what a pass is
+    signed for."""
+    made = create_event(1)
+    body = json.loads(made["body"])
+    for line in body["line_items"]:
+        line["shippable"] = False
+    made["body"] = json.dumps(body)
+    answer = bench.invoke("create_order", made).answer
+    refuse_failure("create (a ticket for its pass)", answer)
+    order: dict[str, Any] = json.loads(answer["body"])
+    return order
+
+
 def dialect_routes(bench: Bench) -> list[Route]:
     """The source dialects' routes as `operations` measures them (DIALECT_CALLS), after making what they
     read. Theatre: an order of the create handler read by id and by token, a new one fulfilled each
@@ -164,6 +206,7 @@ def dialect_routes(bench: Bench) -> list[Route]:
     one fulfilled since (its fulfillments read), a cancel of a new placed order, and the same cancel
     sent again to a cancelled order (answered without a write)."""
     shown = new_order(bench)
+    ticket = ticket_order(bench)
     checked = new_order(bench)
     fulfilled(bench, checked, partial_fulfil_body(checked, "TRK-DIALECT"))
     refunds = FulfilledOrders.made(bench)
@@ -183,6 +226,21 @@ def dialect_routes(bench: Bench) -> list[Route]:
             "theatre_get_by_token",
             "get_order",
             lambda: dialect_event("theatre_get", f"token-{shown['token']}"),
+        ),
+        (
+            "theatre_product",
+            "get_order",
+            lambda: dialect_event("theatre_product", shown["id"], params={"lineNumber": "1"}),
+        ),
+        (
+            "theatre_payment",
+            "get_order",
+            lambda: dialect_event("theatre_payment", shown["id"], params={"paymentNumber": "1"}),
+        ),
+        (
+            "theatre_passbook",
+            "get_order",
+            lambda: dialect_event("theatre_passbook", ticket["id"], params={"lineNumber": "1"}),
         ),
         ("theatre_fulfil", "fulfill_order", lambda: dialect_event("theatre_fulfil", new_order(bench)["id"])),
         (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.bench import catalogue, changes, dialects, fulfilment, orders, refunds, search
+from harness.bench import catalogue, changes, customer, dialects, fulfilment, orders, refunds, search
 from harness.bench.core import Bench, Family, Route, event, measure
 
 
@@ -25,7 +25,14 @@ def authorizer_routes(_bench: Bench) -> list[Route]:
 #: the authorizer.
 GROUPS: tuple[tuple[Family, ...], ...] = (
     (orders.FAMILY, search.FAMILY, changes.FAMILY),
-    (fulfilment.FAMILY, refunds.FAMILY, dialects.FAMILY, catalogue.FAMILY, Family(authorizer_routes)),
+    (
+        fulfilment.FAMILY,
+        refunds.FAMILY,
+        dialects.FAMILY,
+        catalogue.FAMILY,
+        customer.FAMILY,
+        Family(authorizer_routes),
+    ),
 )
 FAMILIES = tuple(family for group in GROUPS for family in group)
 #: The operations a run's results must hold, and the DynamoDB calls of those whose calls are held.

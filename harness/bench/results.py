@@ -195,7 +195,8 @@ def print_table(results: dict[str, Any]) -> None:
         f"{'page of ' + str(PAGE_LIMIT) + ' by orders':<30}{'orders':>8}{'queries':>8}{'RRU':>7}"
         f"{'rows read':>10}{'rows':>6}{'self p50 us':>12}{'wall p50 us':>12}"
     )
-    for section, label in zip(PAGE_COSTS, ("list", "customer lookup", "search (no match)"), strict=True):
+    labels = ("list", "list, view=summary", "customer lookup", "customer, view=summary", "search (no match)")
+    for section, label in zip(PAGE_COSTS, labels, strict=True):
         for size, page in results["scaling"][section].items():
             print(
                 f"{label:<30}{size:>8}{page['queries']:>8}{page['rru']:>7g}{page['rows_read']:>10}"

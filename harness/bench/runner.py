@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import tempfile
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -57,6 +58,10 @@ def _environment(endpoint: str, tables: dict[str, str]) -> dict[str, str]:
         # As template.yaml's Globals set it.
         "PYDANTIC_DISABLE_PLUGINS": "true",
         "ORDERS_PAGE_TOKEN_SECRET": PAGE_TOKEN_SECRET,
+        # notify_order sends to a local outbox file, as under `make serve` (SES's cost is not ours).
+        "ORDERS_EMAIL_OUTBOX": os.path.join(
+            tempfile.gettempdir(), f"orders-bench-outbox-{os.getpid()}.jsonl"
+        ),
     }
 
 

@@ -1,12 +1,14 @@
 """The search_orders routes (`operations`): `list_page`, `search`, `customer_lookup`,
-`coupon_lookup`, reading a tenant of `SEARCH_ORDERS` orders (written by key, their coupon usage rows
+`coupon_lookup` (whole orders: the index page, then the page's orders by key), reading a tenant of
+`SEARCH_ORDERS` orders (written by key, their coupon usage rows
 by the order_stream handler from the orders' INSERT records); and the page cost by tenant size
 (`scaling`, `page_cost`): with 100 / 1,000 / 10,000 orders in a tenant, through the search_orders
 handler, a list page (`GET /orders/{tenantId}?limit=25`, the scatter-gather read over every write
 shard of the tenant-date index), a customer lookup page (the bill-to and ship-to partitions merged;
 every order of that tenant is the customer's) and a search that no order matches (the tenant's list
-read with a filter: its worst case, stopped at 500 examined rows) — each one's latency, self-time,
-queries, RRU, index rows read and rows answered.
+read with a filter: its worst case, stopped at 500 examined rows), the list and the lookup also as
+`view=summary` rows (no order read) — each one's latency, self-time, queries, RRU, index rows read and
+rows answered.
 """
 
 from __future__ import annotations
@@ -43,7 +45,13 @@ SEARCH_FILTERS: dict[str, Any] = {"total": ["20.00", "30.00"], "type": ["ticket"
 SEARCH_KINDS = ((1, "ticket"), (1, "gift"), (3, "ticket"), (3, "gift"))
 #: Keys of each size of each page-cost section of `scaling`.
 PAGE_COST_KEYS = {"wall_us_p50", "self_us_p50", "queries", "rru", "rows_read", "rows"}
-PAGE_COSTS = ("page_cost_by_orders", "customer_page_cost_by_orders", "search_page_cost_by_orders")
+PAGE_COSTS = (
+    "page_cost_by_orders",
+    "page_cost_summary_by_orders",
+    "customer_page_cost_by_orders",
+    "customer_page_cost_summary_by_orders",
+    "search_page_cost_by_orders",
+)
 #: The search_orders routes `operations` measures.
 SEARCH_OPERATIONS = ("list_page", "search", "customer_lookup", "coupon_lookup")
 
@@ -62,6 +70,11 @@ def search_event(
 
 def page_query() -> dict[str, str]:
     return {"limit": str(PAGE_LIMIT)}
+
+
+def summary_query() -> dict[str, str]:
+    """A page of list rows alone (`view=summary`): no order read."""
+    return {**page_query(), "view": "summary"}
 
 
 def template_orders(tenant: str) -> dict[tuple[int, str | None], Any]:
@@ -127,8 +140,14 @@ def page_cost(bench: Bench, sizes: tuple[int, ...], runs: int) -> dict[str, dict
     matches (bounded by the rows a page examines)."""
     pages: dict[str, Callable[[], dict[str, Any]]] = {
         "page_cost_by_orders": lambda: search_event("GET", LIST, query=page_query(), tenant=PAGES_TENANT),
+        "page_cost_summary_by_orders": lambda: search_event(
+            "GET", LIST, query=summary_query(), tenant=PAGES_TENANT
+        ),
         "customer_page_cost_by_orders": lambda: search_event(
             "GET", CUSTOMER, CUSTOMER_PARAMS, page_query(), tenant=PAGES_TENANT
+        ),
+        "customer_page_cost_summary_by_orders": lambda: search_event(
+            "GET", CUSTOMER, CUSTOMER_PARAMS, summary_query(), tenant=PAGES_TENANT
         ),
         "search_page_cost_by_orders": lambda: search_event(
             "POST", SEARCH, query=page_query(), body=SEARCH_FILTERS, tenant=PAGES_TENANT

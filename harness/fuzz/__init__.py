@@ -85,13 +85,34 @@ created order that reads back, API.md's money rules on every order answered, and
 than `boundaries.MAX_REQUEST_SECONDS`. QUICK runs a subset with cases of every family. B's
 orders must read the same after them too.
 
+The **portal sweep** (issue 32, `portal.py`, after the tenant sweep, on the orders as seeded): a
+portal key of tenant A's shared contact (`PARTY`, `make_portal_key`) asks every other route of the
+document (403, whatever the ids and tenant), the portal routes for every other party (403), the
+portal get of every order of A's that is not the contact's and of every one of B's, by id and token
+(404, the body a missing id's but for its request id), the contact's list with other queries' page
+tokens (400), and the contact's own list and orders (200: exactly the orders A's staff key lists as
+billed or shipped to it, each once, without `notes`, the back office's fields, `sys_*` but
+`sys_version`, or, where it is only the ship-to, the payer's data). Its counts and violations are
+`portal_sweep` in the results; a violation fails the run. B's view is read after it too.
+
+Issue 32's other routes join the tables: the coupon-code action (refunds.py: an order-id route, its
+body `{"action": "refund"}`, its `couponCodeId` the shared coupon's code: A's key with B's order is a
+404 that refunds nothing, B's view shows any change), the theatre sub-resources (dialects.py:
+`lineNumber` and `paymentNumber` in `FOREIGN_VALUES`, the own-order GETs asked of each tenant's paid
+`TICKET` order, `seed_ticket`), the notification e-mail (notifications.py: the order named in the
+body; its own probes, `notification_probes`). schemathesis draws the values an operation needs
+together where one alone would rarely reach a row (`FOCUSED`, `FOCUSED_DRAWN`: a ticket order with its
+line or payment number, a shared-party order with the party or the coupon code, A's order ids as the
+notification's `order_id`). Every order list answers whole orders now: the sweep's "nothing of B's"
+holds on them.
+
 `{"requests", "routes_fuzzed", "server_errors", "schema_violations", "cross_tenant_leaks",
-"boundary_cases", "boundary_failures", "max_request_seconds"}` (`boundary_failures`: each failing
-boundary request as `{case, status, detail}`, the detail with the start of its answer;
-`max_request_seconds`: the slowest boundary request); any of `server_errors` (a boundary 5xx
-included), `schema_violations` or `cross_tenant_leaks` above zero, or any boundary failure, fails
-the command (which then prints schemathesis' FAILURES section: each
-failing request as curl, and its answer).
+"boundary_cases", "boundary_failures", "max_request_seconds", "portal_sweep", "portal_violations"}`
+(`boundary_failures`: each failing boundary request as `{case, status, detail}`, the detail with the
+start of its answer; `max_request_seconds`: the slowest boundary request; `portal_sweep`: `{requests,
+checks, violations}`); any of `server_errors` (a boundary 5xx included), `schema_violations`,
+`cross_tenant_leaks` or `portal_violations` above zero, or any boundary failure, fails the command
+(which then prints schemathesis' FAILURES section: each failing request as curl, and its answer).
 
 Where each part lives (`harness/fuzz/`): `core.py` the tenants (`Tenant`), the sweep's record and the
 tables the route families fill (`FOREIGN_VALUES`, `OWNED_IDS`, `ORDER_ID_ROUTES`, `BODIES`);
@@ -103,7 +124,8 @@ route family, each adding its routes to the tables when imported: `orders.py` (t
 the list's page tokens), `changes.py` (the PATCH's body), `search.py` (the lookups' shared values,
 the search's body), `fulfilment.py` (the fulfillments, void and close), `refunds.py` (the reasons),
 `stream.py` (history, the stream consumer), `dialects.py` (theatre and distribution, JSON and XML),
-`catalogue.py` (products, stock, settings, credits).
+`catalogue.py` (products, stock, settings, credits), `portal.py` (the customer portal and its sweep),
+`notifications.py` (the notification e-mail).
 The boundary cases are `boundaries/` (its own docstring).
 
 The catalogue (issue 31, `catalogue.py`): each tenant puts a product both tenants have (the shared
@@ -132,7 +154,8 @@ from __future__ import annotations
 # The route families first, in this order: importing each adds its routes to core's tables, and the
 # tables keep that order (the schemathesis config lists `FOREIGN_VALUES` in it).
 # isort: off
-from harness.fuzz import orders, changes, search, fulfilment, refunds, stream, dialects, catalogue
+from harness.fuzz import orders, changes, search, fulfilment, refunds, stream, dialects, catalogue, portal
+from harness.fuzz import notifications
 
 # isort: on
 from harness.fuzz import boundaries, client, core, results, schemathesis_run, sweep
@@ -148,6 +171,8 @@ from harness.fuzz.core import (
     BODIES,
     DRAWN,
     FAMILY_PROBES,
+    FOCUSED,
+    FOCUSED_DRAWN,
     FOREIGN_VALUES,
     ORDER_ID_ROUTES,
     OWNED_IDS,
@@ -174,13 +199,16 @@ from harness.fuzz.dialects import (
     DISTRIBUTION_NUMBER,
     DISTRIBUTION_PLACE,
     DISTRIBUTION_ROUTES,
+    SUB_RESOURCES,
     THEATRE_REASONS,
+    TICKET,
     XML_HEADERS,
     dialect_probes,
     distribution_body,
     keep_distribution,
     placement_leaks,
     seed_distribution,
+    seed_ticket,
     xml_document,
 )
 from harness.fuzz.fulfilment import (
@@ -197,6 +225,7 @@ from harness.fuzz.fulfilment import (
     fulfillment_list_probes,
     seed_fulfillments,
 )
+from harness.fuzz.notifications import NOTIFY, notification_body, notification_probes, with_notification_body
 from harness.fuzz.orders import (
     LIST_ROUTE,
     ORDER,
@@ -209,6 +238,20 @@ from harness.fuzz.orders import (
     seed_order,
     with_page_tokens,
 )
+from harness.fuzz.portal import (
+    PARTY,
+    PORTAL_ROUTES,
+    PortalProbe,
+    PortalSweep,
+    field_problems,
+    list_problems,
+    make_portal_key,
+    portal_probes,
+    portal_sweep,
+    shape,
+    token_probes,
+)
+from harness.fuzz.refunds import COUPON_CODE_ACTION
 from harness.fuzz.results import run
 from harness.fuzz.schemathesis_run import (
     CHECKS,
@@ -218,6 +261,7 @@ from harness.fuzz.schemathesis_run import (
     failure_report,
     schemathesis,
     schemathesis_config,
+    unreached_operations,
 )
 from harness.fuzz.stream import between, history_probes, stream_consumer, with_history
 from harness.fuzz.sweep import changed, owned_id_probes, tenant_sweep, tenant_view, view_paths
@@ -226,6 +270,7 @@ __all__ = [
     "BODIES",
     "CAMEL_QUERIES",
     "CHECKS",
+    "COUPON_CODE_ACTION",
     "CREDIT_KEY",
     "DIALECT_ORDER_ID_ROUTES",
     "DISTRIBUTION_KEY_HEADER",
@@ -235,15 +280,20 @@ __all__ = [
     "DRAWN",
     "FAILURE_REPORT_CHARS",
     "FAMILY_PROBES",
+    "FOCUSED",
+    "FOCUSED_DRAWN",
     "FOREIGN_VALUES",
     "FULFILLMENT_BINDINGS",
     "FULFILMENTS",
     "LIST_ROUTE",
     "NEGATIVE_DATA_REJECTION_STATUSES",
+    "NOTIFY",
     "ORDER",
     "ORDER_ID_ROUTES",
     "OWNED_IDS",
     "PAGE_TOKEN",
+    "PARTY",
+    "PORTAL_ROUTES",
     "RESULTS",
     "ROOT",
     "SEEDED",
@@ -254,11 +304,15 @@ __all__ = [
     "SHARED_PRODUCT",
     "SHARED_QUERIES",
     "SHARED_SKU",
+    "SUB_RESOURCES",
     "TENANT_A",
     "TENANT_B",
     "THEATRE_REASONS",
+    "TICKET",
     "TO_FULFIL",
     "XML_HEADERS",
+    "PortalProbe",
+    "PortalSweep",
     "Probe",
     "Sweep",
     "Tenant",
@@ -277,6 +331,7 @@ __all__ = [
     "dialects",
     "distribution_body",
     "failure_report",
+    "field_problems",
     "fill",
     "fulfil_body",
     "fulfilled_orders",
@@ -288,13 +343,21 @@ __all__ = [
     "is_order_id_route",
     "is_tenant_from_key",
     "keep_distribution",
+    "list_problems",
     "lookup_id_paths",
+    "make_portal_key",
+    "notification_body",
+    "notification_probes",
+    "notifications",
     "orders",
     "own_ids",
     "owned_id_probes",
     "page_token_probes",
     "path_parameters",
     "placement_leaks",
+    "portal",
+    "portal_probes",
+    "portal_sweep",
     "refunds",
     "results",
     "run",
@@ -307,14 +370,19 @@ __all__ = [
     "seed_distribution",
     "seed_fulfillments",
     "seed_order",
+    "seed_ticket",
+    "shape",
     "shared_path",
     "stream",
     "stream_consumer",
     "sweep",
     "tenant_sweep",
     "tenant_view",
+    "token_probes",
+    "unreached_operations",
     "view_paths",
     "with_history",
+    "with_notification_body",
     "with_page_tokens",
     "xml_document",
 ]

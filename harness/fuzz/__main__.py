@@ -1,6 +1,6 @@
 """`python -m harness.fuzz [--quick] [--output FILE]` (`make fuzz [QUICK=1]`): the whole fuzz, its
 results written to security-results.json and printed; exits 1 on any server error, schema
-violation, cross-tenant leak, untested operation or boundary failure."""
+violation, cross-tenant leak, portal violation, untested operation or boundary failure."""
 
 from __future__ import annotations
 
@@ -24,10 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     results, details = run(max_examples=25 if args.quick else 150, quick=args.quick)
     Path(args.output).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     for name, value in results.items():
-        if name != "boundary_failures":
+        if name not in ("boundary_failures", "portal_sweep"):
             print(f"{name:<20}{value:>8}")
     print(f"{'boundary_failures':<20}{len(results['boundary_failures']):>8}")
     print(f"slowest boundary request: {details['slowest_boundary_request']}")
+    portal = results["portal_sweep"]
+    print(f"portal sweep: {portal['requests']} requests, checks {portal['checks']}")
     for name in (
         "schemathesis_failures",
         "schemathesis_errors",
@@ -40,11 +42,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{name}:")
             for entry in details[name]:
                 print(f"  {entry}")
+    if portal["violations"]:
+        print("\nportal_violations:")
+        for entry in portal["violations"]:
+            print(f"  {entry}")
     if results["boundary_failures"]:
         print("\nboundary_failures:")
         for failure in results["boundary_failures"]:
             print(f"  {failure['case']}\n    {failure['status']} {failure['detail']}")
-    failed = results["server_errors"] or results["schema_violations"] or results["cross_tenant_leaks"]
+    failed = (
+        results["server_errors"]
+        or results["schema_violations"]
+        or results["cross_tenant_leaks"]
+        or results["portal_violations"]
+    )
     if failed or details["untested_operations"] or results["boundary_failures"]:
         print("\n" + details["schemathesis_summary"])
         print(f"\nFAIL: see above; wrote {args.output}")

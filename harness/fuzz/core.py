@@ -42,6 +42,13 @@ SELF_SWEPT: set[str] = set()
 #: How often schemathesis takes `id`, `after`, `asOf`, `fulfillmentId`, ... from A's own values instead
 #: of generating one.
 DRAWN = 0.3
+#: Operations whose request reaches a real row only when several of its values are A's at once (a
+#: theatre product's order id and line number, a portal order's party and order id, the notification's
+#: `order_id` in its body): path -> {schemathesis parameter (`path.id`, `body.order_id`): the
+#: dictionary drawn from (`schemathesis_run.schemathesis_config`'s)}, each drawn `FOCUSED_DRAWN` of the
+#: time (at `DRAWN` each, both A's together would be too rare to reach the row in a QUICK run).
+FOCUSED: dict[str, dict[str, str]] = {}
+FOCUSED_DRAWN = 0.5
 
 
 @dataclass
@@ -69,6 +76,12 @@ class Tenant:
     credit_ids: list[str] = field(default_factory=list)
     catalogue_tokens: list[str] = field(default_factory=list)
     stock_order_ids: list[str] = field(default_factory=list)
+    #: Its orders billed or shipped to the shared party (`orders.SEEDED`; also in `order_ids`): the
+    #: shared contact's and organization's, what a portal key of that party sees (portal.py).
+    party_order_ids: list[str] = field(default_factory=list)
+    #: Its paid theatre ticket order (dialects.py `TICKET`, fulfilled; also in `order_ids`): a product
+    #: with a pass and a payment, so the theatre sub-resources answer 200 for it.
+    ticket_ids: list[str] = field(default_factory=list)
 
     def secrets(self) -> list[str]:
         """Values that only this tenant's data contains."""

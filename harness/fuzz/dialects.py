@@ -13,7 +13,17 @@ from typing import Any
 from orders_domain.domain.status_words import DISTRIBUTION_CANCELLED
 
 from harness.fuzz import client
-from harness.fuzz.core import BODIES, FOREIGN_VALUES, ORDER_ID_ROUTES, Probe, Tenant, fill, path_parameters
+from harness.fuzz.core import (
+    BODIES,
+    FOCUSED,
+    FOREIGN_VALUES,
+    ORDER_ID_ROUTES,
+    Probe,
+    Tenant,
+    fill,
+    path_parameters,
+)
+from harness.fuzz.orders import seed_order
 
 #: The source APIs' own dialects' order routes (issue 21): no `{tenantId}` in the path, the tenant
 #: is the API key's own; `{id}` is an order id (or `token-<token>`) of that tenant.
@@ -36,6 +46,37 @@ BODIES[("POST", "/v1/orders/{id}/refunds")] = {
     "lineNumbers": [1],
 }
 BODIES[("PUT", "/distribution/orders/{id}")] = {"order": {"status": DISTRIBUTION_CANCELLED}}
+#: The theatre answers' sub-resources (issue 32): one product, its pass, one payment of an order. Their
+#: number (a line's, a payment's 1-based position) is one every tenant's ticket order has
+#: (`FOREIGN_VALUES`); the sweep's own-order GETs ask them of the tenant's `TICKET` order (200: its
+#: line 1 is a paid ticket, its fulfilment its payment 1), and schemathesis draws its id and the number
+#: together (`FOCUSED`), else a real product, pass or payment is too rare to reach.
+SUB_RESOURCES = (
+    "/v3/orders/{id}/products/{lineNumber}",
+    "/v3/orders/{id}/products/{lineNumber}/passbook",
+    "/v3/orders/{id}/payments/{paymentNumber}",
+)
+FOREIGN_VALUES.update({"lineNumber": "1", "paymentNumber": "1"})
+for _path in SUB_RESOURCES:
+    FOCUSED[_path] = {
+        "path.id": "ticket_ids",
+        **{f"path.{name}": f"shared_{name}" for name in path_parameters(_path) if name != "id"},
+    }
+#: Each tenant's paid ticket order (fulfilled by `seed_ticket`): line 1 a ticket (not a fee, not
+#: shipped, no vouchers) with the theatre's members, paid by card.
+TICKET: dict[str, Any] = {
+    "line_items": [
+        {
+            "order_line_item_id": "T1",
+            "sku": "FUZZ-TICKET",
+            "description": "ADULT Ticket",
+            "quantity": 2,
+            "unit_price": "12.50",
+            "payload": {"theatre": "Fuzz Cinema 1", "movie": "Fuzz", "showDateTime": "2030-01-01 20:00"},
+        }
+    ],
+    "payment_info": {"type": "Visa"},
+}
 
 
 def distribution_body(tenant: Tenant) -> dict[str, Any]:
@@ -111,6 +152,15 @@ def seed_distribution(base: str, a: Tenant, b: Tenant) -> list[str]:
     return leaks
 
 
+def seed_ticket(base: str, tenant: Tenant) -> None:
+    """The tenant's `TICKET` order (with its marker), fulfilled whole: a paid ticket with a payment."""
+    order_id = seed_order(base, tenant, TICKET)["id"]
+    status, text = client.call(base, "POST", f"/orders/{tenant.tenant_id}/{order_id}/fulfill", tenant.key)
+    if status != 200:
+        raise SystemExit(f"cannot fulfil the ticket order of {tenant.tenant_id}: {status} {text[:300]}")
+    tenant.ticket_ids.append(order_id)
+
+
 def dialect_probes(method: str, template_path: str, a: Tenant, b: Tenant) -> list[Probe]:
     """The sweep of a route that names no tenant (the key's is used): no key (401); B's key on A's
     order id and token (404: B's tenant has no such order); A's key on B's order ids, token and
@@ -119,7 +169,8 @@ def dialect_probes(method: str, template_path: str, a: Tenant, b: Tenant) -> lis
     reasons list as A and as B (200, each with its own reason: the other's, of the same name, is
     not there); placing B's order (its number, its body) as A and A's as B (409: the number is
     each one's own already; B's order replayed to A would be a leak), as A in XML too, and A's own
-    again (201, A's order); any other route, no key (401) and A's own request (nothing of B's) (pure)."""
+    again (201, A's order); any other route, no key (401) and A's own request (nothing of B's). A theatre
+    sub-resource (`SUB_RESOURCES`) is asked of A's ticket order (`TICKET`) where A has one (pure)."""
     distribution = template_path.startswith(DISTRIBUTION_ROUTES)
     body = BODIES.get((method, template_path))
     # the body's one member is the XML document's root (`{"order": {...}}` is `<order>...</order>`)
@@ -127,12 +178,16 @@ def dialect_probes(method: str, template_path: str, a: Tenant, b: Tenant) -> lis
     probes: list[Probe] = []
     if "id" in path_parameters(template_path):
         own_id = a.distribution_ids[0] if distribution and a.distribution_ids else a.order_ids[0]
+        own_token = a.tokens[0]
+        if template_path in SUB_RESOURCES and a.ticket_ids:
+            own_id = a.ticket_ids[0]
+            own_token = a.tokens[a.order_ids.index(own_id)]
 
         def at(order_ref: str) -> str:
             return fill(template_path, {**FOREIGN_VALUES, "id": order_ref})
 
         probes.append(Probe("no key", at(own_id), None, {401}, body))
-        for ref in dict.fromkeys((own_id, f"token-{a.tokens[0]}")):
+        for ref in dict.fromkeys((own_id, f"token-{own_token}")):
             probes.append(Probe("other tenant's key on own id", at(ref), b.key, {404}, body))
         foreign = dict.fromkeys((b.order_ids[0], f"token-{b.tokens[0]}", *b.distribution_ids))
         for ref in foreign:
@@ -146,7 +201,7 @@ def dialect_probes(method: str, template_path: str, a: Tenant, b: Tenant) -> lis
                     )
                 )
         if method == "GET":
-            for ref in dict.fromkeys((own_id, f"token-{a.tokens[0]}")):
+            for ref in dict.fromkeys((own_id, f"token-{own_token}")):
                 probes.append(Probe("own order", at(ref), a.key, {200}))
             if distribution:
                 probes.append(Probe("own order, XML", at(own_id), a.key, {200}, None, XML_HEADERS))

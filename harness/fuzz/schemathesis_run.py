@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.fuzz.core import DRAWN, FOREIGN_VALUES, Tenant, lookup_id_paths
+from harness.fuzz.core import DRAWN, FOCUSED, FOCUSED_DRAWN, FOREIGN_VALUES, Tenant, lookup_id_paths
 from harness.fuzz.fulfilment import FULFILLMENT_BINDINGS, fulfillment_dictionaries
 from harness.fuzz.orders import PAGE_TOKEN
 
@@ -33,7 +33,8 @@ def schemathesis(
 ) -> dict[str, Any]:
     key = a.key
     config = workdir / "schemathesis.toml"
-    config.write_text(schemathesis_config(a, lookup_id_paths(list(document["paths"]))), encoding="utf-8")
+    paths = list(document["paths"])
+    config.write_text(schemathesis_config(a, lookup_id_paths(paths), paths), encoding="utf-8")
     report = workdir / "schemathesis-report.json"
     command = [
         str(Path(sys.executable).parent / "schemathesis"),
@@ -61,20 +62,32 @@ def schemathesis(
     return loaded
 
 
-def schemathesis_config(a: Tenant, lookup_paths: list[str] | None = None) -> str:
+def schemathesis_config(
+    a: Tenant, lookup_paths: list[str] | None = None, paths: list[str] | None = None
+) -> str:
     """A's tenant on every path; part of the time (`DRAWN`) A's order ids, history page tokens,
     moments of its history and list page tokens, so requests reach real orders, real history and
     later pages; and the shared values for the lookups' path parameters (`FOREIGN_VALUES`; `id` on
     `lookup_paths`, where it is not an order id), so lookups reach real rows. Where A has
     fulfillments: their ids for `fulfillmentId`, the list's cursors and `ids` (one, or all joined),
     the order fulfilled for `order_id`, their tracking numbers and the shared sku and carrier
-    (`SHARED_QUERIES`), so the fulfillment routes reach real fulfillments and pages (pure)."""
-    dictionaries = {
+    (`SHARED_QUERIES`), so the fulfillment routes reach real fulfillments and pages. The operations of
+    `FOCUSED` (those of `paths`, the document's) draw their values together, each
+    `FOCUSED_DRAWN` of the time: A's ticket order (`ticket_ids`) with a line or payment number, an
+    order of the shared party (`party_order_ids`) with the party or the coupon code, A's orders in a
+    body's `order_id` (pure)."""
+    dictionaries: dict[str, list[Any]] = {
         "order_ids": [*a.order_ids, *(f"token-{t}" for t in a.tokens)],
+        "ticket_ids": refs_of(a, a.ticket_ids),
+        "party_order_ids": refs_of(a, a.party_order_ids),
         "history_tokens": a.history_tokens,
         "moments": a.moments,
         "page_tokens": a.page_tokens,
-        **{f"shared_{name}": [value] for name, value in FOREIGN_VALUES.items()},
+        # (a number as a number: the theatre's line and payment numbers are integer parameters)
+        **{
+            f"shared_{name}": [int(value) if value.isdigit() else value]
+            for name, value in FOREIGN_VALUES.items()
+        },
         **fulfillment_dictionaries(a),
     }
     # A schema-violating request may also be refused by the gateway for its size (API.md: 413, and
@@ -105,7 +118,36 @@ def schemathesis_config(a: Tenant, lookup_paths: list[str] | None = None) -> str
             f"include-path = {json.dumps(sorted(lookup_paths))}",
             f'parameters = {{ "path.id" = {{ dictionary = "shared_id", probability = {DRAWN} }} }}',
         ]
+    lines += focused_blocks(dictionaries, paths)
     return "\n".join(lines) + "\n"
+
+
+def refs_of(tenant: Tenant, order_ids: list[str]) -> list[str]:
+    """These orders of the tenant by id and by `token-<token>` (pure)."""
+    tokens = [tenant.tokens[tenant.order_ids.index(o)] for o in order_ids if o in tenant.order_ids]
+    return [*order_ids, *(f"token-{t}" for t in tokens if t)]
+
+
+def focused_blocks(dictionaries: dict[str, list[Any]], paths: list[str] | None) -> list[str]:
+    """`[[operations]]` blocks of the `FOCUSED` operations of `paths` (the document's; none without
+    it), one per set of bindings, each binding only to a dictionary with values (pure)."""
+    grouped: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for path, bindings in FOCUSED.items():
+        usable = tuple(sorted((p, d) for p, d in bindings.items() if dictionaries.get(d)))
+        if usable and paths is not None and path in paths:
+            grouped.setdefault(usable, []).append(path)
+    lines: list[str] = []
+    for pairs, included in grouped.items():
+        drawn = ", ".join(
+            f'"{p}" = {{ dictionary = "{d}", probability = {FOCUSED_DRAWN} }}' for p, d in pairs
+        )
+        lines += [
+            "",
+            "[[operations]]",
+            f"include-path = {json.dumps(sorted(included))}",
+            f"parameters = {{ {drawn} }}",
+        ]
+    return lines
 
 
 def unreached_operations(report: dict[str, Any]) -> list[str]:

@@ -66,6 +66,8 @@ def changed(before: dict[str, str], after: dict[str, str], when: str) -> list[st
 
 def tenant_sweep(base: str, document: dict[str, Any], a: Tenant, b: Tenant) -> Sweep:
     sweep = Sweep()
+    #: key -> the other tenant's values a 2xx write of that key carried (so they are its own data now)
+    written: dict[str, set[str]] = {}
 
     def probe(
         label: str,
@@ -94,7 +96,14 @@ def tenant_sweep(base: str, document: dict[str, Any], a: Tenant, b: Tenant) -> S
         # Nothing of another tenant than the key's (without a key: of either) may be answered.
         asking = key or (headers or {}).get(DISTRIBUTION_KEY_HEADER)
         others = [tenant for tenant in (a, b) if tenant.key != asking]
-        if any(secret in text for other in others for secret in other.secrets() if secret not in sent):
+        secrets = [secret for other in others for secret in other.secrets()]
+        # ... but what the asker's own accepted writes put in its own data (an order of A naming B's
+        # product id, which A's whole orders now show in every list): A's data, not B's.
+        if body is not None and asking is not None and 200 <= status < 300:
+            carried = body if isinstance(body, str) else json.dumps(body)  # its body: what it wrote
+            written.setdefault(asking, set()).update(secret for secret in secrets if secret in carried)
+        mine = written.get(asking or "", set())
+        if any(secret in text for secret in secrets if secret not in sent and secret not in mine):
             sweep.leaks.append(where)
         elif status not in expected:
             (sweep.leaks if 200 <= status < 300 else sweep.unexpected).append(where)

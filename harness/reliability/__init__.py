@@ -14,6 +14,10 @@ in full):
   5 times at once;
 - **fulfil storms** (`fulfilment.py`): fulfils and cancels of single units of one order at once;
 - **refund storms** (`refunds.py`): refunds of one line at once, by id and by token;
+- **coupon-code storms** (`coupon_codes.py`, issue 32): the coupon-code action (a refund of the lines
+  a coupon code applied to) sent 8 times at once on one order, keyed or not, with If-Match or not, in
+  either body: one refund, every other answer 409 `already_refunded` (412 with If-Match); then one
+  keyed action sent 5 times at once;
 - **place storms** (`dialects.py`): one distribution order_number placed 8 times at once;
 - **stock races** (`catalogue.py`, issue 31): 10 keyed creates at once of a product of 3 units (3
   orders, 7 `sold_out`), then those orders cancelled twice each while 6 more creates ask: the stock
@@ -51,7 +55,8 @@ Where the parts live (all in `harness/reliability/`):
   PUT, DELETE, batch), `fulfilment.py` (fulfil, cancel, void, close, the fulfillment PATCH of
   tracking and of a will-call pickup; its judges in `fulfilment_judges.py`), `refunds.py` (refunds,
   refund reasons), `dialects.py` (theatre and distribution, JSON and XML; the place's judges in
-  `dialect_judges.py`), `catalogue.py` (the stock a create reserves and a cancel gives back, a
+  `dialect_judges.py`), `coupon_codes.py` (the coupon-code action: its refund, once, reason
+  `coupon_code_action`), `catalogue.py` (the stock a create reserves and a cancel gives back, a
   product's PUT, a credit's grant; its judges in `catalogue_judges.py`), `checkout.py` (the admin's
   override create, reserving the overridden units; its judge `override_problems`) and `stream.py`. The search
   and list routes write nothing: the harness reads orders only while the races write them.
@@ -121,6 +126,19 @@ from harness.reliability.core import (
     xml_text,
     xml_value,
 )
+from harness.reliability.coupon_codes import (
+    COUPON_ACTION_PATH,
+    COUPON_CODE,
+    COUPON_ORDER,
+    COUPON_REASON,
+    ActionCall,
+    CouponCodeCase,
+    answer_problems,
+    coupon_code_storms,
+    coupon_refund_problems,
+    seeds_body,
+)
+from harness.reliability.coupon_codes import storm_problems as coupon_storm_problems
 from harness.reliability.dialect_judges import (
     NUMBER_TAKEN,
     PlaceCall,
@@ -178,6 +196,10 @@ from harness.reliability.unexpected import (
 from harness.reliability.unexpected_flows import FLOWS, BatchFlow, FlowReport, create_flow, unexpected_faults
 
 __all__ = [
+    "COUPON_ACTION_PATH",
+    "COUPON_CODE",
+    "COUPON_ORDER",
+    "COUPON_REASON",
     "DISTRIBUTION_CANCEL",
     "DISTRIBUTION_PATH",
     "FLOWS",
@@ -199,10 +221,12 @@ __all__ = [
     "TENANT",
     "THEATRE_FULFIL_PATH",
     "XML",
+    "ActionCall",
     "Api",
     "BatchCase",
     "BatchFlow",
     "Case",
+    "CouponCodeCase",
     "DistributionCancelCase",
     "Exchange",
     "Faults",
@@ -227,12 +251,16 @@ __all__ = [
     "Unexpected",
     "add",
     "all_money_problems",
+    "answer_problems",
     "api_of",
     "batch_result_problems",
     "batch_results",
     "check_invariants",
     "check_list",
     "count_problems",
+    "coupon_code_storms",
+    "coupon_refund_problems",
+    "coupon_storm_problems",
     "create_flow",
     "credit_problems",
     "effect_problems",
@@ -263,6 +291,7 @@ __all__ = [
     "refunds_of",
     "retryable",
     "run",
+    "seeds_body",
     "stock_invariants",
     "stock_problems",
     "stock_races",

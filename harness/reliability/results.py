@@ -11,6 +11,7 @@ from typing import Any
 from harness.reliability.catalogue import stock_invariants, stock_races
 from harness.reliability.changes import batch_races, patch_storms
 from harness.reliability.core import TENANT, Api, Store, Tally
+from harness.reliability.coupon_codes import coupon_code_storms
 from harness.reliability.dialects import distribution_storms
 from harness.reliability.faults import Faults
 from harness.reliability.fulfilment import fulfil_storms
@@ -43,6 +44,8 @@ def run(scale: int) -> tuple[dict[str, Any], list[str]]:
             made |= fulfil_storms(api, store, tally, scale)
         with tally.timed("refund storms"):
             made |= refund_storms(api, store, tally, scale)
+        with tally.timed("coupon-code storms"):  # issue 32
+            made |= coupon_code_storms(api, store, tally, scale)
         with tally.timed("place storms"):
             made |= distribution_storms(api, store, tally, scale)
         with tally.timed("stock races"):

@@ -1,10 +1,19 @@
 """`MUTATIONS`: every mutating route the harness runs under faults, assembled from the route
-families' `ROUTES` tables (orders, changes, fulfilment, refunds, dialects, catalogue, checkout). A new
-operation's module registers here with one line."""
+families' `ROUTES` tables (orders, changes, fulfilment, refunds, dialects, catalogue, checkout,
+coupon_codes). A new operation's module registers here with one line."""
 
 from __future__ import annotations
 
-from harness.reliability import catalogue, changes, checkout, dialects, fulfilment, orders, refunds
+from harness.reliability import (
+    catalogue,
+    changes,
+    checkout,
+    coupon_codes,
+    dialects,
+    fulfilment,
+    orders,
+    refunds,
+)
 from harness.reliability.cases import Route
 
 #: Mutating route -> its DynamoDB calls and a maker of one request (with an Idempotency-Key where the
@@ -17,4 +26,5 @@ MUTATIONS: dict[str, Route] = {
     **dialects.ROUTES,
     **catalogue.ROUTES,
     **checkout.ROUTES,
+    **coupon_codes.ROUTES,
 }

@@ -38,6 +38,7 @@ THEATRE = {"Authorization": THEATRE_KEY}
 
 UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 REL = "https://api.amctheatres.com/rels"
+PASSBOOK_REL = f"{REL}/v1/passbook-ticket"
 
 
 # ------------------------------------------------------------------ the seeds
@@ -310,9 +311,11 @@ def test_given_an_order_like_seed_000s_when_fulfilled_as_the_seed_does_then_get_
         if name != "_links":
             assert product.get(name) == value, name
     assert product["status"] == "Fulfilled"
+    # (the service's own links: `self`, and the ticket's signed pass, which this fulfilled ticket admits)
     assert product["_links"] == {
         **seed_product["_links"],
         "self": {"href": f"{serve.url}/v3/orders/{order_id}/products/1", "templated": False},
+        PASSBOOK_REL: {"href": f"{serve.url}/v3/orders/{order_id}/products/1/passbook", "templated": False},
     }
     # AND its payment is the seed's, settled, with an absolute self link
     [payment] = order["_embedded"]["payments"]
@@ -408,8 +411,10 @@ def test_given_three_fulfilled_tickets_when_checked_and_refunded_by_token_as_see
         assert set(seed_product) <= set(product)
         for name in ("sku", "status", "cost", "tax", "name", "lineItemNumber", "theatre", "movie", "token"):
             assert product[name] == seed_product[name], name
+        # (every unit refunded: no pass admits anyone, so the seed's passbook link is not the service's)
+        seed_links = {rel: link for rel, link in seed_product["_links"].items() if rel != PASSBOOK_REL}
         assert product["_links"] == {
-            **seed_product["_links"],
+            **seed_links,
             "self": {
                 "href": f"{serve.url}/v3/orders/{created['id']}/products/{product['lineItemNumber']}",
                 "templated": False,

@@ -256,7 +256,7 @@ def test_the_dialects_act_for_the_keys_tenant_only() -> None:
 
 def test_every_dialect_route_takes_its_tenant_from_the_key_and_keeps_its_scope() -> None:
     dialect = [(m, p) for (m, p) in ROUTE_SCOPES if tenant_from_key(p)]
-    assert len(dialect) == 8
+    assert len(dialect) == 11
     reader = Principal("tenant-a", (SCOPE_READ,), "key_r")
     for method, path in dialect:
         if ROUTE_SCOPES[(method, path)] == SCOPE_READ:
@@ -530,19 +530,19 @@ def test_a_price_the_domain_refuses_is_a_400_naming_the_dialects_field(price: An
 
 def test_every_dialect_answer_fits_the_schema_the_openapi_document_gives_it() -> None:
     import jsonschema
-    from orders_domain.dialects import distribution, theatre
+    from orders_domain.dialects import distribution, theatre_schemas
 
     def fits(schema: dict[str, Any], answer: Any) -> None:
         # JSON numbers arrive as Decimal here: jsonschema counts them as numbers
         jsonschema.validate(answer, schema, cls=jsonschema.Draft202012Validator)
 
     order = create_order(SEED_000)
-    fits(theatre.ORDER_SCHEMA, dialect_call("theatre_fulfil", order["id"])[1])
-    fits(theatre.ORDER_SCHEMA, dialect_call("theatre_get", f"token-{order['token']}")[1])
-    fits(theatre.WILL_CALL_SCHEMA, dialect_call("theatre_will_call", f"token-{order['token']}")[1])
-    fits(theatre.REASONS_SCHEMA, dialect_call("theatre_reasons")[1])
+    fits(theatre_schemas.ORDER_SCHEMA, dialect_call("theatre_fulfil", order["id"])[1])
+    fits(theatre_schemas.ORDER_SCHEMA, dialect_call("theatre_get", f"token-{order['token']}")[1])
+    fits(theatre_schemas.WILL_CALL_SCHEMA, dialect_call("theatre_will_call", f"token-{order['token']}")[1])
+    fits(theatre_schemas.REASONS_SCHEMA, dialect_call("theatre_reasons")[1])
     refund = {"refundReasonName": CHANGED_MIND, "lineNumbers": [1]}
-    fits(theatre.ORDER_SCHEMA, dialect_call("theatre_refund", f"token-{order['token']}", refund)[1])
+    fits(theatre_schemas.ORDER_SCHEMA, dialect_call("theatre_refund", f"token-{order['token']}", refund)[1])
     accept_json = {"Accept": "application/json"}
     placed = dialect_call("distribution_place", body=place_xml("schema-1"), headers=accept_json)[1]
     fits(distribution.ORDER_SCHEMA, placed)

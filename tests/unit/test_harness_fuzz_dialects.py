@@ -34,6 +34,10 @@ DIALECT_OPERATIONS = {
     ("POST", "/distribution/orders"),
     ("GET", "/distribution/orders/{id}"),
     ("PUT", "/distribution/orders/{id}"),
+    # issue 32: the theatre answers' sub-resources
+    ("GET", "/v3/orders/{id}/products/{lineNumber}"),
+    ("GET", "/v3/orders/{id}/products/{lineNumber}/passbook"),
+    ("GET", "/v3/orders/{id}/payments/{paymentNumber}"),
 }
 
 
@@ -41,9 +45,10 @@ def tenants() -> tuple[fuzz.Tenant, fuzz.Tenant]:
     a = fuzz.Tenant(
         "tenant-a",
         "ka",
-        order_ids=["order-a1", "order-a2", "dist-a"],
-        tokens=["tok-a1", "tok-a2", "tok-ad"],
+        order_ids=["order-a1", "order-a2", "dist-a", "ticket-a"],
+        tokens=["tok-a1", "tok-a2", "tok-ad", "tok-at"],
         distribution_ids=["dist-a"],
+        ticket_ids=["ticket-a"],
     )
     b = fuzz.Tenant(
         "tenant-b",
@@ -74,7 +79,7 @@ def by_label(probes: list[fuzz.Probe]) -> dict[str, list[fuzz.Probe]]:
 
 
 # ---------------------------------------------------------------------------- the document's routes
-def test_given_the_document_when_read_then_its_tenantless_operations_are_the_eight_dialect_routes() -> None:
+def test_given_the_document_when_read_then_its_tenantless_operations_are_the_eleven_dialect_routes() -> None:
     operations = {
         (method.upper(), path) for path, methods in dialect_document()["paths"].items() for method in methods
     }
@@ -106,7 +111,9 @@ def test_given_a_s_orders_when_configured_then_schemathesis_draws_the_dialects_i
     assert config["parameters"]["path.id"] == {"dictionary": "order_ids", "probability": fuzz.DRAWN}
     assert {"dist-a", "token-tok-ad", "order-a1"} <= set(config["dictionaries"]["order_ids"]["values"])
     # AND no dialect path draws the shared lookup id instead
-    (lookup,) = config["operations"]
+    (lookup,) = [
+        o for o in config["operations"] if o["parameters"].get("path.id", {}).get("dictionary") == "shared_id"
+    ]
     assert not [p for p in lookup["include-path"] if fuzz.is_tenant_from_key(p)]
     assert lookup["include-path"]  # the real lookups still do
     # AND nothing of B's is drawn
@@ -323,6 +330,51 @@ def test_given_a_theatre_route_when_probed_then_json_only_and_a_s_first_order_is
     assert all(p.body == fuzz.BODIES[("POST", "/v1/orders/{id}/refunds")] for p in refunds)
 
 
+def test_given_a_theatre_sub_resource_when_probed_then_a_s_ticket_order_is_the_own_one() -> None:
+    # GIVEN A with a paid ticket order (issue 32: a product with a pass and a payment)
+    a, b = tenants()
+    for template in fuzz.SUB_RESOURCES:
+        # WHEN a product, its pass or a payment is probed
+        got = fuzz.dialect_probes("GET", template, a, b)
+        number = "1"
+        at = template.replace("{lineNumber}", number).replace("{paymentNumber}", number)
+        # THEN A's own GETs ask A's ticket order (by id and token: 200), B's key asks it too (404),
+        # and A's key asks B's orders with the number both tenants' orders have (404)
+        assert [(p.label, p.path, p.key, p.expected) for p in got] == [
+            ("no key", at.format(id="ticket-a"), None, {401}),
+            ("other tenant's key on own id", at.format(id="ticket-a"), "kb", {404}),
+            ("other tenant's key on own id", at.format(id="token-tok-at"), "kb", {404}),
+            ("other tenant's id", at.format(id="order-b1"), "ka", {404}),
+            ("other tenant's id", at.format(id="token-tok-b1"), "ka", {404}),
+            ("other tenant's id", at.format(id="dist-b"), "ka", {404}),
+            ("own order", at.format(id="ticket-a"), "ka", {200}),
+            ("own order", at.format(id="token-tok-at"), "ka", {200}),
+        ]
+    # AND a tenant without a ticket order is asked on its first order, as the other theatre routes
+    bare = fuzz.Tenant("tenant-a", "ka", order_ids=["order-a1"], tokens=["tok-a1"])
+    got = fuzz.dialect_probes("GET", fuzz.SUB_RESOURCES[0], bare, b)
+    assert got[-1].path == "/v3/orders/token-tok-a1/products/1"
+
+
+def test_given_the_ticket_order_when_validated_then_its_line_is_a_paid_ticket_once_fulfilled() -> None:
+    from orders_domain.models import OrderCreateRequest
+
+    # GIVEN the fuzz's ticket order as the service reads it
+    request = OrderCreateRequest.model_validate({**fuzz.TICKET, "memo": "marker"})
+    # THEN its first line is a ticket (not a fee, not shipped, no vouchers), paid by card
+    line = request.line_items[0]
+    assert (line.type, line.shippable, getattr(line, "vouchers", None)) == (None, False, None)
+    assert request.payment_info is not None
+    # AND schemathesis draws the sub-resources' order from the ticket orders, with the number
+    config = tomllib.loads(fuzz.schemathesis_config(tenants()[0], [], list(document()["paths"])))
+    (block,) = [o for o in config["operations"] if "path.lineNumber" in o["parameters"]]
+    assert set(block["include-path"]) == set(fuzz.SUB_RESOURCES) - {
+        "/v3/orders/{id}/payments/{paymentNumber}"
+    }
+    assert block["parameters"]["path.id"] == {"dictionary": "ticket_ids", "probability": fuzz.FOCUSED_DRAWN}
+    assert config["dictionaries"]["ticket_ids"]["values"] == ["ticket-a", "token-tok-at"]
+
+
 def test_given_the_reasons_list_when_probed_then_each_tenant_must_see_its_own_reason() -> None:
     a, b = tenants()
     got = fuzz.dialect_probes("GET", REASONS, a, b)
@@ -416,9 +468,9 @@ def test_given_isolated_dialect_routes_when_swept_then_no_leak_and_every_status_
     assert swept.leaks == []
     assert swept.unexpected == []
     assert swept.server_errors == []
-    # theatre: GET order 8, fulfil 6, will-call 8, refund 6; distribution: GET 15, PUT 12, place 5;
-    # the reasons list 3
-    assert swept.requests == 8 + 6 + 8 + 6 + 15 + 12 + 5 + 3
+    # theatre: GET order 8, fulfil 6, will-call 8, refund 6, a product, its pass, a payment 8 each;
+    # distribution: GET 15, PUT 12, place 5; the reasons list 3
+    assert swept.requests == 8 + 6 + 8 + 6 + 3 * 8 + 15 + 12 + 5 + 3
 
 
 def test_given_routes_that_serve_any_tenants_order_when_swept_then_each_cross_answer_is_a_leak(
@@ -429,7 +481,7 @@ def test_given_routes_that_serve_any_tenants_order_when_swept_then_each_cross_an
     # XML and header on the distribution routes), B's key on A's two
     per_theatre_route = 3 + 2
     per_distribution_route = 3 * 3 + 2
-    assert len(swept.leaks) == 4 * per_theatre_route + 2 * per_distribution_route
+    assert len(swept.leaks) == 7 * per_theatre_route + 2 * per_distribution_route
     assert all("other tenant's" in entry for entry in swept.leaks)
     assert any(
         entry.startswith("other tenant's key on own id: GET /v3/orders/order-a1 -> 200")
@@ -465,8 +517,9 @@ def test_given_routes_that_find_nothing_when_swept_then_own_reads_are_unexpected
 ) -> None:
     swept = sweep(monkeypatch, blind=True)
     assert swept.leaks == []
-    # A's own order by id and by token on three GET routes, and in XML on the distribution one
-    assert len(swept.unexpected) == 3 * 2 + 1
+    # A's own order by id and by token on six GET routes (the theatre's sub-resources among them: its
+    # ticket order), and in XML on the distribution one
+    assert len(swept.unexpected) == 6 * 2 + 1
     assert all(entry.startswith("own order") and "-> 404" in entry for entry in swept.unexpected)
 
 

@@ -115,3 +115,12 @@ def test_numbers_dynamodb_cannot_hold_are_refused(text: str, error: str | None) 
         with pytest.raises(ValidationError) as raised:
             adapter.validate_python(Decimal(text))
         assert raised.value.errors()[0]["type"] == error
+
+
+def test_the_names_fields_may_ask_for_are_exactly_the_order_responses_top_level_names() -> None:
+    # GIVEN the OpenAPI document's order response model, WHEN fields= checks names without building it,
+    # THEN it accepts exactly that model's names (its aliases: `_links`)
+    from orders_domain.http.representation import _response_fields
+    from orders_domain.models.responses import OrderResponse
+
+    assert _response_fields() == {info.alias or name for name, info in OrderResponse.model_fields.items()}

@@ -16,6 +16,7 @@ from orders_domain.http.routes import (
     IDEMPOTENT_ROUTES,
     ROUTE_SCOPES,
     SCOPE_ADMIN,
+    SCOPE_PORTAL,
     SCOPE_READ,
     SCOPE_WRITE,
     scope_of,
@@ -27,7 +28,7 @@ from local.tables import load_template
 from tests.helpers import ROOT, TEMPLATE, invoke, load_event, seed_key, with_headers
 
 API_MD = ROOT / "docs" / "API.md"
-_ADMIN_SEGMENTS = {"void", "close", "batch", "override"}
+_ADMIN_SEGMENTS = {"void", "close", "batch", "override", "coupon-codes"}
 _METHOD = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S+)$")
 
 
@@ -35,6 +36,10 @@ def scope_by_api_md(method: str, path: str) -> str:
     """API.md's rule, written independently of routes.py: reads read (preview and search too),
     void/close/delete/batch/override and catalogue or credit writes admin, other writes write."""
     segments = [s for s in path.split("/") if s]
+    if method == "GET" and segments[2:3] == ["portal"]:  # issue 32: a portal key's, or a reader's
+        return SCOPE_PORTAL
+    if method == "POST" and segments[2:4] == ["notifications", "preview"]:  # issue 32: it sends mail
+        return SCOPE_WRITE
     if method == "DELETE" or _ADMIN_SEGMENTS & set(segments):
         return SCOPE_ADMIN
     if method == "PUT" and "refund-reasons" in segments:  # issue 20: a tenant's own reasons, admin

@@ -161,12 +161,23 @@ def test_bad_search_filters_are_400_naming_the_field(body: dict[str, Any], field
     assert field in [e["field"] for e in problem["errors"]], problem
 
 
-def test_fields_projects_rows_and_keeps_the_id() -> None:
+def test_fields_projects_whole_orders_or_summary_rows_and_keeps_the_id() -> None:
     made = create(purchase_order_number="PO-1")
+    # whole orders (the default): any order field, nested ones too
     status, body = call("GET", "/orders/{tenantId}", query={"fields": "total,purchase_order_number"})
     assert status == 200
     assert body["Items"] == [{"id": made["id"], "total": made["total"], "purchase_order_number": "PO-1"}]
-    status, problem = call("GET", "/orders/{tenantId}", query={"fields": "line_items"})
+    status, body = call("GET", "/orders/{tenantId}", query={"fields": "line_items.unit_price"})
+    assert status == 200
+    assert body["Items"] == [{"id": made["id"], "line_items": [{"unit_price": 10}]}]
+    status, problem = call("GET", "/orders/{tenantId}", query={"fields": "no_such_field"})
+    assert status == 400
+    assert problem["errors"] == [{"field": "fields", "error": "unknown field 'no_such_field'"}]
+    # view=summary: the list rows, whose fields are the summary's only
+    status, body = call("GET", "/orders/{tenantId}", query={"fields": "total", "view": "summary"})
+    assert status == 200
+    assert body["Items"] == [{"id": made["id"], "total": made["total"]}]
+    status, problem = call("GET", "/orders/{tenantId}", query={"fields": "line_items", "view": "summary"})
     assert status == 400
     assert problem["errors"] == [{"field": "fields", "error": "unknown field 'line_items'"}]
 

@@ -36,6 +36,11 @@ def statements(function: dict[str, Any]) -> list[dict[str, Any]]:
 OTHER_ACTIONS = {
     "events:PutEvents": {"Fn::GetAtt": ["OrderEventBus", "Arn"]},
     "sqs:SendMessage": {"Fn::GetAtt": ["OrderStreamFailures", "Arn"]},
+    # notify_order sends from the deployment's one verified identity, and from no other.
+    "ses:SendEmail": {
+        "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
+        ":identity/${NotificationSenderIdentity}"
+    },
 }
 
 

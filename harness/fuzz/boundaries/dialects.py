@@ -37,6 +37,7 @@ from harness.fuzz.boundaries.routes import (
     CREATE,
     DIST_ONE,
     ORDER_ROUTE,
+    PATH_VALUES,
     PLACE,
     THEATRE_REFUND,
     body_case,
@@ -46,6 +47,9 @@ from harness.fuzz.boundaries.schema import Path_, dotted
 from harness.fuzz.boundaries.table import cases_of
 
 BASE_BODIES[THEATRE_REFUND] = {"refundReasonName": REASON, "lineNumbers": [1]}
+# issue 32, the theatre's sub-resources: line 1 and payment 1 (the reads family asks a fulfilled
+# fixture's for the payment and the pass: reads.py `READ_TARGETS`)
+PATH_VALUES.update({"lineNumber": "1", "paymentNumber": "1"})
 BASE_BODIES[PLACE] = distribution_order("EDGE-BASE")
 BASE_BODIES[("PUT", DIST_ONE)] = {"order": {"status": "active"}}
 

@@ -58,6 +58,9 @@ ORDER_ID_ROUTES = (
     "/orders/{tenantId}/void/{id}",
     "/orders/{tenantId}/close/{id}",
     "/v3/orders/{id}",
+    # issue 32: the customer portal's gets (the fixture orders are its party's: runner.seed)
+    "/orders/{tenantId}/portal/contact/{contactId}/{id}",
+    "/orders/{tenantId}/portal/organization/{organizationId}/{id}",
 )
 #: Theatre routes whose `{id}` is the guest token form.
 TOKEN_ROUTES = ("/v1/orders/{id}",)

@@ -256,13 +256,19 @@ def seed(base: str, key: str) -> dict[str, str]:
     """The edge tenant's fixtures (`FIXTURES`): its orders, two fulfilled (each with its fulfillment),
     a distribution order and a refund reason for the lookups; then each route module's (`SEEDS`)."""
     fixtures = {"missing": MISSING_ORDER}
+    # (shipped to the organization of the contact's id: the portal's reads find them, issue 32)
+    shipped = {"ship_to_type": "organization", "ship_to_organization_id": "edge-party"}
     for name in ("open", "scratch", "keyed"):
-        fixtures[name] = post(base, key, f"/orders/{TENANT}", order_body("edge-party"))[1]["id"]
+        fixtures[name] = post(base, key, f"/orders/{TENANT}", {**order_body("edge-party"), **shipped})[1][
+            "id"
+        ]
     for name, token, fulfillment in (
         ("fulfilled_order", "token", "fulfillment"),
         ("spare", "spare_token", "spare_fulfillment"),
     ):
-        _, order, _ = post(base, key, f"/orders/{TENANT}", order_body("edge-party"))
+        # (paid by card: its fulfil records a payment, the theatre's payment 1, issue 32)
+        paid = {**order_body("edge-party"), "payment_info": {"type": "Visa"}}
+        _, order, _ = post(base, key, f"/orders/{TENANT}", paid)
         fixtures[name], fixtures[token] = order["id"], order["token"]
         _, _, headers = post(
             base, key, f"/orders/{TENANT}/{order['id']}/fulfill", {"tracking_number": f"EDGE-{name}"}

@@ -1,5 +1,6 @@
-"""The theatre API's own dialect (seeds/000, 001): the order, its will-call check and the refund
-reasons in that API's shapes, and its refund request as the domain's. Pure: no I/O, no rule.
+"""The theatre API's own dialect (seeds/000, 001): the order, its products, payments and ticket
+passes, its will-call check and the refund reasons in that API's shapes, and its refund request as
+the domain's. Pure: no I/O (the pass signing key and the moment of issue are handed in).
 
 What the domain has no place for travels in `payload`: the order's `payload` members (`email`,
 `confirmationUrl`, `paymentOptions`, `expirationDateUtc`, ...) are members of the theatre order, a
@@ -7,18 +8,31 @@ line's (`theatre`, `movie`, `showDateTime`, `performanceNumber`, `confirmationCo
 ...) members of its product. What the service computes (status, amounts, numbers, links) always
 wins over a payload member of the same name. A line whose `type` is `fee` is one of the order's
 `fees`, not a product.
+
+Every `_links` href the service prints resolves: a product's `self`
+(`GET /v3/orders/{id}/products/{lineNumber}`) and `passbook-ticket`
+(`GET .../products/{lineNumber}/passbook`, printed only where `pass_refusal` finds nothing against
+it), a payment's `self` (`GET /v3/orders/{id}/payments/{n}`). Links a client sent in a line's
+payload `_links` are the client's own data and are shown as they are (the seeds' `sms-ticket-
+confirmation` among them: this service has no SMS channel and prints no such link itself), except
+under the rels the service computes (`self`, `passbook-ticket`), where the service's own wins.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import json
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from orders_domain.domain import jsonio, lifecycle, money, refundability, status_words
-from orders_domain.domain.lifecycle import LineStatus, OrderStatus, PaymentStatus
-from orders_domain.models import LineItem, Order
+from orders_domain.domain.errors import NotFound, OrdersError
+from orders_domain.domain.lifecycle import LineStatus, OrderStateConflict, OrderStatus, PaymentStatus
+from orders_domain.models import LineItem, Order, Payment
 
 if TYPE_CHECKING:
     from orders_domain.models.refunds import RefundReason
@@ -26,6 +40,12 @@ if TYPE_CHECKING:
 #: The theatre API's link relations: a client finds its links under these names.
 REL = "https://api.amctheatres.com/rels"
 FEE_LINE_TYPE = "fee"
+#: A ticket line's signed pass (`GET /v3/orders/{id}/products/{lineNumber}/passbook`).
+PASSBOOK_REL = f"{REL}/v1/passbook-ticket"
+#: The rels of a product's links the service computes: a payload's own of these names never shows.
+PRODUCT_LINK_RELS = frozenset({"self", PASSBOOK_REL})
+#: The largest product or payment number a path may name (as a refund's `lineNumbers`).
+MAX_NUMBER = 100_000
 
 
 def utc(moment: dt.datetime | None) -> str | None:
@@ -79,10 +99,16 @@ def product(line: LineItem, order: Order, base: str, payloads: Mapping[str, Any]
     if payload is None and line.parent_line_item_id is not None:
         payload = payloads.get(line.parent_line_item_id)
     extra = _payload(payload, PRODUCT_COMPUTED)
-    links = extra.pop("_links", None)
-    links = dict(links) if isinstance(links, Mapping) else {}
-    refund = lifecycle.is_refund_line(line)
-    name = line.description or line.sku or ""
+    sent = extra.pop("_links", None)
+    links = (
+        {rel: value for rel, value in sent.items() if rel not in PRODUCT_LINK_RELS}
+        if isinstance(sent, Mapping)
+        else {}
+    )
+    path = product_path(order, line.line_number, base)
+    links["self"] = link(path)
+    if pass_refusal(order, line) is None:
+        links[PASSBOOK_REL] = link(f"{path}/passbook")
     view: dict[str, Any] = {
         **extra,
         "sku": line.sku,
@@ -90,13 +116,43 @@ def product(line: LineItem, order: Order, base: str, payloads: Mapping[str, Any]
         "status": status_words.THEATRE_LINE_STATUS[LineStatus(line.status)],
         "cost": line.unit_price,
         "tax": _per_unit(line.taxes, line.quantity, order.currency_code),
-        "name": f"Refund for {name}" if refund else name,
+        "name": product_name(line),
         "lineItemNumber": line.line_number,
-        "_links": {**links, "self": link(f"{base}/v3/orders/{order.id}/products/{line.line_number}")},
+        "_links": links,
     }
     if line.refund_date is not None:
         view["refundDateUtc"] = utc(line.refund_date)
     return view
+
+
+def product_path(order: Order, line_number: int, base: str) -> str:
+    return f"{base}/v3/orders/{order.id}/products/{line_number}"
+
+
+def product_name(line: LineItem) -> str:
+    name = line.description or line.sku or ""
+    return f"Refund for {name}" if lifecycle.is_refund_line(line) else name
+
+
+def _products(order: Order, base: str) -> list[dict[str, Any]]:
+    payloads = {li.order_line_item_id: li.payload for li in order.line_items}
+    return [product(li, order, base, payloads) for li in order.line_items if not _is_fee(li)]
+
+
+def _product_line(order: Order, line_number: int) -> LineItem:
+    """The product numbered `line_number` (refund lines are products; fee lines are not); else 404."""
+    for line in order.line_items:
+        if line.line_number == line_number and not _is_fee(line):
+            return line
+    raise NotFound(f"Order {order.id} has no product {line_number}.")
+
+
+def product_view(order: Order, line_number: int, base: str) -> dict[str, Any]:
+    """`GET /v3/orders/{id}/products/{lineNumber}`: the product exactly as `_embedded.products` of
+    `order_view` shows it; 404 when the order has no such product."""
+    line = _product_line(order, line_number)
+    payloads = {li.order_line_item_id: li.payload for li in order.line_items}
+    return product(line, order, base, payloads)
 
 
 def fee(line: LineItem) -> dict[str, Any]:
@@ -104,22 +160,32 @@ def fee(line: LineItem) -> dict[str, Any]:
     return {"waived": False, **extra, "amount": line.unit_price, "quantity": line.quantity}
 
 
+def payment(order: Order, number: int, entry: Payment, base: str) -> dict[str, Any]:
+    """The order's payment at 1-based position `number` as a theatre payment."""
+    status = PaymentStatus(entry.status)
+    view: dict[str, Any] = {
+        "type": entry.type,
+        "amount": entry.amount,
+        "balance": entry.amount if status == PaymentStatus.PENDING else Decimal(0),
+        "status": status_words.THEATRE_PAYMENT_STATUS[status],
+        "lineItemNumber": number,
+        "_links": {"self": link(f"{base}/v3/orders/{order.id}/payments/{number}")},
+    }
+    if status == PaymentStatus.REFUNDED:
+        view["refundDateUtc"] = utc(entry.date)
+    return view
+
+
 def _payments(order: Order, base: str) -> list[dict[str, Any]]:
-    answer = []
-    for number, payment in enumerate(order.payments, start=1):
-        status = PaymentStatus(payment.status)
-        entry: dict[str, Any] = {
-            "type": payment.type,
-            "amount": payment.amount,
-            "balance": payment.amount if status == PaymentStatus.PENDING else Decimal(0),
-            "status": status_words.THEATRE_PAYMENT_STATUS[status],
-            "lineItemNumber": number,
-            "_links": {"self": link(f"{base}/v3/orders/{order.id}/payments/{number}")},
-        }
-        if status == PaymentStatus.REFUNDED:
-            entry["refundDateUtc"] = utc(payment.date)
-        answer.append(entry)
-    return answer
+    return [payment(order, n, entry, base) for n, entry in enumerate(order.payments, start=1)]
+
+
+def payment_view(order: Order, number: int, base: str) -> dict[str, Any]:
+    """`GET /v3/orders/{id}/payments/{paymentNumber}`: the payment exactly as `_embedded.payments`
+    of `order_view` shows it (`number` is its 1-based position); 404 when out of range."""
+    if not 1 <= number <= len(order.payments):
+        raise NotFound(f"Order {order.id} has no payment {number}.")
+    return payment(order, number, order.payments[number - 1], base)
 
 
 def _refunded_payments(order: Order) -> list[dict[str, Any]]:
@@ -148,8 +214,7 @@ def _amounts(order: Order) -> dict[str, Decimal]:
 def order_view(order: Order, base: str) -> dict[str, Any]:
     """`GET /v3/orders/{id}`: the order in the theatre API's shape, links absolute under `base`."""
     token_ref = f"token-{order.token}"
-    payloads = {li.order_line_item_id: li.payload for li in order.line_items}
-    products = [product(li, order, base, payloads) for li in order.line_items if not _is_fee(li)]
+    products = _products(order, base)
     fees = [fee(li) for li in order.line_items if _is_fee(li)]
     view: dict[str, Any] = {
         **_payload(order.payload, ORDER_COMPUTED),
@@ -206,173 +271,115 @@ def reasons_view(reasons: Iterable[RefundReason], base: str) -> dict[str, Any]:
     }
 
 
-# ------------------------------------------------------------------ the shapes, for the OpenAPI document
-_STR: dict[str, Any] = {"type": "string"}
-_INT: dict[str, Any] = {"type": "integer"}
-_NUM: dict[str, Any] = {"type": "number"}
-_BOOL: dict[str, Any] = {"type": "boolean"}
-LINK_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["href", "templated"],
-    "properties": {"href": _STR, "templated": _BOOL},
-}
-_SELF_LINKS: dict[str, Any] = {"type": "object", "required": ["self"], "properties": {"self": LINK_SCHEMA}}
+# ------------------------------------------------------------------ ticket passes
+#: A pass is a JSON document a gate verifies offline: what the ticket admits, signed with HMAC-SHA256
+#: (`HS256`, as JWS names it) over its canonical JSON (RFC 8785: keys sorted, no whitespace, UTF-8;
+#: a pass holds strings and integers only, so any JSON library's sorted compact output is it). The
+#: key is the tenant's own, derived from the deployment's page-token secret for this one purpose
+#: (`http.page_tokens.PageTokens.passbook_key`): a page token never verifies as a pass nor a pass as a page
+#: token, and one tenant's gates, holding their key, can neither verify nor forge another's passes.
+SIGNED_WITH = "HS256"
+CANONICAL_FORM = "RFC8785"
+#: What a pass shows of a line's payload (seeds/000, 001), when the member is a string.
+PASS_PAYLOAD_MEMBERS = ("theatre", "movie", "showDateTime", "confirmationCode")
+#: Line statuses whose units may admit someone: paid for, not cancelled, not a refund line.
+_ADMITTING_LINES = frozenset({LineStatus.PAID, LineStatus.PARTIALLY_FULFILLED, LineStatus.FULFILLED})
+#: Order statuses in which no ticket admits anyone.
+_REFUSING_ORDERS = frozenset({OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED, OrderStatus.VOIDED})
 
 
-#: The order's amounts (keywords, as in `_amounts`: `paid` is an amount's name, never a status).
-_AMOUNTS: dict[str, Any] = dict(total=_NUM, subtotal=_NUM, paid=_NUM, savings=_NUM)  # noqa: C408
+def is_ticket(line: LineItem) -> bool:
+    """A product a gate admits on: neither a fee, nor merchandise that ships, nor a deal's or gift
+    card's vouchers (they carry codes of their own). Refund lines count: the refund of a ticket."""
+    return not _is_fee(line) and not line.shippable and line.vouchers is None
 
 
-def _words(table: Mapping[Any, str]) -> dict[str, Any]:
-    return {"type": "string", "enum": sorted(set(table.values()))}
+def admitted_units(line: LineItem) -> int:
+    """The units of a line that may still admit someone: neither cancelled nor refunded."""
+    return max(0, line.quantity - line.quantity_cancelled - line.quantity_returned)
 
 
-#: `GET /v3/orders/{id}` (payload members may add more: additional members are allowed).
-ORDER_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": [
-        "id",
-        "number",
-        "status",
-        "createdDateUtc",
-        *_AMOUNTS,
-        "token",
-        "fees",
-        "_embedded",
-        "refundedPayments",
-        "messages",
-        "_links",
-    ],
-    "properties": {
-        "id": _STR,
-        "number": _INT,
-        "status": _words(status_words.THEATRE_ORDER_STATUS),
-        "createdDateUtc": _STR,
-        **_AMOUNTS,
-        "token": _STR,
-        "fees": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["amount", "quantity"],
-                "properties": {"amount": _NUM, "quantity": _INT},
-            },
-        },
-        "_embedded": {
-            "type": "object",
-            "required": ["products", "payments"],
-            "properties": {
-                "products": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": [
-                            "sku",
-                            "quantity",
-                            "status",
-                            "cost",
-                            "tax",
-                            "name",
-                            "lineItemNumber",
-                            "_links",
-                        ],
-                        "properties": {
-                            "sku": {"type": ["string", "null"]},
-                            "quantity": _INT,
-                            "status": _words(status_words.THEATRE_LINE_STATUS),
-                            "cost": _NUM,
-                            "tax": _NUM,
-                            "name": _STR,
-                            "lineItemNumber": _INT,
-                            "_links": _SELF_LINKS,
-                        },
-                    },
-                },
-                "payments": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["type", "amount", "balance", "status", "lineItemNumber", "_links"],
-                        "properties": {
-                            "type": _STR,
-                            "amount": _NUM,
-                            "balance": _NUM,
-                            "status": _words(status_words.THEATRE_PAYMENT_STATUS),
-                            "lineItemNumber": _INT,
-                            "refundDateUtc": _STR,
-                            "_links": _SELF_LINKS,
-                        },
-                    },
-                },
-            },
-        },
-        "refundedPayments": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["type", "amount", "refundDateUtc"],
-                "properties": {"type": _STR, "amount": _NUM, "refundDateUtc": _STR},
-            },
-        },
-        "messages": {
-            "type": "array",
-            "items": _STR,
-            "description": "The theatre API's order messages: always empty here, as in the seeds (000, 001).",
-        },
-        "_links": {
-            "type": "object",
-            "required": ["self", f"{REL}/v1/order-will-call-check", f"{REL}/v1/order-self-service-refund"],
-            "properties": dict.fromkeys(
-                ("self", f"{REL}/v1/order-will-call-check", f"{REL}/v1/order-self-service-refund"),
-                LINK_SCHEMA,
-            ),
-            "additionalProperties": LINK_SCHEMA,
-        },
-    },
-}
+def pass_refusal(order: Order, line: LineItem) -> OrdersError | None:
+    """Why the line has no pass now: 404 when it is no ticket at all (a fee, merchandise, vouchers),
+    409 when it is a ticket that admits no one (a refund line, cancelled or refunded units, not paid
+    for, the order cancelled or voided); None when its pass route answers 200. The one rule: the
+    order view prints the `passbook-ticket` link exactly where this finds nothing."""
+    number = line.line_number
+    if not is_ticket(line):
+        return NotFound(f"Product {number} of order {order.id} is not a ticket; it has no pass.")
+    if lifecycle.is_refund_line(line):
+        return OrderStateConflict(f"Product {number} is a refund; it admits no one.")
+    if OrderStatus(order.status) in _REFUSING_ORDERS:
+        word = status_words.THEATRE_ORDER_STATUS[OrderStatus(order.status)]
+        return OrderStateConflict(f"The order is {word}; its tickets admit no one.")
+    if LineStatus(line.status) not in _ADMITTING_LINES or admitted_units(line) == 0:
+        word = status_words.THEATRE_LINE_STATUS[LineStatus(line.status)]
+        return OrderStateConflict(
+            f"Product {number} ({word}) admits no one: it is not paid for, "
+            "or every unit of it is cancelled or refunded."
+        )
+    return None
 
-#: `GET /v1/orders/token-{token}/will-call-check`.
-WILL_CALL_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["lineItems", "_links"],
-    "properties": {
-        "lineItems": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["lineNumber", "pickedUp", "refundable", "selfServiceRefundable"],
-                "properties": {
-                    "lineNumber": _INT,
-                    "pickedUp": _BOOL,
-                    "refundable": _BOOL,
-                    "nonRefundableReason": _STR,
-                    "selfServiceRefundable": _BOOL,
-                    "nonSelfServiceRefundableReason": _STR,
-                },
-            },
-        },
-        "_links": {
-            "type": "object",
-            "required": ["self", "refund"],
-            "properties": {"self": LINK_SCHEMA, "refund": LINK_SCHEMA},
-            "additionalProperties": LINK_SCHEMA,
-        },
-    },
-}
 
-#: `GET /v1/refund-reasons`.
-REASONS_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["refundReasons", "_links"],
-    "properties": {
-        "refundReasons": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["description", "name", "typeDescription"],
-                "properties": {"description": _STR, "name": _STR, "typeDescription": _STR},
-            },
-        },
-        "_links": _SELF_LINKS,
-    },
-}
+def canonical_json(document: Mapping[str, Any]) -> bytes:
+    """The bytes a pass signature covers (RFC 8785 for a document of strings and integers)."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.encode("utf-8")
+
+
+def pass_signature(document: Mapping[str, Any], key: bytes) -> str:
+    """base64url (no padding) of HMAC-SHA256(key, canonical JSON of the pass)."""
+    digest = hmac.new(key, canonical_json(document), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def verify_pass(answer: Mapping[str, Any], key: bytes) -> bool:
+    """What a gate does offline with a passbook answer: its `pass` carries its `signature` under
+    `key`, with the algorithm this service signs with."""
+    document, signature = answer.get("pass"), answer.get("signature")
+    if not isinstance(document, Mapping) or not isinstance(signature, str):
+        return False
+    if answer.get("algorithm") != SIGNED_WITH:
+        return False
+    try:
+        expected = pass_signature(document, key)
+    except (TypeError, ValueError):
+        return False
+    return hmac.compare_digest(expected.encode("ascii"), signature.encode("ascii", "replace"))
+
+
+def passbook_view(
+    order: Order, line_number: int, base: str, *, issued: dt.datetime, key: bytes
+) -> dict[str, Any]:
+    """`GET /v3/orders/{id}/products/{lineNumber}/passbook`: the ticket's pass, signed with `key`;
+    404 when the order has no such product or it is no ticket, 409 when it admits no one now
+    (`pass_refusal`)."""
+    line = _product_line(order, line_number)
+    refusal = pass_refusal(order, line)
+    if refusal is not None:
+        raise refusal
+    payload = line.payload or {}
+    document: dict[str, Any] = {
+        "orderId": order.id,
+        "orderNumber": order.number,
+        "orderVersion": order.sys_version,
+        "lineItemNumber": line.line_number,
+        "name": product_name(line),
+        "quantity": admitted_units(line),
+        "status": status_words.THEATRE_LINE_STATUS[LineStatus(line.status)],
+        "issuedDateUtc": utc(issued),
+    }
+    if line.sku is not None:
+        document["sku"] = line.sku
+    for member in PASS_PAYLOAD_MEMBERS:
+        value = payload.get(member)
+        if isinstance(value, str):
+            document[member] = value
+    path = product_path(order, line.line_number, base)
+    return {
+        "pass": document,
+        "signature": pass_signature(document, key),
+        "algorithm": SIGNED_WITH,
+        "canonicalization": CANONICAL_FORM,
+        "_links": {"self": link(f"{path}/passbook"), "up": link(path)},
+    }

@@ -59,6 +59,12 @@ class Conflict(OrdersError):
     status, code, title = 409, "conflict", "Conflict"
 
 
+class AlreadyRefunded(Conflict):
+    """What a refund asked for is refunded already (the coupon-code action after its first refund)."""
+
+    code = "already_refunded"
+
+
 class VersionConflict(Conflict):
     code = "version_conflict"
 

@@ -27,13 +27,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ApiKeyRecord:
-    """A stored API key: only its hash, the tenant it belongs to and its scopes."""
+    """A stored API key: only its hash, the tenant it belongs to and its scopes; a portal key also
+    the one party (`("contact" | "organization", id)`) it is bound to."""
 
     key_hash: str
     tenant_id: str
     scopes: tuple[str, ...]
     key_id: str
     active: bool = True
+    party: tuple[str, str] | None = None
 
 
 class OrderRepository(Protocol):
@@ -141,6 +143,11 @@ class OrderLists(Protocol):
     def rows_by_id(self, tenant_id: str, order_ids: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
         """(list sort key, list row) of each named order that exists and is not deleted, in no order."""
 
+    def orders_by_id(
+        self, tenant_id: str, order_ids: Sequence[str], *, consistent: bool = False
+    ) -> dict[str, Order]:
+        """The whole orders named that exist and are not deleted, by id (BatchGetItem: by key)."""
+
 
 class FulfillmentStore(Protocol):
     """Fulfillment records: by id, by order, and pages of the tenant's or a tracking number's."""
@@ -227,3 +234,14 @@ class CreditStore(Protocol):
 
     def of_customer(self, tenant_id: str, customer_type: str, customer_id: str) -> list[OpenCredit]:
         """The customer's credits, by number."""
+
+
+if TYPE_CHECKING:
+    from orders_domain.domain.notifications import EmailMessage
+
+
+class EmailSender(Protocol):
+    """Sends one rendered e-mail (storage.email: SES, or the local outbox of `make serve`)."""
+
+    def send(self, message: EmailMessage) -> str:
+        """The sent message's id; EmailSendFailed (502) when it was not sent."""

@@ -35,7 +35,7 @@ from typing import Any
 
 from orders_domain.domain import lifecycle, money, refundability
 from orders_domain.domain.captures import in_base, share
-from orders_domain.domain.errors import FieldError, Unprocessable
+from orders_domain.domain.errors import AlreadyRefunded, FieldError, NotFound, Unprocessable
 from orders_domain.domain.lifecycle import (
     LineStatus,
     Operation,
@@ -63,6 +63,45 @@ BUILT_IN_REASONS: tuple[RefundReason, ...] = tuple(
         ("WrongTime", "Wrong Time"),
     )
 )
+
+
+#: The reason a coupon-code action's refund gives (seeds/003 `options.action: refund`); admin only.
+COUPON_CODE_ACTION_REASON = RefundReason(
+    name="coupon_code_action",
+    description="Coupon code action",
+    type_description="Administrative",
+    self_service=False,
+)
+
+
+def coupon_code_lines(order: Order, coupon_code_id: str) -> list[int]:
+    """The line numbers a coupon-code refund refunds: the lines the order's coupons of that code
+    applied to (`order_line_item_ids`; none named: every line) that can be refunded now. 404 when the
+    order used no such code; 409 `already_refunded` when those lines are refunded already; when none
+    can be refunded for another reason, all of them (the refund then says why, line by line)."""
+    coupons = [c for c in order.coupons if c.coupon_code_id == coupon_code_id]
+    if not coupons:
+        raise NotFound(f"The order used no coupon code '{coupon_code_id}'.")
+    named: set[str] = set()
+    every_line = False
+    for coupon in coupons:
+        if coupon.order_line_item_ids is None:
+            every_line = True
+        else:
+            named.update(coupon.order_line_item_ids)
+    lines = [
+        li
+        for li in order.line_items
+        if not lifecycle.is_refund_line(li) and (every_line or li.order_line_item_id in named)
+    ]
+    if not lines:
+        raise OrderStateConflict(f"Coupon code '{coupon_code_id}' applied to no line of the order.")
+    open_lines = [li.line_number for li in lines if refundability.non_refundable_reason(order, li) is None]
+    if open_lines:
+        return open_lines
+    if any(li.quantity_returned for li in lines):
+        raise AlreadyRefunded(f"The lines coupon code '{coupon_code_id}' applied to are refunded already.")
+    return [li.line_number for li in lines]
 
 
 def refund(

@@ -162,7 +162,11 @@ def principal_of(app: APIGatewayRestResolver) -> Principal:
     if not isinstance(auth, Mapping) or not auth.get("tenant_id"):
         raise Unauthorized("A valid API key is required.")
     scopes = tuple(str(auth.get("scopes", "")).split())
-    return Principal(tenant_id=str(auth["tenant_id"]), scopes=scopes, key_id=str(auth.get("key_id", "")))
+    party_type, party_id = auth.get("party_type"), auth.get("party_id")
+    party = (str(party_type), str(party_id)) if party_type and party_id is not None else None
+    return Principal(
+        tenant_id=str(auth["tenant_id"]), scopes=scopes, key_id=str(auth.get("key_id", "")), party=party
+    )
 
 
 def require_caller(app: APIGatewayRestResolver, tenant_id: str | None) -> RequestInfo:
@@ -171,7 +175,13 @@ def require_caller(app: APIGatewayRestResolver, tenant_id: str | None) -> Reques
     principal = principal_of(app)
     event = app.current_event
     resource = event.get("resource") or event.path  # the route template: no stage prefix
-    authorize(principal, tenant_id=tenant_id, method=event.http_method, resource=resource)
+    authorize(
+        principal,
+        tenant_id=tenant_id,
+        method=event.http_method,
+        resource=resource,
+        path_parameters=event.path_parameters,
+    )
     return RequestInfo(request_id=request_id_of(app), principal=principal)
 
 

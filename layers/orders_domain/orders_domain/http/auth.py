@@ -14,12 +14,21 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from orders_domain.domain.errors import Forbidden, Unauthorized
 from orders_domain.domain.ports import ApiKeyRecord, ApiKeyStore
-from orders_domain.http.routes import ALL_SCOPES, scope_of, tenant_from_key
+from orders_domain.http.routes import (
+    ALL_SCOPES,
+    PORTAL_PARTY_PARAMETERS,
+    SCOPE_PORTAL,
+    SCOPE_READ,
+    portal_party,
+    scope_of,
+    tenant_from_key,
+)
 
 TENANT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 _TENANT_RE = re.compile(TENANT_ID_PATTERN)
@@ -33,6 +42,8 @@ class Principal:
     tenant_id: str
     scopes: tuple[str, ...]
     key_id: str
+    #: A portal key's party (`("contact" | "organization", id)`); None for a staff key.
+    party: tuple[str, str] | None = None
 
 
 def hash_key(api_key: str) -> str:
@@ -97,7 +108,9 @@ class Authenticator:
             with self._lock:
                 self._verified.pop(key_hash, None)
             raise Unauthorized("A valid API key is required.")
-        principal = Principal(tenant_id=record.tenant_id, scopes=record.scopes, key_id=record.key_id)
+        principal = Principal(
+            tenant_id=record.tenant_id, scopes=record.scopes, key_id=record.key_id, party=record.party
+        )
         if self._ttl > 0:
             with self._lock:
                 self._verified[key_hash] = (principal, now + self._ttl)
@@ -107,11 +120,20 @@ class Authenticator:
         return principal
 
 
-def authorize(principal: Principal, *, tenant_id: str | None, method: str, resource: str) -> None:
+def authorize(
+    principal: Principal,
+    *,
+    tenant_id: str | None,
+    method: str,
+    resource: str,
+    path_parameters: Mapping[str, Any] | None = None,
+) -> None:
     """Raise Forbidden unless the key's tenant is the path's and it has the route's declared scope.
 
     A route with no declared scope (routes.ROUTE_SCOPES) is refused: deny by default. A route whose
-    path names no tenant (a source dialect's) acts for the key's own tenant.
+    path names no tenant (a source dialect's) acts for the key's own tenant. A portal route
+    (`orders:portal`) admits a staff key that may read (any party) and a portal key for the party
+    its path names, and no other.
     """
     if tenant_id is None and tenant_from_key(resource):
         tenant_id = principal.tenant_id
@@ -120,8 +142,14 @@ def authorize(principal: Principal, *, tenant_id: str | None, method: str, resou
     scope = scope_of(method, resource)
     if scope is None:
         raise Forbidden("This route has no declared scope; no key may call it.")
+    if scope == SCOPE_PORTAL and SCOPE_READ in principal.scopes:
+        return
     if scope not in principal.scopes:
         raise Forbidden(f"This API key lacks the scope {scope}.")
+    if scope == SCOPE_PORTAL and (
+        principal.party is None or principal.party != portal_party(resource, path_parameters)
+    ):
+        raise Forbidden("This portal key may see its own party's orders only.")
 
 
 def is_valid_tenant_id(tenant_id: str) -> bool:
@@ -132,10 +160,41 @@ def new_api_key() -> str:
     return "ok_" + secrets.token_urlsafe(32)
 
 
-def store_api_key(store: ApiKeyStore, tenant_id: str, api_key: str, scopes: Iterable[str]) -> ApiKeyRecord:
-    """Store a key (its hash only) for a tenant; used by `make api-key`, `make serve` and tests."""
+#: The longest party id a portal key may be bound to (the portal routes' path bound).
+MAX_PARTY_ID_LENGTH = 200
+
+
+def store_api_key(
+    store: ApiKeyStore,
+    tenant_id: str,
+    api_key: str,
+    scopes: Iterable[str],
+    *,
+    party: tuple[str, str] | None = None,
+) -> ApiKeyRecord:
+    """Store a key (its hash only) for a tenant; used by `make api-key`, `make serve` and tests.
+
+    With `party` (`("contact" | "organization", id)`) a portal key: scope `orders:portal` alone."""
+    if party is not None:
+        party_type, party_id = party
+        if party_type not in PORTAL_PARTY_PARAMETERS.values():
+            raise ValueError("a portal key is bound to a contact or an organization")
+        if (
+            not party_id
+            or len(party_id) > MAX_PARTY_ID_LENGTH
+            or "/" in party_id
+            or party_id.strip() != party_id
+        ):
+            raise ValueError(
+                f"a portal party id has 1 to {MAX_PARTY_ID_LENGTH} characters, no '/' or edge spaces"
+            )
+        if tuple(scopes) not in ((), (SCOPE_PORTAL,)):
+            raise ValueError(f"a portal key holds the scope {SCOPE_PORTAL} alone")
+        scopes = (SCOPE_PORTAL,)
+    elif SCOPE_PORTAL in tuple(scopes):
+        raise ValueError(f"the scope {SCOPE_PORTAL} needs a party: PORTAL_CONTACT or PORTAL_ORGANIZATION")
     wanted = tuple(scopes) or ALL_SCOPES
-    unknown = set(wanted) - set(ALL_SCOPES)
+    unknown = set(wanted) - set(ALL_SCOPES) - {SCOPE_PORTAL}
     if unknown:
         raise ValueError(f"unknown scopes: {sorted(unknown)}; use {' '.join(ALL_SCOPES)}")
     if not is_valid_tenant_id(tenant_id):
@@ -143,7 +202,7 @@ def store_api_key(store: ApiKeyStore, tenant_id: str, api_key: str, scopes: Iter
     if not api_key or len(api_key) > MAX_KEY_LENGTH:
         raise ValueError(f"an API key has 1 to {MAX_KEY_LENGTH} characters")
     record = ApiKeyRecord(
-        key_hash=hash_key(api_key), tenant_id=tenant_id, scopes=wanted, key_id=key_id_of(api_key)
+        key_hash=hash_key(api_key), tenant_id=tenant_id, scopes=wanted, key_id=key_id_of(api_key), party=party
     )
     store.put(record)
     return record

@@ -38,6 +38,19 @@ def query_digest(*parts: Any) -> str:
     return _b64(hashlib.sha256(text.encode()).digest()[:12])
 
 
+#: The label of the ticket passes' keys (dialects.theatre.passbook_view). A `/` is never in a page
+#: token's signed text (base64url), so no page token signature is ever such a key.
+PASSBOOK_LABEL = "passbook/v1"
+
+
+def derive_key(secret: bytes, *labels: str) -> bytes:
+    """A key for one purpose: HMAC-SHA256 chained over `labels` (HMAC(HMAC(secret, a), b) ...)."""
+    key = secret
+    for label in labels:
+        key = hmac.new(key, label.encode("utf-8"), hashlib.sha256).digest()
+    return key
+
+
 class PageTokens:
     """Writes and reads the page tokens of one deployment (one secret)."""
 
@@ -45,6 +58,12 @@ class PageTokens:
         if len(secret) < 16:
             raise ValueError("the page token secret must be at least 16 characters")
         self._key = secret.encode()
+
+    def passbook_key(self, tenant_id: str) -> bytes:
+        """The key a tenant's ticket passes are signed with: derived from this deployment's secret,
+        never the secret itself (a pass is no page token, nor the other way round), and the
+        tenant's own (its gates verify its passes only)."""
+        return derive_key(self._key, PASSBOOK_LABEL, tenant_id)
 
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest()[:_SIGNATURE_BYTES])

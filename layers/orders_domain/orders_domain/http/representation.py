@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from orders_domain.domain import jsonio, lifecycle
+from orders_domain.domain import jsonio, lifecycle, portal
 from orders_domain.domain.errors import BadRequest, FieldError
 from orders_domain.domain.lifecycle import Operation
 from orders_domain.models import RESPONSE_EXCLUDED_FIELDS, Order
@@ -56,6 +58,24 @@ def links_for(order: Order) -> dict[str, dict[str, str]]:
 def page_json(items: Sequence[Any], next_token: str | None) -> str:
     """The envelope of every paged list: `Count`, `Items`, `LastEvaluatedKey` (null on the last page)."""
     return jsonio.dumps({"Count": len(items), "Items": list(items), "LastEvaluatedKey": next_token})
+
+
+def texts_page_json(texts: Sequence[str], next_token: str | None) -> str:
+    """`page_json` of items already written as JSON text (whole orders from `order_json`)."""
+    return f'{{"Count":{len(texts)},"Items":[{",".join(texts)}],"LastEvaluatedKey":{json.dumps(next_token)}}}'
+
+
+def portal_order_body(
+    order: Order, party_type: str, party_id: str, fields: str | None = None
+) -> dict[str, Any]:
+    """An order as a customer portal shows it to the party (domain.portal decides what it leaves
+    out), with its portal `self` link, optionally projected."""
+    hidden = portal.hidden_fields(order, party_type, party_id)
+    body = order.model_dump(mode="python", exclude_none=True, exclude=set(RESPONSE_EXCLUDED_FIELDS) | hidden)
+    body = portal.portal_view(body, hidden)
+    path = f"/orders/{order.tenant_id}/portal/{party_type}/{quote(party_id, safe='')}/{order.id}"
+    body["_links"] = {"self": {"href": path}}
+    return project(body, fields) if fields else body
 
 
 def project_rows(
@@ -134,10 +154,7 @@ def project(body: dict[str, Any], fields: str) -> dict[str, Any]:
             wanted[head].add(rest)
     if not wanted:
         return body
-    from orders_domain.models.responses import OrderResponse  # only a projection needs it
-
-    known = {info.alias or name for name, info in OrderResponse.model_fields.items()}
-    unknown = sorted(set(wanted) - known)
+    unknown = sorted(set(wanted) - _response_fields())
     if unknown:
         raise BadRequest(
             "fields names unknown order fields.",
@@ -154,6 +171,19 @@ def project(body: dict[str, Any], fields: str) -> dict[str, Any]:
             value = _pick(value, subfields)
         out[head] = value
     return out
+
+
+@functools.cache
+def _response_fields() -> frozenset[str]:
+    """The top-level names of an order response (`OrderResponse`'s: the order's fields but the
+    internal ones, and `_links`), from the order's field table: no response model is built for it
+    (a list page's or a get's first `fields=` would otherwise pay for a second model of the order)."""
+    names = {
+        info.alias or name
+        for name, info in Order.model_fields.items()
+        if name not in RESPONSE_EXCLUDED_FIELDS
+    }
+    return frozenset({*names, "_links"})
 
 
 def _pick(value: Any, names: set[str]) -> Any:

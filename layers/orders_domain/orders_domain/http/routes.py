@@ -11,10 +11,18 @@ and a credit grant.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 SCOPE_READ = "orders:read"
 SCOPE_WRITE = "orders:write"
 SCOPE_ADMIN = "orders:admin"
+#: A customer portal's key: bound to one contact or organization, it reaches the portal routes only,
+#: and only for its own party. A staff key with `orders:read` reaches the portal routes for any party.
+SCOPE_PORTAL = "orders:portal"
 ALL_SCOPES: tuple[str, ...] = (SCOPE_READ, SCOPE_WRITE, SCOPE_ADMIN)
+#: Every scope a key may hold (a portal key holds `orders:portal` alone).
+KNOWN_SCOPES: tuple[str, ...] = (*ALL_SCOPES, SCOPE_PORTAL)
 
 _T = "/orders/{tenantId}"
 
@@ -88,6 +96,19 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     # create_order: the commerce API's overrides (admin)
     ("POST", f"{_T}/override"): SCOPE_ADMIN,
     ("POST", f"{_T}/override/preview"): SCOPE_ADMIN,
+    # search_orders: the customer portal (a portal key for its own party; a staff key for any party)
+    ("GET", f"{_T}/portal/contact/{{contactId}}"): SCOPE_PORTAL,
+    ("GET", f"{_T}/portal/contact/{{contactId}}/{{id}}"): SCOPE_PORTAL,
+    ("GET", f"{_T}/portal/organization/{{organizationId}}"): SCOPE_PORTAL,
+    ("GET", f"{_T}/portal/organization/{{organizationId}}/{{id}}"): SCOPE_PORTAL,
+    # refund_order: the commerce API's coupon-code action (admin)
+    ("POST", f"{_T}/{{id}}/coupon-codes/{{couponCodeId}}/actions"): SCOPE_ADMIN,
+    # notify_order: the order's (or one line's) notification e-mail, rendered and sent
+    ("POST", f"{_T}/notifications/preview"): SCOPE_WRITE,
+    # get_order: the theatre answers' sub-resources (every `_links` href they print resolves)
+    ("GET", "/v3/orders/{id}/products/{lineNumber}"): SCOPE_READ,
+    ("GET", "/v3/orders/{id}/products/{lineNumber}/passbook"): SCOPE_READ,
+    ("GET", "/v3/orders/{id}/payments/{paymentNumber}"): SCOPE_READ,
 }
 
 
@@ -108,6 +129,7 @@ IDEMPOTENT_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/v3/orders/{id}/fulfill"),
         ("POST", "/v1/orders/{id}/refunds"),
         ("POST", "/distribution/orders"),
+        ("POST", f"{_T}/{{id}}/coupon-codes/{{couponCodeId}}/actions"),
     }
 )
 
@@ -137,6 +159,7 @@ CONDITIONAL_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("POST", f"{_T}/{{id}}/refunds"),
         ("POST", "/v3/orders/{id}/fulfill"),
         ("POST", "/v1/orders/{id}/refunds"),
+        ("POST", f"{_T}/{{id}}/coupon-codes/{{couponCodeId}}/actions"),
     }
 )
 
@@ -149,6 +172,21 @@ XML_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("PUT", "/distribution/orders/{id}"),
     }
 )
+
+
+#: A portal route's party path parameter -> the party type it names.
+PORTAL_PARTY_PARAMETERS: dict[str, str] = {"contactId": "contact", "organizationId": "organization"}
+
+
+def portal_party(resource: str, path_parameters: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """The party a portal route's path names (`("contact", id)`), or None on any other route."""
+    if ROUTE_SCOPES.get(("GET", resource)) != SCOPE_PORTAL:
+        return None
+    for name, party_type in PORTAL_PARTY_PARAMETERS.items():
+        if f"{{{name}}}" in resource:
+            value = (path_parameters or {}).get(name)
+            return (party_type, value) if isinstance(value, str) else None
+    return None
 
 
 def tenant_from_key(resource: str) -> bool:

@@ -68,6 +68,37 @@ class OrderProjection(BaseModel):
     id: str
 
 
+def order_page_model() -> type[BaseModel]:
+    """`OrderPage`: a page of whole orders (`OrderResponse`, or `OrderProjection` with `fields=` and
+    for `view=summary` list rows), as every order list answers."""
+    if "OrderPage" not in _BUILT:
+        item: Any = __getattr__("OrderResponse") | OrderProjection
+        _BUILT["OrderPage"] = create_model(
+            "OrderPage",
+            __base__=BaseModel,
+            __doc__="A page of orders, newest first.",
+            Count=(
+                int,
+                Field(description="Orders on this page (a filtered page may hold fewer than `limit`)."),
+            ),
+            Items=(
+                list[item],
+                Field(
+                    description="Whole orders (with `fields=`: `id` and those fields; with "
+                    "`view=summary`: list rows)."
+                ),
+            ),
+            LastEvaluatedKey=(
+                str | None,
+                Field(
+                    default=None,
+                    description="Pass as `exclusiveStartKey` for the next page; null on the last.",
+                ),
+            ),
+        )
+    return _BUILT["OrderPage"]
+
+
 class ManifestError(DomainModel):
     """A problem the preview found."""
 

@@ -9,6 +9,7 @@ there is no other cache to clear.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from orders_domain.domain.order_changes import OrderChange
-    from orders_domain.domain.ports import EventPublisher
+    from orders_domain.domain.ports import EmailSender, EventPublisher
     from orders_domain.http.auth import Authenticator
     from orders_domain.http.page_tokens import PageTokens
     from orders_domain.services import CreateOrders, ReadOrders
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from orders_domain.services.change import ChangeOrders
     from orders_domain.services.checkout import CheckOrders
     from orders_domain.services.fulfillments import FulfilOrders
+    from orders_domain.services.notifications import NotifyOrders
     from orders_domain.services.order_history import OrderHistory
     from orders_domain.services.project import ProjectOrderChanges
     from orders_domain.services.refunds import RefundOrders
@@ -55,6 +57,9 @@ _CLIENT_CONFIG = Config(
     max_pool_connections=16,
 )
 
+#: The sender identity of the local outbox when ORDERS_EMAIL_SENDER is not set.
+LOCAL_EMAIL_SENDER = "orders@example.com"
+
 
 class Wiring:
     """Lazily built collaborators; each is built once, on first use, thread-safely."""
@@ -64,11 +69,17 @@ class Wiring:
         settings: Settings | None = None,
         dynamodb: DynamoDBClient | None = None,
         event_publisher: EventPublisher | None = None,
+        email_sender: EmailSender | None = None,
     ) -> None:
         """Anything given is used instead of being built (tests; `make serve`'s local event sink)."""
         self._built: dict[str, Any] = {}
         self._lock = threading.RLock()
-        given = {"settings": settings, "dynamodb": dynamodb, "event_publisher": event_publisher}
+        given = {
+            "settings": settings,
+            "dynamodb": dynamodb,
+            "event_publisher": event_publisher,
+            "email_sender": email_sender,
+        }
         self._built.update({name: value for name, value in given.items() if value is not None})
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
@@ -326,6 +337,35 @@ class Wiring:
             return RunBatch(self.create_orders, self.change_orders)
 
         return self._once("run_batch", build)
+
+    @property
+    def email_sender(self) -> EmailSender:
+        """The local outbox when ORDERS_EMAIL_OUTBOX names its file (`make serve`, tests), else SES
+        sending as ORDERS_EMAIL_SENDER (its client made on the first send)."""
+
+        def build() -> EmailSender:
+            from orders_domain.storage.email import LocalOutbox, SesEmailSender
+
+            identity = os.environ.get("ORDERS_EMAIL_SENDER", "").strip()
+            outbox = os.environ.get("ORDERS_EMAIL_OUTBOX", "").strip()
+            if outbox:
+                from pathlib import Path
+
+                return LocalOutbox(Path(outbox), identity or LOCAL_EMAIL_SENDER)
+            if not identity:
+                raise RuntimeError("ORDERS_EMAIL_SENDER is not set: there is no identity to send e-mail as")
+            return SesEmailSender(lambda: boto3.client("sesv2", config=_CLIENT_CONFIG), identity)
+
+        return self._once("email_sender", build)
+
+    @property
+    def notify_orders(self) -> NotifyOrders:
+        def build() -> NotifyOrders:
+            from orders_domain.services.notifications import NotifyOrders
+
+            return NotifyOrders(self.read_orders, lambda: self.email_sender)
+
+        return self._once("notify_orders", build)
 
 
 _current: Wiring | None = None

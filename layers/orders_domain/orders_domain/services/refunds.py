@@ -29,7 +29,7 @@ from orders_domain.models.refunds import RefundReason, RefundReasonInput, Refund
 from orders_domain.services.common import TOKEN_PREFIX
 from orders_domain.services.write_loop import Mutation, WriteLoop
 
-_BUILT_IN = {reason.name: reason for reason in rules.BUILT_IN_REASONS}
+_BUILT_IN = {reason.name: reason for reason in (*rules.BUILT_IN_REASONS, rules.COUPON_CODE_ACTION_REASON)}
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,19 @@ class RefundLines(Mutation):
         )
 
 
+@dataclass(frozen=True)
+class RefundCouponCode(Mutation):
+    """Refund the lines a coupon code applied to (domain.refund_rules.coupon_code_lines), applied once:
+    the lines are chosen on the order as read, so a rerun after a conflict re-chooses."""
+
+    once: ClassVar[bool] = True
+    coupon_code_id: str
+
+    def apply(self, order: Order, now: datetime) -> Order:
+        numbers = rules.coupon_code_lines(order, self.coupon_code_id)
+        return RefundLines(numbers, rules.COUPON_CODE_ACTION_REASON, guest=False).apply(order, now)
+
+
 @dataclass
 class RefundOrders:
     """Refund lines of orders; list and add refund reasons."""
@@ -63,7 +76,8 @@ class RefundOrders:
         self.loop = WriteLoop(self.repo, max_attempts=self.max_attempts, sleep=self.sleep or time.sleep)
 
     def reasons(self, tenant_id: str) -> list[RefundReason]:
-        """The built-in reasons, then the tenant's own by name."""
+        """The built-in reasons, then the tenant's own by name (`coupon_code_action`, the coupon-code
+        action's own reason, is not one a refund request picks from this list)."""
         own = sorted(self.reason_store.reasons(tenant_id), key=lambda r: r.name)
         return [*rules.BUILT_IN_REASONS, *(r for r in own if r.name not in _BUILT_IN)]
 
@@ -100,6 +114,23 @@ class RefundOrders:
                 ],
             )
         mutation = RefundLines(request.line_numbers, reason, guest=order_ref.startswith(TOKEN_PREFIX))
+        return self.loop.run(
+            mutation, tenant_id, order_ref, actor=actor, if_match=if_match, write_key=write_key
+        ).order
+
+    def coupon_code_action(
+        self,
+        tenant_id: str,
+        order_ref: str,
+        coupon_code_id: str,
+        *,
+        actor: str,
+        if_match: int | None,
+        write_key: str | None = None,
+    ) -> Order:
+        """`refund`: the lines the coupon code applied to, by the one refund rule, once (reason
+        `coupon_code_action`); the order as written."""
+        mutation = RefundCouponCode(coupon_code_id)
         return self.loop.run(
             mutation, tenant_id, order_ref, actor=actor, if_match=if_match, write_key=write_key
         ).order

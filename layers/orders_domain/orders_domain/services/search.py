@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from orders_domain.domain.ports import OrderLists
+    from orders_domain.models import Order
     from orders_domain.models.search import SearchRequest
 
 #: `customerType` / party path values -> the party type stored on orders.
@@ -77,6 +78,16 @@ class SearchOrders:
         parts = [_party(tenant_id, role, party_type, party_id) for role in (BILL_TO, SHIP_TO)]
         return self.lists.page(parts, limit=limit, after=after)
 
+    def whole(self, tenant_id: str, page: Page, *, consistent: bool = False) -> list[Order]:
+        """The whole orders of a page's rows, in the page's order (by key, 100 a BatchGetItem: the
+        page's cost stays flat in the tenant's orders). One deleted since the rows were read is left
+        out (the page is then short); each as it stands now (it may have moved on since its row)."""
+        ids = list(dict.fromkeys(str(row["id"]) for row in page.rows))
+        if not ids:
+            return []
+        found = self.lists.orders_by_id(tenant_id, ids, consistent=consistent)
+        return [found[oid] for oid in ids if oid in found]
+
     def by_shipping_status(
         self, tenant_id: str, status: ShippingStatus, *, limit: int, after: PagePosition | None
     ) -> Page:
@@ -108,12 +119,26 @@ class SearchOrders:
         """Orders that used the coupon, newest first, each once (however often it used it): its
         usage rows, one per order, then those orders' list rows by key. An order deleted since its
         rows were read is left out (the page is then short)."""
-        place = Place(Listing.COUPON_USES, tenant_id, (coupon_type, coupon_id))
-        usages = self.lists.page([place], limit=limit, after=after, distinct_orders=True)
+        usages = self._coupon_uses(tenant_id, coupon_type, coupon_id, limit=limit, after=after)
         order_ids = [str(row["order_id"]) for row in usages.rows]
         found = {str(row["id"]): row for _, row in self.lists.rows_by_id(tenant_id, order_ids)}
         rows = [found[oid] for oid in order_ids if oid in found]
         return Page(rows=rows, next=usages.next, examined=usages.examined, queries=usages.queries + 1)
+
+    def coupon_order_ids(
+        self, tenant_id: str, coupon_type: str, coupon_id: str, *, limit: int, after: PagePosition | None
+    ) -> Page:
+        """`by_coupon`'s page as `{"id"}` rows alone, for `whole` to read the orders themselves (one
+        BatchGetItem instead of two: the list rows would be read only to be thrown away)."""
+        usages = self._coupon_uses(tenant_id, coupon_type, coupon_id, limit=limit, after=after)
+        rows = [{"id": str(row["order_id"])} for row in usages.rows]
+        return Page(rows=rows, next=usages.next, examined=usages.examined, queries=usages.queries)
+
+    def _coupon_uses(
+        self, tenant_id: str, coupon_type: str, coupon_id: str, *, limit: int, after: PagePosition | None
+    ) -> Page:
+        place = Place(Listing.COUPON_USES, tenant_id, (coupon_type, coupon_id))
+        return self.lists.page([place], limit=limit, after=after, distinct_orders=True)
 
     def search(
         self, tenant_id: str, request: SearchRequest, *, limit: int, after: PagePosition | None

@@ -38,6 +38,7 @@ class DynamoApiKeyStore:
             scopes=tuple(data.get("scopes", [])),
             key_id=data["key_id"],
             active=bool(data.get("active", True)),
+            party=(str(data["party_type"]), str(data["party_id"])) if "party_type" in data else None,
         )
 
     @translate_store_errors
@@ -50,6 +51,8 @@ class DynamoApiKeyStore:
             "key_id": record.key_id,
             "active": record.active,
         }
+        if record.party is not None:
+            item["party_type"], item["party_id"] = record.party
         pointer = {**keys.api_key_id_key(record.key_id), "entity": "api_key_id", "key_hash": record.key_hash}
         self._client.transact_write_items(
             TransactItems=[

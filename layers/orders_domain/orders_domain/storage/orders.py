@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 #: the answer's links; MAX_ORDER_ITEM_BYTES bounds the order's own item.
 MAX_ORDER_ITEM_BYTES = 390_000
 _DOC, _SUMMARY, _VERSION, _FINGERPRINT = "doc", "summary", "sys_version", "request_fingerprint"
+#: A read of an order's document alone: (ProjectionExpression, ExpressionAttributeNames).
+DOC_PROJECTION: tuple[str, dict[str, str]] = ("#doc", {"#doc": _DOC})
 
 
 def summary_of(order: Order) -> str:

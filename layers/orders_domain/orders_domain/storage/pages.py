@@ -34,6 +34,8 @@ from orders_domain.storage.faults import translate_store_errors
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from orders_domain.models import Order
+
 #: The most rows one page examines (filters may drop them): about 200 KB of summary rows.
 MAX_EXAMINED = 500
 _SUMMARY = "summary"
@@ -289,6 +291,23 @@ class DynamoOrderLists:
         for item in batch_get(self._client, self._table, wanted, "#summary, #sk", names):
             if "tenant_list_sk" in item:
                 found.append((item["tenant_list_sk"]["S"], jsonio.loads(item[_SUMMARY]["S"])))
+        return found
+
+    @translate_store_errors
+    def orders_by_id(
+        self, tenant_id: str, order_ids: Sequence[str], *, consistent: bool = False
+    ) -> dict[str, Order]:
+        """The whole orders named that exist and are not deleted, by id: one BatchGetItem per 100 ids
+        of the orders' own items (their documents only), strongly consistent when asked."""
+        from orders_domain.storage.orders import DOC_PROJECTION, OrderRecord  # it imports this module
+
+        wanted = [keys.order_key(tenant_id, oid) for oid in dict.fromkeys(order_ids)]
+        projection, names = DOC_PROJECTION
+        found: dict[str, Order] = {}
+        for item in batch_get(self._client, self._table, wanted, projection, names, consistent=consistent):
+            order = OrderRecord.from_item(item).order
+            if not order.sys_deleted:
+                found[order.id] = order
         return found
 
 

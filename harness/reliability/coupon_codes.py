@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.reliability.cases import Case, Route, check_replay, first_answer, idempotency_text
-from harness.reliability.clients import _ignoring_index, new_order, parallel, retryable, until_settled
+from harness.reliability.clients import new_order, parallel, until_settled
 from harness.reliability.core import (
     FULFIL_ORDER,
     STORM_THREADS,
@@ -49,7 +49,13 @@ from harness.reliability.core import (
 )
 from harness.reliability.faults import IDEMPOTENCY
 from harness.reliability.money import all_money_problems
-from harness.reliability.refunds import REFUND_WRITES, is_refund_line, refund_effect_problems, refund_problems
+from harness.reliability.refunds import (
+    REFUND_WRITES,
+    is_refund_line,
+    keyed_copies,
+    refund_effect_problems,
+    refund_problems,
+)
 
 COUPON_ACTION_PATH = "/orders/{tenantId}/{id}/coupon-codes/{couponCodeId}/actions"
 COUPON_CODE = "CC-REL"
@@ -224,22 +230,14 @@ def coupon_code_storms(api: Api, store: Store, tally: Tally, scale: int) -> dict
     order_id = coupon_order(api, key, made)
     before = store.doc(order_id)
     keyed = functools.partial(coupon_action, api, order_id, FLAT_BODY, key=key)
-    copies = parallel(5, functools.partial(_ignoring_index, keyed), tally)
-    for status, answer in copies:
-        if status != 200 and not retryable(status, answer):
-            tally.problem("server_errors" if status >= 500 else "lost_updates", f"{what}: {status} {answer}")
-    settled = [(status, answer) if status == 200 else until_settled(keyed) for status, answer in copies]
-    if any(status != 200 for status, _ in settled):
-        tally.problem("lost_updates", f"{what}: not every copy ended 200: {[s for s, _ in settled]}")
-    elif any(answer != settled[0] for answer in settled):
-        tally.problem("double_effects", f"{what}: the copies were answered differently")
+    copies = keyed_copies(tally, what, keyed)
     after = store.doc(order_id)
     tally.found(what, coupon_refund_problems(before, after))
     tally.found(what, refund_problems(after))
     tally.notes.append(
         f"coupon-code storms: {2 * scale} rounds of {STORM_THREADS} threads: "
         f"{dict(sorted(answered.items()))}; "
-        f"keyed x5: {sorted(s for s, _ in copies)}"
+        f"keyed x5: {copies}"
     )
     return made
 

@@ -17,7 +17,7 @@ import functools
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -316,23 +316,30 @@ def refund_storms(api: Api, store: Store, tally: Tally, scale: int) -> dict[str,
     before = store.doc(order_id)
     body = {"refund_reason_name": REFUND_REASON, "line_numbers": [1]}
     keyed = functools.partial(api.refund, f"token-{before['token']}", body, key=key)
-    copies = parallel(5, functools.partial(_ignoring_index, keyed), tally)
-    for status, answer in copies:
-        if status != 200 and not retryable(status, answer):
-            tally.problem("server_errors" if status >= 500 else "lost_updates", f"{what}: {status} {answer}")
-    settled = [(status, answer) if status == 200 else until_settled(keyed) for status, answer in copies]
-    if any(status != 200 for status, _ in settled):
-        tally.problem("lost_updates", f"{what}: not every copy ended 200: {[s for s, _ in settled]}")
-    elif any(answer != settled[0] for answer in settled):
-        tally.problem("double_effects", f"{what}: the copies were answered differently")
+    copies = keyed_copies(tally, what, keyed)
     after = store.doc(order_id)
     tally.found(what, refund_effect_problems(before, after, [1]))
     tally.found(what, refund_problems(after))
     tally.notes.append(
         f"refund storms: {2 * scale} rounds of {STORM_THREADS} threads: {dict(sorted(answered.items()))}; "
-        f"keyed refund x5: {sorted(s for s, _ in copies)}"
+        f"keyed refund x5: {copies}"
     )
     return made
+
+
+def keyed_copies(tally: Tally, what: str, keyed: Callable[[], tuple[int, Any]], copies: int = 5) -> list[int]:
+    """One keyed write sent `copies` times at once: each answer a 200 or a retryable one, and once
+    settled every copy the same 200 (one effect, answered alike). The first answers' statuses, sorted."""
+    answers = parallel(copies, functools.partial(_ignoring_index, keyed), tally)
+    for status, answer in answers:
+        if status != 200 and not retryable(status, answer):
+            tally.problem("server_errors" if status >= 500 else "lost_updates", f"{what}: {status} {answer}")
+    settled = [(status, answer) if status == 200 else until_settled(keyed) for status, answer in answers]
+    if any(status != 200 for status, _ in settled):
+        tally.problem("lost_updates", f"{what}: not every copy ended 200: {[s for s, _ in settled]}")
+    elif any(answer != settled[0] for answer in settled):
+        tally.problem("double_effects", f"{what}: the copies were answered differently")
+    return sorted(status for status, _ in answers)
 
 
 @dataclass

@@ -81,8 +81,9 @@ def test_coupon_usage_rows_appear_in_the_coupon_indexes_and_follow_a_change_that
     created = body_of(invoke("create_order", create_event(COUPON_ORDER_REQUEST)))
     table = tables["OrdersTable"]
     deliver_stream(dynamodb_endpoint, table)
-    by_coupon = keys.coupon_usage_index_attributes(TENANT, "x", 0, "d", "promo", "WINTER", None)["coupon_pk"]
-    by_code = keys.coupon_usage_index_attributes(TENANT, "x", 0, "d", "code", "K", "CODE-9")["coupon_code_pk"]
+    oid = created["id"]  # the rows are in the order's coupon shard
+    by_coupon = keys.coupon_usage_index_attributes(TENANT, oid, 0, "d", "promo", "WINTER", None)["coupon_pk"]
+    by_code = keys.coupon_usage_index_attributes(TENANT, oid, 0, "d", "code", "K", "CODE-9")["coupon_code_pk"]
     (row,) = usage_rows(dynamodb_endpoint, table, keys.INDEX_COUPON, "coupon_pk", by_coupon)
     assert (row["order_id"], row["customer_id"], row["contact_id"]) == (created["id"], "c-42", "c-42")
     assert (row["discount"], row["order_total"], row["order_number"]) == (

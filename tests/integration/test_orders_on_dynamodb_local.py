@@ -206,12 +206,15 @@ def test_indexes_hold_the_order_where_the_routes_will_look(
 
     shard = keys.shard_of(order["id"])
     assert query("by-tenant-date", "tenant_list_pk", f"T#tenant-a#ORDER#{shard:02d}") == [order["id"]]
-    assert query("by-bill-to", "bill_to_pk", "T#tenant-a#BILL#contact#c-1") == [order["id"]]
+    party_shard = shard % keys.PARTY_SHARDS
+    bill_to = keys.party_pk("tenant-a", keys.BILL_TO, "contact", "c-1", party_shard)
+    assert query("by-bill-to", "bill_to_pk", bill_to) == [order["id"]]
     assert query(
         "by-shippable-status", "shippable_pk", f"T#tenant-a#SHIPST#awaiting shipment#{shard:02d}"
     ) == [order["id"]]
     assert query("by-installment-schedule", "installment_pk", "T#tenant-a#INST#inst-9") == [order["id"]]
-    assert query("by-ship-to", "ship_to_pk", "T#tenant-a#SHIP#contact#c-1") == []  # no ship-to given
+    ship_to = keys.party_pk("tenant-a", keys.SHIP_TO, "contact", "c-1", party_shard)
+    assert query("by-ship-to", "ship_to_pk", ship_to) == []  # no ship-to given
 
 
 def test_indexes_hold_keys_and_the_list_row_only(tables: dict[str, str], dynamodb_endpoint: str) -> None:
@@ -227,7 +230,13 @@ def test_indexes_hold_keys_and_the_list_row_only(tables: dict[str, str], dynamod
         TableName=tables["OrdersTable"],
         IndexName="by-bill-to",
         KeyConditionExpression="bill_to_pk = :v",
-        ExpressionAttributeValues={":v": {"S": "T#tenant-a#BILL#contact#c-2"}},
+        ExpressionAttributeValues={
+            ":v": {
+                "S": keys.party_pk(
+                    "tenant-a", keys.BILL_TO, "contact", "c-2", keys.shard_of(order["id"]) % keys.PARTY_SHARDS
+                )
+            }
+        },
     )["Items"]
     by_token = client.query(
         TableName=tables["OrdersTable"],

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from orders_domain.storage import keys
 
 from harness.stream_replay import RecordingPublisher, stream_records
 from tests.helpers import body_of, create_event, deliver_batches, invoke
@@ -163,3 +164,44 @@ def test_search_paged_by_two_visits_each_match_once_across_filtered_pages(
     party = {"bill_to_type": "contact", "bill_to_contact_id": "c-1", "total": [0, 100]}
     ids, _ = all_pages("POST", T + "/search", 2, body=party)
     assert ids == _newest_first(orders, lambda o: o.get("bill_to_contact_id") == "c-1")
+
+
+def test_given_rows_written_before_party_and_coupon_keys_were_sharded_then_lookups_still_find_them(
+    orders: list[dict[str, Any]], tables: dict[str, str], dynamodb_endpoint: str
+) -> None:
+    # GIVEN c-1's bill-to orders and WINTER's usage rows, with every row moved back to the key it had
+    # before sharding (shard 0's key, whatever the order's shard), as a table written then holds them
+    client = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint)
+    table = tables["OrdersTable"]
+    shards = {
+        "bill_to_pk": keys.every_shard(
+            lambda s: keys.party_pk("tenant-a", keys.BILL_TO, "contact", "c-1", s), keys.PARTY_SHARDS
+        ),
+        "coupon_pk": keys.every_shard(
+            lambda s: keys.coupon_pk("tenant-a", "promo", "WINTER", s), keys.COUPON_SHARDS
+        ),
+    }
+    moved = 0
+    for item in client.scan(TableName=table)["Items"]:
+        for attribute, pks in shards.items():
+            value = item.get(attribute, {}).get("S")
+            if value in pks and value != pks[0]:
+                client.update_item(
+                    TableName=table,
+                    Key={"PK": item["PK"], "SK": item["SK"]},
+                    UpdateExpression="SET #a = :v",
+                    ExpressionAttributeNames={"#a": attribute},
+                    ExpressionAttributeValues={":v": {"S": pks[0]}},
+                )
+                moved += 1
+    assert moved > 0  # some rows were in other shards
+    # WHEN the bill-to and coupon lookups page through them
+    billed, _ = all_pages("GET", T + "/billToContact/{id}", 2, params={"id": "c-1"})
+    winter, _ = all_pages(
+        "GET", T + "/coupon/{couponType}/{couponId}", 2, params={"couponType": "promo", "couponId": "WINTER"}
+    )
+    # THEN each finds every order once, newest first, as before
+    assert billed == _newest_first(orders, lambda o: o.get("bill_to_contact_id") == "c-1")
+    assert winter == _newest_first(
+        orders, lambda o: any(c.get("coupon_id") == "WINTER" for c in o.get("coupons", []))
+    )

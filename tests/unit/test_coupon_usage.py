@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from orders_domain.domain import coupon_rows
+from orders_domain.storage import keys
 from orders_domain.storage.coupon_usage import index_attributes
 
 from tests.helpers import COUPON_ORDER
@@ -29,13 +30,15 @@ def test_given_an_order_with_two_coupons_then_it_has_two_rows_with_the_commerce_
         "order_total": Decimal("90.00"),
         "order_number": 42,
     }
-    # stored indexed by coupon, and by code where the coupon has one
+    # stored indexed by coupon, and by code where the coupon has one, in the order's coupon shard
+    # (o1's is 2: `~2`; shard 0 would be the key as it was before sharding)
+    assert keys.shard_of("o1") % keys.COUPON_SHARDS == 2
     assert index_attributes("t1", rows[0]) == {
-        "coupon_pk": "T#t1#CPN#promo#SUMMER",
+        "coupon_pk": "T#t1#CPN~2#promo#SUMMER",
         "coupon_sk": "2026-11-24T10:00:00Z#o1#000",
     }
-    assert index_attributes("t1", rows[1])["coupon_code_pk"] == "T#t1#CPNCODE#CODE-1"
-    assert index_attributes("t1", rows[1])["coupon_pk"] == "T#t1#CPN#code#K"
+    assert index_attributes("t1", rows[1])["coupon_code_pk"] == "T#t1#CPNCODE~2#CODE-1"
+    assert index_attributes("t1", rows[1])["coupon_pk"] == "T#t1#CPN~2#code#K"
 
 
 def test_an_organization_bill_to_is_the_customer() -> None:

@@ -27,10 +27,10 @@ Indexes (sparse: an item carries an index's attributes only when it belongs in i
 |--------------------------|---------------------------------------------|----------------------|
 | by-tenant-date           | tenant_list_pk  T#<tenant>#<kind>#<shard>   | tenant_list_sk <date>#<id> |
 | by-token                 | token_pk        T#<tenant>#TOKEN#<token>    | -                    |
-| by-bill-to               | bill_to_pk      T#<tenant>#BILL#<type>#<id> | bill_to_sk <date>#<id> |
-| by-ship-to               | ship_to_pk      T#<tenant>#SHIP#<type>#<id> | ship_to_sk <date>#<id> |
-| by-coupon                | coupon_pk       T#<tenant>#CPN#<type>#<id>  | coupon_sk <date>#<order id>#<n> |
-| by-coupon-code           | coupon_code_pk  T#<tenant>#CPNCODE#<code>   | coupon_code_sk <date>#<order>#<n> |
+| by-bill-to               | bill_to_pk      T#<tenant>#BILL[~s]#<type>#<id> | bill_to_sk <date>#<id> |
+| by-ship-to               | ship_to_pk      T#<tenant>#SHIP[~s]#<type>#<id> | ship_to_sk <date>#<id> |
+| by-coupon                | coupon_pk       T#<tenant>#CPN[~s]#<type>#<id>  | coupon_sk <date>#<order>#<n> |
+| by-coupon-code           | coupon_code_pk  T#<tenant>#CPNCODE[~s]#<code> | coupon_code_sk <date>#<o>#<n> |
 | by-shippable-status      | shippable_pk    T#<tenant>#SHIPST#<status>#<shard> | shippable_sk <date>#<id> |
 | by-installment-schedule  | installment_pk  T#<tenant>#INST#<schedule>  | installment_sk <date>#<id> |
 | by-tenant-date           | tenant_list_pk  T#<tenant>#FUL#<shard>      | tenant_list_sk <date>#<ful. id> |
@@ -46,7 +46,8 @@ Every index projects its keys and `summary` (by-token: keys only; template.yaml)
 The two keys every order of a tenant writes are write-sharded: `<shard>` is `shard_of(order id)`,
 two digits, one of `WRITE_SHARDS`, so one tenant's creates spread over that many partitions
 (docs/SCALING.md); a list reads every shard and merges (storage.orders). Changing WRITE_SHARDS
-means rewriting those keys of every order: it is sized for the largest tenant now.
+means rewriting those keys of every order: it is sized for the largest tenant now. Party and coupon
+keys are sharded too (`[~s]`, PARTY_SHARDS / COUPON_SHARDS, absent for shard 0), as a sale makes them hot.
 
 Tenant ids and order ids are validated (no `#`) before they reach this module.
 """
@@ -54,6 +55,7 @@ Tenant ids and order ids are validated (no `#`) before they reach this module.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -161,12 +163,13 @@ def coupon_usage_index_attributes(
 ) -> dict[str, str]:
     """A usage row's by-coupon and by-coupon-code keys (sparse: only what the coupon names)."""
     sort = f"{coupon_usage_order_prefix(date, order_id)}{position:03d}"
+    shard = shard_of(order_id) % COUPON_SHARDS
     attrs = {}
     if coupon_id:
-        attrs["coupon_pk"] = coupon_pk(tenant_id, coupon_type, coupon_id)
+        attrs["coupon_pk"] = coupon_pk(tenant_id, coupon_type, coupon_id, shard)
         attrs["coupon_sk"] = sort
     if coupon_code_id:
-        attrs["coupon_code_pk"] = coupon_code_pk(tenant_id, coupon_code_id)
+        attrs["coupon_code_pk"] = coupon_code_pk(tenant_id, coupon_code_id, shard)
         attrs["coupon_code_sk"] = sort
     return attrs
 
@@ -181,17 +184,28 @@ def order_of_coupon_sort_key(sort_key: str) -> str:
     return sort_key[: sort_key.rindex("#") + 1]
 
 
-def coupon_pk(tenant_id: str, coupon_type: str | None, coupon_id: str) -> str:
-    return f"T#{tenant_id}#CPN#{coupon_type or ''}#{coupon_id}"
+#: Write shards of lookups a sale makes hot (a walk-up party on every box-office order, a public
+#: coupon): a row's shard is its order's (`shard_of` % these, which divide WRITE_SHARDS).
+PARTY_SHARDS = COUPON_SHARDS = 8
 
 
-def coupon_code_pk(tenant_id: str, coupon_code_id: str) -> str:
-    return f"T#{tenant_id}#CPNCODE#{coupon_code_id}"
+def _spread(kind: str, shard: int) -> str:
+    """A sharded key's kind: shard 0 is the key as it was before sharding (so rows written then are
+    still read), shard n is `<kind>~<n>`, which no unsharded key's kind equals."""
+    return f"{kind}~{shard}" if shard else kind
 
 
-def party_pk(tenant_id: str, role: str, party_type: str, party_id: str) -> str:
+def coupon_pk(tenant_id: str, coupon_type: str | None, coupon_id: str, shard: int = 0) -> str:
+    return f"T#{tenant_id}#{_spread('CPN', shard)}#{coupon_type or ''}#{coupon_id}"
+
+
+def coupon_code_pk(tenant_id: str, coupon_code_id: str, shard: int = 0) -> str:
+    return f"T#{tenant_id}#{_spread('CPNCODE', shard)}#{coupon_code_id}"
+
+
+def party_pk(tenant_id: str, role: str, party_type: str, party_id: str, shard: int = 0) -> str:
     """by-bill-to (`role` BILL) and by-ship-to (SHIP) partition of one contact or organization."""
-    return f"T#{tenant_id}#{role}#{party_type}#{party_id}"
+    return f"T#{tenant_id}#{_spread(role, shard)}#{party_type}#{party_id}"
 
 
 BILL_TO, SHIP_TO = "BILL", "SHIP"
@@ -246,6 +260,11 @@ def sharded_pks(
     raise ValueError(f"{index} is not a sharded index (or needs a status)")
 
 
+def every_shard(pk: Callable[[int], str], shards: int) -> list[str]:
+    """The partition keys of one party's or coupon's rows (`pk(shard)`), shard 0 first: a lookup reads all."""
+    return [pk(shard) for shard in range(shards)]
+
+
 #: Partition and sort key attribute of each index (template.yaml defines the same; tests check it).
 INDEX_KEY_ATTRIBUTES = {
     INDEX_TENANT_DATE: ("tenant_list_pk", "tenant_list_sk"),
@@ -266,6 +285,7 @@ def order_index_attributes(order: Order) -> dict[str, str]:
         return {}
     t = order.tenant_id
     shard = shard_of(order.id)
+    party_shard = shard % PARTY_SHARDS
     sort = f"{sortable_utc(order.sys_created_at)}#{order.id}"
     attrs = {
         "tenant_list_pk": tenant_list_pk(t, shard),
@@ -274,11 +294,11 @@ def order_index_attributes(order: Order) -> dict[str, str]:
     }
     bill_to = order.bill_to_contact_id if order.bill_to_type == "contact" else order.bill_to_organization_id
     if order.bill_to_type and bill_to:
-        attrs["bill_to_pk"] = party_pk(t, BILL_TO, order.bill_to_type, bill_to)
+        attrs["bill_to_pk"] = party_pk(t, BILL_TO, order.bill_to_type, bill_to, party_shard)
         attrs["bill_to_sk"] = sort
     ship_to = order.ship_to_contact_id if order.ship_to_type == "contact" else order.ship_to_organization_id
     if order.ship_to_type and ship_to:
-        attrs["ship_to_pk"] = party_pk(t, SHIP_TO, order.ship_to_type, ship_to)
+        attrs["ship_to_pk"] = party_pk(t, SHIP_TO, order.ship_to_type, ship_to, party_shard)
         attrs["ship_to_sk"] = sort
     if order.shippable and order.sys_shippable_status:
         attrs["shippable_pk"] = shippable_pk(t, order.sys_shippable_status, shard)

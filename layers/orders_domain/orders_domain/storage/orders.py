@@ -14,9 +14,7 @@ An order item is its key, its index attributes (keys.py), and three attributes o
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +32,7 @@ from orders_domain.storage import keys
 from orders_domain.storage.codec import condition_failed, transaction_lost_race, typed_key
 from orders_domain.storage.faults import translate_store_errors
 from orders_domain.storage.fulfillments import fulfillment_item
+from orders_domain.storage.number_blocks import NumberBlocks
 from orders_domain.storage.pages import merged_page, sharded
 
 if TYPE_CHECKING:
@@ -123,54 +122,6 @@ class OrderRecord:
 
 #: Index attributes an order may carry; a replace removes the ones it no longer has.
 _INDEX_ATTRIBUTES = keys.KEY_ATTRIBUTES - {"PK", "SK", "entity"}
-
-
-@dataclass
-class _Block:
-    next: int
-    end: int
-    size: int
-    taken_at: float
-
-
-class NumberBlocks:
-    """Order numbers from the tenant's counter, in blocks that grow only while a tenant is busy.
-
-    A quiet tenant's instance takes one number per create (numbers stay in creation order). When
-    an instance takes numbers again within `window` seconds, it takes twice as many (up to
-    `max_block`) and hands them out from memory: an on-sale of 5,000 creates/s makes ~50 counter
-    writes/s instead of 5,000, under the counter partition's 1,000 (docs/SCALING.md). Numbers are
-    unique and increase per instance; across instances, during a burst, they are not in creation
-    order, and an instance that is recycled leaves the rest of its block unused.
-    """
-
-    def __init__(
-        self,
-        take: Callable[[str, int], int],
-        *,
-        max_block: int = 100,
-        window: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._take = take  # (tenant, how many) -> the last number of the block taken
-        self._max_block = max_block
-        self._window = window
-        self._clock = clock
-        self._blocks: dict[str, _Block] = {}
-        self._lock = threading.Lock()
-
-    def next(self, tenant_id: str) -> int:
-        with self._lock:
-            block = self._blocks.get(tenant_id)
-            if block is not None and block.next <= block.end:
-                block.next += 1
-                return block.next - 1
-            now = self._clock()
-            busy = block is not None and now - block.taken_at < self._window
-            size = min(self._max_block, block.size * 2) if busy and block is not None else 1
-            end = self._take(tenant_id, size)
-            self._blocks[tenant_id] = _Block(next=end - size + 2, end=end, size=size, taken_at=now)
-            return end - size + 1
 
 
 class DynamoOrderRepository:

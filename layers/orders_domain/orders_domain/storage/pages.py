@@ -64,11 +64,21 @@ def sharded(
     return [partition(index, pk) for pk in keys.sharded_pks(tenant_id, index, status, kind=kind)]
 
 
-def _party(tenant_id: str, listing: Listing, key: tuple[str | None, ...]) -> Partition:
+def _party(tenant_id: str, listing: Listing, key: tuple[str | None, ...]) -> list[Partition]:
     party_type, party_id = (str(part) for part in key)
-    if listing == Listing.BILLED_TO:
-        return partition(keys.INDEX_BILL_TO, keys.party_pk(tenant_id, keys.BILL_TO, party_type, party_id))
-    return partition(keys.INDEX_SHIP_TO, keys.party_pk(tenant_id, keys.SHIP_TO, party_type, party_id))
+    index, role = (
+        (keys.INDEX_BILL_TO, keys.BILL_TO)
+        if listing == Listing.BILLED_TO
+        else (keys.INDEX_SHIP_TO, keys.SHIP_TO)
+    )
+    pks = keys.every_shard(
+        lambda s: keys.party_pk(tenant_id, role, party_type, party_id, s), keys.PARTY_SHARDS
+    )
+    return [partition(index, pk) for pk in pks]
+
+
+def _coupon(index: str, pk: Callable[[int], str]) -> list[Partition]:
+    return [partition(index, shard_pk) for shard_pk in keys.every_shard(pk, keys.COUPON_SHARDS)]
 
 
 def partitions_of(place: Place) -> list[Partition]:
@@ -79,15 +89,15 @@ def partitions_of(place: Place) -> list[Partition]:
         case Listing.TENANT_ORDERS:
             return sharded(t, keys.INDEX_TENANT_DATE)
         case Listing.BILLED_TO | Listing.SHIPPED_TO:
-            return [_party(t, place.listing, key)]
+            return _party(t, place.listing, key)
         case Listing.SHIPPING_STATUS:
             return sharded(t, keys.INDEX_SHIPPABLE_STATUS, str(key[0]))
         case Listing.INSTALLMENT_SCHEDULE:
             return [partition(keys.INDEX_INSTALLMENT_SCHEDULE, keys.installment_pk(t, str(key[0])))]
         case Listing.COUPON_USES:
-            return [partition(keys.INDEX_COUPON, keys.coupon_pk(t, key[0], str(key[1])))]
+            return _coupon(keys.INDEX_COUPON, lambda s: keys.coupon_pk(t, key[0], str(key[1]), s))
         case Listing.COUPON_CODE_USES:
-            return [partition(keys.INDEX_COUPON_CODE, keys.coupon_code_pk(t, str(key[0])))]
+            return _coupon(keys.INDEX_COUPON_CODE, lambda s: keys.coupon_code_pk(t, str(key[0]), s))
         case Listing.TENANT_FULFILLMENTS:
             return sharded(t, keys.INDEX_TENANT_DATE, kind=keys.FULFILLMENT_KIND)
         case Listing.TRACKING_NUMBER:

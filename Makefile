@@ -86,12 +86,19 @@ reliability: install
 
 # API keys for a tenant: printed once, stored as a hash (ORDERS_TABLE_NAME + DYNAMODB_ENDPOINT_URL, or the stack's table).
 api-key: $(BIN)/.installed
-	@test -n "$(TENANT)" || { echo 'usage: make api-key TENANT=<tenant> [SCOPES="orders:read orders:write"] (default: orders:read) [PORTAL_CONTACT=<id> | PORTAL_ORGANIZATION=<id>]'; exit 2; }
-	@$(AWS_CLI_ENV) PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.api_keys create --tenant "$(TENANT)" --scopes "$(SCOPES)" --portal-contact "$(PORTAL_CONTACT)" --portal-organization "$(PORTAL_ORGANIZATION)"
+	@test -n "$(TENANT)" || { echo 'usage: make api-key TENANT=<tenant> [SCOPES="orders:read orders:write"] (default: orders:read) [PLAN=standard|large] (default: standard) [PORTAL_CONTACT=<id> | PORTAL_ORGANIZATION=<id>]'; exit 2; }
+	@$(AWS_CLI_ENV) PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.api_keys create --tenant "$(TENANT)" --scopes "$(SCOPES)" --plan "$(PLAN)" --portal-contact "$(PORTAL_CONTACT)" --portal-organization "$(PORTAL_ORGANIZATION)"
 
 revoke-api-key: $(BIN)/.installed
 	@test -n "$(KEY_ID)" || { echo 'usage: make revoke-api-key KEY_ID=key_...'; exit 2; }
 	@$(AWS_CLI_ENV) PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.api_keys revoke --key-id "$(KEY_ID)"
+
+# Project again what the order stream gave up on (its on-failure queue), idempotently; a message goes
+# once its whole range projected. DRY_RUN=1 reads and lists only. QUEUE_URL (else
+# ORDERS_STREAM_FAILURES_QUEUE_URL, else the stack's OrderStreamFailuresQueueUrl output, STACK as for api-key).
+.PHONY: replay-failures
+replay-failures: $(BIN)/.installed
+	@$(AWS_CLI_ENV) PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.replay_failures $(if $(DRY_RUN),--dry-run) $(if $(QUEUE_URL),--queue-url "$(QUEUE_URL)")
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -65,7 +65,8 @@ class RecordingPublisher:
 
 
 class ThrottledPuts:
-    """A `before-call` hook on a DynamoDB client: while `active`, a share of PutItem calls answer
+    """A `before-call` hook on a DynamoDB client: while `active`, a share of PutItem and BatchWriteItem
+    calls answer
     ProvisionedThroughputExceededException without reaching DynamoDB. `before-call` comes after the
     SDK's retry handling, so the handler sees the error as it would once boto3's retries ran out."""
 
@@ -76,6 +77,8 @@ class ThrottledPuts:
         self._rng = random.Random(seed)  # noqa: S311 - fault injection, not security
         self._lock = threading.Lock()
         client.meta.events.register("before-call.dynamodb.PutItem", self._before_call)
+        # History entries are written with BatchWriteItem: the whole call answers throttled.
+        client.meta.events.register("before-call.dynamodb.BatchWriteItem", self._before_call)
 
     def _before_call(self, **_: Any) -> tuple[Any, dict[str, Any]] | None:
         with self._lock:

@@ -15,6 +15,7 @@ import importlib
 import io
 import json
 import logging
+import math
 import os
 import re
 import socket
@@ -60,6 +61,7 @@ _RESPONSE_DEFAULTS: dict[str, tuple[int, str]] = {
     "AUTHORIZER_CONFIGURATION_ERROR": (500, "Internal server error"),
     "AUTHORIZER_FAILURE": (500, "Internal server error"),
     "INTEGRATION_TIMEOUT": (504, "Endpoint request timed out"),
+    "THROTTLED": (429, "Too Many Requests"),
     "DEFAULT_5XX": (502, "Internal server error"),
 }
 
@@ -143,6 +145,78 @@ _CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
 
 class AuthorizerError(Exception):
     """The authorizer answered something API Gateway would not accept (AuthorizerConfigurationException)."""
+
+
+# ---------------------------------------------------------------------------- per-tenant plans
+#: `make serve`'s usage plans: `tenantA=10/20,tenantB=1000/2000` (requests per second / burst; `*=r/b`
+#: for every tenant not named). Unset or empty: no throttling.
+TENANT_PLANS_ENV = "ORDERS_TENANT_PLANS"
+#: The entry of ORDERS_TENANT_PLANS that applies to every tenant it does not name.
+ANY_TENANT = "*"
+
+
+@dataclass(frozen=True)
+class TenantPlan:
+    """A usage plan's throttle: `rate` requests a second on average, `burst` at once."""
+
+    rate: float
+    burst: int
+
+
+def parse_tenant_plans(spec: str) -> dict[str, TenantPlan]:
+    """ORDERS_TENANT_PLANS -> tenant -> plan; ValueError naming the first entry that is not one."""
+    plans: dict[str, TenantPlan] = {}
+    for entry in (part.strip() for part in spec.split(",")):
+        if not entry:
+            continue
+        tenant, _, limits = (part.strip() for part in entry.partition("="))
+        rate_text, _, burst_text = limits.partition("/")
+        try:
+            plan = TenantPlan(float(rate_text), int(burst_text))
+        except ValueError:
+            plan = TenantPlan(0.0, 0)
+        if not tenant or tenant in plans or not (0 < plan.rate < math.inf) or plan.burst < 1:
+            raise ValueError(
+                f"{TENANT_PLANS_ENV}: {entry!r} is not tenant=rate/burst (each tenant once, requests a "
+                "second above 0, a burst of at least 1), e.g. tenantA=10/20,tenantB=1000/2000"
+            )
+        plans[tenant] = plan
+    return plans
+
+
+def tenant_plans_from_env() -> dict[str, TenantPlan]:
+    """The plans ORDERS_TENANT_PLANS gives (none when unset)."""
+    return parse_tenant_plans(os.environ.get(TENANT_PLANS_ENV, ""))
+
+
+class TenantThrottle:
+    """One token bucket per tenant, as API Gateway throttles a usage plan's key: `burst` tokens,
+    refilled at `rate` a second, one taken by each request. A tenant without a plan (or a request
+    naming none) is not throttled."""
+
+    def __init__(self, plans: Mapping[str, TenantPlan], clock: Callable[[], float] = time.monotonic) -> None:
+        self.plans = dict(plans)
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # tenant -> (tokens, when counted)
+        self._lock = threading.Lock()
+
+    def plan_of(self, tenant: str) -> TenantPlan | None:
+        return self.plans.get(tenant) or self.plans.get(ANY_TENANT)
+
+    def admit(self, tenant: str) -> float | None:
+        """None when the request may go on (it took a token); else the seconds until a token is back."""
+        plan = self.plan_of(tenant) if tenant else None
+        if plan is None:
+            return None
+        now = self._clock()
+        with self._lock:
+            tokens, then = self._buckets.get(tenant, (float(plan.burst), now))
+            tokens = min(float(plan.burst), tokens + max(0.0, now - then) * plan.rate)
+            if tokens >= 1:
+                self._buckets[tenant] = (tokens - 1, now)
+                return None
+            self._buckets[tenant] = (tokens, now)
+            return (1 - tokens) / plan.rate
 
 
 @dataclass(frozen=True)
@@ -495,8 +569,14 @@ class Gateway:
         *,
         stage: str = "local",
         local_routes: Mapping[str, LocalRoute] | None = None,
+        tenant_plans: Mapping[str, TenantPlan] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.template_path = Path(template_path)
+        # Per-tenant throttling like the template's usage plans (None: as ORDERS_TENANT_PLANS says).
+        self.throttle = TenantThrottle(
+            tenant_plans_from_env() if tenant_plans is None else tenant_plans, clock=clock
+        )
         # GET-only developer tools `make serve` wires in (none otherwise: no such path then).
         self.local_routes = dict(local_routes or {})
         self.template = load_template(self.template_path)
@@ -614,6 +694,11 @@ class Gateway:
             if isinstance(outcome, str):
                 return self._gateway_error(outcome, request_id)
             authorizer_context = outcome
+            # The usage plan of the tenant the authorizer named, as API Gateway counts it after the
+            # authorizer (by the key it answers): over it, the template's THROTTLED response.
+            wait = self.throttle.admit(str(outcome.get("tenant_id") or ""))
+            if wait is not None:
+                return self._throttled(request_id, wait)
 
         text, is_base64 = _event_body(body)
         event = {
@@ -769,6 +854,13 @@ class Gateway:
         return failures
 
     # ------------------------------------------------------------------ gateway responses
+    def _throttled(self, request_id: str, wait: float) -> tuple[int, dict[str, list[str]], bytes]:
+        """The template's THROTTLED response (its Retry-After, as on AWS; else the bucket's wait)."""
+        status, headers, body = self._gateway_error("THROTTLED", request_id)
+        if not _has_header(headers, "retry-after"):
+            headers["Retry-After"] = [str(max(1, math.ceil(wait)))]
+        return status, headers, body
+
     def _gateway_error(
         self, response_type: str, request_id: str, *, status: int | None = None, message: str | None = None
     ) -> tuple[int, dict[str, list[str]], bytes]:

@@ -192,8 +192,13 @@ def main() -> int:
 def _serve(endpoint: str, port: int) -> int:
     import boto3
 
-    from local.gateway import Gateway
+    from local.gateway import Gateway, tenant_plans_from_env
     from local.tables import create_tables
+
+    try:
+        plans = tenant_plans_from_env()
+    except ValueError as bad:
+        raise SystemExit(str(bad)) from None
 
     os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint
     # botocore's own per-service endpoint variable: any client made without endpoint_url (e.g. one
@@ -205,7 +210,11 @@ def _serve(endpoint: str, port: int) -> int:
     sink, outbox = _install_event_sink()
     keys = _seed_api_keys()
 
-    gateway = Gateway(template, local_routes={EVENTS_PATH: sink.answer, OUTBOX_PATH: outbox_route(outbox)})
+    gateway = Gateway(
+        template,
+        local_routes={EVENTS_PATH: sink.answer, OUTBOX_PATH: outbox_route(outbox)},
+        tenant_plans=plans,
+    )
     for module, error in gateway.warm().items():
         print(f"warning: {module} does not import ({error}); its routes answer 502", file=sys.stderr)
     try:
@@ -244,6 +253,9 @@ def _serve(endpoint: str, port: int) -> int:
             f"coupon usage, events); events: GET {url}{EVENTS_PATH} (a key's tenant's) and {sink.path}"
         )
     print(f"E-mail: notify_order's messages go to {outbox.path}; GET {url}{OUTBOX_PATH} (a key's tenant's)")
+    if plans:
+        named = ", ".join(f"{tenant} {plan.rate:g}/s burst {plan.burst}" for tenant, plan in plans.items())
+        print(f"Tenant plans (ORDERS_TENANT_PLANS): {named}; over its plan a tenant gets 429 rate_limited")
     print("Ctrl-C to stop.", flush=True)
     with server:
         try:

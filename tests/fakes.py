@@ -271,7 +271,7 @@ class InMemoryCatalogue:
         return {ref: p for ref in refs if (p := self.get(tenant_id, *ref)) is not None}
 
     def lookup(
-        self, tenant_id: str, refs: Sequence[tuple[str, str]]
+        self, tenant_id: str, refs: Sequence[tuple[str, str]], *, levels: bool = True
     ) -> tuple[dict[tuple[str, str], Product], CatalogueSettings]:
         return self.get_many(tenant_id, refs), self.settings(tenant_id)
 

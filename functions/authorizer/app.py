@@ -5,6 +5,11 @@ another tenant, without the route's scope, or on a route with no declared scope:
 (403) with the reason in the context. The key itself is never logged; only its non-secret key id
 is. Verified keys are remembered for a short time (auth.Authenticator), so a warm authorizer does
 not read DynamoDB on every request.
+
+An Allow carries the tenant's API Gateway key as `usageIdentifierKey` (the API's key source is
+AUTHORIZER): API Gateway counts the request against that key's usage plan, the tenant's rate, burst
+and quota (template.yaml, StandardUsagePlan / LargeUsagePlan). It is stored in the key record, so
+it comes with the read (and the cache) the authorizer already has: no further read per request.
 """
 
 from __future__ import annotations
@@ -29,9 +34,12 @@ logger = Logger()
 # would grant `<stage>/*/*` instead of this one method ARN. And importing it runs the package __init__ of
 # `aws_lambda_powertools.utilities.data_classes`, every event class: 39 modules, ~10 ms more cold start.
 # tests/unit/test_authorizer.py pins the ARN as it must stay.
-def _policy(principal_id: str, effect: str, method_arn: str, context: dict[str, str]) -> dict[str, Any]:
-    """The IAM policy for exactly the method ARN asked about, with the context the routes read."""
-    return {
+def _policy(
+    principal_id: str, effect: str, method_arn: str, context: dict[str, str], usage_key: str | None = None
+) -> dict[str, Any]:
+    """The IAM policy for exactly the method ARN asked about, with the context the routes read (and
+    the usage plan key the request counts against, when the key record has one)."""
+    answer: dict[str, Any] = {
         "principalId": principal_id,
         "policyDocument": {
             "Version": "2012-10-17",
@@ -39,6 +47,9 @@ def _policy(principal_id: str, effect: str, method_arn: str, context: dict[str, 
         },
         "context": context,
     }
+    if usage_key:
+        answer["usageIdentifierKey"] = usage_key
+    return answer
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -78,4 +89,4 @@ def _authorize(event: dict[str, Any]) -> dict[str, Any]:
         return _policy(
             principal.key_id, "Deny", event["methodArn"], {**auth_context, "reason": denied.detail}
         )
-    return _policy(principal.key_id, "Allow", event["methodArn"], auth_context)
+    return _policy(principal.key_id, "Allow", event["methodArn"], auth_context, principal.usage_key)

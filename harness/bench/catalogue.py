@@ -21,6 +21,11 @@
   BatchGetItem, the shipping products' Query for a shippable order and the bill-to party's open
   credits' Query).
 
+Issue 33: a limited product's stock is the sum of its stock buckets (storage.stock_keys), so every
+read that answers stock adds one BatchGetItem of buckets per 100 keys (`BUCKET_READS` for the
+order's products, `PAGE_READS` for a page), and a product's PUT is one TransactWriteItems of the
+product and its buckets instead of a PutItem.
+
 `CATALOGUE_CALLS` holds a run to those calls. What the routes read is written before they are
 measured (products and credits directly, outside the measured calls).
 """
@@ -30,6 +35,8 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
+
+from orders_domain.storage.stock_keys import STOCK_BUCKETS
 
 from harness.bench.core import TENANT, Bench, Family, Route, _admin_client, event, refuse_failure, route_event
 from harness.bench.orders import order_body
@@ -51,6 +58,8 @@ SAMPLE = "catalogue.json"
 #: credits of the customer whose list is read (the grants go to another customer: the list stays).
 PRODUCTS_IN_CATALOGUE = 30
 PAGE = 25
+#: The BatchGetItems of a page's stock buckets (issue 33: every bench product's stock is limited).
+PAGE_READS = -(-PAGE * STOCK_BUCKETS // 100)
 SHIPPINGS = 5
 CREDITS_OF_CUSTOMER = 5
 CUSTOMER = "bench-credits"
@@ -59,6 +68,10 @@ GRANTED = "bench-granted"
 #: BatchGetItem, one TransactWriteItems of the order and the decrements; and the order-number
 #: counter's UpdateItem when the function's block of numbers has run out (amortised: a billing call
 #: a second after the last block was taken takes a block of one).
+#: Issue 33: the create reads the products without their stock levels (`lookup(levels=False)`) and
+#: its decrements take the order's own bucket of each product, unread (each bench bucket holds ~31
+#: million units). A read that answers stock adds their buckets' BatchGetItems (`BUCKET_READS`).
+BUCKET_READS = -(-LINES * STOCK_BUCKETS // 100)
 RESERVING_CALLS: dict[str, tuple[int, int]] = {
     "BatchGetItem": (1, 1),
     "UpdateItem": (1, 2),
@@ -67,21 +80,23 @@ RESERVING_CALLS: dict[str, tuple[int, int]] = {
 }
 CATALOGUE_CALLS: dict[str, dict[str, tuple[int, int]]] = {
     "create_reserving_10_lines": RESERVING_CALLS,
-    "catalogue_put_product": {"PutItem": (1, 1)},
-    "catalogue_get_product": {"GetItem": (1, 1)},
-    "catalogue_products_page": {"Query": (1, 1)},
+    # issue 33: a PUT writes the product and its STOCK_BUCKETS buckets in one transaction; a read
+    # of limited products adds one BatchGetItem of their buckets per 100 keys (the sum is the stock)
+    "catalogue_put_product": {"TransactWriteItems": (1, 1)},
+    "catalogue_get_product": {"GetItem": (1, 1), "BatchGetItem": (1, 1)},
+    "catalogue_products_page": {"Query": (1, 1), "BatchGetItem": (PAGE_READS, PAGE_READS)},
     "catalogue_put_shipping": {"PutItem": (1, 1)},
     "catalogue_shipping_list": {"Query": (1, 1)},
     "catalogue_settings": {"GetItem": (1, 1)},
     "grant_credit": {"PutItem": (2, 2), "GetItem": (1, 1), "UpdateItem": (2, 2)},
     "customer_credits": {"Query": (1, 1)},
     # the create_order function's catalogue reads and override (issue 31)
-    "describe_products": {"BatchGetItem": (1, 1)},
-    "availability": {"BatchGetItem": (1, 1)},
-    "preview_price": {"BatchGetItem": (1, 1)},
+    "describe_products": {"BatchGetItem": (1 + BUCKET_READS, 1 + BUCKET_READS)},
+    "availability": {"BatchGetItem": (1 + BUCKET_READS, 1 + BUCKET_READS)},
+    "preview_price": {"BatchGetItem": (1, 1)},  # a price and eligibility need no stock
     "preview_eligibility": {"BatchGetItem": (1, 1)},
     "override_create": RESERVING_CALLS,
-    "override_preview": {"BatchGetItem": (1, 1), "Query": (2, 2)},
+    "override_preview": {"BatchGetItem": (1 + BUCKET_READS, 1 + BUCKET_READS), "Query": (2, 2)},
 }
 #: The admin's override of every line of the reserving order: its unit price and its quantity.
 OVERRIDE_UNIT_PRICE = "12.00"

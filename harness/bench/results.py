@@ -13,6 +13,7 @@ from harness.bench.costs import COSTS
 from harness.bench.dialects import DIALECT_COST_PER_MILLION
 from harness.bench.families import OPERATION_CALLS, REQUIRED_OPERATIONS
 from harness.bench.search import PAGE_COST_KEYS, PAGE_COSTS, PAGE_LIMIT, PAGE_SIZES, SEARCH_OPERATIONS
+from harness.bench.stream import print_throughput
 
 #: The JSON's shape: top-level keys, and the keys of each entry of the per-name sections.
 SHAPE = {
@@ -184,6 +185,9 @@ def print_table(results: dict[str, Any]) -> None:
             f"{per['with_coupons']} with one; {op['puts_taking_effect']} took effect)"
         )
     print()
+    if "stream_throughput" in results["scaling"]:
+        print_throughput(results["scaling"]["stream_throughput"])
+        print()
     print(f"{'cold start':<20}{'median ms':>12}{'floor ms':>12}{'ratio':>8}")
     for name, cold in results["cold_start"].items():
         ratio = cold["median_ms"] / cold["floor_median_ms"]

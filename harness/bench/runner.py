@@ -6,11 +6,12 @@ the page cost by tenant size (search.py).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from harness.bench.cold_starts import cold_start, package_bytes
@@ -20,7 +21,13 @@ from harness.bench.dialects import DIALECT_COST_PER_MILLION, dialect_costs
 from harness.bench.families import operations
 from harness.bench.orders import create_event
 from harness.bench.search import PAGE_SIZES, page_cost
-from harness.bench.stream import EVENT_BUS, loopback_event_bus, offline_events_client, stream_cost
+from harness.bench.stream import (
+    EVENT_BUS,
+    loopback_event_bus,
+    offline_events_client,
+    stream_cost,
+    stream_throughput,
+)
 
 #: Page tokens are signed with it (on AWS the template generates one in Secrets Manager).
 PAGE_TOKEN_SECRET = "bench-page-token-secret-not-a-real-one"  # noqa: S105 - a local run's key
@@ -88,21 +95,20 @@ def _key_names(template: dict[str, Any], tables: dict[str, str]) -> dict[str, tu
     }
 
 
-def run(quick: bool) -> dict[str, Any]:
+@contextlib.contextmanager
+def bench_session(template: dict[str, Any]) -> Iterator[Bench]:
+    """DynamoDB Local with fresh tables, the functions' environment and wiring pointed at them, an
+    offline EventBridge client, the bench's key stored, every SDK call recorded."""
     import boto3
 
     from local.dynamodb_local import DynamoDBLocal
-    from local.tables import create_tables, load_template
+    from local.tables import create_tables
 
-    runs, cold_runs = (20, 3) if quick else (300, 15)
-    template = load_template(TEMPLATE)
-    memory_mb = int(template["Globals"]["Function"]["MemorySize"])
     suffix = uuid.uuid4().hex[:8]
     tables = {"OrdersTable": f"bench-orders-{suffix}", "IdempotencyTable": f"bench-idempotency-{suffix}"}
     with DynamoDBLocal(ROOT) as ddb:
         assert ddb.endpoint_url is not None
-        env = _environment(ddb.endpoint_url, tables)
-        os.environ.update(env)
+        os.environ.update(_environment(ddb.endpoint_url, tables))
         create_tables(boto3.client("dynamodb", endpoint_url=ddb.endpoint_url), tables, TEMPLATE)
 
         from orders_domain.http.auth import store_api_key
@@ -115,7 +121,16 @@ def run(quick: bool) -> dict[str, Any]:
         bench = Bench(ddb.endpoint_url, tables, _index_keys(template, tables), _key_names(template, tables))
         bench.recorder.attach(wiring.current().dynamodb)
         bench.recorder.attach(events_client)
+        yield bench
 
+
+def run(quick: bool) -> dict[str, Any]:
+    from local.tables import load_template
+
+    runs, cold_runs = (20, 3) if quick else (300, 15)
+    template = load_template(TEMPLATE)
+    memory_mb = int(template["Globals"]["Function"]["MemorySize"])
+    with bench_session(template) as bench:
         results: dict[str, Any] = {}
         with loopback_event_bus() as bus:
             children = {**os.environ, "ORDERS_EVENT_BUS_NAME": EVENT_BUS, "AWS_ENDPOINT_URL_EVENTBRIDGE": bus}
@@ -123,6 +138,7 @@ def run(quick: bool) -> dict[str, Any]:
         results["operations"] = operations(bench, runs)
         results["stream"] = stream_cost(bench, runs)
         results["scaling"] = scaling(bench, runs)
+        results["scaling"]["stream_throughput"] = stream_throughput(bench, runs, memory_mb)
         results["scaling"]["xml_path_import_ms"] = xml_import_ms
         results["cost_per_million"] = cost_per_million(
             bench, results["operations"], results["stream"], memory_mb

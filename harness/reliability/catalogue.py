@@ -86,14 +86,12 @@ _GRANT_SENDS = threading.RLock()
 
 # ---------------------------------------------------------------------------- the store
 def stock_of(store: Store, product_id: str) -> int | None:
-    """The product's stock as stored (a consistent read with our own client), None without one."""
-    from orders_domain.storage import keys
-    from orders_domain.storage.catalogue import STOCK
-    from orders_domain.storage.codec import typed_key
+    """The product's stock as stored (consistent reads with our own client: the sum of its stock
+    buckets), None without one."""
+    from orders_domain.storage.catalogue import DynamoCatalogue
 
-    key = typed_key(keys.product_key(TENANT, PRODUCT_TYPE, product_id))
-    item = store.admin.get_item(TableName=store.table, Key=key, ConsistentRead=True).get("Item") or {}
-    return int(item[STOCK]["N"]) if STOCK in item else None
+    found = DynamoCatalogue(store.admin, store.table).get(TENANT, PRODUCT_TYPE, product_id, consistent=True)
+    return None if found is None else found.stock_available
 
 
 def holdings(store: Store) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:

@@ -104,3 +104,62 @@ def test_keys_are_stored_hashed_and_never_logged(
 )
 def test_route_scopes(method: str, route: str, scope: str) -> None:
     assert scope_of(method, route) == scope
+
+
+# ---------------------------------------------------------------------------- usage plans
+def test_given_a_key_whose_tenant_has_a_usage_plan_key_then_an_allow_names_it_as_usage_identifier_key(
+    tables: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    from orders_domain.http.auth import store_api_key
+    from orders_domain.runtime import wiring
+
+    caplog.set_level(logging.INFO)  # (botocore's DEBUG prints every item it reads)
+    # GIVEN a key made by `make api-key TENANT=tenant-a PLAN=large` (its tenant's gateway key stored with it)
+    usage_key = "gw-key-value-0123456789abcdefghij"
+    store_api_key(
+        wiring.current().api_keys,
+        "tenant-a",
+        "planned-key",
+        ["orders:read"],
+        plan="large",
+        usage_key=usage_key,
+    )
+    # WHEN the authorizer allows a request of that key
+    result = invoke("authorizer", auth_event("planned-key"))
+    # THEN API Gateway is told which usage plan key the request counts against, outside the context
+    assert result["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert result["usageIdentifierKey"] == usage_key
+    assert usage_key not in str(result["context"])
+    assert usage_key not in caplog.text
+    # AND a request the key may not make is denied without it (nothing to count)
+    denied = invoke(
+        "authorizer",
+        auth_event("planned-key", httpMethod="POST", resource="/orders/{tenantId}", path="/orders/tenant-a"),
+    )
+    assert denied["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    assert "usageIdentifierKey" not in denied
+
+
+def test_given_a_key_without_a_usage_plan_key_then_the_answer_names_none(api_key: str) -> None:
+    # (a key made locally, or before usage plans: on AWS the gateway then answers its 403 problem)
+    result = invoke("authorizer", auth_event(api_key))
+    assert result["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert "usageIdentifierKey" not in result
+
+
+def test_given_a_verified_key_then_its_usage_key_comes_from_the_in_process_cache_without_another_read() -> (
+    None
+):
+    from orders_domain.domain.ports import ApiKeyRecord
+    from orders_domain.http.auth import Authenticator
+
+    from tests.fakes import InMemoryApiKeyStore
+
+    store = InMemoryApiKeyStore()
+    store.put(
+        ApiKeyRecord(hash_key("k"), "tenant-a", ("orders:read",), "key_1", plan="large", usage_key="gw-1")
+    )
+    authenticator = Authenticator(store, ttl_seconds=60)
+    assert [authenticator.authenticate("k").usage_key for _ in range(3)] == ["gw-1"] * 3
+    assert store.reads == 1
+    assert "gw-1" not in repr(authenticator.authenticate("k"))

@@ -160,6 +160,63 @@ def test_calls_per_order_change_split_orders_with_and_without_coupons() -> None:
     assert bench.calls_per_change(calls, records) == {"without_coupons": 1.25, "with_coupons": 2.0}
 
 
+def test_a_batch_write_counts_a_share_of_a_call_per_item_and_bills_each_item() -> None:
+    from harness.bench.stream import batch_puts, batch_write_units
+
+    _, records = records_of_three_orders()
+    first, second, third = (r["dynamodb"]["Keys"]["PK"]["S"] for r in (records[0], records[1], records[4]))
+
+    def entry(pk: str, size: int = 10) -> dict[str, Any]:
+        return {"PutRequest": {"Item": {"PK": {"S": pk}, "SK": {"S": "HIST#"}, "pad": {"S": "x" * size}}}}
+
+    batch = bench.Call(
+        api="BatchWriteItem",
+        table="",
+        params={"RequestItems": {"t": [entry(first), entry(second), entry(third, 1500)]}},
+    )
+    row = bench.Call(api="PutItem", table="t", params={"Item": {"PK": {"S": second}, "SK": {"S": "CPN#000"}}})
+    assert len(batch_puts(batch)) == 3
+    assert batch_puts(row) == []
+    # first: a third of a call over its three changes; second: a third and a put for one; third: a third
+    assert bench.calls_per_change([batch, row], records) == {
+        "without_coupons": round((1 / 3 + 1 / 3) / 4, 2),
+        "with_coupons": round(4 / 3, 2),
+    }
+    measured = bench.Bench("", {}, {"t": {}})
+    assert batch_write_units(measured, [batch, row]) == 1 + 1 + 2  # the 1.5 KB item is two units
+
+
+def test_added_latency_slows_each_call_of_the_named_service_only_while_it_lasts() -> None:
+    import time
+
+    from harness.bench.stream import added_latency
+
+    client = bench.offline_events_client()
+    entries = [{"Source": "s", "DetailType": "d", "Detail": "{}", "EventBusName": "b"}]
+
+    def timed() -> float:
+        started = time.perf_counter()
+        client.put_events(Entries=entries)
+        return time.perf_counter() - started
+
+    timed()
+    with added_latency([client], {"eventbridge": 80.0, "dynamodb": 1000.0}):
+        assert timed() >= 0.08
+    assert timed() < 0.08
+
+
+@pytest.mark.parametrize(
+    ("per_invocation", "factor"), [(1000, 1), (999, 2), (187, 6), (100, 10), (50, 10), (0, 10)]
+)
+def test_the_parallelization_factor_carries_the_shard_peak_with_headroom(
+    per_invocation: int, factor: int
+) -> None:
+    from harness.bench.stream import HEADROOM, SHARD_PEAK_CHANGES_PER_S, parallelization_factor
+
+    assert SHARD_PEAK_CHANGES_PER_S * HEADROOM == 1000
+    assert parallelization_factor(per_invocation) == factor
+
+
 def test_a_put_that_fails_its_condition_is_billed_the_existing_items_size_and_no_index(
     tables: dict[str, str],
 ) -> None:

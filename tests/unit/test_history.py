@@ -143,3 +143,96 @@ def test_any_sequence_of_changes_rebuilds_exactly_at_every_version(
     entries += [history_entries.entry_for(a, b) for a, b in itertools.pairwise(documents)]
     for version, document in enumerate(documents, 1):
         assert history_entries.rebuild(entries, version) == document
+
+
+# ---------------------------------------------------------------------------- the store's batch of puts
+class BatchClient:
+    """A DynamoDB client's batch_write_item and put_item: answers `unprocessed` (keys) as left over,
+    raises `error` for the batch, and refuses put_item of the keys in `bad`."""
+
+    def __init__(
+        self, unprocessed: frozenset[str] = frozenset(), error: str = "", bad: frozenset[str] = frozenset()
+    ) -> None:
+        self.unprocessed, self.error, self.bad = unprocessed, error, bad
+        self.batches: list[list[str]] = []
+        self.puts: list[str] = []
+
+    def batch_write_item(self, RequestItems: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        ((table, requests),) = RequestItems.items()
+        self.batches.append([r["PutRequest"]["Item"]["PK"]["S"] for r in requests])
+        if self.error:
+            raise ClientError({"Error": {"Code": self.error, "Message": "x"}}, "BatchWriteItem")
+        left = [r for r in requests if r["PutRequest"]["Item"]["PK"]["S"] in self.unprocessed]
+        return {"UnprocessedItems": {table: left} if left else {}}
+
+    def put_item(self, **request: Any) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        pk = request["Item"]["PK"]["S"]
+        self.puts.append(pk)
+        if pk in self.bad:
+            raise ClientError({"Error": {"Code": "ValidationException", "Message": "too large"}}, "PutItem")
+        return {}
+
+
+def three_entries() -> list[tuple[str, str, history_entries.HistoryEntry]]:
+    return [("t1", f"o{n}", history_entries.entry_for(None, stored_document(1))) for n in range(3)]
+
+
+def test_put_entries_answers_throttled_for_exactly_the_entries_left_unprocessed() -> None:
+    from orders_domain.domain.errors import Throttled
+    from orders_domain.storage import keys
+    from orders_domain.storage.history import DynamoHistoryStore
+
+    left = keys.order_key("t1", "o1")["PK"]
+    client = BatchClient(unprocessed=frozenset({left}))
+    answers = DynamoHistoryStore(client, "orders").put_entries(three_entries())  # type: ignore[arg-type]
+    assert [type(a) for a in answers] == [type(None), Throttled, type(None)]
+    assert len(client.batches) == 1
+
+
+def test_a_batch_refused_as_a_whole_is_put_one_entry_at_a_time_so_only_the_bad_entry_fails() -> None:
+    from botocore.exceptions import ClientError
+    from orders_domain.storage import keys
+    from orders_domain.storage.history import DynamoHistoryStore
+
+    bad = keys.order_key("t1", "o2")["PK"]
+    client = BatchClient(error="ValidationException", bad=frozenset({bad}))
+    answers = DynamoHistoryStore(client, "orders").put_entries(three_entries())  # type: ignore[arg-type]
+    assert answers[:2] == [None, None]
+    assert isinstance(answers[2], ClientError)
+    assert len(client.puts) == 3
+
+
+def test_a_throttled_batch_fails_every_entry_as_throttled_without_single_puts() -> None:
+    from orders_domain.domain.errors import Throttled
+    from orders_domain.storage.history import DynamoHistoryStore
+
+    client = BatchClient(error="ProvisionedThroughputExceededException")
+    answers = DynamoHistoryStore(client, "orders").put_entries(three_entries())  # type: ignore[arg-type]
+    assert all(isinstance(a, Throttled) for a in answers)
+    assert client.puts == []
+
+
+def test_put_entries_stores_entries_that_read_back_and_a_second_put_leaves_the_same_items(
+    tables: dict[str, str],
+) -> None:
+    import boto3
+    from orders_domain.runtime import wiring
+
+    store = wiring.current().history
+    v1 = stored_document()
+    v2 = changed(v1, memo="m")
+    entries = [
+        ("t1", "o1", history_entries.entry_for(None, v1)),
+        ("t1", "o1", history_entries.entry_for(v1, v2)),
+    ]
+    assert store.put_entries(entries) == [None, None]
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    scan = client.scan(TableName=tables["OrdersTable"])["Items"]
+    assert store.put_entries(entries[::-1]) == [None, None]  # a redelivery, in another order
+    assert client.scan(TableName=tables["OrdersTable"])["Items"] == scan
+    assert store.entries("t1", "o1") == [e for _, _, e in entries]
+    assert history_entries.rebuild(store.entries("t1", "o1"), 2) == v2

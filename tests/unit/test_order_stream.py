@@ -15,6 +15,7 @@ from orders_domain.storage import keys
 from orders_domain.storage.orders import OrderRecord
 
 from harness.stream_replay import RecordingPublisher
+from local.lambda_runtime import FakeLambdaContext
 from local.stream_records import lambda_record, stream_event
 from tests.fakes import InMemoryOrderRepository
 from tests.helpers import COUPON_ORDER_REQUEST, invoke, item_key, load_event, next_version
@@ -140,28 +141,77 @@ def test_an_event_eventbridge_refuses_fails_exactly_its_record_and_its_redeliver
     assert refused.event_id in {e.event_id for e in publisher.accepted}
 
 
-def test_a_store_failure_fails_the_record_and_its_retry_completes_it(
+def test_a_throttled_put_is_tried_again_in_the_invocation_and_the_record_projects(
     tables: dict[str, str], publisher: RecordingPublisher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from orders_domain.domain.errors import Throttled
 
     order = new_order()
     store = wiring.current().history
-    real_append = store.append
+    real_put = store.put_entries
     calls = {"n": 0}
 
-    def throttled_once(*args: Any, **kwargs: Any) -> bool:
+    def throttled_twice(entries: Any) -> list[Exception | None]:
         calls["n"] += 1
-        if calls["n"] == 1:
+        if calls["n"] <= 2:
             raise Throttled("busy")
-        return real_append(*args, **kwargs)
+        return real_put(entries)
 
-    monkeypatch.setattr(store, "append", throttled_once)
-    record = lambda_record(None, item(order), 1)
-    assert run([record]) == ["000000000000000000001"]
-    assert publisher.accepted == []
-    assert run([record]) == []
+    monkeypatch.setattr(store, "put_entries", throttled_twice)
+    assert run([lambda_record(None, item(order), 1)]) == []
+    assert calls["n"] == 3
     assert [e.version for e in store.entries(TENANT, order.id)] == [1]
+    assert [e.detail["order_id"] for e in publisher.accepted] == [order.id]
+
+
+def test_a_put_still_throttled_when_the_retry_window_closes_fails_its_record_alone_and_publishes_nothing(
+    tables: dict[str, str], publisher: RecordingPublisher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orders_domain.domain.errors import Throttled
+
+    throttled, fine = new_order(), new_order()
+    store = wiring.current().history
+    real_put = store.put_entries
+    calls = {"n": 0}
+
+    def throttle_one_order(entries: Any) -> list[Exception | None]:
+        # as BatchWriteItem leaves an entry unprocessed: the others are stored
+        calls["n"] += 1
+        answers = real_put([e for e in entries if e[1] != throttled.id])
+        return [Throttled("unprocessed") if e[1] == throttled.id else answers.pop(0) for e in entries]
+
+    monkeypatch.setattr(store, "put_entries", throttle_one_order)
+    records = [lambda_record(None, item(throttled), 1), lambda_record(None, item(fine), 2)]
+    # 1.5 s left: a window of 0.5 s, a few pauses long
+    short = FakeLambdaContext(function_name="order_stream", timeout_seconds=1.5)
+    response = invoke("order_stream", stream_event(records), short)
+    assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == ["000000000000000000001"]
+    assert calls["n"] > 1  # tried again before giving up
+    assert [e.detail["order_id"] for e in publisher.accepted] == [fine.id]  # not the failed record's
+    # its coupon rows were written (each put keyed by version): delivered again, only the entry is new
+    monkeypatch.setattr(store, "put_entries", real_put)
+    assert run(records) == []
+    assert [e.version for e in store.entries(TENANT, throttled.id)] == [1]
+    assert sorted(e.detail["order_id"] for e in publisher.accepted) == sorted(
+        [fine.id, fine.id, throttled.id]
+    )
+
+
+def test_a_put_failing_otherwise_fails_its_record_at_once(
+    tables: dict[str, str], publisher: RecordingPublisher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = new_order()
+    store = wiring.current().coupon_usage
+    calls = {"n": 0}
+
+    def broken(*_: Any, **__: Any) -> int:
+        calls["n"] += 1
+        raise ValueError("an item the table refuses")
+
+    monkeypatch.setattr(store, "apply", broken)
+    assert run([lambda_record(None, item(order), 1)]) == ["000000000000000000001"]
+    assert calls["n"] == 2  # one put per coupon row, neither tried again
+    assert publisher.accepted == []
 
 
 def test_a_write_that_keeps_the_version_and_a_removed_item_publish_nothing(

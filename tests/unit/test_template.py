@@ -73,7 +73,7 @@ def test_the_stream_consumer_reads_the_stream_with_retries_bisect_partial_failur
     (pattern,) = [json.loads(f["Pattern"]) for f in settings["FilterCriteria"]["Filters"]]
     assert pattern == {"dynamodb": {"Keys": {"SK": {"S": [ORDER_SK]}}}}
     writes = {a for s in statements(function) for a in s["Action"] if a.startswith("dynamodb:")}
-    assert writes <= {"dynamodb:PutItem", *STREAM_READ_ACTIONS}
+    assert writes <= {"dynamodb:PutItem", "dynamodb:BatchWriteItem", *STREAM_READ_ACTIONS}
     assert function["Properties"]["Environment"]["Variables"]["ORDERS_EVENT_BUS_NAME"] == {
         "Ref": "OrderEventBus"
     }
@@ -125,6 +125,8 @@ def test_api_uses_the_authorizer_by_default_and_every_gateway_error_is_a_problem
         "MISSING_AUTHENTICATION_TOKEN",
         "REQUEST_TOO_LARGE",
         "THROTTLED",
+        "QUOTA_EXCEEDED",
+        "INVALID_API_KEY",
         "DEFAULT_4XX",
         "DEFAULT_5XX",
     } <= set(responses)

@@ -137,8 +137,9 @@ def lines_against(
     """Check the request's lines against the catalogue (module docstring): a line that sends no
     `unit_price` takes the catalogue's (`unknown_price` when the catalogue does not hold its product;
     None: a 400). The stock to reserve is one reservation per limited-stock product (its lines'
-    units summed). `judge_eligibility` False: an ineligible party is not refused (a preview reports it).
-    `unchecked`: positions of lines whose price an admin override sets (the client's is not judged)."""
+    units summed; a 400 past MAX_RESERVED_PRODUCTS of them). `judge_eligibility` False: an ineligible
+    party is not refused (a preview reports it). `unchecked`: positions of lines whose price an admin
+    override sets (the client's is not judged)."""
     wanted: dict[tuple[str, str], tuple[int, str, tuple[int, ...]]] = {}
     found: dict[int, Product] = {}
     prices: dict[int, Decimal] = {}
@@ -171,11 +172,22 @@ def lines_against(
         _check_eligible(request, list({_ref(p): p for p in found.values()}.values()))
     vouchers.check_count(request, found)
     reservations = [Reservation(t, i, u, f, lines) for (t, i), (u, f, lines) in wanted.items()]
+    if len(reservations) > MAX_RESERVED_PRODUCTS:
+        raise ValidationFailed(
+            f"An order may take stock of at most {MAX_RESERVED_PRODUCTS} products of limited stock.",
+            errors=[
+                FieldError(reservations[MAX_RESERVED_PRODUCTS].field, f"past the {MAX_RESERVED_PRODUCTS}th")
+            ],
+        )
     catalogue_prices = {i: prices[i] for i in found}
     return CatalogueLines(_with_prices(request, prices), reservations, found, catalogue_prices)
 
 
 _PRICE_NEEDED = "required: the line names no product the catalogue holds"
+#: Limited-stock products one order may name: its create, or a later change giving their units back
+#: (the order, a fulfillment or refund record, and one stock item per product), is one transaction
+#: of at most 100 items.
+MAX_RESERVED_PRODUCTS = 98
 
 
 def _ref(product: Product) -> tuple[str, str]:

@@ -8,7 +8,7 @@ their order (`OrderRepository.replace`) and read through `FulfillmentStore`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class ApiKeyRecord:
     """A stored API key: only its hash, the tenant it belongs to and its scopes; a portal key also
-    the one party (`("contact" | "organization", id)`) it is bound to."""
+    the one party (`("contact" | "organization", id)`) it is bound to. `plan`: the usage plan its
+    tenant was put in when the key was made; `usage_key`: the tenant's API Gateway API key in that
+    plan (not a credential: what the authorizer answers as `usageIdentifierKey`), None locally."""
 
     key_hash: str
     tenant_id: str
@@ -36,6 +38,8 @@ class ApiKeyRecord:
     key_id: str
     active: bool = True
     party: tuple[str, str] | None = None
+    plan: str | None = None
+    usage_key: str | None = field(default=None, repr=False)
 
 
 class OrderRepository(Protocol):
@@ -195,9 +199,11 @@ class CatalogueStore(Protocol):
         """The named products that exist, by (type, id)."""
 
     def lookup(
-        self, tenant_id: str, refs: Sequence[tuple[str, str]]
+        self, tenant_id: str, refs: Sequence[tuple[str, str]], *, levels: bool = True
     ) -> tuple[dict[tuple[str, str], Product], CatalogueSettings]:
-        """The named products that exist and the catalogue's settings, in one read (a create's)."""
+        """The named products that exist and the catalogue's settings, in one read (a create's), then
+        their stock levels; `levels` False: not those (a limited product's `stock_available` then
+        says only that its stock is limited: a create's reservation decides)."""
 
     def put(self, product: Product) -> None:
         """Store (or replace) the product; its stock becomes `stock_available`."""

@@ -2,7 +2,8 @@
 
 Keys are stored as SHA-256 hashes only. `Authenticator` keeps verified keys in memory for
 `API_KEY_CACHE_SECONDS` (60 s by default), so a warm authorizer does not read DynamoDB on every
-request; a revoked key therefore stops working within that time. Unknown keys are not cached.
+request; a revoked key therefore stops working within that time (API Gateway does not cache the
+authorizer's answers: template.yaml says why). Unknown keys are not cached.
 `authorize` is the one place a route's scope is enforced (the authorizer and, again, every function).
 """
 
@@ -15,7 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from orders_domain.domain.errors import Forbidden, Unauthorized
@@ -44,6 +45,9 @@ class Principal:
     key_id: str
     #: A portal key's party (`("contact" | "organization", id)`); None for a staff key.
     party: tuple[str, str] | None = None
+    #: The tenant's API Gateway key in its usage plan (the authorizer's `usageIdentifierKey`); None
+    #: when the key record has none (local runs, keys made before usage plans).
+    usage_key: str | None = field(default=None, repr=False)
 
 
 def hash_key(api_key: str) -> str:
@@ -109,7 +113,11 @@ class Authenticator:
                 self._verified.pop(key_hash, None)
             raise Unauthorized("A valid API key is required.")
         principal = Principal(
-            tenant_id=record.tenant_id, scopes=record.scopes, key_id=record.key_id, party=record.party
+            tenant_id=record.tenant_id,
+            scopes=record.scopes,
+            key_id=record.key_id,
+            party=record.party,
+            usage_key=record.usage_key,
         )
         if self._ttl > 0:
             with self._lock:
@@ -171,10 +179,28 @@ def store_api_key(
     scopes: Iterable[str],
     *,
     party: tuple[str, str] | None = None,
+    plan: str | None = None,
+    usage_key: str | None = None,
 ) -> ApiKeyRecord:
-    """Store a key (its hash only) for a tenant; used by `make api-key`, `make serve` and tests.
+    """Store a key (its hash only) for a tenant; used by `make api-key`, `make serve` and tests."""
+    record = api_key_record(tenant_id, api_key, scopes, party=party, plan=plan, usage_key=usage_key)
+    store.put(record)
+    return record
 
-    With `party` (`("contact" | "organization", id)`) a portal key: scope `orders:portal` alone."""
+
+def api_key_record(
+    tenant_id: str,
+    api_key: str,
+    scopes: Iterable[str],
+    *,
+    party: tuple[str, str] | None = None,
+    plan: str | None = None,
+    usage_key: str | None = None,
+) -> ApiKeyRecord:
+    """The record of a new key (its hash only), or ValueError saying what is wrong with the request.
+
+    With `party` (`("contact" | "organization", id)`) a portal key: scope `orders:portal` alone.
+    `plan` and `usage_key`: the tenant's usage plan and its API Gateway key in it (`make api-key`)."""
     if party is not None:
         party_type, party_id = party
         if party_type not in PORTAL_PARTY_PARAMETERS.values():
@@ -201,8 +227,12 @@ def store_api_key(
         raise ValueError(f"invalid tenant id: it must match {TENANT_ID_PATTERN}")
     if not api_key or len(api_key) > MAX_KEY_LENGTH:
         raise ValueError(f"an API key has 1 to {MAX_KEY_LENGTH} characters")
-    record = ApiKeyRecord(
-        key_hash=hash_key(api_key), tenant_id=tenant_id, scopes=wanted, key_id=key_id_of(api_key), party=party
+    return ApiKeyRecord(
+        key_hash=hash_key(api_key),
+        tenant_id=tenant_id,
+        scopes=wanted,
+        key_id=key_id_of(api_key),
+        party=party,
+        plan=plan or None,
+        usage_key=usage_key or None,
     )
-    store.put(record)
-    return record

@@ -48,11 +48,13 @@ class CheckOrders:
     credits: Callable[[], CreditStore]
     pricing: Pricing
 
-    def _lookup(self, request: OrderCreateRequest, tenant_id: str) -> tuple[Products, CatalogueSettings]:
+    def _lookup(
+        self, request: OrderCreateRequest, tenant_id: str, *, levels: bool = True
+    ) -> tuple[Products, CatalogueSettings]:
         refs = catalogue_rules.named_products(request)
         if not refs:
             return {}, CatalogueSettings()
-        return self.catalogue().lookup(tenant_id, refs)
+        return self.catalogue().lookup(tenant_id, refs, levels=levels)
 
     def _priced(
         self,
@@ -129,11 +131,11 @@ class CheckOrders:
         return _rows(levels, [li.order_line_item_id for li in request.line_items])
 
     def price(self, request: OrderCreateRequest, *, tenant_id: str, actor: str) -> Decimal:
-        products, _ = self._lookup(request, tenant_id)
+        products, _ = self._lookup(request, tenant_id, levels=False)  # a price needs no stock
         return self._priced(request, products, actor, tenant_id).order.total
 
     def eligibility(self, request: OrderCreateRequest, *, tenant_id: str) -> str | None:
-        products, _ = self._lookup(request, tenant_id)
+        products, _ = self._lookup(request, tenant_id, levels=False)  # nor does eligibility
         return checkout.eligibility(request, products)
 
     def describe(self, request: DescribeRequest, *, tenant_id: str) -> list[DescribedProduct]:

@@ -120,7 +120,7 @@ class CreateOrders:
         products: Mapping[tuple[str, str], Product] = {}
         strict = False
         if refs and self.catalogue:
-            products, settings = self.catalogue().lookup(tenant_id, refs)
+            products, settings = self.catalogue().lookup(tenant_id, refs, levels=False)
             strict = settings.strict
         return overrides.checked_lines(
             request,

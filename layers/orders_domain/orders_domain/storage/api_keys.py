@@ -1,7 +1,9 @@
 """API key items: the key's SHA-256 hash (never the key), its tenant and scopes, plus an id pointer.
 
 Two items per key, written together: `APIKEY#<hash>` (what the authorizer reads) and
-`APIKEYID#<key id>` (so an operator can revoke by the non-secret id that logs show).
+`APIKEYID#<key id>` (so an operator can revoke by the non-secret id that logs show). The first also
+holds the key's usage plan and its tenant's API Gateway key in it (`usage_key`), so the authorizer
+learns both from the one read it already makes (and caches).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class DynamoApiKeyStore:
             key_id=data["key_id"],
             active=bool(data.get("active", True)),
             party=(str(data["party_type"]), str(data["party_id"])) if "party_type" in data else None,
+            plan=str(data["plan"]) if "plan" in data else None,
+            usage_key=str(data["usage_key"]) if "usage_key" in data else None,
         )
 
     @translate_store_errors
@@ -53,6 +57,10 @@ class DynamoApiKeyStore:
         }
         if record.party is not None:
             item["party_type"], item["party_id"] = record.party
+        if record.plan is not None:
+            item["plan"] = record.plan
+        if record.usage_key is not None:
+            item["usage_key"] = record.usage_key
         pointer = {**keys.api_key_id_key(record.key_id), "entity": "api_key_id", "key_hash": record.key_hash}
         self._client.transact_write_items(
             TransactItems=[

@@ -1,22 +1,45 @@
-"""A tenant's catalogue in the orders table: the only code that reads or writes it.
+"""A tenant's catalogue in the orders table: the only code that reads or writes it (the units orders
+take and give back: storage.stock).
 
-Every item sits in the tenant's catalogue partition (keys.catalogue_pk): a product per
-`PRODUCT#<type>#<id>`, a shipping product per `SHIPPING#<id>`, and `SETTINGS`. A product's document
-(`doc`) is what the admin put; its stock left is a number attribute of its own (`stock`, absent:
-unlimited), so an order's create can decrement it in its own transaction on the condition that it
-stays ≥ 0 (issue 31). Lists are a Query on the partition (begins_with on the sort key): no Scan.
+Every item but the stock sits in the tenant's catalogue partition (keys.catalogue_pk): a product
+per `PRODUCT#<type>#<id>`, a shipping product per `SHIPPING#<id>`, and `SETTINGS`. A product's
+document (`doc`) is what the admin put. Lists are a Query on the partition (begins_with on the
+sort key): no Scan.
+
+A product of limited stock keeps its units in stock buckets (storage.stock_keys, issue 33): the
+product item says how many (`stock_buckets`; absent: unlimited) and each bucket is an item of its
+own partition, so an order's create decrements one of them in its own transaction (issue 31) and a
+sale does not write the catalogue partition. `stock_available` answered is the sum of the buckets,
+read after the products (one BatchGetItem per 3 products). An item written before buckets keeps its
+units in `stock` until a PUT or the first reservation moves them (storage.stock).
+
+A PUT or DELETE writes the product item and all its buckets in one transaction: all or nothing.
+When sales are drawing from the buckets at that moment, the transaction meets one of them
+(TransactionConflict) and the writes go one at a time instead, in an order that never lets more
+be sold than the stock says (`_write`): a PUT of limited stock writes the buckets before the
+product item, each bucket set to its share whatever it held (a sale from a bucket before its write
+sold old stock, as one just before a PUT does: a PUT sets the stock, sales since the admin's read
+are not added back; after it, the new share), so once the PUT answers the buckets hold the new
+stock less what was sold of it; a DELETE, or a PUT of unlimited stock, writes the product item
+first (no create reserves from it any more) and then removes the buckets (a reservation planned
+before fails its condition and is refused as sold out, as before buckets).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import random
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from orders_domain.models.catalogue import CatalogueSettings, Product, ShippingProduct
-from orders_domain.storage import keys
-from orders_domain.storage.codec import condition_failed, typed_key
+from orders_domain.storage import faults, keys
+from orders_domain.storage import stock_keys as sk
+from orders_domain.storage.codec import typed_key
 from orders_domain.storage.faults import translate_store_errors
 from orders_domain.storage.pages import batch_get, query_prefix
 
@@ -24,34 +47,185 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _DOC = "doc"
-#: A product's stock left: a number attribute of its own (storage.stock moves it with orders).
-STOCK = "stock"
+#: The stock of a product item written before buckets (storage.stock moves it into buckets).
+STOCK = sk.LEGACY_STOCK
+#: `stock_available` of a limited product read without its levels (`lookup(levels=False)`).
+LEVEL_NOT_READ = -1
+#: How often one write of a PUT or DELETE done one at a time is sent again after a conflict.
+_WRITE_ATTEMPTS = 10
+#: How long levels this process read stay a plan for a reservation (storage.stock).
+RECENT_SECONDS = 1.0
+_RECENT_MAX = 1024
+
+Ref = tuple[str, str]
 
 
 def product_item(product: Product) -> dict[str, Any]:
-    """The item of a product: its key, its document without the stock, and the stock as a number."""
+    """The item of a product: its key, its document without the stock, and (limited stock) how many
+    buckets hold its units."""
     item: dict[str, Any] = {
         **typed_key(keys.product_key(product.tenant_id, product.product_type, product.product_id)),
         "entity": {"S": "product"},
         _DOC: {"S": product.model_dump_json(exclude={"stock_available"})},
     }
     if product.stock_available is not None:
-        item[STOCK] = {"N": str(product.stock_available)}
+        item[sk.BUCKETS] = {"N": str(sk.STOCK_BUCKETS)}
     return item
 
 
-def product_of(item: dict[str, Any]) -> Product:
+def product_of(item: dict[str, Any], left: int | None = None) -> Product:
+    """The product of an item with `left` units (its buckets' sum; an item written before buckets:
+    its `stock`; neither: unlimited)."""
     product = Product.model_validate_json(item[_DOC]["S"])
-    stock = item.get(STOCK)
-    return product.model_copy(update={"stock_available": int(stock["N"]) if stock else None})
+    if sk.BUCKETS in item:
+        level: int | None = LEVEL_NOT_READ if left is None else left
+    else:
+        level = int(item[STOCK]["N"]) if STOCK in item else None
+    return product.model_copy(update={"stock_available": level})
 
 
+def _ref(item: dict[str, Any]) -> Ref:
+    return keys.product_of_sort_key(item["SK"]["S"])
+
+
+def cancellation_codes(exc: ClientError) -> list[str | None]:
+    """Why each item of a cancelled transaction was refused (`None`: it was not)."""
+    reasons = exc.response.get("CancellationReasons") or []  # type: ignore[typeddict-item]
+    return [reason.get("Code") for reason in reasons]
+
+
+# ---------------------------------------------------------------------------- the stock's levels
+@dataclass(frozen=True)
+class Levels:
+    """A product's stock as a read found it: its buckets' units by bucket number, or the units of an
+    item written before buckets (`legacy`), or neither: nothing to sell (gone, or unlimited)."""
+
+    buckets: tuple[int, ...] | None = None
+    legacy: int | None = None
+    #: When the read was made (time.monotonic): levels less this process's own draws since keep it.
+    read_at: float = 0.0
+
+    def less(self, draws: Iterable[sk.Draw]) -> Levels:
+        if self.buckets is None:
+            return self
+        left = list(self.buckets)
+        for bucket, units in draws:
+            left[bucket] -= units
+        return replace(self, buckets=tuple(left))
+
+
+def read_levels(
+    client: DynamoDBClient, table: str, tenant_id: str, refs: Iterable[Ref], *, consistent: bool = False
+) -> dict[Ref, Levels]:
+    """Each product's item and buckets (one BatchGetItem per 3 products): what it has to sell. This
+    process remembers them for `RECENT_SECONDS` (`recalled`)."""
+    wanted = list(dict.fromkeys(refs))
+    item_keys = [k for r in wanted for k in (keys.product_key(tenant_id, *r), *sk.bucket_keys(tenant_id, *r))]
+    names = {"#u": sk.UNITS, "#s": STOCK, "#n": sk.BUCKETS}
+    found = batch_get(client, table, item_keys, "PK, SK, #u, #s, #n", names, consistent=consistent)
+    products: dict[Ref, dict[str, Any]] = {}
+    units: dict[Ref, dict[int, int]] = {}
+    for item in found:
+        if item["SK"]["S"] == sk.STOCK_SK:
+            product_type, product_id, bucket = sk.bucket_of_pk(item["PK"]["S"])
+            units.setdefault((product_type, product_id), {})[bucket] = int(item[sk.UNITS]["N"])
+        else:
+            products[_ref(item)] = item
+    levels = {ref: _levels(products.get(ref), units.get(ref, {})) for ref in wanted}
+    remember(table, tenant_id, levels)
+    return levels
+
+
+def _levels(product: dict[str, Any] | None, units: dict[int, int]) -> Levels:
+    now = time.monotonic()
+    if product is not None and sk.BUCKETS in product:
+        return Levels(buckets=tuple(units.get(b, 0) for b in range(sk.STOCK_BUCKETS)), read_at=now)
+    if product is not None and STOCK in product:
+        return Levels(legacy=int(product[STOCK]["N"]), read_at=now)
+    return Levels(read_at=now)
+
+
+def totals(
+    client: DynamoDBClient, table: str, tenant_id: str, refs: Iterable[Ref], *, consistent: bool = False
+) -> dict[Ref, int]:
+    """The units left of each product whose stock is in buckets: the sum of its buckets."""
+    wanted = list(dict.fromkeys(refs))
+    sums = dict.fromkeys(wanted, 0)
+    item_keys = [k for ref in wanted for k in sk.bucket_keys(tenant_id, *ref)]
+    for item in batch_get(client, table, item_keys, "PK, #u", {"#u": sk.UNITS}, consistent=consistent):
+        product_type, product_id, _ = sk.bucket_of_pk(item["PK"]["S"])
+        sums[(product_type, product_id)] += int(item[sk.UNITS]["N"])
+    return sums
+
+
+#: (table, tenant, type, id) -> (when read, levels): this process's recent reads (a plan only).
+_recent: dict[tuple[str, str, str, str], Levels] = {}
+_recent_lock = threading.Lock()
+
+
+def remember(table: str, tenant_id: str, levels: dict[Ref, Levels]) -> None:
+    """Keep these levels as this process's latest of each product (as old as their read)."""
+    with _recent_lock:
+        for ref, found in levels.items():
+            _recent.pop((table, tenant_id, *ref), None)  # re-inserted last: the oldest go first
+            _recent[(table, tenant_id, *ref)] = found
+        while len(_recent) > _RECENT_MAX:
+            del _recent[next(iter(_recent))]
+
+
+def recalled(table: str, tenant_id: str, refs: Iterable[Ref]) -> dict[Ref, Levels]:
+    """What this process read of these products' stock less than `RECENT_SECONDS` ago."""
+    now, known = time.monotonic(), {}
+    for ref in refs:
+        found = _recent.get((table, tenant_id, *ref))
+        if found is not None and now - found.read_at < RECENT_SECONDS:
+            known[ref] = found
+    return known
+
+
+def forget(table: str, tenant_id: str, ref: Ref) -> None:
+    """Drop what this process read of a product's stock (it was put, deleted or given units)."""
+    with _recent_lock:
+        _recent.pop((table, tenant_id, *ref), None)
+
+
+def bucket_put(table: str, tenant_id: str, ref: Ref, bucket: int, units: int) -> dict[str, Any]:
+    """A transaction item writing one bucket with `units` (whatever it held)."""
+    item = {
+        **typed_key(sk.bucket_key(tenant_id, *ref, bucket)),
+        "entity": {"S": "stock_bucket"},
+        sk.UNITS: {"N": str(units)},
+    }
+    return {"Put": {"TableName": table, "Item": item}}
+
+
+def bucket_delete(table: str, tenant_id: str, ref: Ref, bucket: int) -> dict[str, Any]:
+    return {"Delete": {"TableName": table, "Key": typed_key(sk.bucket_key(tenant_id, *ref, bucket))}}
+
+
+# ---------------------------------------------------------------------------- the store
 class DynamoCatalogue:
     """`ports.CatalogueStore` on DynamoDB."""
 
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
+
+    def _products(
+        self,
+        tenant_id: str,
+        items: Sequence[dict[str, Any]],
+        *,
+        consistent: bool = False,
+        levels: bool = True,
+    ) -> list[Product]:
+        """The products of these items, each with its stock left (the buckets of those that have
+        them: one read for all, unless `levels` is False)."""
+        bucketed = [_ref(item) for item in items if sk.BUCKETS in item]
+        left: dict[Ref, int] = {}
+        if bucketed and levels:
+            left = totals(self._client, self._table, tenant_id, bucketed, consistent=consistent)
+        return [product_of(item, left.get(_ref(item))) for item in items]
 
     @translate_store_errors
     def get(
@@ -63,51 +237,104 @@ class DynamoCatalogue:
             ConsistentRead=consistent,
         )
         item = out.get("Item")
-        return product_of(item) if item else None
+        return self._products(tenant_id, [item], consistent=consistent)[0] if item else None
 
     @translate_store_errors
     def get_many(self, tenant_id: str, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Product]:
-        """BatchGetItem by key, 100 at a time."""
+        """BatchGetItem by key, 100 at a time (then the stock of those that have buckets)."""
         wanted = [keys.product_key(tenant_id, t, i) for t, i in dict.fromkeys(refs)]
-        items = batch_get(self._client, self._table, wanted, "#d, #s", {"#d": _DOC, "#s": STOCK})
-        found = [product_of(item) for item in items]
-        return {(p.product_type, p.product_id): p for p in found}
+        names = {"#d": _DOC, "#s": STOCK, "#n": sk.BUCKETS}
+        items = batch_get(self._client, self._table, wanted, "SK, #d, #s, #n", names)
+        return {(p.product_type, p.product_id): p for p in self._products(tenant_id, items)}
 
     @translate_store_errors
     def lookup(
-        self, tenant_id: str, refs: Sequence[tuple[str, str]]
+        self, tenant_id: str, refs: Sequence[tuple[str, str]], *, levels: bool = True
     ) -> tuple[dict[tuple[str, str], Product], CatalogueSettings]:
-        """The named products and the settings: one BatchGetItem (the settings item is one more key)."""
+        """The named products and the settings: one BatchGetItem (the settings item is one more key),
+        then the stock of the products that have buckets. `levels` False (a create's read: its
+        reservation's conditions decide): not that read; a limited product's `stock_available` is
+        then LEVEL_NOT_READ, which says only that its stock is limited."""
         settings_key = keys.catalogue_settings_key(tenant_id)
         wanted = [settings_key, *(keys.product_key(tenant_id, t, i) for t, i in dict.fromkeys(refs))]
-        items = batch_get(self._client, self._table, wanted, "SK, #d, #s", {"#d": _DOC, "#s": STOCK})
+        names = {"#d": _DOC, "#s": STOCK, "#n": sk.BUCKETS}
+        items = batch_get(self._client, self._table, wanted, "SK, #d, #s, #n", names)
         settings = CatalogueSettings()
-        products: dict[tuple[str, str], Product] = {}
+        found = []
         for item in items:
             if item["SK"]["S"] == settings_key["SK"]:
                 settings = CatalogueSettings.model_validate_json(item[_DOC]["S"])
             else:
-                product = product_of(item)
-                products[(product.product_type, product.product_id)] = product
-        return products, settings
+                found.append(item)
+        products = self._products(tenant_id, found, levels=levels)
+        return {(p.product_type, p.product_id): p for p in products}, settings
 
     @translate_store_errors
     def put(self, product: Product) -> None:
-        self._client.put_item(TableName=self._table, Item=product_item(product))
+        """The product item and its buckets (module docstring): its stock split evenly over them, or
+        none when its stock is unlimited."""
+        tenant, ref = product.tenant_id, (product.product_type, product.product_id)
+        item = {"Put": {"TableName": self._table, "Item": product_item(product)}}
+        if product.stock_available is None:
+            self._write([item], [bucket_delete(self._table, tenant, ref, b) for b in range(sk.STOCK_BUCKETS)])
+        else:
+            shares = enumerate(sk.split(product.stock_available))
+            self._write([bucket_put(self._table, tenant, ref, b, units) for b, units in shares], [item])
+        forget(self._table, tenant, ref)
 
     @translate_store_errors
     def delete(self, tenant_id: str, product_type: str, product_id: str) -> bool:
+        """Remove the product and its buckets (module docstring); False when there was no product."""
+        ref = (product_type, product_id)
+        item = {
+            "Delete": {
+                "TableName": self._table,
+                "Key": typed_key(keys.product_key(tenant_id, *ref)),
+                "ConditionExpression": "attribute_exists(SK)",
+            }
+        }
+        gone = self._write(
+            [item], [bucket_delete(self._table, tenant_id, ref, b) for b in range(sk.STOCK_BUCKETS)]
+        )
+        forget(self._table, tenant_id, ref)
+        return gone
+
+    def _write(self, first: list[dict[str, Any]], then: list[dict[str, Any]]) -> bool:
+        """`first` and `then` in one transaction; when it meets a concurrent one (a sale drawing from
+        a bucket), one at a time in that order (module docstring). False when the first item's
+        condition failed (nothing written)."""
+        items: list[Any] = [*first, *then]
         try:
-            self._client.delete_item(
-                TableName=self._table,
-                Key=typed_key(keys.product_key(tenant_id, product_type, product_id)),
-                ConditionExpression="attribute_exists(SK)",
-            )
+            self._client.transact_write_items(TransactItems=items)
+            return True
         except ClientError as exc:
-            if condition_failed(exc):
+            codes = cancellation_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
                 return False
-            raise
-        return True
+            if "ThrottlingError" in codes:
+                raise faults.throttled() from exc
+            if "TransactionConflict" not in codes:
+                raise
+        return all(self._write_one(action) for action in [*first, *then])
+
+    def _write_one(self, action: dict[str, Any]) -> bool:
+        """One Put or Delete of a transaction, alone; sent again after a conflict with a sale's
+        transaction (a bounded number of times). False when its condition failed."""
+        for attempt in range(_WRITE_ATTEMPTS):
+            try:
+                if "Put" in action:
+                    self._client.put_item(**action["Put"])
+                else:
+                    self._client.delete_item(**action["Delete"])
+                return True
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code")
+                if code == "ConditionalCheckFailedException":
+                    return False
+                if code != "TransactionConflictException" or attempt == _WRITE_ATTEMPTS - 1:
+                    raise  # a conflict every time: 503 (storage.faults)
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not a secret
+        return True  # not reached: the last attempt returns or raises
 
     @translate_store_errors
     def page(
@@ -129,7 +356,7 @@ class DynamoCatalogue:
                 "SK": {"S": keys.PRODUCT_PREFIX + after},
             }
         out = self._client.query(**request)
-        products = [product_of(item) for item in out.get("Items", [])]
+        products = self._products(tenant_id, out.get("Items", []))
         last = out.get("LastEvaluatedKey")
         position = "#".join(keys.product_of_sort_key(last["SK"]["S"])) if last and products else None
         return products, position

@@ -37,9 +37,9 @@ Indexes (sparse: an item carries an index's attributes only when it belongs in i
 | by-tracking-number       | tracking_pk     T#<tenant>#TRK#<number>     | tracking_sk <date>#<ful. id> |
 
 A fulfillment's id is `<order id>.<n>` (domain.fulfillment_ids): the id alone finds the item by key,
-so a get, a cursor or `ids` never needs an index. Fulfillments
-share the by-tenant-date index with orders under their own partition keys (kind `FUL`), sharded by
-their order's shard.
+so a get, a cursor or `ids` never needs an index. Fulfillments share the by-tenant-date index with
+orders under their own partition keys (kind `FUL`), sharded by their order's shard. A product's
+stock buckets are `T#<tenant>#STOCK#<type>#<id>#<bb>` / `STOCK`, built in storage/stock_keys.py.
 
 Every index projects its keys and `summary` (by-token: keys only; template.yaml).
 

@@ -231,7 +231,9 @@ class DynamoOrderRepository:
                 if releases:
                     from orders_domain.storage import stock
 
-                    items += stock.increments(self._client, self._table, order.tenant_id, releases)
+                    items += stock.increments(
+                        self._client, self._table, order.tenant_id, releases, order_id=order.id
+                    )
                 if request_token:
                     self._client.transact_write_items(TransactItems=items, ClientRequestToken=request_token)
                 else:

@@ -15,7 +15,7 @@ CALLER_REGION := $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
 export AWS_DEFAULT_REGION ?= us-east-1
 AWS_CLI_ENV := $(if $(CALLER_REGION),AWS_DEFAULT_REGION=$(CALLER_REGION),env -u AWS_DEFAULT_REGION)
 
-.PHONY: help install test unit integration lint format typecheck cfn build serve openapi openapi-lint api-key revoke-api-key bench fuzz reliability clean
+.PHONY: help install test unit integration lint format typecheck cfn build serve openapi openapi-lint api-key revoke-api-key bench capacity fuzz reliability clean
 
 help:
 	@echo "make serve   run the API on http://127.0.0.1:$${ORDERS_PORT:-3000} (DynamoDB Local)"
@@ -75,6 +75,13 @@ serve: install
 # What a request costs (bench-results.json); QUICK=1 for a short run (CI checks the JSON, not the figures).
 bench: install build
 	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m harness.bench $(if $(QUICK),--quick)
+
+# Whether one tenant's on-sale burst fits (capacity-results.json): the load model (every partition key,
+# index, table, the order-number counter, the stream, the gateway against its limit) and concurrent
+# creates on DynamoDB Local; exit 1 names what is over. QUICK=1 for a short run; ARGS="--shards party=1"
+# (or --max-block 1, --rate, --instances: `python -m harness.capacity_model --help`) to change it.
+capacity: install
+	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m harness.capacity_model $(if $(QUICK),--quick) $(ARGS)
 
 # Whether an attacker's tools break it (security-results.json): schemathesis and the tenant sweep.
 fuzz: install

@@ -102,9 +102,10 @@ DIALECT_CALLS: dict[str, dict[str, tuple[int, int]]] = {
     "theatre_will_call_by_token": FULFIL_CALLS["will_call_check_by_token"],
     "theatre_refund_reasons": REFUND_CALLS["refund_reasons"],
     "theatre_refund_by_token": REFUND_CALLS["refund_by_token"],
-    # An offer_id names a catalogue product (type `offer`): one BatchGetItem reads it and the settings.
-    "distribution_place": {**KEYED_CREATE_CALLS, "BatchGetItem": (1, 1)},
-    "distribution_place_xml": {**KEYED_CREATE_CALLS, "BatchGetItem": (1, 1)},
+    # An offer_id names a catalogue product (type `offer`): one BatchGetItem reads it and the settings,
+    # when this instance's copy is stale (storage.recent_items keeps them a few seconds).
+    "distribution_place": {**KEYED_CREATE_CALLS, "BatchGetItem": (0, 1)},
+    "distribution_place_xml": {**KEYED_CREATE_CALLS, "BatchGetItem": (0, 1)},
     "distribution_get": {"GetItem": (1, 1)},
     "distribution_get_xml": {"GetItem": (1, 1)},
     "distribution_get_shipped": {"GetItem": (1, 1), "Query": (1, 1)},

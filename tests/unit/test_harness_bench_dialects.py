@@ -141,7 +141,7 @@ def test_given_results_when_a_dialect_route_is_missing_or_makes_other_calls_then
     assert bench.check_shape(querying) == ["operations.theatre_get made GetItem x1, Query x1, not GetItem x1"]
     assert bench.check_shape(unkeyed) == [
         "operations.distribution_place made PutItem x1, UpdateItem x1, not PutItem x2, UpdateItem x1-2, "
-        "BatchGetItem x1"
+        "BatchGetItem x0-1"
     ]
     assert bench.check_shape(reading) == [
         "operations.distribution_get made GetItem x1, Query x1, not GetItem x1"

@@ -1,11 +1,9 @@
 """A tenant's catalogue in the orders table: the only code that reads or writes it (the units orders
 take and give back: storage.stock).
-
 Every item but the stock sits in the tenant's catalogue partition (keys.catalogue_pk): a product
 per `PRODUCT#<type>#<id>`, a shipping product per `SHIPPING#<id>`, and `SETTINGS`. A product's
 document (`doc`) is what the admin put. Lists are a Query on the partition (begins_with on the
 sort key): no Scan.
-
 A product of limited stock keeps its units in stock buckets (storage.stock_keys, issue 33): the
 product item says how many (`stock_buckets`; absent: unlimited) and each bucket is an item of its
 own partition, so an order's create decrements one of them in its own transaction (issue 31) and a
@@ -37,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from orders_domain.models.catalogue import CatalogueSettings, Product, ShippingProduct
-from orders_domain.storage import faults, keys
+from orders_domain.storage import faults, keys, recent_items
 from orders_domain.storage import stock_keys as sk
 from orders_domain.storage.codec import typed_key
 from orders_domain.storage.faults import translate_store_errors
@@ -184,9 +182,10 @@ def recalled(table: str, tenant_id: str, refs: Iterable[Ref]) -> dict[Ref, Level
 
 
 def forget(table: str, tenant_id: str, ref: Ref) -> None:
-    """Drop what this process read of a product's stock (it was put, deleted or given units)."""
+    """Drop what this process read of a product (it was put, deleted or given units)."""
     with _recent_lock:
         _recent.pop((table, tenant_id, *ref), None)
+    recent_items.forget(table, [keys.product_key(tenant_id, *ref)])
 
 
 def bucket_put(table: str, tenant_id: str, ref: Ref, bucket: int, units: int) -> dict[str, Any]:
@@ -254,11 +253,16 @@ class DynamoCatalogue:
         """The named products and the settings: one BatchGetItem (the settings item is one more key),
         then the stock of the products that have buckets. `levels` False (a create's read: its
         reservation's conditions decide): not that read; a limited product's `stock_available` is
-        then LEVEL_NOT_READ, which says only that its stock is limited."""
+        then LEVEL_NOT_READ, which says only that its stock is limited; and the items read a moment
+        ago are used again (storage.recent_items: every create makes this read)."""
         settings_key = keys.catalogue_settings_key(tenant_id)
         wanted = [settings_key, *(keys.product_key(tenant_id, t, i) for t, i in dict.fromkeys(refs))]
         names = {"#d": _DOC, "#s": STOCK, "#n": sk.BUCKETS}
-        items = batch_get(self._client, self._table, wanted, "SK, #d, #s, #n", names)
+
+        def read(these: list[Any]) -> list[dict[str, Any]]:
+            return batch_get(self._client, self._table, these, "PK, SK, #d, #s, #n", names)
+
+        items = read(wanted) if levels else recent_items.read_through(self._table, wanted, read)
         settings = CatalogueSettings()
         found = []
         for item in items:
@@ -392,3 +396,4 @@ class DynamoCatalogue:
             _DOC: {"S": settings.model_dump_json()},
         }
         self._client.put_item(TableName=self._table, Item=item)
+        recent_items.forget(self._table, [keys.catalogue_settings_key(tenant_id)])

@@ -127,6 +127,7 @@ def test_api_uses_the_authorizer_by_default_and_every_gateway_error_is_a_problem
         "THROTTLED",
         "QUOTA_EXCEEDED",
         "INVALID_API_KEY",
+        "AUTHORIZER_FAILURE",
         "DEFAULT_4XX",
         "DEFAULT_5XX",
     } <= set(responses)

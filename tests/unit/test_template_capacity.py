@@ -161,6 +161,14 @@ def test_a_key_whose_tenant_is_in_no_plan_gets_a_403_problem_not_api_gateways_ow
     assert (props["StatusCode"], problem["status"], problem["code"]) == ("403", 403, "forbidden")
 
 
+def test_when_the_authorizer_fails_the_answer_is_a_503_problem_the_client_may_retry() -> None:
+    # (its one DynamoDB read of an uncached key throttled in a burst: not the gateway's bare 500)
+    props = _gateway_responses()["AUTHORIZER_FAILURE"]
+    problem = json.loads(props["ResponseTemplates"]["application/json"].replace("$context.requestId", "r-1"))
+    assert (props["StatusCode"], problem["status"], problem["code"]) == ("503", 503, "service_unavailable")
+    assert props["ResponseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
+
+
 # ---------------------------------------------------------------------------- the tables
 TABLES = ("OrdersTable", "IdempotencyTable")
 

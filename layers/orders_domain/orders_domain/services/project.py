@@ -125,6 +125,7 @@ class ProjectOrderChanges:
     workers: int = WRITE_WORKERS
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    _pools: dict[int, ThreadPoolExecutor] = field(default_factory=dict, init=False, repr=False)
     #: A random pause between 0 and the bound it is given (full jitter).
     jitter: Callable[[float], float] = field(
         default=lambda bound: random.uniform(0.0, bound),  # noqa: S311 - backoff jitter, not security
@@ -149,18 +150,21 @@ class ProjectOrderChanges:
         event = events.order_event(tenant_id, change.old, change.new, entry.changed)
         return Projection(tenant_id, order_id, change.version, entry, tuple(writes), tuple(removals), event)
 
+    def _pool(self) -> ThreadPoolExecutor:
+        """The pool of `workers` threads, made on the first batch and kept: a warm instance's next
+        batch reuses its threads (and their connections) instead of starting new ones."""
+        if self.workers not in self._pools:
+            self._pools[self.workers] = ThreadPoolExecutor(self.workers, thread_name_prefix="projection")
+        return self._pools[self.workers]
+
     def write(self, projections: Sequence[Projection], *, retry_for: float) -> WriteReport:
         """Store the projections: their calls at once (`workers` at a time), each transient failure
         tried again while `retry_for` seconds from now have not run out."""
         calls = self._history_calls(projections) + self._row_calls(projections)
         deadline = self.clock() + retry_for
         run = partial(self._run, deadline=deadline)
-        workers = max(1, min(self.workers, len(calls)))
-        if workers == 1:
-            outcomes = [run(call) for call in calls]
-        else:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="projection") as pool:
-                outcomes = list(pool.map(run, calls))
+        one_at_a_time = min(self.workers, len(calls)) <= 1
+        outcomes = [run(call) for call in calls] if one_at_a_time else list(self._pool().map(run, calls))
         report = WriteReport(errors=[None] * len(projections))
         for call, (retries, errors) in zip(calls, outcomes, strict=True):
             report.retries += retries

@@ -73,6 +73,15 @@ class EventBridgePublisher:
         self._bus = bus_name
         #: 1: the calls one after another (the bench's "sequential" figure).
         self.max_workers = max_workers
+        self._pools: dict[int, ThreadPoolExecutor] = {}
+
+    def _pool(self) -> ThreadPoolExecutor:
+        """The pool of `max_workers` threads, made on the first publication and kept for the next."""
+        if self.max_workers not in self._pools:
+            self._pools[self.max_workers] = ThreadPoolExecutor(
+                self.max_workers, thread_name_prefix="put-events"
+            )
+        return self._pools[self.max_workers]
 
     def publish(self, domain_events: Sequence[DomainEvent]) -> list[DomainEvent]:
         entries = events.put_events_entries(domain_events, self._bus)
@@ -83,8 +92,7 @@ class EventBridgePublisher:
         if workers == 1:
             answers = [self._put(chunk, request) for chunk, request in zip(chunks, requests, strict=True)]
         else:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="put-events") as pool:
-                answers = list(pool.map(self._put, chunks, requests))
+            answers = list(self._pool().map(self._put, chunks, requests))
         refused = {id(event) for answer in answers for event in answer}
         refused.update(id(domain_events[i]) for i in too_large)
         # In the events' order, whichever call refused them.

@@ -254,9 +254,9 @@ def sharded_pks(
     """Every partition key a sharded index holds for the tenant (and shipping status, or of `kind`
     FULFILLMENT_KIND: fulfillments): a list reads all."""
     if index == INDEX_TENANT_DATE:
-        return [tenant_list_pk(tenant_id, s, kind) for s in range(WRITE_SHARDS)]
+        return every_shard(lambda s: tenant_list_pk(tenant_id, s, kind), WRITE_SHARDS)
     if index == INDEX_SHIPPABLE_STATUS and status is not None:
-        return [shippable_pk(tenant_id, status, s) for s in range(WRITE_SHARDS)]
+        return every_shard(lambda s: shippable_pk(tenant_id, status, s), WRITE_SHARDS)
     raise ValueError(f"{index} is not a sharded index (or needs a status)")
 
 

@@ -107,5 +107,11 @@ revoke-api-key: $(BIN)/.installed
 replay-failures: $(BIN)/.installed
 	@$(AWS_CLI_ENV) PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.replay_failures $(if $(DRY_RUN),--dry-run) $(if $(QUEUE_URL),--queue-url "$(QUEUE_URL)")
 
+# Put the busy marker of every party whose rows earlier builds spread without one (storage.party_keys);
+# idempotent. DRY_RUN=1 lists only. The table as for api-key (ORDERS_TABLE_NAME, else the stack's).
+.PHONY: mark-busy-parties
+mark-busy-parties: $(BIN)/.installed
+	@$(AWS_CLI_ENV) PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.mark_busy_parties $(if $(DRY_RUN),--dry-run)
+
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from orders_domain.storage.keys import PARTY_SHARDS
-
 from harness.bench.core import Bench, Family, Route, event, refuse_failure, route_event
 from harness.bench.orders import new_order
 from harness.bench.refunds import FulfilledOrders
@@ -29,16 +27,17 @@ NOTIFY_BODY: dict[str, Any] = json.loads(event("notify_order.json")["body"])
 #: The code the refunded orders' coupon carries, and the action's body.
 COUPON_CODE = "CODE-BENCH"
 ACTION_BODY = {"action": "refund"}
-#: The routes and their DynamoDB calls: a portal page is the customer lookup's partitions (bill-to and
-#: ship-to, each in PARTY_SHARDS write shards; a partition's page may be read again to fill the page)
-#: and one BatchGetItem of the page's orders; a
+#: The routes and their DynamoDB calls: a portal page is the customer lookup's: the party's busy marker
+#: (one BatchGetItem: contact-42 is an ordinary customer, its rows on shard 0: storage.party_keys),
+#: its bill-to and ship-to partitions (a partition's page may be read again to fill the page), and
+#: one BatchGetItem of the page's orders; a
 #: portal get one GetItem; the summary views their Queries alone; the coupon-code refund reads the
 #: order consistently and writes it in one transaction (a refund's calls).
 CUSTOMER_CALLS: dict[str, dict[str, tuple[int, int]]] = {
-    "portal_list": {"Query": (2 * PARTY_SHARDS, 4 * PARTY_SHARDS), "BatchGetItem": (1, 1)},
+    "portal_list": {"Query": (2, 4), "BatchGetItem": (2, 2)},
     "portal_get": {"GetItem": (1, 1)},
     "list_page_summary": {"Query": (32, 64)},
-    "customer_lookup_summary": {"Query": (2 * PARTY_SHARDS, 4 * PARTY_SHARDS)},
+    "customer_lookup_summary": {"Query": (2, 4), "BatchGetItem": (1, 1)},
     "coupon_code_refund": {"GetItem": (1, 1), "TransactWriteItems": (1, 1)},
     # The order read once; the e-mail goes to the outbox (SES on AWS), no DynamoDB write.
     "notification_preview": {"GetItem": (1, 1)},

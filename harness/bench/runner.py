@@ -19,7 +19,7 @@ from harness.bench.core import EVENT_KEY, ROOT, TEMPLATE, TENANT, Bench, measure
 from harness.bench.costs import cost_per_million
 from harness.bench.dialects import DIALECT_COST_PER_MILLION, dialect_costs
 from harness.bench.families import operations
-from harness.bench.orders import create_event
+from harness.bench.orders import create_event, steady_party
 from harness.bench.search import PAGE_SIZES, page_cost
 from harness.bench.stream import (
     EVENT_BUS,
@@ -118,6 +118,7 @@ def bench_session(template: dict[str, Any]) -> Iterator[Bench]:
         events_client = offline_events_client()
         wiring.reset(wiring.Wiring(event_publisher=EventBridgePublisher(events_client, EVENT_BUS)))
         store_api_key(wiring.current().api_keys, TENANT, EVENT_KEY, [])
+        steady_party()
         bench = Bench(ddb.endpoint_url, tables, _index_keys(template, tables), _key_names(template, tables))
         bench.recorder.attach(wiring.current().dynamodb)
         bench.recorder.attach(events_client)

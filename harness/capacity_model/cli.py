@@ -38,7 +38,7 @@ BENCH_RESULTS = "bench-results.json"
 #: `--shards NAME=N`: the keys.py / stock_keys.py constant each name sets for the run.
 SHARD_CONSTANTS = {
     "write": ("keys", "WRITE_SHARDS"),
-    "party": ("keys", "PARTY_SHARDS"),
+    "party": ("party_keys", "PARTY_SHARDS"),
     "coupon": ("keys", "COUPON_SHARDS"),
     "stock": ("stock_keys", "STOCK_BUCKETS"),
 }
@@ -75,10 +75,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 @contextlib.contextmanager
 def shards(settings: list[str]) -> Iterator[dict[str, int]]:
-    """keys.py's and stock_keys.py's shard counts set for the run (`--shards party=1`), then back."""
-    from orders_domain.storage import keys, stock_keys
+    """The shard counts of keys.py, party_keys.py and stock_keys.py set for the run (`--shards party=1`)."""
+    from orders_domain.storage import keys, party_keys, stock_keys
 
-    modules = {"keys": keys, "stock_keys": stock_keys}
+    modules = {"keys": keys, "party_keys": party_keys, "stock_keys": stock_keys}
     wanted: dict[str, int] = {}
     for setting in ",".join(settings).split(","):
         if setting:

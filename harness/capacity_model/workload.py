@@ -109,6 +109,13 @@ class Exemplar:
         return out
 
 
+def busy_in_sale(order: Any) -> frozenset[tuple[str, str]]:
+    """The order's parties that are busy during the sale: the walk-up party (storage.busy_parties)."""
+    from orders_domain.storage.party_keys import order_parties
+
+    return frozenset(party for party in order_parties(order).values() if party == ("contact", WALK_UP))
+
+
 def _idempotency_prefix() -> str:
     """What every idempotency record's key starts with (http/idempotency.py): one per request."""
     from orders_domain.http.idempotency import KEY_PREFIX
@@ -120,13 +127,14 @@ def own_keys(order: Any) -> list[str]:
     """Every partition key value an order's create and projection write that the order itself
     decides (its id, token or customer: a shared party's or coupon's shard too), in a fixed order:
     its item collection, its index keys, its coupon rows' index keys, its stock bucket
-    (storage/keys.py, storage/stock_keys.py)."""
+    (storage/keys.py, storage/stock_keys.py). The walk-up party is busy (its rows spread:
+    storage.party_keys), as it is on every instance of the sale after its first few orders."""
     from orders_domain.storage import keys
     from orders_domain.storage import stock_keys as sk
 
     t = order.tenant_id
     out = [keys.order_key(t, order.id)["PK"]]
-    attributes = keys.order_index_attributes(order)
+    attributes = keys.order_index_attributes(order, busy_in_sale(order))
     out += [attributes[name] for name in sorted(attributes) if name.endswith("_pk")]
     for position, coupon in enumerate(order.coupons or []):
         rows = keys.coupon_usage_index_attributes(
@@ -378,9 +386,13 @@ def record_creates(rec: Session, table: str) -> dict[Traits, Exemplar]:
     keys is its `cold` reads (what an instance reads again when its kept items are stale)."""
     from collections import Counter
 
+    from orders_domain.storage.busy_parties import BUSY_ORDERS
+
     from local.stream_records import lambda_record, stream_event
 
     stock_the_product(rec.client, table)
+    for _ in range(BUSY_ORDERS):  # the instance has written the walk-up party's first orders: busy
+        _create(rec, table, Traits(False, True, False))
     out: dict[Traits, Exemplar] = {}
     for sequence, traits in enumerate(ALL_TRAITS, start=1):
         _cold(table)
@@ -442,7 +454,7 @@ def populate(client: Any, table: str, exemplars: dict[Traits, Exemplar]) -> list
     for n in range(READ_TENANT_ORDERS):
         template = walk_up if n % 2 else plain
         order = template.model_copy(update={"id": str(uuid.uuid4()), "token": uuid.uuid4().hex, "number": n})
-        client.put_item(TableName=table, Item=OrderRecord(order=order).to_item())
+        client.put_item(TableName=table, Item=OrderRecord(order=order).to_item(busy_in_sale(order)))
         ids.append(order.id)
     return ids
 

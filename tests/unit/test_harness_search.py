@@ -19,7 +19,7 @@ from orders_domain.storage import keys
 from harness import bench, fuzz
 from harness.bench.catalogue import CATALOGUE_CALLS
 from harness.bench.customer import CUSTOMER_CALLS
-from harness.bench.orders import ORDER_CALLS
+from harness.bench.orders import ORDER_CALLS, steady_party
 from harness.stream_replay import RecordingPublisher
 from local.tables import load_template
 from tests.helpers import ROOT, TEMPLATE, item_key
@@ -32,6 +32,7 @@ def measuring(tables: dict[str, str]) -> bench.Bench:
     measured = bench.Bench(
         endpoint, tables, bench._index_keys(template, tables), bench._key_names(template, tables)
     )
+    steady_party()  # as the bench's session does
     measured.recorder.attach(wiring.current().dynamodb)
     return measured
 

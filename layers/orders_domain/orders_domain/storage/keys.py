@@ -15,6 +15,7 @@ Single-table layout (the table itself is defined once, in template.yaml):
 | catalogue settings| T#<tenant>#CATALOGUE             | SETTINGS          |
 | open credit       | T#<tenant>#CREDITS#<type>#<customer id> | CREDIT#<credit id> |
 | credit number seq.| T#<tenant>#COUNTER               | CREDIT_NUMBER     |
+| busy party marker | T#<tenant>#BUSY#<type>#<id>      | BUSY_PARTY (storage.party_keys) |
 | API key           | APIKEY#<sha256 of the key>       | APIKEY            |
 | API key id        | APIKEYID#<key id>                | APIKEYID          |
 
@@ -47,7 +48,8 @@ The two keys every order of a tenant writes are write-sharded: `<shard>` is `sha
 two digits, one of `WRITE_SHARDS`, so one tenant's creates spread over that many partitions
 (docs/SCALING.md); a list reads every shard and merges (storage.orders). Changing WRITE_SHARDS
 means rewriting those keys of every order: it is sized for the largest tenant now. Party and coupon
-keys are sharded too (`[~s]`, PARTY_SHARDS / COUPON_SHARDS, absent for shard 0), as a sale makes them hot.
+keys are sharded too (`[~s]`, COUPON_SHARDS, absent for shard 0), as a sale makes them hot; a party's
+only once it is busy (storage.party_keys: its `T#<tenant>#BUSY#<type>#<id>` / `BUSY_PARTY` marker).
 
 Tenant ids and order ids are validated (no `#`) before they reach this module.
 """
@@ -55,12 +57,17 @@ Tenant ids and order ids are validated (no `#`) before they reach this module.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from orders_domain.domain.fulfillment_ids import fulfillment_id, list_position, parse_fulfillment_id
 from orders_domain.domain.page_positions import sortable_utc
+from orders_domain.storage.party_keys import BILL_TO as BILL_TO
+from orders_domain.storage.party_keys import PARTY_SHARDS as PARTY_SHARDS
+from orders_domain.storage.party_keys import SHIP_TO as SHIP_TO
+from orders_domain.storage.party_keys import Party, party_index_attributes, spread_kind
+from orders_domain.storage.party_keys import party_pk as party_pk
 
 if TYPE_CHECKING:
     from orders_domain.models import Order
@@ -184,31 +191,17 @@ def order_of_coupon_sort_key(sort_key: str) -> str:
     return sort_key[: sort_key.rindex("#") + 1]
 
 
-#: Write shards of lookups a sale makes hot (a walk-up party on every box-office order, a public
-#: coupon): a row's shard is its order's (`shard_of` % these, which divide WRITE_SHARDS).
-PARTY_SHARDS = COUPON_SHARDS = 8
-
-
-def _spread(kind: str, shard: int) -> str:
-    """A sharded key's kind: shard 0 is the key as it was before sharding (so rows written then are
-    still read), shard n is `<kind>~<n>`, which no unsharded key's kind equals."""
-    return f"{kind}~{shard}" if shard else kind
+#: Write shards of a coupon a sale makes hot (a public coupon): a row's shard is its order's
+#: (`shard_of` % COUPON_SHARDS, which divides WRITE_SHARDS). Parties: storage.party_keys.
+COUPON_SHARDS = 8
 
 
 def coupon_pk(tenant_id: str, coupon_type: str | None, coupon_id: str, shard: int = 0) -> str:
-    return f"T#{tenant_id}#{_spread('CPN', shard)}#{coupon_type or ''}#{coupon_id}"
+    return f"T#{tenant_id}#{spread_kind('CPN', shard)}#{coupon_type or ''}#{coupon_id}"
 
 
 def coupon_code_pk(tenant_id: str, coupon_code_id: str, shard: int = 0) -> str:
-    return f"T#{tenant_id}#{_spread('CPNCODE', shard)}#{coupon_code_id}"
-
-
-def party_pk(tenant_id: str, role: str, party_type: str, party_id: str, shard: int = 0) -> str:
-    """by-bill-to (`role` BILL) and by-ship-to (SHIP) partition of one contact or organization."""
-    return f"T#{tenant_id}#{_spread(role, shard)}#{party_type}#{party_id}"
-
-
-BILL_TO, SHIP_TO = "BILL", "SHIP"
+    return f"T#{tenant_id}#{spread_kind('CPNCODE', shard)}#{coupon_code_id}"
 
 
 def installment_pk(tenant_id: str, schedule_id: str) -> str:
@@ -278,28 +271,21 @@ INDEX_KEY_ATTRIBUTES = {
 }
 
 
-def order_index_attributes(order: Order) -> dict[str, str]:
+def order_index_attributes(order: Order, busy: Container[Party] = ()) -> dict[str, str]:
     """The index attributes of an order item; absent ones keep it out of sparse indexes. A deleted
-    order has none: it leaves every index (list, lookups, token), and its key alone still holds it."""
+    order has none: it leaves every index (list, lookups, token), and its key alone still holds it.
+    Its party rows spread over shards only for the parties in `busy` (storage.party_keys)."""
     if order.sys_deleted:
         return {}
     t = order.tenant_id
     shard = shard_of(order.id)
-    party_shard = shard % PARTY_SHARDS
     sort = f"{sortable_utc(order.sys_created_at)}#{order.id}"
     attrs = {
         "tenant_list_pk": tenant_list_pk(t, shard),
         "tenant_list_sk": sort,
         "token_pk": token_pk(t, order.token),
+        **party_index_attributes(order, sort, shard, busy),
     }
-    bill_to = order.bill_to_contact_id if order.bill_to_type == "contact" else order.bill_to_organization_id
-    if order.bill_to_type and bill_to:
-        attrs["bill_to_pk"] = party_pk(t, BILL_TO, order.bill_to_type, bill_to, party_shard)
-        attrs["bill_to_sk"] = sort
-    ship_to = order.ship_to_contact_id if order.ship_to_type == "contact" else order.ship_to_organization_id
-    if order.ship_to_type and ship_to:
-        attrs["ship_to_pk"] = party_pk(t, SHIP_TO, order.ship_to_type, ship_to, party_shard)
-        attrs["ship_to_sk"] = sort
     if order.shippable and order.sys_shippable_status:
         attrs["shippable_pk"] = shippable_pk(t, order.sys_shippable_status, shard)
         attrs["shippable_sk"] = sort

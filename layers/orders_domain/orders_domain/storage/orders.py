@@ -14,7 +14,7 @@ An order item is its key, its index attributes (keys.py), and three attributes o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,11 +29,13 @@ from orders_domain.models.fulfillments import Fulfillment
 from orders_domain.models.orders import SUMMARY_FIELDS
 from orders_domain.models.types import MAX_ORDER_STORED_BYTES, fits_stored, stored_bytes
 from orders_domain.storage import keys
+from orders_domain.storage.busy_parties import BusyParties
 from orders_domain.storage.codec import condition_failed, transaction_lost_race, typed_key
 from orders_domain.storage.faults import translate_store_errors
 from orders_domain.storage.fulfillments import fulfillment_item
 from orders_domain.storage.number_blocks import NumberBlocks
 from orders_domain.storage.pages import merged_page, sharded
+from orders_domain.storage.party_keys import Party
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -90,8 +92,9 @@ class OrderRecord:
     #: SHA-256 of the create request that made the order (idempotent retries compare it).
     request_fingerprint: str | None = None
 
-    def order_attributes(self) -> dict[str, Any]:
-        """What the order owns in its item (typed for DynamoDB): document, row, version, index keys."""
+    def order_attributes(self, busy: Container[Party] = ()) -> dict[str, Any]:
+        """What the order owns in its item (typed for DynamoDB): document, row, version, index keys
+        (its rows of the `busy` parties spread: storage.party_keys)."""
         order = self.order
         # Money is stored as exact strings (its type reads them back); a payload's numbers as numbers.
         doc = jsonio.unmark(order.model_dump_json(exclude_none=True, context={jsonio.FREE_NUMBERS: True}))
@@ -102,14 +105,14 @@ class OrderRecord:
             _SUMMARY: {"S": summary},
             _VERSION: {"N": str(order.sys_version)},
         }
-        attributes.update({k: {"S": v} for k, v in keys.order_index_attributes(order).items()})
+        attributes.update({k: {"S": v} for k, v in keys.order_index_attributes(order, busy).items()})
         return attributes
 
-    def to_item(self) -> dict[str, Any]:
+    def to_item(self, busy: Container[Party] = ()) -> dict[str, Any]:
         order = self.order
         key = keys.order_key(order.tenant_id, order.id)
         item = {**typed_key(key), "entity": {"S": "order"}}
-        item.update(self.order_attributes())
+        item.update(self.order_attributes(busy))
         if self.request_fingerprint:
             item[_FINGERPRINT] = {"S": self.request_fingerprint}
         return item
@@ -131,6 +134,7 @@ class DynamoOrderRepository:
         self._client = client
         self._table = table_name
         self._numbers = NumberBlocks(self._take_numbers)
+        self.busy_parties = BusyParties(client, table_name)
 
     def next_order_number(self, tenant_id: str) -> int:
         """Unique, never reused; a create that fails after taking its number leaves a gap."""
@@ -157,7 +161,8 @@ class DynamoOrderRepository:
         request_fingerprint: str | None = None,
         reservations: Sequence[Reservation] = (),
     ) -> None:
-        item = OrderRecord(order=order, request_fingerprint=request_fingerprint).to_item()
+        record = OrderRecord(order=order, request_fingerprint=request_fingerprint)
+        item = record.to_item(self.busy_parties.busy_for(order))
         if reservations:
             self._create_reserving(order, item, reservations, request_fingerprint)
             return
@@ -204,7 +209,7 @@ class DynamoOrderRepository:
         per token (for ten minutes), so botocore's retry of a write whose answer was lost succeeds
         without applying it again (services.refunds).
         """
-        attributes = OrderRecord(order=order).order_attributes()
+        attributes = OrderRecord(order=order).order_attributes(self.busy_parties.busy_for(order))
         removed = sorted(_INDEX_ATTRIBUTES - attributes.keys())
         names = {f"#s{i}": name for i, name in enumerate(attributes)}
         names.update({f"#r{i}": name for i, name in enumerate(removed)})

@@ -19,7 +19,7 @@ listed once).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,9 +27,11 @@ from typing import TYPE_CHECKING, Any
 from orders_domain.domain import jsonio
 from orders_domain.domain.errors import Unavailable
 from orders_domain.domain.page_positions import Listing, Page, PagePosition, Place
-from orders_domain.storage import keys
+from orders_domain.storage import keys, party_keys
+from orders_domain.storage.busy_parties import busy_of
 from orders_domain.storage.codec import typed_key
 from orders_domain.storage.faults import translate_store_errors
+from orders_domain.storage.party_keys import Party
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -64,16 +66,18 @@ def sharded(
     return [partition(index, pk) for pk in keys.sharded_pks(tenant_id, index, status, kind=kind)]
 
 
-def _party(tenant_id: str, listing: Listing, key: tuple[str | None, ...]) -> list[Partition]:
-    party_type, party_id = (str(part) for part in key)
+def _party(
+    tenant_id: str, listing: Listing, key: tuple[str | None, ...], busy: Container[Party]
+) -> list[Partition]:
+    """A party's partitions of one role: shard 0, and the other shards when it is busy (party_keys)."""
+    party = (str(key[0]), str(key[1]))
     index, role = (
-        (keys.INDEX_BILL_TO, keys.BILL_TO)
+        (keys.INDEX_BILL_TO, party_keys.BILL_TO)
         if listing == Listing.BILLED_TO
-        else (keys.INDEX_SHIP_TO, keys.SHIP_TO)
+        else (keys.INDEX_SHIP_TO, party_keys.SHIP_TO)
     )
-    pks = keys.every_shard(
-        lambda s: keys.party_pk(tenant_id, role, party_type, party_id, s), keys.PARTY_SHARDS
-    )
+    shards = party_keys.PARTY_SHARDS if party in busy else 1
+    pks = keys.every_shard(lambda s: party_keys.party_pk(tenant_id, role, *party, s), shards)
     return [partition(index, pk) for pk in pks]
 
 
@@ -81,15 +85,15 @@ def _coupon(index: str, pk: Callable[[int], str]) -> list[Partition]:
     return [partition(index, shard_pk) for shard_pk in keys.every_shard(pk, keys.COUPON_SHARDS)]
 
 
-def partitions_of(place: Place) -> list[Partition]:
+def partitions_of(place: Place, busy: Container[Party] = ()) -> list[Partition]:
     """The index partitions that hold one list (page_positions.Listing), in a fixed order: a page
-    position names the partitions read to the end by their place in it."""
+    position names the partitions read to the end by their place in it. A party's: `_party`."""
     t, key = place.tenant_id, place.key
     match place.listing:
         case Listing.TENANT_ORDERS:
             return sharded(t, keys.INDEX_TENANT_DATE)
         case Listing.BILLED_TO | Listing.SHIPPED_TO:
-            return _party(t, place.listing, key)
+            return _party(t, place.listing, key, busy)
         case Listing.SHIPPING_STATUS:
             return sharded(t, keys.INDEX_SHIPPABLE_STATUS, str(key[0]))
         case Listing.INSTALLMENT_SCHEDULE:
@@ -105,8 +109,20 @@ def partitions_of(place: Place) -> list[Partition]:
     raise ValueError(f"no partitions for {place.listing!r}")  # pragma: no cover - every Listing is above
 
 
-def partitions_of_all(places: Sequence[Place]) -> list[Partition]:
-    return [p for place in places for p in partitions_of(place)]
+def partitions_of_all(places: Sequence[Place], busy: Container[Party] = ()) -> list[Partition]:
+    """Every place's partitions, the first of each place first: a party that becomes busy between two
+    pages adds partitions after the ones a page position already names, never between them."""
+    each = [partitions_of(place, busy) for place in places]
+    return [p[0] for p in each if p] + [q for p in each for q in p[1:]]
+
+
+def busy_parties_of(client: DynamoDBClient, table: str, places: Sequence[Place]) -> set[Party]:
+    """The busy parties among the party lists `places` names (none read when it names none)."""
+    parties = [(str(p.key[0]), str(p.key[1])) for p in places if p.listing in _PARTY_LISTINGS]
+    return busy_of(client, table, places[0].tenant_id, parties) if parties else set()
+
+
+_PARTY_LISTINGS = (Listing.BILLED_TO, Listing.SHIPPED_TO)
 
 
 _executor: ThreadPoolExecutor | None = None
@@ -281,7 +297,7 @@ class DynamoOrderLists:
         return merged_page(
             self._client,
             self._table,
-            partitions_of_all(places),
+            partitions_of_all(places, busy_parties_of(self._client, self._table, places)),
             limit=limit,
             after=after,
             keep=keep,

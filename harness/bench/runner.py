@@ -118,7 +118,6 @@ def bench_session(template: dict[str, Any]) -> Iterator[Bench]:
         events_client = offline_events_client()
         wiring.reset(wiring.Wiring(event_publisher=EventBridgePublisher(events_client, EVENT_BUS)))
         store_api_key(wiring.current().api_keys, TENANT, EVENT_KEY, [])
-        steady_party()
         bench = Bench(ddb.endpoint_url, tables, _index_keys(template, tables), _key_names(template, tables))
         bench.recorder.attach(wiring.current().dynamodb)
         bench.recorder.attach(events_client)
@@ -136,6 +135,8 @@ def run(quick: bool) -> dict[str, Any]:
         with loopback_event_bus() as bus:
             children = {**os.environ, "ORDERS_EVENT_BUS_NAME": EVENT_BUS, "AWS_ENDPOINT_URL_EVENTBRIDGE": bus}
             results["cold_start"], xml_import_ms = cold_start(children, cold_runs)
+        # after the cold starts, whose customer lookup is an ordinary customer's (not busy)
+        steady_party()
         results["operations"] = operations(bench, runs)
         results["stream"] = stream_cost(bench, runs)
         results["scaling"] = scaling(bench, runs)

@@ -9,7 +9,7 @@ query), reads one page through `SearchOrders`, then the page's orders by key (wh
 # No `from __future__ import annotations`: Powertools reads these annotations on the routes at runtime.
 from typing import Annotated, Any
 
-from orders_domain.domain import portal
+from orders_domain.domain import jsonio, portal
 from orders_domain.domain.coupon_rows import ROW_FIELDS
 from orders_domain.domain.errors import NotFound
 from orders_domain.domain.page_positions import Page, PagePosition
@@ -30,6 +30,7 @@ from orders_domain.http.representation import (
     page_json,
     portal_order_body,
     project_rows,
+    rows_as_orders,
     texts_page_json,
 )
 from orders_domain.models.orders import SUMMARY_FIELDS
@@ -53,8 +54,9 @@ View = Annotated[
     str,
     Query(
         pattern="^(full|summary)$",
-        description="`full` (default): whole orders, as `GET /orders/{tenantId}/{id}` answers them; "
-        "`summary`: the list rows alone (`SUMMARY_FIELDS`), cheaper: no read of the orders themselves.",
+        description="`full` (default): whole orders, as `GET /orders/{tenantId}/{id}` answers them (a "
+        "`fields` naming only list-row fields is answered from the rows); `summary`: the list rows "
+        "alone (`SUMMARY_FIELDS`), cheaper: no read of the orders themselves.",
     ),
 ]
 ConsistentRead = Annotated[
@@ -98,6 +100,11 @@ def answer_page(
     page: Page = getattr(ports.search_orders, read)(tenant_id, *args, limit=limit, after=after)
     token = ports.page_tokens.encode(_TOKEN_KIND, {**bound, **page.next.to_dict()}) if page.next else None
     if rows == ORDER_ROWS and view == "full":
+        # Fields every row carries: the rows answer (the orders as their rows saw them, as an
+        # eventually consistent read of the orders may), without reading the orders themselves.
+        projected = None if consistent or party else rows_as_orders(page.rows, fields)
+        if projected is not None:
+            return json_text_response(200, texts_page_json([jsonio.dumps(p) for p in projected], token))
         orders = ports.search_orders.whole(tenant_id, page, consistent=consistent)
         if party is not None:
             bodies = [portal_order_body(order, *party, fields) for order in orders]

@@ -96,6 +96,18 @@ def project_rows(
     return [{name: row[name] for name in row if name in wanted} for row in rows]
 
 
+def rows_as_orders(rows: Sequence[dict[str, Any]], fields: str | None) -> list[dict[str, Any]] | None:
+    """Whole orders projected to `fields`, from their list rows, when the rows carry every field named
+    (top-level names of both the row and the order response, no `a.b`): what `order_body(order,
+    fields)` gives for each row's order as the row saw it, without reading the orders. None when the
+    rows cannot answer (no `fields`, a name they lack, or one `project` refuses: its 400 is `project`'s)."""
+    wanted = [name.strip() for name in (fields or "").split(",") if name.strip()]
+    if not wanted or not set(wanted) <= _row_answerable():
+        return None
+    heads = list(dict.fromkeys(wanted))
+    return [{"id": row.get("id"), **{name: row[name] for name in heads if name in row}} for row in rows]
+
+
 def history_page_json(entries: Sequence[HistoryEntry], next_token: str | None) -> str:
     """A page of history entries in the API's envelope (`HistoryPage`)."""
     return page_json(
@@ -184,6 +196,14 @@ def _response_fields() -> frozenset[str]:
         if name not in RESPONSE_EXCLUDED_FIELDS
     }
     return frozenset({*names, "_links"})
+
+
+@functools.cache
+def _row_answerable() -> frozenset[str]:
+    """The order response's fields a list row carries (SUMMARY_FIELDS), with the same values."""
+    from orders_domain.models.orders import SUMMARY_FIELDS
+
+    return SUMMARY_FIELDS & _response_fields()
 
 
 def _pick(value: Any, names: set[str]) -> Any:

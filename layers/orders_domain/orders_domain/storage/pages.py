@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from orders_domain.domain import jsonio
@@ -116,10 +116,22 @@ def partitions_of_all(places: Sequence[Place], busy: Container[Party] = ()) -> l
     return [p[0] for p in each if p] + [q for p in each for q in p[1:]]
 
 
-def busy_parties_of(client: DynamoDBClient, table: str, places: Sequence[Place]) -> set[Party]:
-    """The busy parties among the party lists `places` names (none read when it names none)."""
+def party_page(
+    client: DynamoDBClient, table: str, places: Sequence[Place], read: Callable[[list[Partition]], Page]
+) -> Page:
+    """`read` of the places' partitions, their parties' busy markers read beside the first try: it
+    reads shard 0 of each party (all an ordinary party has); only when a marker says a party is busy
+    is the page read again over every shard (its shard-0 Queries then made twice)."""
     parties = [(str(p.key[0]), str(p.key[1])) for p in places if p.listing in _PARTY_LISTINGS]
-    return busy_of(client, table, places[0].tenant_id, parties) if parties else set()
+    if not parties:
+        return read(partitions_of_all(places))
+    markers = _pool().submit(busy_of, client, table, places[0].tenant_id, parties)
+    first = read(partitions_of_all(places))
+    busy = markers.result()
+    if not busy:
+        return first
+    page = read(partitions_of_all(places, busy))
+    return replace(page, queries=page.queries + first.queries)
 
 
 _PARTY_LISTINGS = (Listing.BILLED_TO, Listing.SHIPPED_TO)
@@ -294,15 +306,13 @@ class DynamoOrderLists:
         distinct_orders: bool = False,
     ) -> Page:
         group = keys.order_of_coupon_sort_key if distinct_orders else None
-        return merged_page(
-            self._client,
-            self._table,
-            partitions_of_all(places, busy_parties_of(self._client, self._table, places)),
-            limit=limit,
-            after=after,
-            keep=keep,
-            group=group,
-        )
+
+        def read(partitions: list[Partition]) -> Page:
+            return merged_page(
+                self._client, self._table, partitions, limit=limit, after=after, keep=keep, group=group
+            )
+
+        return party_page(self._client, self._table, places, read)
 
     @translate_store_errors
     def rows_by_id(self, tenant_id: str, order_ids: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:

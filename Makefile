@@ -15,7 +15,7 @@ CALLER_REGION := $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
 export AWS_DEFAULT_REGION ?= us-east-1
 AWS_CLI_ENV := $(if $(CALLER_REGION),AWS_DEFAULT_REGION=$(CALLER_REGION),env -u AWS_DEFAULT_REGION)
 
-.PHONY: help install test unit integration lint format typecheck cfn build serve openapi openapi-lint api-key revoke-api-key bench capacity fuzz reliability clean
+.PHONY: help install test unit integration lint format typecheck cfn build serve openapi openapi-lint api-key revoke-api-key bench capacity fuzz reliability sam-local clean
 
 help:
 	@echo "make serve   run the API on http://127.0.0.1:$${ORDERS_PORT:-3000} (DynamoDB Local)"
@@ -66,8 +66,10 @@ openapi: $(BIN)/.installed
 openapi-lint: $(BIN)/.installed node_modules/.installed
 	$(BIN)/python -m harness.openapi_lint docs/openapi.json
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist; each its own DynamoDB Local): one per core.
+TEST_WORKERS ?= auto
 test: install lint typecheck cfn build openapi-lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 serve: install
 	$(BIN)/python -m local.serve
@@ -90,6 +92,13 @@ fuzz: install
 # Whether a retry, a race or a fault can lose or double an order (reliability-results.json).
 reliability: install
 	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m harness.reliability $(if $(QUICK),--quick)
+
+# Every function through SAM's own emulator (sam local invoke: every events/*.json; sam local start-api
+# through the authorizer) in a Lambda-like image built here, on DynamoDB Local; as root, installs and
+# starts Docker when missing. QUICK=1: one event per function. ARGS=--break-layer: the layer's
+# self-check; ARGS=--serve: DynamoDB Local seeded for local/sam-env.json (README "Run with SAM").
+sam-local: install
+	PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.sam_local $(if $(QUICK),--quick) $(ARGS)
 
 # API keys for a tenant: printed once, stored as a hash (ORDERS_TABLE_NAME + DYNAMODB_ENDPOINT_URL, or the stack's table).
 api-key: $(BIN)/.installed
@@ -114,4 +123,4 @@ mark-busy-parties: $(BIN)/.installed
 	@$(AWS_CLI_ENV) PYTHONPATH=layers/orders_domain:. $(BIN)/python -m local.mark_busy_parties $(if $(DRY_RUN),--dry-run)
 
 clean:
-	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .aws-sam .sam-local .pytest_cache .mypy_cache .ruff_cache

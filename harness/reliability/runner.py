@@ -115,8 +115,10 @@ class Job:
     strict: bool
 
 
-#: Cases of targeted routes run this many at a time (the SDK's backoff sleeps overlap).
+#: Cases of targeted routes run this many at a time (the SDK's backoff sleeps overlap); those whose
+#: clients mostly sleep (waiting out an in-progress idempotency record) this many, beside them.
 CASE_WORKERS = 8
+WAITING_WORKERS = 32
 
 
 def run_cases(
@@ -148,7 +150,7 @@ def run_cases(
     routes = ", ".join(sorted({job.route for job in side_by_side}))
     with (
         tally.timed(f"{section} ({routes})"),
-        ThreadPoolExecutor(max_workers=CASE_WORKERS) as asleep,
+        ThreadPoolExecutor(max_workers=WAITING_WORKERS) as asleep,
         ThreadPoolExecutor(max_workers=CASE_WORKERS) as pool,
     ):
         for orders in itertools.chain(asleep.map(one, waiting), pool.map(one, busy)):

@@ -253,7 +253,15 @@ def build_resolver() -> APIGatewayRestResolver:
         return problem_response(NotFound("No route matches this method and path."), request_id_of(app))
 
     @app.exception_handler(Exception)
-    def _fault(_exc: Exception) -> Response[str]:
+    def _fault(exc: Exception) -> Response[str]:
+        # A store error that reached here untranslated (storage translates its own: a safety net):
+        # throttling is still a 429, a store that did not answer a 503, never a 500.
+        from orders_domain.storage.faults import transient_error
+
+        transient = transient_error(exc) or transient_error(exc.__cause__)
+        if transient is not None:
+            logger.warning("untranslated store error", exc_info=exc)
+            return problem_response(transient, request_id_of(app))
         logger.exception("unhandled error")
         return problem_response(
             OrdersError("The request could not be completed; quote the instance id when reporting it."),

@@ -21,8 +21,9 @@ _TABLE_KEYS = (
     "BillingMode",
     "ProvisionedThroughput",
 )
-# CloudFormation index properties that create_table does not know (e.g. ContributorInsightsSpecification).
-_INDEX_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput", "OnDemandThroughput")
+# The index properties create_table takes; the rest it does not know (ContributorInsightsSpecification)
+# or DynamoDB Local does not (WarmThroughput, OnDemandThroughput: conditions on parameters).
+_INDEX_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
 
 
 class _TemplateLoader(yaml.SafeLoader):

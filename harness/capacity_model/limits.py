@@ -150,13 +150,13 @@ def stream_row(loads: Loads, figure: float | None, factor: int, source: str) -> 
 
 def table_rows(loads: Loads, params: dict[str, float], *, fresh_stack: bool) -> list[Row]:
     """Each table and index: its peak second's units against the per-table quota, its warm
-    throughput (a fresh stack) and the template's on-demand maximum, when set."""
+    throughput (a fresh stack) and the template's on-demand maximum, when set (an index: OrdersIndexMax*)."""
     rows = []
     for resource in loads.resources():
         table, _, index = resource.partition("/")
         prefix = "OrdersIndex" if index else table
         warm_param = {"wcu": f"{prefix}WarmWriteUnits", "rcu": f"{prefix}WarmReadUnits"}
-        max_param = {"wcu": f"{table}MaxWriteUnits", "rcu": f"{table}MaxReadUnits"}
+        max_param = {"wcu": f"{prefix}MaxWriteUnits", "rcu": f"{prefix}MaxReadUnits"}
         for units, unit, warm_default in (("wcu", "WRU/s", WARM_WRITE), ("rcu", "RRU/s", WARM_READ)):
             load = loads.peak_total(resource, units)
             if load <= 0:
@@ -165,7 +165,7 @@ def table_rows(loads: Loads, params: dict[str, float], *, fresh_stack: bool) -> 
             warm = params.get(warm_param[units]) or warm_default
             name = f"{resource} ({warm_param[units]}; 0: DynamoDB's own {warm_default:,})"
             rows.append(Row("warm", name, load, warm, unit, fresh_stack))
-            cap = params.get(max_param[units], 0.0) if not index else 0.0
+            cap = params.get(max_param[units], 0.0)
             if cap:
                 rows.append(Row("table", f"{resource} ({max_param[units]})", load, cap, unit))
     return rows

@@ -102,6 +102,11 @@ def test_given_the_target_scenario_when_the_model_runs_then_every_limit_holds_wi
         (("--shards", "stock=1"), f"OrdersTable T#{TENANT}#STOCK#ticket#gala#00"),
         (("--max-block", "1"), f"T#{TENANT}#COUNTER (1000 instances, steady)"),
         (("--block-interval", "0.1"), f"T#{TENANT}#COUNTER (1000 instances, busiest second)"),
+        # an index's on-demand maximum (a cost guard) below the sale's writes
+        (
+            ("--parameter", "OrdersIndexMaxWriteUnits=5000"),
+            "OrdersTable/by-tenant-date (OrdersIndexMaxWriteUnits)",
+        ),
     ],
 )
 def test_given_a_shard_removed_or_blocks_shrunk_when_the_model_runs_then_it_fails_naming_the_resource(

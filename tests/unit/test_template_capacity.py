@@ -180,7 +180,8 @@ def test_given_the_default_parameters_then_no_table_or_index_sets_warm_throughpu
     props = properties(table)
     assert "WarmThroughput" not in props
     assert "OnDemandThroughput" not in props
-    assert all("WarmThroughput" not in index for index in props.get("GlobalSecondaryIndexes", []))
+    indexes = props.get("GlobalSecondaryIndexes", [])
+    assert all(not {"WarmThroughput", "OnDemandThroughput"} & set(index) for index in indexes)
 
 
 @pytest.mark.parametrize(
@@ -218,9 +219,20 @@ def test_given_maximum_units_then_the_table_has_that_on_demand_maximum_as_a_cost
     }
 
 
+def test_given_index_maximum_units_then_every_index_of_the_orders_table_has_them_and_the_table_not() -> None:
+    props = properties("OrdersTable", OrdersIndexMaxReadUnits=30000, OrdersIndexMaxWriteUnits=8000)
+    indexes = props["GlobalSecondaryIndexes"]
+    assert len(indexes) == 9
+    both = {"MaxReadRequestUnits": 30000, "MaxWriteRequestUnits": 8000}
+    assert all(index["OnDemandThroughput"] == both for index in indexes)
+    assert "OnDemandThroughput" not in props
+    writes = properties("OrdersTable", OrdersIndexMaxWriteUnits=8000)["GlobalSecondaryIndexes"]
+    assert all(index["OnDemandThroughput"] == {"MaxWriteRequestUnits": 8000} for index in writes)
+
+
 def test_every_capacity_parameter_defaults_to_zero_meaning_dynamodbs_own() -> None:
     capacity = [name for name in PARAMETERS if name.endswith(("WarmReadUnits", "WarmWriteUnits", "Units"))]
-    assert len(capacity) == 10
+    assert len(capacity) == 12
     assert all(PARAMETERS[name]["Default"] == 0 and PARAMETERS[name]["MinValue"] == 0 for name in capacity)
 
 

@@ -130,3 +130,31 @@ def test_given_rows_spread_by_an_earlier_build_when_marked_then_lookups_find_the
         ("contact", "c#1~x")
     }
     assert busy_of(client, table, "t2", [("organization", "org-1")]) == set()
+
+
+def test_given_threads_sharing_one_instance_when_they_write_orders_at_once_then_nothing_breaks() -> None:
+    # GIVEN one instance's view shared by 8 threads (make serve's), remembering 50 parties
+    import threading
+
+    client = Client()
+    busy = BusyParties(client, "orders", parties=50)  # type: ignore[arg-type]
+    errors: list[BaseException] = []
+
+    def work(t: int) -> None:
+        try:
+            for n in range(300):
+                busy.busy_for(order(f"o{t}-{n}", ("contact", f"c{n % 80}")))
+        except BaseException as exc:  # noqa: BLE001 - the test reports any
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # THEN no thread failed, the memory stayed bounded, and the busy parties were marked before use
+    assert errors == []
+    assert len(busy._seen) <= 50
+    assert {p["Key"]["PK"]["S"] for p in client.puts} == {
+        busy_party_key("t1", party)["PK"] for _, party in busy.busy
+    }

@@ -19,6 +19,7 @@ instance's life (a marker is never removed).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
@@ -57,6 +58,9 @@ class BusyParties:
         self._orders, self._window, self._parties, self._clock = orders, window, parties, clock
         self._seen: OrderedDict[tuple[str, Party], deque[tuple[float, str]]] = OrderedDict()
         self.busy: set[tuple[str, Party]] = set()
+        # `make serve` and the harness serve requests on threads sharing one repository (Lambda: one
+        # at a time): the sightings are read and written under a lock.
+        self._lock = threading.Lock()
 
     def busy_for(self, order: Order) -> frozenset[Party]:
         """The order's parties whose rows spread: those already busy, and any this order makes
@@ -73,6 +77,10 @@ class BusyParties:
 
     def _sighted(self, key: tuple[str, Party], order_id: str) -> bool:
         """Record that this instance writes `order_id` for the party; whether that makes it busy."""
+        with self._lock:
+            return self._sighted_locked(key, order_id)
+
+    def _sighted_locked(self, key: tuple[str, Party], order_id: str) -> bool:
         now = self._clock()
         seen = self._seen.pop(key, None) or deque()
         while seen and now - seen[0][0] > self._window:

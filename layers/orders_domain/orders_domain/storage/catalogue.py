@@ -26,7 +26,6 @@ before fails its condition and is refused as sold out, as before buckets).
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -157,34 +156,28 @@ def totals(
 
 
 #: (table, tenant, type, id) -> (when read, levels): this process's recent reads (a plan only).
-_recent: dict[tuple[str, str, str, str], Levels] = {}
-_recent_lock = threading.Lock()
+_recent: recent_items.Kept[Levels] = recent_items.Kept()
 
 
 def remember(table: str, tenant_id: str, levels: dict[Ref, Levels]) -> None:
     """Keep these levels as this process's latest of each product (as old as their read)."""
-    with _recent_lock:
-        for ref, found in levels.items():
-            _recent.pop((table, tenant_id, *ref), None)  # re-inserted last: the oldest go first
-            _recent[(table, tenant_id, *ref)] = found
-        while len(_recent) > _RECENT_MAX:
-            del _recent[next(iter(_recent))]
+    for ref, found in levels.items():
+        _recent.keep((table, tenant_id, *ref), found, found.read_at, most=_RECENT_MAX)
 
 
 def recalled(table: str, tenant_id: str, refs: Iterable[Ref]) -> dict[Ref, Levels]:
     """What this process read of these products' stock less than `RECENT_SECONDS` ago."""
     now, known = time.monotonic(), {}
     for ref in refs:
-        found = _recent.get((table, tenant_id, *ref))
-        if found is not None and now - found.read_at < RECENT_SECONDS:
-            known[ref] = found
+        kept = _recent.fresh((table, tenant_id, *ref), RECENT_SECONDS, now)
+        if kept is not None:
+            known[ref] = kept[1]
     return known
 
 
 def forget(table: str, tenant_id: str, ref: Ref) -> None:
     """Drop what this process read of a product (it was put, deleted or given units)."""
-    with _recent_lock:
-        _recent.pop((table, tenant_id, *ref), None)
+    _recent.drop((table, tenant_id, *ref))
     recent_items.forget(table, [keys.product_key(tenant_id, *ref)])
 
 

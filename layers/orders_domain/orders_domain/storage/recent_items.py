@@ -16,17 +16,52 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 #: How long a read item is used again.
 FRESH_SECONDS = 5.0
 #: The most items kept (the oldest go first).
 MOST_KEPT = 2000
 
+V = TypeVar("V")
+
+
+class Kept(Generic[V]):
+    """What this process read a moment ago, by key: each value with when it was read, at most `most`
+    kept (the least recently stored go first), shared by the threads of a process. Storage keeps its
+    items here (`read_through`) and storage.catalogue its products' stock levels."""
+
+    def __init__(self) -> None:
+        self._entries: dict[Hashable, tuple[float, V]] = {}
+        self._lock = threading.Lock()
+
+    def fresh(self, key: Hashable, seconds: float, now: float) -> tuple[float, V] | None:
+        """(when read, value) of `key` when it was read less than `seconds` before `now`."""
+        entry = self._entries.get(key)
+        return entry if entry is not None and now - entry[0] < seconds else None
+
+    def keep(self, key: Hashable, value: V, at: float, *, most: int) -> None:
+        with self._lock:
+            self._entries.pop(key, None)  # re-inserted last: the oldest go first
+            self._entries[key] = (at, value)
+            while len(self._entries) > most:
+                del self._entries[next(iter(self._entries))]
+
+    def drop(self, key: Hashable) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(list(self._entries))
+
+
 Key = tuple[str, str, str]  # (table, PK, SK)
-_kept: dict[Key, tuple[float, dict[str, Any] | None]] = {}
-_lock = threading.Lock()
+_kept: Kept[dict[str, Any] | None] = Kept()
 
 
 def _key(table: str, key: Mapping[str, str]) -> Key:
@@ -45,29 +80,22 @@ def read_through(
     now = clock()
     found: list[dict[str, Any]] = []
     missing: list[Mapping[str, str]] = []
-    with _lock:
-        for key in wanted:
-            kept = _kept.get(_key(table, key))
-            if kept is not None and now - kept[0] < FRESH_SECONDS:
-                if kept[1] is not None:
-                    found.append(kept[1])
-            else:
-                missing.append(key)
+    for key in wanted:
+        kept = _kept.fresh(_key(table, key), FRESH_SECONDS, now)
+        if kept is None:
+            missing.append(key)
+        elif kept[1] is not None:
+            found.append(kept[1])
     if not missing:
         return found
     fresh = read(missing)
     by_key = {(item["PK"]["S"], item["SK"]["S"]): item for item in fresh}
-    with _lock:
-        for key in missing:
-            _kept.pop(_key(table, key), None)  # re-inserted last: the oldest go first
-            _kept[_key(table, key)] = (now, by_key.get((key["PK"], key["SK"])))
-        while len(_kept) > MOST_KEPT:
-            del _kept[next(iter(_kept))]
+    for key in missing:
+        _kept.keep(_key(table, key), by_key.get((key["PK"], key["SK"])), now, most=MOST_KEPT)
     return found + fresh
 
 
 def forget(table: str, keys: Iterable[Mapping[str, str]]) -> None:
     """Drop these items: this process just wrote them."""
-    with _lock:
-        for key in keys:
-            _kept.pop(_key(table, key), None)
+    for key in keys:
+        _kept.drop(_key(table, key))

@@ -70,7 +70,7 @@ def _party(
     tenant_id: str, listing: Listing, key: tuple[str | None, ...], busy: Container[Party]
 ) -> list[Partition]:
     """A party's partitions of one role: shard 0, and the other shards when it is busy (party_keys)."""
-    party = (str(key[0]), str(key[1]))
+    party = _party_of(key)
     index, role = (
         (keys.INDEX_BILL_TO, party_keys.BILL_TO)
         if listing == Listing.BILLED_TO
@@ -122,7 +122,7 @@ def party_page(
     """`read` of the places' partitions, their parties' busy markers read beside the first try: it
     reads shard 0 of each party (all an ordinary party has); only when a marker says a party is busy
     is the page read again over every shard (its shard-0 Queries then made twice)."""
-    parties = [(str(p.key[0]), str(p.key[1])) for p in places if p.listing in _PARTY_LISTINGS]
+    parties = [_party_of(p.key) for p in places if p.listing in _PARTY_LISTINGS]
     if not parties:
         return read(partitions_of_all(places))
     markers = _pool().submit(busy_of, client, table, places[0].tenant_id, parties)
@@ -135,6 +135,11 @@ def party_page(
 
 
 _PARTY_LISTINGS = (Listing.BILLED_TO, Listing.SHIPPED_TO)
+
+
+def _party_of(key: tuple[str | None, ...]) -> Party:
+    """The party a BILLED_TO / SHIPPED_TO place's key names: (party type, party id)."""
+    return (str(key[0]), str(key[1]))
 
 
 _executor: ThreadPoolExecutor | None = None

@@ -156,7 +156,7 @@ def totals(
 
 
 #: (table, tenant, type, id) -> (when read, levels): this process's recent reads (a plan only).
-_recent: recent_items.Kept[Levels] = recent_items.Kept()
+_recent: recent_items.Kept[tuple[str, str, str, str], Levels] = recent_items.Kept()
 
 
 def remember(table: str, tenant_id: str, levels: dict[Ref, Levels]) -> None:

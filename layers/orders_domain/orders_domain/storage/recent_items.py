@@ -24,31 +24,32 @@ FRESH_SECONDS = 5.0
 #: The most items kept (the oldest go first).
 MOST_KEPT = 2000
 
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class Kept(Generic[V]):
+class Kept(Generic[K, V]):
     """What this process read a moment ago, by key: each value with when it was read, at most `most`
     kept (the least recently stored go first), shared by the threads of a process. Storage keeps its
     items here (`read_through`) and storage.catalogue its products' stock levels."""
 
     def __init__(self) -> None:
-        self._entries: dict[Hashable, tuple[float, V]] = {}
+        self._entries: dict[K, tuple[float, V]] = {}
         self._lock = threading.Lock()
 
-    def fresh(self, key: Hashable, seconds: float, now: float) -> tuple[float, V] | None:
+    def fresh(self, key: K, seconds: float, now: float) -> tuple[float, V] | None:
         """(when read, value) of `key` when it was read less than `seconds` before `now`."""
         entry = self._entries.get(key)
         return entry if entry is not None and now - entry[0] < seconds else None
 
-    def keep(self, key: Hashable, value: V, at: float, *, most: int) -> None:
+    def keep(self, key: K, value: V, at: float, *, most: int) -> None:
         with self._lock:
             self._entries.pop(key, None)  # re-inserted last: the oldest go first
             self._entries[key] = (at, value)
             while len(self._entries) > most:
                 del self._entries[next(iter(self._entries))]
 
-    def drop(self, key: Hashable) -> None:
+    def drop(self, key: K) -> None:
         with self._lock:
             self._entries.pop(key, None)
 
@@ -56,12 +57,12 @@ class Kept(Generic[V]):
         with self._lock:
             self._entries.clear()
 
-    def __iter__(self) -> Iterator[Hashable]:
+    def __iter__(self) -> Iterator[K]:
         return iter(list(self._entries))
 
 
 Key = tuple[str, str, str]  # (table, PK, SK)
-_kept: Kept[dict[str, Any] | None] = Kept()
+_kept: Kept[Key, dict[str, Any] | None] = Kept()
 
 
 def _key(table: str, key: Mapping[str, str]) -> Key:

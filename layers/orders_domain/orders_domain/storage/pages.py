@@ -71,11 +71,7 @@ def _party(
 ) -> list[Partition]:
     """A party's partitions of one role: shard 0, and the other shards when it is busy (party_keys)."""
     party = _party_of(key)
-    index, role = (
-        (keys.INDEX_BILL_TO, party_keys.BILL_TO)
-        if listing == Listing.BILLED_TO
-        else (keys.INDEX_SHIP_TO, party_keys.SHIP_TO)
-    )
+    index, role = _PARTY_ROLES[listing]
     shards = party_keys.PARTY_SHARDS if party in busy else 1
     pks = keys.every_shard(lambda s: party_keys.party_pk(tenant_id, role, *party, s), shards)
     return [partition(index, pk) for pk in pks]
@@ -122,7 +118,7 @@ def party_page(
     """`read` of the places' partitions, their parties' busy markers read beside the first try: it
     reads shard 0 of each party (all an ordinary party has); only when a marker says a party is busy
     is the page read again over every shard (its shard-0 Queries then made twice)."""
-    parties = [_party_of(p.key) for p in places if p.listing in _PARTY_LISTINGS]
+    parties = [_party_of(p.key) for p in places if p.listing in _PARTY_ROLES]
     if not parties:
         return read(partitions_of_all(places))
     markers = _pool().submit(busy_of, client, table, places[0].tenant_id, parties)
@@ -134,7 +130,10 @@ def party_page(
     return replace(page, queries=page.queries + first.queries)
 
 
-_PARTY_LISTINGS = (Listing.BILLED_TO, Listing.SHIPPED_TO)
+_PARTY_ROLES = {
+    Listing.BILLED_TO: (keys.INDEX_BILL_TO, party_keys.BILL_TO),
+    Listing.SHIPPED_TO: (keys.INDEX_SHIP_TO, party_keys.SHIP_TO),
+}
 
 
 def _party_of(key: tuple[str | None, ...]) -> Party:

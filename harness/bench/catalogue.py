@@ -23,8 +23,9 @@
 
 Issue 33: a limited product's stock is the sum of its stock buckets (storage.stock_keys), so every
 read that answers stock adds one BatchGetItem of buckets per 100 keys (`BUCKET_READS` for the
-order's products, `PAGE_READS` for a page), and a product's PUT is one TransactWriteItems of the
-product and its buckets instead of a PutItem.
+order's products, `PAGE_READS` for a page), and a product's PUT is a GetItem of its bucket count and one
+TransactWriteItems of the product and its buckets instead of a PutItem. Every bench product holds
+far more than 64 units a bucket, so each has all STOCK_BUCKETS of them.
 
 `CATALOGUE_CALLS` holds a run to those calls. What the routes read is written before they are
 measured (products and credits directly, outside the measured calls).
@@ -82,9 +83,10 @@ RESERVING_CALLS: dict[str, tuple[int, int]] = {
 }
 CATALOGUE_CALLS: dict[str, dict[str, tuple[int, int]]] = {
     "create_reserving_10_lines": RESERVING_CALLS,
-    # issue 33: a PUT writes the product and its STOCK_BUCKETS buckets in one transaction; a read
-    # of limited products adds one BatchGetItem of their buckets per 100 keys (the sum is the stock)
-    "catalogue_put_product": {"TransactWriteItems": (1, 1)},
+    # issue 33: a PUT reads the product's bucket count (GetItem) and writes the product, its buckets
+    # (one per 64 units, at most STOCK_BUCKETS) and the removal of those beyond in one transaction; a
+    # read of limited products adds one BatchGetItem of their buckets per 100 keys (the sum is the stock)
+    "catalogue_put_product": {"GetItem": (1, 1), "TransactWriteItems": (1, 1)},
     "catalogue_get_product": {"GetItem": (1, 1), "BatchGetItem": (1, 1)},
     "catalogue_products_page": {"Query": (1, 1), "BatchGetItem": (PAGE_READS, PAGE_READS)},
     "catalogue_put_shipping": {"PutItem": (1, 1)},

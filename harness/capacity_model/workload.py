@@ -141,7 +141,8 @@ def own_keys(order: Any) -> list[str]:
             t, order.id, position, "", coupon.coupon_type, coupon.coupon_id, coupon.coupon_code_id
         )
         out += [rows[name] for name in sorted(rows) if name.endswith("_pk")]
-    home = sk.home_bucket(order.id)  # the bucket a reservation draws from first (storage.stock)
+    # the bucket a reservation draws from first among the product's (storage.stock)
+    home = sk.home_bucket(order.id, sk.bucket_count(PRODUCT_STOCK))
     out += [
         sk.bucket_key(t, line.product_type, line.product_id, home)["PK"]
         for line in order.line_items

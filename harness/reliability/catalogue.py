@@ -338,8 +338,9 @@ class ReleasingCancelCase(Case):
 
 @dataclass
 class ProductCase(Case):
-    """PUT a product (no key; one TransactWriteItems of the product and its stock buckets, idempotent
-    by nature), sent again until answered 200: it then reads as put, its stock the one sent."""
+    """PUT a product (no key; the GetItem of its bucket count and one TransactWriteItems of the product
+    and its stock buckets, idempotent by nature), sent again until answered 200: it then reads as put,
+    its stock the one sent."""
 
     api: Api
     label: str
@@ -484,9 +485,9 @@ ROUTES: dict[str, Route] = {
     "cancel_releasing_partial": Route(
         RELEASING_WRITES, RELEASING_CALLS, lambda a, s, label: ReleasingCancelCase(a, s, label, partial=True)
     ),
-    # issue 33: the product and its stock buckets in one transaction
+    # issue 33: the product's bucket count read, then the product and its stock buckets in one transaction
     "catalogue_product": Route(
-        ("TransactWriteItems",), ("TransactWriteItems",), lambda a, s, label: ProductCase(a, label)
+        ("TransactWriteItems",), ("GetItem", "TransactWriteItems"), lambda a, s, label: ProductCase(a, label)
     ),
     "grant_credit": Route(GRANT_WRITES, GRANT_CALLS, lambda a, s, label: GrantCase(a, label)),
     "grant_credit_number": Route(

@@ -15,10 +15,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from orders_domain.models.catalogue import Product, ProductInput
-from orders_domain.storage import catalogue as store_module
 from orders_domain.storage import keys
 from orders_domain.storage import stock_keys as sk
+from orders_domain.storage import stock_levels as store_module
 from orders_domain.storage.catalogue import DynamoCatalogue
+from orders_domain.storage.codec import typed_key
 
 from local.lambda_runtime import InstancePool
 from tests.helpers import body_of, create_event
@@ -103,7 +104,7 @@ def test_given_a_product_when_many_instances_buy_it_until_sold_out_then_exactly_
     # AND every order holds exactly what it asked, and exactly the stock was sold: nothing left in any bucket
     assert all(made["line_items"][0]["stock_reserved"] == asked for _, asked, made in sale.made)
     assert sale.sold() == 300
-    assert buckets(store, tables) == [0] * sk.STOCK_BUCKETS
+    assert buckets(store, tables) == [0] * sk.bucket_count(300)
     found = store.get(T, "ticket", "gala", consistent=True)
     assert found is not None
     assert found.stock_available == 0
@@ -151,7 +152,11 @@ def test_given_a_sale_on_when_the_admin_puts_a_new_stock_then_no_more_than_it_is
     assert sale.faults == []
     assert put_done
     assert len([made for sent, _, made in sale.made if sent > put_done[0]]) <= 40
-    assert buckets(store, tables) == [0] * sk.STOCK_BUCKETS
+    assert buckets(store, tables) == [0] * sk.bucket_count(40)
+    # AND the 31 buckets the million units had beyond the 40's one are gone
+    gone = sk.bucket_keys(T, "ticket", "gala", sk.STOCK_BUCKETS)[1:]
+    table = tables["OrdersTable"]
+    assert all("Item" not in store._client.get_item(TableName=table, Key=typed_key(k)) for k in gone)
 
 
 def test_given_a_stocked_product_when_an_order_reserves_then_it_writes_one_small_bucket_item(

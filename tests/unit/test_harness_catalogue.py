@@ -664,8 +664,10 @@ def test_the_catalogue_routes_run_under_faults_aimed_at_their_own_requests() -> 
     )
     assert "BatchGetItem" in routes["cancel_releasing"].calls
     assert "TransactWriteItems" in routes["cancel_releasing"].writes
-    # a product's PUT is one transaction (the product and its stock buckets, issue 33): its faults aim there
-    assert routes["catalogue_product"].writes == routes["catalogue_product"].calls == ("TransactWriteItems",)
+    # a product's PUT reads its bucket count, then is one transaction (the product and its stock
+    # buckets, issue 33): its faults aim at both
+    assert routes["catalogue_product"].writes == ("TransactWriteItems",)
+    assert routes["catalogue_product"].calls == ("GetItem", "TransactWriteItems")
     # the credit number's counter is the tenant's: grants are sent one at a time
     assert routes["grant_credit_number"].calls == ("UpdateItem",)
     api: Any = StubApi()

@@ -4,14 +4,18 @@ Every item but the stock sits in the tenant's catalogue partition (keys.catalogu
 per `PRODUCT#<type>#<id>`, a shipping product per `SHIPPING#<id>`, and `SETTINGS`. A product's
 document (`doc`) is what the admin put. Lists are a Query on the partition (begins_with on the
 sort key): no Scan.
-A product of limited stock keeps its units in stock buckets (storage.stock_keys, issue 33): the
-product item says how many (`stock_buckets`; absent: unlimited) and each bucket is an item of its
-own partition, so an order's create decrements one of them in its own transaction (issue 31) and a
-sale does not write the catalogue partition. `stock_available` answered is the sum of the buckets,
-read after the products (one BatchGetItem per 3 products). An item written before buckets keeps its
-units in `stock` until a PUT or the first reservation moves them (storage.stock).
+A product of limited stock keeps its units in stock buckets (storage.stock_keys, issue 33; stored
+and read by storage.stock_levels): the product item says how many (`stock_buckets`, one per 64
+units up to 32; absent: unlimited) and each bucket is an item of its own partition, so an order's
+create decrements one of them in its own transaction (issue 31) and a sale does not write the
+catalogue partition. `stock_available` answered is the sum of the buckets, read after the products
+(one BatchGetItem per 100 buckets). An item written before buckets keeps its units in `stock` until
+a PUT or the first reservation moves them (storage.stock).
 
-A PUT or DELETE writes the product item and all its buckets in one transaction: all or nothing.
+A PUT or DELETE reads the product's bucket count (one consistent GetItem) and writes the product
+item, its buckets and the removal of the buckets beyond its new count (all, for a DELETE) in one
+transaction, on the condition that the count is still the one read (else read and made again): all
+or nothing, and no bucket is left beyond the count the item says.
 When sales are drawing from the buckets at that moment, the transaction meets one of them
 (TransactionConflict) and the writes go one at a time instead, in an order that never lets more
 be sold than the stock says (`_write`): a PUT of limited stock writes the buckets before the
@@ -27,8 +31,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -39,6 +42,7 @@ from orders_domain.storage import stock_keys as sk
 from orders_domain.storage.codec import typed_key
 from orders_domain.storage.faults import translate_store_errors
 from orders_domain.storage.pages import batch_get, query_prefix
+from orders_domain.storage.stock_levels import bucket_delete, bucket_put, forget, totals
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -48,11 +52,9 @@ _DOC = "doc"
 STOCK = sk.LEGACY_STOCK
 #: `stock_available` of a limited product read without its levels (`lookup(levels=False)`).
 LEVEL_NOT_READ = -1
-#: How often one write of a PUT or DELETE done one at a time is sent again after a conflict.
+#: How often one write of a PUT or DELETE done one at a time is sent again after a conflict, and
+#: how often a PUT or DELETE is made again when another changed the product's bucket count between.
 _WRITE_ATTEMPTS = 10
-#: How long levels this process read stay a plan for a reservation (storage.stock).
-RECENT_SECONDS = 1.0
-_RECENT_MAX = 1024
 
 Ref = tuple[str, str]
 
@@ -66,7 +68,7 @@ def product_item(product: Product) -> dict[str, Any]:
         _DOC: {"S": product.model_dump_json(exclude={"stock_available"})},
     }
     if product.stock_available is not None:
-        item[sk.BUCKETS] = {"N": str(sk.STOCK_BUCKETS)}
+        item[sk.BUCKETS] = {"N": str(sk.bucket_count(product.stock_available))}
     return item
 
 
@@ -85,114 +87,24 @@ def _ref(item: dict[str, Any]) -> Ref:
     return keys.product_of_sort_key(item["SK"]["S"])
 
 
+def _on_count(action: dict[str, Any], count: int | None) -> dict[str, Any]:
+    """A product item's Put or Delete, on the condition that the stored item's bucket count is still
+    `count` (None: it has none), so the buckets written and removed beside it are the right ones."""
+    body = next(iter(action.values()))
+    body["ExpressionAttributeNames"] = {"#n": sk.BUCKETS}
+    condition = "attribute_not_exists(#n)" if count is None else "#n = :count"
+    if count is not None:
+        body["ExpressionAttributeValues"] = {":count": {"N": str(count)}}
+    if "ConditionExpression" in body:
+        condition = f"{body['ConditionExpression']} AND {condition}"
+    body["ConditionExpression"] = condition
+    return action
+
+
 def cancellation_codes(exc: ClientError) -> list[str | None]:
     """Why each item of a cancelled transaction was refused (`None`: it was not)."""
     reasons = exc.response.get("CancellationReasons") or []  # type: ignore[typeddict-item]
     return [reason.get("Code") for reason in reasons]
-
-
-# ---------------------------------------------------------------------------- the stock's levels
-@dataclass(frozen=True)
-class Levels:
-    """A product's stock as a read found it: its buckets' units by bucket number, or the units of an
-    item written before buckets (`legacy`), or neither: nothing to sell (gone, or unlimited)."""
-
-    buckets: tuple[int, ...] | None = None
-    legacy: int | None = None
-    #: When the read was made (time.monotonic): levels less this process's own draws since keep it.
-    read_at: float = 0.0
-
-    def less(self, draws: Iterable[sk.Draw]) -> Levels:
-        if self.buckets is None:
-            return self
-        left = list(self.buckets)
-        for bucket, units in draws:
-            left[bucket] -= units
-        return replace(self, buckets=tuple(left))
-
-
-def read_levels(
-    client: DynamoDBClient, table: str, tenant_id: str, refs: Iterable[Ref], *, consistent: bool = False
-) -> dict[Ref, Levels]:
-    """Each product's item and buckets (one BatchGetItem per 3 products): what it has to sell. This
-    process remembers them for `RECENT_SECONDS` (`recalled`)."""
-    wanted = list(dict.fromkeys(refs))
-    item_keys = [k for r in wanted for k in (keys.product_key(tenant_id, *r), *sk.bucket_keys(tenant_id, *r))]
-    names = {"#u": sk.UNITS, "#s": STOCK, "#n": sk.BUCKETS}
-    found = batch_get(client, table, item_keys, "PK, SK, #u, #s, #n", names, consistent=consistent)
-    products: dict[Ref, dict[str, Any]] = {}
-    units: dict[Ref, dict[int, int]] = {}
-    for item in found:
-        if item["SK"]["S"] == sk.STOCK_SK:
-            product_type, product_id, bucket = sk.bucket_of_pk(item["PK"]["S"])
-            units.setdefault((product_type, product_id), {})[bucket] = int(item[sk.UNITS]["N"])
-        else:
-            products[_ref(item)] = item
-    levels = {ref: _levels(products.get(ref), units.get(ref, {})) for ref in wanted}
-    remember(table, tenant_id, levels)
-    return levels
-
-
-def _levels(product: dict[str, Any] | None, units: dict[int, int]) -> Levels:
-    now = time.monotonic()
-    if product is not None and sk.BUCKETS in product:
-        return Levels(buckets=tuple(units.get(b, 0) for b in range(sk.STOCK_BUCKETS)), read_at=now)
-    if product is not None and STOCK in product:
-        return Levels(legacy=int(product[STOCK]["N"]), read_at=now)
-    return Levels(read_at=now)
-
-
-def totals(
-    client: DynamoDBClient, table: str, tenant_id: str, refs: Iterable[Ref], *, consistent: bool = False
-) -> dict[Ref, int]:
-    """The units left of each product whose stock is in buckets: the sum of its buckets."""
-    wanted = list(dict.fromkeys(refs))
-    sums = dict.fromkeys(wanted, 0)
-    item_keys = [k for ref in wanted for k in sk.bucket_keys(tenant_id, *ref)]
-    for item in batch_get(client, table, item_keys, "PK, #u", {"#u": sk.UNITS}, consistent=consistent):
-        product_type, product_id, _ = sk.bucket_of_pk(item["PK"]["S"])
-        sums[(product_type, product_id)] += int(item[sk.UNITS]["N"])
-    return sums
-
-
-#: (table, tenant, type, id) -> (when read, levels): this process's recent reads (a plan only).
-_recent: recent_items.Kept[tuple[str, str, str, str], Levels] = recent_items.Kept()
-
-
-def remember(table: str, tenant_id: str, levels: dict[Ref, Levels]) -> None:
-    """Keep these levels as this process's latest of each product (as old as their read)."""
-    for ref, found in levels.items():
-        _recent.keep((table, tenant_id, *ref), found, found.read_at, most=_RECENT_MAX)
-
-
-def recalled(table: str, tenant_id: str, refs: Iterable[Ref]) -> dict[Ref, Levels]:
-    """What this process read of these products' stock less than `RECENT_SECONDS` ago."""
-    now, known = time.monotonic(), {}
-    for ref in refs:
-        kept = _recent.fresh((table, tenant_id, *ref), RECENT_SECONDS, now)
-        if kept is not None:
-            known[ref] = kept[1]
-    return known
-
-
-def forget(table: str, tenant_id: str, ref: Ref) -> None:
-    """Drop what this process read of a product (it was put, deleted or given units)."""
-    _recent.drop((table, tenant_id, *ref))
-    recent_items.forget(table, [keys.product_key(tenant_id, *ref)])
-
-
-def bucket_put(table: str, tenant_id: str, ref: Ref, bucket: int, units: int) -> dict[str, Any]:
-    """A transaction item writing one bucket with `units` (whatever it held)."""
-    item = {
-        **typed_key(sk.bucket_key(tenant_id, *ref, bucket)),
-        "entity": {"S": "stock_bucket"},
-        sk.UNITS: {"N": str(units)},
-    }
-    return {"Put": {"TableName": table, "Item": item}}
-
-
-def bucket_delete(table: str, tenant_id: str, ref: Ref, bucket: int) -> dict[str, Any]:
-    return {"Delete": {"TableName": table, "Key": typed_key(sk.bucket_key(tenant_id, *ref, bucket))}}
 
 
 # ---------------------------------------------------------------------------- the store
@@ -213,7 +125,7 @@ class DynamoCatalogue:
     ) -> list[Product]:
         """The products of these items, each with its stock left (the buckets of those that have
         them: one read for all, unless `levels` is False)."""
-        bucketed = [_ref(item) for item in items if sk.BUCKETS in item]
+        bucketed = {_ref(item): int(item[sk.BUCKETS]["N"]) for item in items if sk.BUCKETS in item}
         left: dict[Ref, int] = {}
         if bucketed and levels:
             left = totals(self._client, self._table, tenant_id, bucketed, consistent=consistent)
@@ -268,45 +180,75 @@ class DynamoCatalogue:
 
     @translate_store_errors
     def put(self, product: Product) -> None:
-        """The product item and its buckets (module docstring): its stock split evenly over them, or
-        none when its stock is unlimited."""
+        """The product item and its buckets (module docstring): its stock split evenly over
+        `bucket_count` of them, or none when its stock is unlimited; the buckets its old count had
+        beyond the new one removed."""
         tenant, ref = product.tenant_id, (product.product_type, product.product_id)
-        item = {"Put": {"TableName": self._table, "Item": product_item(product)}}
-        if product.stock_available is None:
-            self._write([item], [bucket_delete(self._table, tenant, ref, b) for b in range(sk.STOCK_BUCKETS)])
-        else:
-            shares = enumerate(sk.split(product.stock_available))
-            self._write([bucket_put(self._table, tenant, ref, b, units) for b, units in shares], [item])
-        forget(self._table, tenant, ref)
+        item = product_item(product)
+        new = sk.count_of(item)
+        for _ in range(_WRITE_ATTEMPTS):
+            old = self._stored_count(tenant, ref)[1]
+            put = _on_count({"Put": {"TableName": self._table, "Item": item}}, old)
+            beyond = [bucket_delete(self._table, tenant, ref, b) for b in range(new or 0, old or 0)]
+            if product.stock_available is None:
+                written = self._write([put], beyond)
+            else:
+                shares = enumerate(sk.split(product.stock_available, new or 1))
+                written = self._write(
+                    [bucket_put(self._table, tenant, ref, b, u) for b, u in shares], [put, *beyond]
+                )
+            forget(self._table, tenant, ref)
+            if written:
+                return
+        raise faults.unavailable()  # another PUT or DELETE of the product every time
 
     @translate_store_errors
     def delete(self, tenant_id: str, product_type: str, product_id: str) -> bool:
         """Remove the product and its buckets (module docstring); False when there was no product."""
         ref = (product_type, product_id)
-        item = {
-            "Delete": {
-                "TableName": self._table,
-                "Key": typed_key(keys.product_key(tenant_id, *ref)),
-                "ConditionExpression": "attribute_exists(SK)",
+        for _ in range(_WRITE_ATTEMPTS):
+            there, old = self._stored_count(tenant_id, ref)
+            forget(self._table, tenant_id, ref)
+            if not there:
+                return False
+            key = typed_key(keys.product_key(tenant_id, *ref))
+            item = {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": key,
+                    "ConditionExpression": "attribute_exists(SK)",
+                }
             }
-        }
-        gone = self._write(
-            [item], [bucket_delete(self._table, tenant_id, ref, b) for b in range(sk.STOCK_BUCKETS)]
-        )
-        forget(self._table, tenant_id, ref)
-        return gone
+            if self._write(
+                [_on_count(item, old)],
+                [bucket_delete(self._table, tenant_id, ref, b) for b in range(old or 0)],
+            ):
+                return True
+        raise faults.unavailable()
+
+    def _stored_count(self, tenant_id: str, ref: Ref) -> tuple[bool, int | None]:
+        """Whether the product is there, and how many buckets its item says it has (consistent)."""
+        found = self._client.get_item(
+            TableName=self._table,
+            Key=typed_key(keys.product_key(tenant_id, *ref)),
+            ConsistentRead=True,
+            ProjectionExpression="SK, #n",
+            ExpressionAttributeNames={"#n": sk.BUCKETS},
+        ).get("Item")
+        return found is not None, sk.count_of(found) if found is not None else None
 
     def _write(self, first: list[dict[str, Any]], then: list[dict[str, Any]]) -> bool:
         """`first` and `then` in one transaction; when it meets a concurrent one (a sale drawing from
-        a bucket), one at a time in that order (module docstring). False when the first item's
-        condition failed (nothing written)."""
+        a bucket), one at a time in that order (module docstring). False when the product item's
+        condition failed (the only conditional item: nothing written, or, one at a time, nothing
+        after it)."""
         items: list[Any] = [*first, *then]
         try:
             self._client.transact_write_items(TransactItems=items)
             return True
         except ClientError as exc:
             codes = cancellation_codes(exc)
-            if codes and codes[0] == "ConditionalCheckFailed":
+            if "ConditionalCheckFailed" in codes:
                 return False
             if "ThrottlingError" in codes:
                 raise faults.throttled() from exc

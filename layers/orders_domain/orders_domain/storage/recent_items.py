@@ -100,3 +100,12 @@ def forget(table: str, keys: Iterable[Mapping[str, str]]) -> None:
     """Drop these items: this process just wrote them."""
     for key in keys:
         _kept.drop(_key(table, key))
+
+
+def recalled(
+    table: str, key: Mapping[str, str], *, clock: Callable[[], float] = time.monotonic
+) -> dict[str, Any] | None:
+    """The item of `key` (a plain key) as read less than FRESH_SECONDS ago, without reading it
+    (None: not read lately, or absent)."""
+    kept = _kept.fresh(_key(table, key), FRESH_SECONDS, clock())
+    return kept[1] if kept is not None else None

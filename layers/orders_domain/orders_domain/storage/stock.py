@@ -38,18 +38,18 @@ from orders_domain.domain.errors import FieldError, SoldOut
 from orders_domain.models import Order
 from orders_domain.storage import faults, keys
 from orders_domain.storage import stock_keys as sk
-from orders_domain.storage.catalogue import (
-    STOCK,
+from orders_domain.storage.catalogue import cancellation_codes
+from orders_domain.storage.codec import typed_key
+from orders_domain.storage.pages import batch_get
+from orders_domain.storage.stock_levels import (
     Levels,
     bucket_put,
-    cancellation_codes,
+    counts_seen,
     forget,
     read_levels,
     recalled,
     remember,
 )
-from orders_domain.storage.codec import typed_key
-from orders_domain.storage.pages import batch_get
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -94,7 +94,7 @@ def create_reserving(
     instead (`OrderTaken`, the caller answers it); when there is none, nothing was written. Every
     later attempt follows a cancelled one (nothing written) and goes under a token of its own."""
     token = hashlib.sha256(f"create:{order.tenant_id}:{order.id}:{fingerprint}".encode()).hexdigest()[:36]
-    reserving = _Reserving(client, table, order.tenant_id, reservations, sk.home_bucket(order.id))
+    reserving = _Reserving(client, table, order.tenant_id, reservations, sk.home_seed(order.id))
     put: dict[str, Any] = {
         "TableName": table,
         "Item": item,
@@ -132,13 +132,16 @@ class _Reserving:
         table: str,
         tenant_id: str,
         reservations: Sequence[Reservation],
-        home: int,
+        seed: int,
     ) -> None:
         self.client, self.table, self.tenant = client, table, tenant_id
         self.reservations = reservations
         self.refs = [(r.product_type, r.product_id) for r in reservations]
         self.known = recalled(table, tenant_id, self.refs)
-        self.home = home
+        #: each product's bucket count as last seen (the create's catalogue read of a moment ago)
+        self.counts = counts_seen(table, tenant_id, self.refs)
+        #: the order's place among each product's buckets (`seed % count`), moved on by a conflict
+        self.seed = seed
         self.consistent = False
 
     def plan(self) -> list[list[sk.Draw]] | None:
@@ -147,7 +150,7 @@ class _Reserving:
         if _move_legacy(self.client, self.table, self.tenant, self.known):
             self._read(self.refs, consistent=True)
             return None
-        draws = _draws(self.reservations, self.known, self.home)
+        draws = _draws(self.reservations, self.known, self._homes())
         if sum(map(len, draws)) + 1 > TRANSACTION_ITEMS:
             _gather_all(self.client, self.table, self.tenant, self.reservations, self.known, draws)
             self._read(self.refs, consistent=True)
@@ -180,7 +183,7 @@ class _Reserving:
             self._read(stale, consistent=self.consistent)
             self.consistent = True  # a plan from an eventually consistent read failed: read exactly
         if "TransactionConflict" in codes:
-            self.home = (self.home + 1) % sk.STOCK_BUCKETS  # another bucket: the one met is busy
+            self.seed += 1  # another bucket: the one met is busy
             time.sleep(random.uniform(0, 0.01))  # noqa: S311 - jitter, not a secret
 
     def taken(self, draws: Sequence[Sequence[sk.Draw]]) -> None:
@@ -190,15 +193,36 @@ class _Reserving:
         }
         remember(self.table, self.tenant, left)
 
+    def _homes(self) -> list[int]:
+        """Each reservation's own bucket: the seed within its product's count (the levels' when
+        read, else as last seen, else STOCK_BUCKETS: a missing bucket fails its draw, then read)."""
+        homes = []
+        for ref in self.refs:
+            levels = self.known.get(ref)
+            count = (
+                len(levels.buckets) if levels and levels.buckets else self.counts.get(ref, sk.STOCK_BUCKETS)
+            )
+            homes.append(self.seed % count)
+        return homes
+
     def _read(self, refs: Iterable[Ref], *, consistent: bool) -> None:
-        self.known.update(read_levels(self.client, self.table, self.tenant, refs, consistent=consistent))
+        read = read_levels(
+            self.client, self.table, self.tenant, refs, consistent=consistent, counts=self.counts
+        )
+        self.known.update(read)
+        self.counts.update({ref: len(levels.buckets) for ref, levels in read.items() if levels.buckets})
 
 
-def _draws(reservations: Sequence[Reservation], known: dict[Ref, Levels], home: int) -> list[list[sk.Draw]]:
+def _draws(
+    reservations: Sequence[Reservation], known: dict[Ref, Levels], homes: Sequence[int]
+) -> list[list[sk.Draw]]:
     """Each reservation's draws: planned from its product's levels when known (empty: too few
-    units in all), else all from `home`, unread. From the fewest buckets when the order's draws
-    would not fit one transaction."""
-    draws = [_draw(known.get((r.product_type, r.product_id)), r.quantity, home) for r in reservations]
+    units in all), else all from its own bucket (`homes`), unread. From the fewest buckets when the
+    order's draws would not fit one transaction."""
+    draws = [
+        _draw(known.get((r.product_type, r.product_id)), r.quantity, home)
+        for r, home in zip(reservations, homes, strict=True)
+    ]
     if sum(map(len, draws)) + 1 > TRANSACTION_ITEMS:
         draws = [_draw(known.get((r.product_type, r.product_id)), r.quantity, None) for r in reservations]
     return draws
@@ -248,20 +272,22 @@ def _move_legacy(client: DynamoDBClient, table: str, tenant_id: str, known: dict
             continue
         moved = True
         forget(table, tenant_id, ref)
+        count = sk.bucket_count(levels.legacy)
         product = {
             "Update": {
                 "TableName": table,
                 "Key": typed_key(keys.product_key(tenant_id, *ref)),
                 "UpdateExpression": "REMOVE #s SET #n = :count",
                 "ConditionExpression": "#s = :seen AND attribute_not_exists(#n)",
-                "ExpressionAttributeNames": {"#s": STOCK, "#n": sk.BUCKETS},
+                "ExpressionAttributeNames": {"#s": sk.LEGACY_STOCK, "#n": sk.BUCKETS},
                 "ExpressionAttributeValues": {
                     ":seen": {"N": str(levels.legacy)},
-                    ":count": {"N": str(sk.STOCK_BUCKETS)},
+                    ":count": {"N": str(count)},
                 },
             }
         }
-        buckets = [bucket_put(table, tenant_id, ref, b, u) for b, u in enumerate(sk.split(levels.legacy))]
+        shares = enumerate(sk.split(levels.legacy, count))
+        buckets = [bucket_put(table, tenant_id, ref, b, u) for b, u in shares]
         for put in buckets:
             put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
         _try_once(client, [product, *buckets])
@@ -284,7 +310,7 @@ def _gather_all(
         levels = known.get(ref)
         if len(drawn) < 2 or levels is None or levels.buckets is None:
             continue
-        into = max(range(sk.STOCK_BUCKETS), key=lambda b: levels.buckets[b])  # type: ignore[index]
+        into = max(range(len(levels.buckets)), key=lambda b: levels.buckets[b])  # type: ignore[index]
         moving = [(b, u) for b, u in enumerate(levels.buckets) if u > 0 and b != into]
         items = [_move(table, tenant_id, ref, b, -u) for b, u in moving]
         items.append(_move(table, tenant_id, ref, into, sum(u for _, u in moving)))
@@ -330,34 +356,29 @@ def increments(
     order_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """Transaction items giving units back: to the order's own bucket (`order_id`'s; without it,
-    one the product picks) of each product that still exists with limited stock, or to the `stock`
-    of an item written before buckets (read now, consistently, in one BatchGetItem). One per
-    product, each conditional on that, so a product deleted or moved in between cancels the
-    transaction, which the write loop reads as a conflict and sends again."""
+    one the product picks) among those of each product that still exists with limited stock, or to
+    the `stock` of an item written before buckets (the product items read now, consistently, in one
+    BatchGetItem). One per product, each conditional on its bucket or `stock` being there, so a
+    product deleted or moved in between cancels the transaction, which the write loop reads as a
+    conflict and sends again."""
     units: dict[Ref, int] = {}
     for release in releases:  # one item per product: a transaction may not touch an item twice
         ref = (release.product_type, release.product_id)
         units[ref] = units.get(ref, 0) + release.quantity
-    into = {ref: sk.home_bucket(order_id or "#".join(ref)) for ref in units}
-    wanted = [
-        k
-        for ref in units
-        for k in (keys.product_key(tenant_id, *ref), sk.bucket_key(tenant_id, *ref, into[ref]))
-    ]
-    names = {"#s": STOCK, "#n": sk.BUCKETS}
+    wanted = [keys.product_key(tenant_id, *ref) for ref in units]
+    names = {"#s": sk.LEGACY_STOCK, "#n": sk.BUCKETS}
     found = batch_get(client, table, wanted, "PK, SK, #s, #n", names, consistent=True)
-    bucketed, legacy = set(), set()
-    for item in found:
-        if item["SK"]["S"] == sk.STOCK_SK:
-            bucketed.add(sk.bucket_of_pk(item["PK"]["S"])[:2])
-        elif STOCK in item:
-            legacy.add(keys.product_of_sort_key(item["SK"]["S"]))
+    products = {keys.product_of_sort_key(item["SK"]["S"]): item for item in found}
     items = []
     for ref, quantity in units.items():
         forget(table, tenant_id, ref)
-        if ref in bucketed:
-            items.append(_move(table, tenant_id, ref, into[ref], quantity))
-        elif ref in legacy:
+        product = products.get(ref, {})
+        count = sk.count_of(product)
+        if count is not None:
+            items.append(
+                _move(table, tenant_id, ref, sk.home_bucket(order_id or "#".join(ref), count), quantity)
+            )
+        elif sk.LEGACY_STOCK in product:
             items.append(_legacy_increment(table, tenant_id, ref, quantity))
     return items
 
@@ -369,7 +390,7 @@ def _legacy_increment(table: str, tenant_id: str, ref: Ref, quantity: int) -> di
             "Key": typed_key(keys.product_key(tenant_id, *ref)),
             "UpdateExpression": "SET #s = #s + :units",
             "ConditionExpression": "attribute_exists(#s)",
-            "ExpressionAttributeNames": {"#s": STOCK},
+            "ExpressionAttributeNames": {"#s": sk.LEGACY_STOCK},
             "ExpressionAttributeValues": {":units": {"N": str(quantity)}},
         }
     }

@@ -3,15 +3,22 @@ storage.keys, in a module of its own so keys.py stays under its size limit), and
 over them: the even split a PUT writes, the bucket an order draws from first, and the plan of an
 order's draws from levels read (pure functions; storage.stock sends them).
 
-A product of limited stock keeps its units in `STOCK_BUCKETS` bucket items, each under its own
-partition key (not the catalogue partition), so one product's sales spread over that many
+A product of limited stock keeps its units in up to `STOCK_BUCKETS` bucket items, each under its
+own partition key (not the catalogue partition), so one product's sales spread over that many
 partitions and items instead of meeting on one:
 
 | item          | PK                                           | SK    |
 |---------------|----------------------------------------------|-------|
 | stock bucket  | T#<tenant>#STOCK#<type>#<id>#<bucket, 2 digits> | STOCK |
 
-The product item (storage.catalogue) says how many buckets hold its stock (`stock_buckets`); an
+The product item (storage.catalogue) says how many buckets hold its stock (`stock_buckets`, numbered
+from 0; no bucket of a higher number is ever read): `bucket_count` of the units its PUT set, one
+bucket per `BUCKET_UNITS` units, at least 1 and at most STOCK_BUCKETS. A product of 250 tickets
+has 4 buckets (a PUT is a transaction of 5 items, a stock read 4 keys), one of 2,048 units or more
+all 32. Fewer buckets cost a small product nothing at the target: its buckets hold no more than
+`BUCKET_UNITS` units each, so each takes at most that many decrements before it is empty, and once
+all are, an instance refuses the product from its read of a moment ago without writing. A product
+item written with 32 buckets before the count varied keeps them (its count says so). An
 item written before buckets keeps its units in a number attribute `stock` until the first
 reservation or PUT moves them into buckets (storage.stock). Types and ids hold no `#`.
 
@@ -22,20 +29,23 @@ leaving room for draws that concentrate on the buckets still holding units as ot
 half empty, ~625 WCU) and for retried conflicts. 16 would start at ~625 WCU and pass 1,000 once
 half its buckets were empty; 64 would double what every stock read costs (a product's level is
 the sum of all its buckets: 64 keys, one BatchGetItem of its own) for headroom the target does
-not need. Changing it means writing every stocked product's buckets anew (a PUT of each) as the
-change goes out, like keys.WRITE_SHARDS.
+not need. Each product item records its own count, so a change of either constant reaches a
+product at its next PUT and nothing stored needs moving.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 #: (bucket, units) taken from one bucket of a product.
 Draw = tuple[int, int]
 
-#: Buckets a limited product's stock is split into (the module docstring says why 32).
+#: The most buckets a limited product's stock is split into (the module docstring says why 32).
 STOCK_BUCKETS = 32
+#: Units per bucket a PUT aims at: a product of fewer units has fewer buckets (`bucket_count`).
+BUCKET_UNITS = 64
 STOCK_SK = "STOCK"
 #: A bucket item's units left (a number), and the product item's count of buckets.
 UNITS = "units"
@@ -50,9 +60,19 @@ def bucket_key(tenant_id: str, product_type: str, product_id: str, bucket: int) 
     return {"PK": f"T#{tenant_id}{_MARK}{product_type}#{product_id}#{bucket:02d}", "SK": STOCK_SK}
 
 
-def bucket_keys(tenant_id: str, product_type: str, product_id: str) -> list[dict[str, str]]:
-    """Every bucket of the product, by bucket number."""
-    return [bucket_key(tenant_id, product_type, product_id, b) for b in range(STOCK_BUCKETS)]
+def bucket_keys(tenant_id: str, product_type: str, product_id: str, count: int) -> list[dict[str, str]]:
+    """The product's `count` buckets, by bucket number."""
+    return [bucket_key(tenant_id, product_type, product_id, b) for b in range(count)]
+
+
+def bucket_count(units: int) -> int:
+    """How many buckets a PUT of `units` spreads them over: one per BUCKET_UNITS, 1 to STOCK_BUCKETS."""
+    return max(1, min(STOCK_BUCKETS, -(-units // BUCKET_UNITS)))
+
+
+def count_of(item: dict[str, Any]) -> int | None:
+    """The bucket count a product item (typed) records; None when it has no buckets."""
+    return int(item[BUCKETS]["N"]) if BUCKETS in item else None
 
 
 def bucket_of_pk(pk: str) -> tuple[str, str, int]:
@@ -61,17 +81,23 @@ def bucket_of_pk(pk: str) -> tuple[str, str, int]:
     return product_type, product_id, int(bucket)
 
 
-def home_bucket(order_id: str) -> int:
-    """The bucket an order draws from first: its id's hash, so one product's orders spread evenly
-    (stable across processes; salted, so it is not the order's list shard)."""
+def home_seed(order_id: str) -> int:
+    """An order's place among the buckets: its id's hash (stable across processes; salted, so it is
+    not the order's list shard). Its bucket in a product of `count` is `seed % count`."""
     digest = hashlib.sha256(f"stock:{order_id}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") % STOCK_BUCKETS
+    return int.from_bytes(digest[:4], "big")
 
 
-def split(units: int) -> list[int]:
-    """`units` spread over the buckets as evenly as they go (the first ones take the remainder)."""
-    base, extra = divmod(units, STOCK_BUCKETS)
-    return [base + (1 if b < extra else 0) for b in range(STOCK_BUCKETS)]
+def home_bucket(order_id: str, count: int) -> int:
+    """The bucket an order draws from first in a product of `count` buckets, so one product's
+    orders spread evenly."""
+    return home_seed(order_id) % count
+
+
+def split(units: int, count: int) -> list[int]:
+    """`units` spread over `count` buckets as evenly as they go (the first ones take the remainder)."""
+    base, extra = divmod(units, count)
+    return [base + (1 if b < extra else 0) for b in range(count)]
 
 
 def plan(levels: Sequence[int], quantity: int, home: int) -> list[Draw] | None:

@@ -32,6 +32,7 @@ from orders_domain.http.list_pages import (
     portal_page,
     rows_doc,
 )
+from orders_domain.http.representation import rows_answer
 from orders_domain.models.search import SearchRequest
 from orders_domain.services.search import BILL_TO, SHIP_TO, shipping_status
 
@@ -189,13 +190,16 @@ def by_coupon(
     view: View = "full",
     consistentRead: ConsistentRead = False,
 ) -> Response[str]:
+    # The orders' list rows when they answer (`view=summary`, or `fields` they carry), else only the
+    # orders' ids, for the orders themselves to be read.
+    from_rows = view == "summary" or (rows_answer(fields) and not consistentRead)
     return answer_page(
         fn,
         tenantId,
         limit,
         exclusiveStartKey,
         fields,
-        "by_coupon" if view == "summary" else "coupon_order_ids",
+        "by_coupon" if from_rows else "coupon_order_ids",
         couponType,
         couponId,
         view=view,

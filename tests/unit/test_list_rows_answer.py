@@ -96,3 +96,38 @@ def test_given_fields_the_rows_lack_when_listed_then_the_orders_are_read_or_the_
     else:
         assert answer["statusCode"] == 200, answer["body"]
         assert seen["BatchGetItem"] == 1
+
+
+@pytest.mark.usefixtures("publisher")
+def test_given_orders_that_used_a_coupon_when_its_lookup_asks_for_row_fields_then_the_rows_answer_them(
+    made: list[dict[str, Any]],
+) -> None:
+    # GIVEN the coupon's usage rows, as the stream consumer writes them for the order that used it
+    from orders_domain.storage import keys
+
+    from local.stream_records import lambda_record
+    from tests.helpers import deliver_batches
+
+    client, table = wiring.current().dynamodb, wiring.current().settings.orders_table_name
+    used = [order for order in made if order.get("coupons")]
+    stored = [
+        client.get_item(
+            TableName=table, Key={k: {"S": v} for k, v in keys.order_key("tenant-a", o["id"]).items()}
+        )
+        for o in used
+    ]
+    deliver_batches([[lambda_record(None, found["Item"], n + 1) for n, found in enumerate(stored)]])
+    coupon = "/orders/{tenantId}/coupon/{couponType}/{couponId}"
+    params = {"couponType": "promo", "couponId": "c"}
+    # WHEN the lookup asks for fields every list row carries, and again reading the orders
+    query = {"fields": "number,total,status", "limit": "10"}
+    from_rows = invoke("search_orders", search_event("GET", coupon, params, query))
+    from_orders = invoke(
+        "search_orders", search_event("GET", coupon, params, {**query, "consistentRead": "true"})
+    )
+    # THEN each order answers those fields (not its id alone), as reading the order answers them
+    assert from_rows["statusCode"] == from_orders["statusCode"] == 200
+    items = body_of(from_rows)["Items"]
+    assert [item["number"] for item in items] == [order["number"] for order in used]
+    assert set(items[0]) == {"id", "number", "total", "status"}
+    assert from_rows["body"] == from_orders["body"]

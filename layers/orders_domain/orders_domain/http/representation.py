@@ -101,11 +101,17 @@ def rows_as_orders(rows: Sequence[dict[str, Any]], fields: str | None) -> list[d
     (top-level names of both the row and the order response, no `a.b`): what `order_body(order,
     fields)` gives for each row's order as the row saw it, without reading the orders. None when the
     rows cannot answer (no `fields`, a name they lack, or one `project` refuses: its 400 is `project`'s)."""
-    wanted = [name.strip() for name in (fields or "").split(",") if name.strip()]
-    if not wanted or not set(wanted) <= _row_answerable():
+    if not rows_answer(fields):
         return None
-    heads = list(dict.fromkeys(wanted))
+    heads = list(dict.fromkeys(name.strip() for name in (fields or "").split(",") if name.strip()))
     return [{"id": row.get("id"), **{name: row[name] for name in heads if name in row}} for row in rows]
+
+
+def rows_answer(fields: str | None) -> bool:
+    """Whether list rows can answer whole orders projected to `fields` (`rows_as_orders`): it names
+    something, and only fields a list row carries."""
+    wanted = {name.strip() for name in (fields or "").split(",") if name.strip()}
+    return bool(wanted) and wanted <= _row_answerable()
 
 
 def history_page_json(entries: Sequence[HistoryEntry], next_token: str | None) -> str:

@@ -15,7 +15,7 @@ CALLER_REGION := $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
 export AWS_DEFAULT_REGION ?= us-east-1
 AWS_CLI_ENV := $(if $(CALLER_REGION),AWS_DEFAULT_REGION=$(CALLER_REGION),env -u AWS_DEFAULT_REGION)
 
-.PHONY: help install test unit integration lint format typecheck cfn build serve openapi openapi-lint api-key revoke-api-key bench capacity fuzz reliability sam-local clean
+.PHONY: help install test unit integration browser lint format typecheck cfn build serve openapi openapi-lint api-key revoke-api-key bench capacity fuzz reliability sam-local clean
 
 help:
 	@echo "make serve   run the API on http://127.0.0.1:$${ORDERS_PORT:-3000} (DynamoDB Local)"
@@ -52,6 +52,15 @@ build: $(BIN)/.installed
 	LAYER_PYTHON_VERSION=$(subst python,,$(RUNTIME)) PATH="$(CURDIR)/$(BIN):$$PATH" \
 		$(BIN)/sam build --template template.yaml --parameter-overrides PythonRuntime=$(RUNTIME)
 
+# The console's browser tier (tests/browser) drives Debian's Chromium with Playwright (its own browser
+# download is not used). As root a missing Chromium is installed; otherwise the tier says how, and
+# `make test` skips it (CI sets CONSOLE_BROWSER_REQUIRED=1: a missing browser fails there).
+browser:
+	@if [ -x /usr/bin/chromium ]; then /usr/bin/chromium --version 2>/dev/null || echo "chromium: /usr/bin/chromium"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && /usr/bin/chromium --version; \
+	else echo "no /usr/bin/chromium: sudo apt-get install chromium (the console's browser tier is skipped without it)"; fi
+
 unit: $(BIN)/.installed
 	$(BIN)/pytest tests/unit -q
 
@@ -69,7 +78,7 @@ openapi-lint: $(BIN)/.installed node_modules/.installed
 # The suite runs on TEST_WORKERS processes (pytest-xdist; each its own DynamoDB Local): one per core.
 TEST_WORKERS ?= auto
 test: install lint typecheck cfn build openapi-lint
-	$(BIN)/pytest -q -n $(TEST_WORKERS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 serve: install
 	$(BIN)/python -m local.serve

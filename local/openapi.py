@@ -118,6 +118,8 @@ TAGS: dict[str, str] = {
     "refund reasons and refund, for the key's own tenant.",
     "distribution": "The distribution API's dialect: create, get and change orders in JSON or XML, with "
     "`X-ADILITY-API-KEY`.",
+    "keys": "The API key a request is made with: its tenant, id and scopes (what the operator console asks "
+    "first).",
 }
 
 INFO: dict[str, Any] = {

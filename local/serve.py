@@ -228,6 +228,7 @@ def _serve(endpoint: str, port: int) -> int:
     url = f"http://{HOST}:{port}"
     tenant, key, _, _ = next((k for k in keys if k.active), keys[0])
     print(f"Orders API on {url}  (OpenAPI: {url}/openapi.json, Swagger UI: {url}/swagger)")
+    print(f"Operator console: {url}/console  (paste one of the keys below into it)")
     for each in keys:
         if each.active:
             print(f"API key for tenant {each.tenant} ({' '.join(each.scopes)}): {each.key}")

@@ -1,7 +1,8 @@
 """get_order: GET /orders/{tenantId}/{id} (also as it stood at a time), and its history; the same
 order in the source APIs' own dialects: `GET /v3/orders/{id}` (theatre) with the sub-resources its
 links name (a product, its signed pass, a payment) and `GET /distribution/orders/{id}`
-(distribution, JSON or XML), for the key's own tenant.
+(distribution, JSON or XML), for the key's own tenant; and `GET /keys/current`, the key a request
+was made with (what the operator console asks first).
 
 `id` may be `token-<guest token>` on every route.
 """
@@ -258,3 +259,36 @@ def get_distribution_order(id: OrderRef) -> Response[str]:
     order = ports.read_orders.get(caller.tenant_id, id)
     shipped = ports.fulfil_orders.shipped_records(caller.tenant_id, order)
     return json_response(200, distribution.order_view(order, shipped), headers=order_headers(order))
+
+
+@app.get(
+    "/keys/current",
+    summary="The API key this request was made with: its tenant, id and scopes",
+    description="What a client (the operator console) needs to know of its own key: the tenant it acts "
+    "for, the key's id (what an order's history names as `by`) and its scopes. Needs `orders:read`.",
+    responses={
+        200: {
+            "description": "The key.",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["tenant_id", "key_id", "scopes"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "tenant_id": {"type": "string"},
+                            "key_id": {"type": "string"},
+                            "scopes": {"type": "array", "items": {"type": "string"}},
+                        },
+                    }
+                }
+            },
+        }
+    },
+    tags=["keys"],
+)
+def get_current_key() -> Response[str]:
+    principal = fn.key_caller().principal
+    return json_response(
+        200, {"tenant_id": principal.tenant_id, "key_id": principal.key_id, "scopes": list(principal.scopes)}
+    )

@@ -40,6 +40,7 @@ COLD_START_EVENTS = {
     "refund_order": "refund_order.json",
     "catalogue": "catalogue.json",
     "notify_order": "notify_order.json",
+    "console": "console.json",
     # create_order as a distribution client's first request finds it: an XML place (the XML path,
     # defusedxml and orders_domain.dialects.xml, loaded on that request only); every other entry is
     # its function's native route, which must not load it (`cold_start` refuses a run that does).

@@ -18,8 +18,19 @@ PRICES = {
     "dynamodb_per_million_rru": 0.125,
     "eventbridge_per_million_events": 1.00,
 }
-#: What cost_per_million prices (dollars per million requests; the stream per million order changes).
-COSTS = {"create", "get", "list_page", "patch", "fulfil", "refund", "stream_order_change"}
+#: What cost_per_million prices (dollars per million requests; the stream per million order changes;
+#: the console's page per million loads, its typical look per million looks).
+COSTS = {
+    "create",
+    "get",
+    "list_page",
+    "patch",
+    "fulfil",
+    "refund",
+    "stream_order_change",
+    "console_page",
+    "console_look",
+}
 
 
 def lambda_cost(wall_us: float, memory_mb: int) -> float:
@@ -43,10 +54,16 @@ def route_cost(bench: Bench, op: dict[str, Any], name: str, memory_mb: int) -> f
 
 
 def cost_per_million(
-    bench: Bench, ops: dict[str, dict[str, Any]], results_stream: dict[str, dict[str, Any]], memory_mb: int
+    bench: Bench,
+    ops: dict[str, dict[str, Any]],
+    results_stream: dict[str, dict[str, Any]],
+    memory_mb: int,
+    console_memory_mb: int,
 ) -> dict[str, float | None]:
     """Dollars per million requests: API Gateway + the authorizer's and the route's Lambda + DynamoDB;
-    and per million order changes through the stream function (Lambda, DynamoDB, EventBridge)."""
+    per million order changes through the stream function (Lambda, DynamoDB, EventBridge); the
+    operator console's page (API Gateway and its function: no authorizer, no DynamoDB), and what a
+    typical look costs: the order list as it asks for it, one order and one page of its history."""
 
     def route(name: str) -> float:
         return route_cost(bench, ops[name], name, memory_mb)
@@ -68,4 +85,10 @@ def cost_per_million(
         "fulfil": route("fulfil"),
         "refund": route("refund"),
         "stream_order_change": stream_order_change(),
+        "console_page": round(
+            PRICES["api_gateway_rest_per_million_requests"]
+            + lambda_cost(bench.wall_us_p50["console_page"], console_memory_mb),
+            2,
+        ),
+        "console_look": round(route("console_list_page") + route("get") + route("history_page"), 2),
     }

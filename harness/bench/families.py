@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.bench import catalogue, changes, customer, dialects, fulfilment, orders, refunds, search
+from harness.bench import catalogue, changes, console, customer, dialects, fulfilment, orders, refunds, search
 from harness.bench.core import Bench, Family, Route, event, measure
 
 
@@ -31,6 +31,7 @@ GROUPS: tuple[tuple[Family, ...], ...] = (
         dialects.FAMILY,
         catalogue.FAMILY,
         customer.FAMILY,
+        console.FAMILY,
         Family(authorizer_routes),
     ),
 )

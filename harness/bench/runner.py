@@ -142,8 +142,9 @@ def run(quick: bool) -> dict[str, Any]:
         results["scaling"] = scaling(bench, runs)
         results["scaling"]["stream_throughput"] = stream_throughput(bench, runs, memory_mb)
         results["scaling"]["xml_path_import_ms"] = xml_import_ms
+        console_memory_mb = int(template["Resources"]["ConsoleFunction"]["Properties"]["MemorySize"])
         results["cost_per_million"] = cost_per_million(
-            bench, results["operations"], results["stream"], memory_mb
+            bench, results["operations"], results["stream"], memory_mb, console_memory_mb
         )
         DIALECT_COST_PER_MILLION.update(dialect_costs(bench, results["operations"], memory_mb))
         results["package_bytes"] = package_bytes()

@@ -47,6 +47,8 @@ isolation failed, A's lookups for them would answer B's orders), then:
   be A's own new order (201, not a replay, not B's: `placement_leaks`, counted as leaks); the sweep
   places B's order (number and body) as A, in JSON and XML, and A's as B (409: the number is each
   one's own already; a replay of the other's order would be a leak) and A's own again (201, A's).
+  `GET /keys/current` (issue 35) names no tenant either: no key (401), A's key answers A's tenant and
+  B's B's (each answer checked for the other tenant's data like every answer).
 
 Distribution orders exist to fuzz: each tenant places one (`distribution_body`: the number both
 share, the tenant's marker in its customer name, address and application id); its id and token join

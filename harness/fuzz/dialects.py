@@ -39,6 +39,8 @@ XML_HEADERS = {"Content-Type": "application/xml", "Accept": "application/xml"}
 #: The dialect's list containers and the name of their items (`<items><item>…</item></items>`).
 #: The theatre dialect's reasons list: the built-ins and the key's tenant's own.
 THEATRE_REASONS = "/v1/refund-reasons"
+#: The key itself (issue 35): tenant-less like the dialects; it answers the key's own tenant only.
+KEYS_CURRENT = "/keys/current"
 # the dialects: the theatre fulfil takes no body; a theatre refund; a distribution cancel
 BODIES[("POST", "/v3/orders/{id}/fulfill")] = None
 BODIES[("POST", "/v1/orders/{id}/refunds")] = {
@@ -231,6 +233,12 @@ def dialect_probes(method: str, template_path: str, a: Tenant, b: Tenant) -> lis
                 mine,
             ),
             Probe("own order again", path, a.key, {201}, mine, holds=own),
+        ]
+    elif (method, template_path) == ("GET", KEYS_CURRENT):
+        probes += [
+            Probe("no key", path, None, {401}),
+            Probe("own key", path, a.key, {200}, holds=a.tenant_id),
+            Probe("other tenant's key", path, b.key, {200}, holds=b.tenant_id),
         ]
     elif (method, template_path) == ("GET", THEATRE_REASONS):
         probes += [

@@ -81,6 +81,12 @@ def check_response(expect: Expect, answer: Any) -> Outcome:
 
 def check_body(expect: Expect, body: str) -> str | None:
     """What is wrong with a response body's shape (None: nothing)."""
+    if expect.html_script is not None:
+        page = body.lstrip().lower()
+        if not page.startswith("<!doctype html"):
+            return f"expected an HTML page, got {quote(body)}"
+        wanted = f'src="{expect.html_script}"'
+        return None if wanted in page else f"the page does not load {expect.html_script}: {quote(body)}"
     if expect.xml_root is not None:
         try:
             root = ElementTree.fromstring(body.encode("utf-8"))

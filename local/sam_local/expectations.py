@@ -31,6 +31,8 @@ class Expect:
     keys: tuple[str, ...] = ()
     nonempty: tuple[str, ...] = ()
     xml_root: str | None = None
+    #: An HTML page (the console): the body is a document that loads this script.
+    html_script: str | None = None
     kind: Kind = "api"
 
 
@@ -47,6 +49,7 @@ EXPECTED: dict[str, Expect] = {
     "catalogue_describe_products.json": Expect(200, ("products",), nonempty=("products",)),
     "catalogue_grant_credit.json": Expect(201, ("id", "amount_available", "customer_id")),
     "catalogue_list_products.json": Expect(200, ("Count", "Items"), nonempty=("Items",)),
+    "console.json": Expect(200, html_script="console/console.js"),
     "coupon_code_action.json": Expect(200, (*_ORDER, "coupons")),
     "create_order.json": Expect(201, (*_ORDER, "token")),
     "create_order_availability.json": Expect(
@@ -63,6 +66,7 @@ EXPECTED: dict[str, Expect] = {
     "get_theatre_passbook.json": Expect(200, ("pass", "signature")),
     "get_theatre_payment.json": Expect(200, ("type", "amount", "status")),
     "get_theatre_product.json": Expect(200, ("sku", "lineItemNumber", "status")),
+    "keys_current.json": Expect(200, ("tenant_id", "key_id", "scopes"), nonempty=("scopes",)),
     "notify_order.json": Expect(200, ("message_id", "to", "subject")),
     "notify_order_line.json": Expect(200, ("message_id", "to", "subject")),
     "order_stream.json": PROJECTED,

@@ -1,9 +1,10 @@
 """`sam local start-api`: the gateway's routes through SAM's emulator, with the authorizer.
 
-One order's life through HTTP, each step on a route of another function: create, get, list, patch,
-cancel a line, fulfil the rest, the will-call check, refund a line, send its notification, and a
-catalogue product; every request through the authorizer with the events' key (stored in the
-smoke's own tables). Before them, two that must be refused: no key, and the key on another tenant.
+One order's life through HTTP, each step on a route of another function: create, get, the key
+itself, the operator console's page (which asks no key), list, patch, cancel a line, fulfil the
+rest, the will-call check, refund a line, send its notification, and a catalogue product; every
+request through the authorizer with the events' key (stored in the smoke's own tables). Before
+them, two that must be refused: no key, and the key on another tenant.
 
 SAM's emulator is not API Gateway in two ways a reader of these answers should know: an authorizer
 that raises "Unauthorized" (no key, an unknown key) is a 502 "Internal server error" there (API
@@ -87,6 +88,8 @@ def smoke_steps(tenant: str, events: Mapping[str, Mapping[str, Any]]) -> list[St
             {"Idempotency-Key": "smoke-1"},
         ),
         Step("get", "GetOrderFunction", "GET", order, 200, keys=("id", "line_items")),
+        Step("the key", "GetOrderFunction", "GET", "/keys/current", 200, keys=("tenant_id", "scopes")),
+        Step("console page, no key", "ConsoleFunction", "GET", "/console", 200, with_key=False),
         Step("list", "SearchOrdersFunction", "GET", base, 200, keys=("Items",)),
         Step(
             "patch",

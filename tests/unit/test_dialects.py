@@ -255,8 +255,10 @@ def test_the_dialects_act_for_the_keys_tenant_only() -> None:
 
 
 def test_every_dialect_route_takes_its_tenant_from_the_key_and_keeps_its_scope() -> None:
+    # the dialects' 11 routes and `GET /keys/current` (the key itself) name no tenant
     dialect = [(m, p) for (m, p) in ROUTE_SCOPES if tenant_from_key(p)]
-    assert len(dialect) == 11
+    assert len(dialect) == 12
+    assert ("GET", "/keys/current") in dialect
     reader = Principal("tenant-a", (SCOPE_READ,), "key_r")
     for method, path in dialect:
         if ROUTE_SCOPES[(method, path)] == SCOPE_READ:

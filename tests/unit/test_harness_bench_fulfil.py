@@ -159,13 +159,17 @@ def test_given_the_measured_figures_when_priced_then_a_fulfil_costs_gateway_lamb
         fulfil=12_500,
         refund=12_500,
         stream_batch_100=100_000,
+        console_page=300,
+        console_list_page=20_000,
+        history_page=3_000,
     )
     op = {"rru": 0.5, "wru": 10}
-    ops = {name: dict(op) for name in ("create_10_lines", "get", "list_page", "patch", "refund")}
+    priced = ("create_10_lines", "get", "list_page", "patch", "refund", "console_list_page", "history_page")
+    ops = {name: dict(op) for name in priced}
     ops["fulfil"] = {"rru": 1.0, "wru": 20}
     stream = {"batch_100": {"wru": 100, "events": 90, "order_changes": 90}}
     # WHEN priced per million at 512 MB
-    costs = bench.cost_per_million(measured, ops, stream, 512)
+    costs = bench.cost_per_million(measured, ops, stream, 512, 256)
     # THEN it is API Gateway, two Lambda requests (1 ms and 13 ms at 0.5 GB) and its capacity
     gb_ms = bench.PRICES["lambda_per_gb_second"] * 1e6 / 1000 * 0.5
     expected = (

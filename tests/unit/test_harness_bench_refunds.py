@@ -105,14 +105,16 @@ def test_given_results_when_a_refund_route_is_missing_or_makes_other_calls_then_
 def test_given_the_measured_figures_when_priced_then_a_refund_costs_gateway_lambda_and_its_capacity() -> None:
     # GIVEN an authorizer of 1 ms and a refund of 4.2 ms (5 billed) writing 18 WRU after 1 RRU
     measured = bench.Bench("http://unused", {}, {})
-    names = ("create_10_lines", "get", "list_page", "patch", "fulfil")
-    measured.wall_us_p50.update(dict.fromkeys(names, 5_000), authorizer_warm=100, refund=4_200)
+    names = ("create_10_lines", "get", "list_page", "patch", "fulfil", "console_list_page", "history_page")
+    measured.wall_us_p50.update(
+        dict.fromkeys(names, 5_000), authorizer_warm=100, refund=4_200, console_page=300
+    )
     measured.wall_us_p50["stream_batch_100"] = 100_000
     ops = {name: {"rru": 0.5, "wru": 10} for name in names}
     ops["refund"] = {"rru": 1.0, "wru": 18}
     stream = {"batch_100": {"wru": 100, "events": 90, "order_changes": 90}}
     # WHEN priced per million at 512 MB
-    costs = bench.cost_per_million(measured, ops, stream, 512)
+    costs = bench.cost_per_million(measured, ops, stream, 512, 256)
     # THEN it is API Gateway, two Lambda requests (1 ms and 5 ms at 0.5 GB) and its capacity
     gb_ms = bench.PRICES["lambda_per_gb_second"] * 1e6 / 1000 * 0.5
     expected = (

@@ -20,6 +20,7 @@ from orders_domain.models.refunds import TheatreRefundRequest
 from orders_domain.services import create_fingerprint
 
 from harness import fuzz
+from harness.fuzz.dialects import KEYS_CURRENT
 from tests.helpers import ROOT
 
 GET_DIST = "/distribution/orders/{id}"
@@ -66,9 +67,9 @@ def document() -> dict[str, Any]:
 
 
 def dialect_document() -> dict[str, Any]:
-    """The document's routes that name no tenant, as the sweep reads them."""
+    """The document's dialect routes (they name no tenant), as the sweep reads them."""
     paths = document()["paths"]
-    return {"paths": {p: ops for p, ops in paths.items() if fuzz.is_tenant_from_key(p)}}
+    return {"paths": {p: ops for p, ops in paths.items() if fuzz.is_tenant_from_key(p) and p != KEYS_CURRENT}}
 
 
 def by_label(probes: list[fuzz.Probe]) -> dict[str, list[fuzz.Probe]]:
@@ -598,3 +599,38 @@ def test_given_schemathesis_output_when_a_run_fails_then_its_failures_section_is
     # a very long section is cut
     long = "== FAILURES ==\n" + "z" * (fuzz.FAILURE_REPORT_CHARS * 2) + "\n== SUMMARY ==\nend\n"
     assert len(fuzz.failure_report(long)) < fuzz.FAILURE_REPORT_CHARS + 200
+
+
+# ---------------------------------------------------------------------------- GET /keys/current (issue 35)
+def keys_document() -> dict[str, Any]:
+    return {"paths": {KEYS_CURRENT: document()["paths"][KEYS_CURRENT]}}
+
+
+def fake_keys(a: fuzz.Tenant, b: fuzz.Tenant, *, swapped: bool = False) -> Call:
+    """`/keys/current` answering the key's own tenant (`swapped`: the other's)."""
+
+    def call(
+        base: str, method: str, path: str, key: str | None, body: Any = None, *, headers: Any = None
+    ) -> tuple[int, str]:
+        assert path == KEYS_CURRENT
+        if key not in (a.key, b.key):
+            return 401, '{"title": "Unauthorized"}'
+        mine = (a if key == a.key else b) if not swapped else (b if key == a.key else a)
+        return 200, json.dumps({"tenant_id": mine.tenant_id, "key_id": "key_x", "scopes": ["orders:read"]})
+
+    return call
+
+
+@pytest.mark.parametrize("swapped", [False, True])
+def test_given_the_key_route_when_swept_then_each_key_must_answer_its_own_tenant(
+    monkeypatch: pytest.MonkeyPatch, swapped: bool
+) -> None:
+    a, b = tenants()
+    monkeypatch.setattr(fuzz.client, "call", fake_keys(a, b, swapped=swapped))
+    swept = fuzz.tenant_sweep("http://api", keys_document(), a, b)
+    assert swept.requests == 3
+    assert swept.server_errors == []
+    if swapped:  # each key answered as the other tenant's: both reads are refused
+        assert len(swept.unexpected) + len(swept.leaks) == 2
+    else:
+        assert (swept.unexpected, swept.leaks) == ([], [])

@@ -18,6 +18,7 @@ from orders_domain.storage import keys
 
 from harness import bench, fuzz
 from harness.bench.catalogue import CATALOGUE_CALLS
+from harness.bench.console import CONSOLE_CALLS
 from harness.bench.customer import CUSTOMER_CALLS
 from harness.bench.orders import ORDER_CALLS, steady_party
 from harness.stream_replay import RecordingPublisher
@@ -195,6 +196,7 @@ def results() -> dict[str, Any]:
         **CATALOGUE_CALLS,
         **ORDER_CALLS,
         **CUSTOMER_CALLS,
+        **CONSOLE_CALLS,
     }.items():
         ops[name] = {**op, "ddb_calls": {api: fewest for api, (fewest, _) in calls.items()}}
     stream: dict[str, Any] = dict.fromkeys(bench.SHAPE["stream"] or (), 0)

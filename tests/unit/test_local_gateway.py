@@ -1091,3 +1091,21 @@ def test_given_the_real_template_then_each_functions_timeout_is_its_own_or_the_g
     assert gateway.timeout_of("CreateOrderFunction") == template["Globals"]["Function"]["Timeout"]
     assert gateway.timeout_of("OrderStreamFunction") == 60
     assert gateway.timeout_of("NoSuchFunction") == 3  # Lambda's default
+
+
+# ---------------------------------------------------------------------------- the console (issue 35)
+@pytest.mark.usefixtures("tables")
+def test_real_template_serves_the_console_without_a_key_and_nothing_else_without_one() -> None:
+    # GIVEN the gateway built from the real template
+    gateway = Gateway(ROOT / "template.yaml")
+    # WHEN the console's page and its script are asked for with no key
+    status, headers, body = gateway.handle("GET", "/console", {})
+    script_status, script_headers, _ = gateway.handle("GET", "/console/console.js", {})
+    # THEN they are served, with the console's policy; and an API route without a key is still a 401
+    assert (status, script_status) == (200, 200)
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert script_headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert b'src="console/console.js"' in body
+    assert gateway.handle("GET", "/keys/current", {})[0] == 401
+    assert gateway.handle("GET", "/console/no-such.js", {})[0] == 404

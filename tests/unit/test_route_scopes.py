@@ -22,7 +22,7 @@ from orders_domain.http.routes import (
     scope_of,
 )
 
-from local.gateway import routes_from_template
+from local.gateway import Route, routes_from_template
 from local.lambda_runtime import FakeLambdaContext
 from local.tables import load_template
 from tests.helpers import ROOT, TEMPLATE, invoke, load_event, seed_key, with_headers
@@ -58,8 +58,19 @@ def shape(path: str) -> str:
     return path.replace("token-{token}", "{id}")
 
 
+def api_routes() -> list[Route]:
+    """The template's routes behind the API's authorizer: the API. The console's files
+    (`Auth: Authorizer: NONE`: public, no data) ask no key and need no scope."""
+    return [route for route in routes_from_template(load_template(TEMPLATE)) if route.authorized]
+
+
+def public_paths() -> set[str]:
+    return {route.path for route in routes_from_template(load_template(TEMPLATE)) if not route.authorized}
+
+
 def api_md_routes() -> set[tuple[str, str]]:
-    """(method, path) of every route in API.md's "Routes" section, plus the planned admin override."""
+    """(method, path) of every route in API.md's "Routes" section, plus the planned admin override
+    (not the public files of `public_paths`)."""
     text = API_MD.read_text(encoding="utf-8")
     routes_section = text.split("## Routes", 1)[1].split("## Planned routes", 1)[0]
     override_rows = [line for line in text.splitlines() if "/override" in line and line.startswith("|")]
@@ -76,7 +87,7 @@ def api_md_routes() -> set[tuple[str, str]]:
             else:  # `billToOrganization/{id}`: another path under the tenant, same method
                 path = "/orders/{tenantId}/" + item.strip().strip("/")
             found.add((method, path))
-    return found
+    return {(method, path) for method, path in found if path not in public_paths()}
 
 
 def declared_shapes() -> dict[tuple[str, str], str]:
@@ -86,7 +97,7 @@ def declared_shapes() -> dict[tuple[str, str], str]:
 def resolver_routes() -> set[tuple[str, str]]:
     """(method, path) of every route every function's Powertools resolver serves."""
     found = set()
-    for module in {route.module for route in routes_from_template(load_template(TEMPLATE))}:
+    for module in {route.module for route in api_routes()}:
         app = importlib.import_module(module).app
         for route in app._static_routes + app._dynamic_routes:
             found.add((route.method, route.openapi_path))
@@ -118,7 +129,7 @@ def test_nothing_is_declared_that_api_md_does_not_name() -> None:
     [
         (
             "template.yaml",
-            lambda: {(r.method, r.path) for r in routes_from_template(load_template(TEMPLATE))},
+            lambda: {(r.method, r.path) for r in api_routes()},
         ),
         ("function resolvers", resolver_routes),
     ],
@@ -133,8 +144,17 @@ def test_every_served_route_has_the_api_md_scope(source: str, routes: object) ->
 
 
 def test_template_and_resolvers_serve_the_same_routes() -> None:
-    template = {(r.method, r.path) for r in routes_from_template(load_template(TEMPLATE))}
+    template = {(r.method, r.path) for r in api_routes()}
     assert template == resolver_routes()
+
+
+def test_only_the_console_files_ask_no_key() -> None:
+    assert public_paths() == {"/console", "/console/{asset}"}
+    assert all(
+        route.method == "GET"
+        for route in routes_from_template(load_template(TEMPLATE))
+        if not route.authorized
+    )
 
 
 def test_a_route_with_no_declared_scope_is_refused_even_with_every_scope() -> None:

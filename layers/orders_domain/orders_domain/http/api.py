@@ -38,11 +38,12 @@ from orders_domain.domain.errors import (
 from orders_domain.domain.jsonio import dumps, loads
 from orders_domain.http.auth import TENANT_ID_PATTERN, Principal, authorize
 from orders_domain.http.idempotency import StoredResponse
+from orders_domain.http.problem import PROBLEM_JSON as PROBLEM_JSON
+from orders_domain.http.problem import problem_body as problem_body
 from orders_domain.http.routes import XML_ROUTES
 from orders_domain.models.field_errors import field_errors_from_pydantic as field_errors_from_pydantic
 from orders_domain.models.field_errors import validation_problem
 
-PROBLEM_JSON = "application/problem+json"
 APPLICATION_JSON = "application/json"
 logger = Logger(service="orders")
 
@@ -67,20 +68,6 @@ REPLAYED_HEADER: OpenAPIResponseHeader = {
 
 # ------------------------------------------------------------------ JSON in and out
 # ------------------------------------------------------------------ problem details
-def problem_body(error: OrdersError, request_id: str) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": f"/problems/{error.code}",
-        "title": error.title,
-        "status": error.status,
-        "detail": error.detail,
-        "code": error.code,
-        "instance": request_id,
-    }
-    if error.errors:
-        body["errors"] = [{"field": e.field, "error": e.error} for e in error.errors]
-    return body
-
-
 def problem_response(error: OrdersError, request_id: str) -> Response[str]:
     return Response(
         status_code=error.status,

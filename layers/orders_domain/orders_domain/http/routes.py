@@ -37,6 +37,7 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     # get_order
     ("GET", f"{_T}/{{id}}"): SCOPE_READ,
     ("GET", f"{_T}/{{id}}/history"): SCOPE_READ,
+    ("GET", "/keys/current"): SCOPE_READ,  # the key itself (the operator console asks it first)
     # patch_order
     ("PATCH", f"{_T}/{{id}}"): SCOPE_WRITE,
     ("PUT", f"{_T}/{{id}}"): SCOPE_WRITE,

@@ -239,7 +239,8 @@ def _run_steps(url: str, steps: list[Step], api_key: str, report: Callable[[Resu
         else:
             status, headers, body = _request(url, step, api_key, order_id, etag)
             outcome = check_step(step, status, body)
-            etag = headers.get("etag", etag)
+            if "{id}" in step.path or step.label == "create":  # the order's ETag (not a file's)
+                etag = headers.get("etag", etag)
             if step.label == "create" and outcome.ok:
                 order_id = str(json.loads(body)["id"])
         result = Result(step.function, f"start-api: {step.label}", outcome, time.monotonic() - started)

@@ -497,3 +497,35 @@ def test_given_the_world_every_event_answers_what_it_expects_in_process(world: W
             failed.append(f"{name}: {outcome.detail}")
     # THEN every one is the answer expected of it: a real success on seeded data, not a 404
     assert failed == []
+
+
+def test_given_the_console_page_between_order_steps_when_patching_then_the_orders_etag_is_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN the smoke's steps, answered by a fake: the order's answers carry its ETag, the console
+    # page its file's
+    from local.sam_local import start_api
+
+    events = load_events(EVENTS)
+    sent: list[tuple[str, str | None]] = []
+
+    def request(
+        url: str, step: Any, key: str, order_id: str, etag: str | None
+    ) -> tuple[int, dict[str, str], str]:
+        sent.append((step.label, etag))
+        if step.label == "create":
+            return 201, {"etag": '"1"'}, json.dumps({"id": "o-1", "token": "t"})
+        if step.function == "ConsoleFunction":
+            return 200, {"etag": '"5f3a"'}, "<!doctype html>"
+        return (
+            step.status if isinstance(step.status, int) else step.status[0],
+            {},
+            json.dumps(dict.fromkeys(step.keys, 1)),
+        )
+
+    monkeypatch.setattr(start_api, "_request", request)
+    # WHEN they run
+    results = start_api._run_steps("http://x", start_api.smoke_steps("tenant-a", events), "k", lambda _: None)
+    # THEN every step passed, and the PATCH after the console page sent the order's ETag
+    assert all(r.outcome.ok for r in results)
+    assert dict(sent)["patch"] == '"1"'

@@ -136,7 +136,15 @@ from harness.bench.refunds import (
     refund_event,
     refund_routes,
 )
-from harness.bench.results import SHAPE, budgets, call_shape_problem, check_shape, print_table
+from harness.bench.results import (
+    CPU_TOP,
+    SHAPE,
+    budgets,
+    call_shape_problem,
+    check_shape,
+    cpu_top_routes,
+    print_table,
+)
 from harness.bench.runner import _index_keys, _key_names, run, scaling
 from harness.bench.search import (
     COUPON,
@@ -167,6 +175,7 @@ __all__ = [
     "COSTS",
     "COUPON",
     "COUPON_PARAMS",
+    "CPU_TOP",
     "CUSTOMER",
     "CUSTOMER_PARAMS",
     "DIALECT_CALLS",
@@ -225,6 +234,7 @@ __all__ = [
     "core",
     "cost_per_million",
     "costs",
+    "cpu_top_routes",
     "create_event",
     "dialect_costs",
     "dialect_event",

@@ -18,7 +18,7 @@ from harness.bench.stream import print_throughput
 #: The JSON's shape: top-level keys, and the keys of each entry of the per-name sections.
 SHAPE = {
     "cold_start": {"median_ms", "floor_median_ms"},
-    "operations": {"self_us_p50", "self_us_p99", "ddb_calls", "rru", "wru"},
+    "operations": {"self_us_p50", "self_us_p99", "cpu_us_p50", "ddb_calls", "rru", "wru"},
     "stream": {
         "records",
         "order_changes",
@@ -35,6 +35,7 @@ SHAPE = {
         "events",
     },
     "scaling": None,
+    "cpu_top_routes": None,
     "cost_per_million": None,
     "package_bytes": None,
 }
@@ -53,6 +54,32 @@ def call_shape_problem(name: str, calls: dict[str, int], expected: dict[str, tup
         f"{api} x{low}" if low == high else f"{api} x{low}-{high}" for api, (low, high) in expected.items()
     )
     return f"operations.{name} made {made}, not {wanted}"
+
+
+#: How many routes `cpu_top_routes` names.
+CPU_TOP = 5
+
+
+def cpu_top_routes(ops: dict[str, dict[str, Any]], most: int = CPU_TOP) -> list[dict[str, Any]]:
+    """The routes that cost the most CPU per call (handler and SDK, p50), most first."""
+    ranked = sorted(ops, key=lambda name: (-ops[name]["cpu_us_p50"], name))[:most]
+    return [{"name": name, "cpu_us_p50": ops[name]["cpu_us_p50"]} for name in ranked]
+
+
+def _is_cpu_top(top: Any, ops: dict[str, dict[str, Any]]) -> bool:
+    """Whether `top` lists min(CPU_TOP, routes) measured routes with their CPU, most first, and no
+    route left out costs more than the last."""
+    if not isinstance(top, list) or len(top) != min(CPU_TOP, len(ops)):
+        return False
+    names = [route.get("name") for route in top]
+    if any(
+        name not in ops or ops[name]["cpu_us_p50"] != route.get("cpu_us_p50")
+        for name, route in zip(names, top, strict=True)
+    ):
+        return False
+    costs = [route["cpu_us_p50"] for route in top]
+    rest = [op["cpu_us_p50"] for name, op in ops.items() if name not in names]
+    return costs == sorted(costs, reverse=True) and all(cost <= costs[-1] for cost in rest)
 
 
 def check_shape(results: dict[str, Any]) -> list[str]:
@@ -94,6 +121,8 @@ def check_shape(results: dict[str, Any]) -> list[str]:
             problems.append(
                 f"stream.{name}.ddb_calls_per_order_change needs without_coupons and with_coupons"
             )
+    if not _is_cpu_top(results.get("cpu_top_routes"), ops):
+        problems.append(f"cpu_top_routes is not the {CPU_TOP} routes of most CPU per call")
     if "layer_unzipped" not in results.get("package_bytes", {}):
         problems.append("package_bytes has no layer_unzipped")
     return problems
@@ -159,16 +188,19 @@ def budgets(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
 
 def print_table(results: dict[str, Any]) -> None:
     print(
-        f"{'operation':<25}{'self p50 us':>12}{'self p99 us':>12}{'SDK p50 us':>11}{'RRU':>7}{'WRU':>7}"
-        "  DynamoDB calls"
+        f"{'operation':<25}{'self p50 us':>12}{'self p99 us':>12}{'SDK p50 us':>11}{'CPU p50 us':>11}"
+        f"{'RRU':>7}{'WRU':>7}  DynamoDB calls"
     )
     for name, op in results["operations"].items():
         calls = ", ".join(f"{api} x{n}" for api, n in op["ddb_calls"].items()) or "-"
         sdk = SDK_US_P50.get(name, "")
         print(
-            f"{name:<25}{op['self_us_p50']:>12}{op['self_us_p99']:>12}{sdk:>11}"
+            f"{name:<25}{op['self_us_p50']:>12}{op['self_us_p99']:>12}{sdk:>11}{op['cpu_us_p50']:>11}"
             f"{op['rru']:>7g}{op['wru']:>7g}  {calls}"
         )
+    print()
+    top = ", ".join(f"{route['name']} {route['cpu_us_p50']} us" for route in results["cpu_top_routes"])
+    print(f"the {CPU_TOP} routes of most CPU per call (handler and SDK, p50): {top}")
     print()
     print(
         f"{'stream function':<20}{'records':>8}{'self p50 us':>12}{'self p99 us':>12}{'us/record':>10}"

@@ -20,6 +20,7 @@ from harness.bench.costs import cost_per_million
 from harness.bench.dialects import DIALECT_COST_PER_MILLION, dialect_costs
 from harness.bench.families import operations
 from harness.bench.orders import create_event, steady_party
+from harness.bench.results import cpu_top_routes
 from harness.bench.search import PAGE_SIZES, page_cost
 from harness.bench.stream import (
     EVENT_BUS,
@@ -138,6 +139,7 @@ def run(quick: bool) -> dict[str, Any]:
         # after the cold starts, whose customer lookup is an ordinary customer's (not busy)
         steady_party()
         results["operations"] = operations(bench, runs)
+        results["cpu_top_routes"] = cpu_top_routes(results["operations"])
         results["stream"] = stream_cost(bench, runs)
         results["scaling"] = scaling(bench, runs)
         results["scaling"]["stream_throughput"] = stream_throughput(bench, runs, memory_mb)

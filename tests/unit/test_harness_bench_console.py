@@ -76,3 +76,26 @@ def test_given_the_figures_when_priced_then_a_look_is_three_reads_and_the_page_n
     )
     assert costs["console_page"] == round(page, 2)
     assert set(costs) == bench.COSTS
+
+
+def test_given_the_routes_cpu_when_ranked_then_the_five_dearest_most_first_and_the_shape_holds_it() -> None:
+    from tests.unit.test_harness_search import results
+
+    measured = results()
+    ops = measured["operations"]
+    ops["refund"]["cpu_us_p50"] = 8_500
+    top = bench.cpu_top_routes(ops)
+    assert [route["name"] for route in top] == [
+        "create_10_lines",
+        "refund",
+        "authorizer_warm",
+        "get_as_of",
+        "history_page",
+    ]
+    assert [route["cpu_us_p50"] for route in top] == [9_000, 8_500, 8_000, 7_000, 6_000]
+    assert bench.CPU_TOP == 5
+    # a run's JSON whose list is not its operations' five dearest is refused
+    measured["cpu_top_routes"] = top
+    assert bench.check_shape(measured) == []
+    measured["cpu_top_routes"] = top[1:]
+    assert bench.check_shape(measured) == ["cpu_top_routes is not the 5 routes of most CPU per call"]

@@ -21,6 +21,7 @@ from harness.bench.catalogue import CATALOGUE_CALLS
 from harness.bench.console import CONSOLE_CALLS
 from harness.bench.customer import CUSTOMER_CALLS
 from harness.bench.orders import ORDER_CALLS, steady_party
+from harness.bench.results import cpu_top_routes
 from harness.stream_replay import RecordingPublisher
 from local.tables import load_template
 from tests.helpers import ROOT, TEMPLATE, item_key
@@ -181,7 +182,14 @@ def test_a_route_answering_an_error_stops_the_run() -> None:
 # ---------------------------------------------------------------------------- bench: shape and budgets
 def results() -> dict[str, Any]:
     """The smallest results check_shape() accepts (a quick run's page sizes)."""
-    op = {"self_us_p50": 400, "self_us_p99": 900, "ddb_calls": {"Query": 1}, "rru": 1.0, "wru": 0}
+    op = {
+        "self_us_p50": 400,
+        "self_us_p99": 900,
+        "cpu_us_p50": 1_000,
+        "ddb_calls": {"Query": 1},
+        "rru": 1.0,
+        "wru": 0,
+    }
     ops = {
         name: dict(op) for name in ("get", "create_10_lines", "authorizer_warm", "history_page", "get_as_of")
     }
@@ -214,11 +222,15 @@ def results() -> dict[str, Any]:
         "rows_read": 96,
         "rows": 25,
     }
+    # the five dearest (routes no test leaves out)
+    for cpu, name in enumerate(("get", "history_page", "get_as_of", "authorizer_warm", "create_10_lines")):
+        ops[name]["cpu_us_p50"] = 5_000 + 1_000 * cpu
     return {
         "cold_start": {
             name: {"median_ms": 300.0, "floor_median_ms": 250.0} for name in bench.COLD_START_EVENTS
         },
         "operations": ops,
+        "cpu_top_routes": cpu_top_routes(ops),
         "stream": {"batch_100": dict(stream), "replayed_batch_100": dict(stream)},
         "scaling": {section: {"100": dict(page), "1000": dict(page)} for section in bench.PAGE_COSTS},
         "cost_per_million": dict.fromkeys(bench.COSTS, 1.0),

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
-from botocore.config import Config
 
+from orders_domain.runtime.sdk import CLIENT_CONFIG as _CLIENT_CONFIG
 from orders_domain.runtime.settings import Settings
 
 if TYPE_CHECKING:
@@ -49,13 +49,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# A list page reads every write shard at once (storage.orders): enough pooled connections for them.
-_CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
-    connect_timeout=2,
-    read_timeout=5,
-    max_pool_connections=16,
-)
 
 #: The sender identity of the local outbox when ORDERS_EMAIL_SENDER is not set.
 LOCAL_EMAIL_SENDER = "orders@example.com"

@@ -226,6 +226,13 @@ def print_table(results: dict[str, Any]) -> None:
         print(f"{name:<20}{cold['median_ms']:>12}{cold['floor_median_ms']:>12}{ratio:>8.2f}")
     print()
     print("create self-time p50 by lines:", results["scaling"]["create_self_us_p50_by_lines"])
+    if "sdk_config" in results["scaling"]:
+        sdk = results["scaling"]["sdk_config"]
+        print(
+            "get CPU per call, handler and SDK (p50, interleaved): botocore's default client config "
+            f"{sdk['get_cpu_us_p50_default_config']} us, runtime/sdk.py's "
+            f"{sdk['get_cpu_us_p50_our_config']} us (saved {sdk['saved_share']:.1%})"
+        )
     print()
     print(
         f"{'page of ' + str(PAGE_LIMIT) + ' by orders':<30}{'orders':>8}{'queries':>8}{'RRU':>7}"

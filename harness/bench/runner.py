@@ -21,6 +21,7 @@ from harness.bench.dialects import DIALECT_COST_PER_MILLION, dialect_costs
 from harness.bench.families import operations
 from harness.bench.orders import create_event, steady_party
 from harness.bench.results import cpu_top_routes
+from harness.bench.sdk_config import sdk_config_effect
 from harness.bench.search import PAGE_SIZES, page_cost
 from harness.bench.stream import (
     EVENT_BUS,
@@ -144,6 +145,7 @@ def run(quick: bool) -> dict[str, Any]:
         results["scaling"] = scaling(bench, runs)
         results["scaling"]["stream_throughput"] = stream_throughput(bench, runs, memory_mb)
         results["scaling"]["xml_path_import_ms"] = xml_import_ms
+        results["scaling"]["sdk_config"] = sdk_config_effect(bench, runs)
         console_memory_mb = int(template["Resources"]["ConsoleFunction"]["Properties"]["MemorySize"])
         results["cost_per_million"] = cost_per_million(
             bench, results["operations"], results["stream"], memory_mb, console_memory_mb

@@ -99,3 +99,20 @@ def test_given_the_routes_cpu_when_ranked_then_the_five_dearest_most_first_and_t
     assert bench.check_shape(measured) == []
     measured["cpu_top_routes"] = top[1:]
     assert bench.check_shape(measured) == ["cpu_top_routes is not the 5 routes of most CPU per call"]
+
+
+def test_given_a_bench_when_the_sdk_configs_are_compared_then_both_answer_and_the_wiring_is_restored(
+    tables: dict[str, str],
+) -> None:
+    from orders_domain.runtime import wiring
+
+    from harness.bench.sdk_config import sdk_config_effect
+    from tests.unit.test_harness_search import measuring
+
+    measured = measuring(tables)
+    before = wiring.current()
+    figures = sdk_config_effect(measured, 3)
+    assert set(figures) == {"get_cpu_us_p50_default_config", "get_cpu_us_p50_our_config", "saved_share"}
+    assert figures["get_cpu_us_p50_default_config"] > 0
+    assert figures["get_cpu_us_p50_our_config"] > 0
+    assert wiring.current() is before

@@ -165,7 +165,8 @@ def test_given_the_bench_s_preview_when_called_then_it_makes_the_two_queries_its
 
 def test_given_results_whose_override_made_no_transaction_when_checked_then_check_shape_names_it() -> None:
     calls = {"PutItem": 2, "BatchGetItem": 1, "UpdateItem": 1}
-    ops = {"override_create": {"self_us_p50": 1, "self_us_p99": 2, "ddb_calls": calls, "rru": 5.5, "wru": 60}}
+    op = {"self_us_p50": 1, "self_us_p99": 2, "cpu_us_p50": 3, "ddb_calls": calls, "rru": 5.5, "wru": 60}
+    ops = {"override_create": op}
     problems = [p for p in bench.check_shape({"operations": ops}) if "override_create" in p]
     assert problems == [
         "operations.override_create made BatchGetItem x1, PutItem x2, UpdateItem x1, not BatchGetItem x0-1, "

@@ -226,6 +226,15 @@ def print_table(results: dict[str, Any]) -> None:
         print(f"{name:<20}{cold['median_ms']:>12}{cold['floor_median_ms']:>12}{ratio:>8.2f}")
     print()
     print("create self-time p50 by lines:", results["scaling"]["create_self_us_p50_by_lines"])
+    base = results["scaling"].get("baseline_get")
+    if base and base.get("measured"):
+        print(
+            f"plain GET CPU per call, handler and SDK (p50; each tree's own handlers, alternated): before "
+            f"issue 36 ({base['rev']}) {base['baseline_cpu_us_p50']} us, now {base['current_cpu_us_p50']} us "
+            f"(ratio {base['ratio']})"
+        )
+    elif base:
+        print(f"plain GET before issue 36 ({base['rev']}): not measured ({base.get('reason')})")
     if "sdk_config" in results["scaling"]:
         sdk = results["scaling"]["sdk_config"]
         print(

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from harness.bench.baseline import baseline_get
 from harness.bench.cold_starts import cold_start, package_bytes
 from harness.bench.core import EVENT_KEY, ROOT, TEMPLATE, TENANT, Bench, measure
 from harness.bench.costs import cost_per_million
@@ -146,6 +147,7 @@ def run(quick: bool) -> dict[str, Any]:
         results["scaling"]["stream_throughput"] = stream_throughput(bench, runs, memory_mb)
         results["scaling"]["xml_path_import_ms"] = xml_import_ms
         results["scaling"]["sdk_config"] = sdk_config_effect(bench, runs)
+        results["scaling"]["baseline_get"] = baseline_get(quick=runs < 50)
         console_memory_mb = int(template["Resources"]["ConsoleFunction"]["Properties"]["MemorySize"])
         results["cost_per_million"] = cost_per_million(
             bench, results["operations"], results["stream"], memory_mb, console_memory_mb

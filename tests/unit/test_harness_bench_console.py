@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 import harness.bench as bench
 from harness.bench import console
 from harness.bench.cold_starts import COLD_START_EVENTS
@@ -116,3 +118,24 @@ def test_given_a_bench_when_the_sdk_configs_are_compared_then_both_answer_and_th
     assert figures["get_cpu_us_p50_default_config"] > 0
     assert figures["get_cpu_us_p50_our_config"] > 0
     assert wiring.current() is before
+
+
+def test_given_no_baseline_commit_when_the_get_is_compared_then_it_says_so_and_measures_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from harness.bench import baseline
+
+    monkeypatch.setattr(baseline, "BASELINE_REV", "0" * 40)
+    found = baseline.baseline_get(quick=True)
+    assert (found["rev"], found["measured"]) == ("0" * 40, False)
+    assert found["reason"]
+    # the baseline is a commit of this repository's history (a full clone has it)
+    import subprocess
+
+    known = subprocess.run(  # noqa: S603 - git, on our own repository
+        ["git", "-C", str(ROOT), "cat-file", "-t", "472ccdc"],  # noqa: S607 - git from PATH
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert known.stdout.strip() == "commit"

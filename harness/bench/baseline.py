@@ -1,0 +1,120 @@
+"""`scaling.baseline_get` (issue 36): the plain GET's CPU per call as the code before issue 36's
+changes answers it, beside today's, measured in the same run.
+
+`BASELINE_REV` (the last commit before them) is checked out into a temporary git worktree; the same
+probe runs in a child process against each tree in turn (baseline, current, baseline, current, ...:
+both see the same machine), each tree's own create_order and get_order handlers on the bench's
+DynamoDB Local: it creates one order with its tree's create handler, warms up, then times
+`CALLS` plain GETs of it (the thread's CPU, handler and SDK: `time.thread_time_ns`). The figure is
+the median over the rounds of each tree's p50; `ratio` is current / baseline (issue 36 asks for at
+most 0.5). A checkout without the baseline commit (a shallow clone) reports it and measures nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from harness.bench.core import ROOT
+
+#: The last commit before issue 36's changes (472ccdc: the console's sam-local fix).
+BASELINE_REV = "472ccdc"
+#: Rounds of each tree, and GETs a round times (a QUICK run: fewer).
+ROUNDS, CALLS, QUICK_ROUNDS, QUICK_CALLS = 3, 300, 1, 20
+
+_PROBE = r"""
+import json, os, sys, time
+calls = int(sys.argv[1])
+from local.lambda_runtime import FakeLambdaContext
+import functions.create_order.app as create
+import functions.get_order.app as get
+
+def load(name):
+    with open(os.path.join("events", name)) as f:
+        return json.load(f)
+
+made = load("create_order.json")
+made["headers"].pop("Idempotency-Key", None)
+made["multiValueHeaders"] = {k: [v] for k, v in made["headers"].items()}
+answer = create.lambda_handler(made, FakeLambdaContext(function_name="create_order"))
+assert answer["statusCode"] == 201, answer
+order_id = json.loads(answer["body"])["id"]
+event = load("get_order.json")
+event["pathParameters"]["id"] = order_id
+event["path"] = event["path"].rsplit("/", 1)[0] + "/" + order_id
+event["queryStringParameters"] = event["multiValueQueryStringParameters"] = None
+context = FakeLambdaContext(function_name="get_order")
+spent = []
+for n in range(30 + calls):
+    started = time.thread_time_ns()
+    answer = get.lambda_handler(event, context)
+    if n >= 30:
+        spent.append(time.thread_time_ns() - started)
+assert answer["statusCode"] == 200, answer
+spent.sort()
+sys.__stdout__.write("\nBASELINE " + json.dumps({"cpu_us_p50": spent[len(spent) // 2] // 1000}) + "\n")
+"""
+
+
+def probe(tree: Path, calls: int) -> int:
+    """The plain GET's CPU per call (p50, µs) as `tree`'s own handlers answer it."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{tree / 'layers' / 'orders_domain'}{os.pathsep}{tree}",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(calls)],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BASELINE ")), None)
+    if line is None:
+        raise SystemExit(f"the GET probe failed in {tree}:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    cpu: int = json.loads(line[len("BASELINE ") :])["cpu_us_p50"]
+    return cpu
+
+
+def baseline_get(quick: bool) -> dict[str, Any]:
+    """The plain GET's CPU per call before issue 36 and now (module docstring)."""
+    rounds, calls = (QUICK_ROUNDS, QUICK_CALLS) if quick else (ROUNDS, CALLS)
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "baseline"
+        added = subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(tree), BASELINE_REV],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if added.returncode != 0:
+            reason = " ".join(added.stderr.split())[:200]
+            return {"rev": BASELINE_REV, "measured": False, "reason": reason}
+        try:
+            before, now = [], []
+            for _ in range(rounds):
+                before.append(probe(tree, calls))
+                now.append(probe(ROOT, calls))
+        finally:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+                capture_output=True,
+                check=False,
+            )
+    baseline, current = int(statistics.median(before)), int(statistics.median(now))
+    return {
+        "rev": BASELINE_REV,
+        "measured": True,
+        "baseline_cpu_us_p50": baseline,
+        "current_cpu_us_p50": current,
+        "ratio": round(current / baseline, 3) if baseline else None,
+    }

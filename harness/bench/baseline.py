@@ -12,15 +12,14 @@ most 0.5). A checkout without the baseline commit (a shallow clone) reports it a
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from harness.bench.cold_starts import child_figures
 from harness.bench.core import ROOT
 
 #: The last commit before issue 36's changes (472ccdc: the console's sam-local fix).
@@ -58,7 +57,7 @@ for n in range(30 + calls):
         spent.append(time.thread_time_ns() - started)
 assert answer["statusCode"] == 200, answer
 spent.sort()
-sys.__stdout__.write("\nBASELINE " + json.dumps({"cpu_us_p50": spent[len(spent) // 2] // 1000}) + "\n")
+sys.__stdout__.write("\nBENCH " + json.dumps({"cpu_us_p50": spent[len(spent) // 2] // 1000}) + "\n")
 """
 
 
@@ -69,19 +68,9 @@ def probe(tree: Path, calls: int) -> int:
         "PYTHONPATH": f"{tree / 'layers' / 'orders_domain'}{os.pathsep}{tree}",
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
-    out = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(calls)],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BASELINE ")), None)
-    if line is None:
-        raise SystemExit(f"the GET probe failed in {tree}:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
-    cpu: int = json.loads(line[len("BASELINE ") :])["cpu_us_p50"]
+    cpu: int = child_figures([_PROBE, str(calls)], tree, env, f"the GET probe in {tree}", timeout=600)[
+        "cpu_us_p50"
+    ]
     return cpu
 
 

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from harness.bench.core import EVENTS, ROOT, TEMPLATE
 
@@ -91,6 +92,27 @@ sys.__stdout__.write("\nBENCH " + json.dumps(measured) + "\n")
 """
 
 
+def child_figures(
+    args: list[str], cwd: Path, env: dict[str, str], what: str, *, timeout: float
+) -> dict[str, Any]:
+    """Run `python -c <args>` (a measuring child) and return the figures it printed on its
+    `BENCH <json>` line; a child that printed none stops the run, showing what it printed."""
+    out = subprocess.run(
+        [sys.executable, "-c", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH ")), None)
+    if line is None:
+        raise SystemExit(f"{what} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    figures: dict[str, Any] = json.loads(line[len("BENCH ") :])
+    return figures
+
+
 def deployed_layout(function: str) -> tuple[Path, str]:
     """Where Lambda runs a function from, as `sam build` made it: its folder as the task root
     (/var/task, the working directory) and the built layer (/opt/python) on the path, bytecode
@@ -126,22 +148,16 @@ def cold_start(env: dict[str, str], runs: int) -> tuple[dict[str, dict[str, floa
             event_file = EVENTS / COLD_START_EVENTS.get(name, "get_order.json")
             task, path = layouts.get(name, (ROOT, ""))
             time_xml = name == "create_order"
-            out = subprocess.run(
-                [sys.executable, "-c", _CHILD, name, str(event_file), "1" if time_xml else "0"],
-                cwd=task,
+            measured = child_figures(
+                [_CHILD, name, str(event_file), "1" if time_xml else "0"],
+                task,
                 # Lambda's runtime sets the function's name (orders_domain.runtime.cold_start reads it).
-                env={**env, "PYTHONPATH": path, "AWS_LAMBDA_FUNCTION_NAME": functions[name]} if path else env,
-                capture_output=True,
-                text=True,
+                {**env, "PYTHONPATH": path, "AWS_LAMBDA_FUNCTION_NAME": functions[name]} if path else env,
+                f"cold start of {name}",
                 timeout=120,
-                check=False,
             )
-            line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH ")), None)
-            if line is None:
-                raise SystemExit(f"cold start of {name} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
-            measured = json.loads(line[6:])
             if str(measured["answer"]).startswith("failed"):
-                raise SystemExit(f"cold start of {name} answered {measured['answer']}:\n{out.stderr[-2000:]}")
+                raise SystemExit(f"cold start of {name} answered {measured['answer']}")
             if problem := xml_path_problem(name, bool(measured.get("xml_loaded"))):
                 raise SystemExit(problem)
             timings[name].append(measured["ms"])

@@ -31,7 +31,7 @@ def sdk_config_effect(bench: Bench, runs: int) -> dict[str, Any]:
     order_id = new_order(bench)["id"]
     handler = _handler("get_order")
     as_deployed = wiring.current()
-    default = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+    default = Config(**sdk.BASE_OPTIONS)  # the same retries, timeouts and pool; botocore's own the rest
     wirings = {
         "default": wiring.Wiring(
             dynamodb=boto3.client("dynamodb", endpoint_url=bench.endpoint, config=default)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import platform
+from typing import Any
 
 import boto3
 import botocore
@@ -37,12 +38,11 @@ def user_agent() -> str:
     )
 
 
-# A list page reads every write shard at once (storage.orders): enough pooled connections for them.
-CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
-    connect_timeout=2,
-    read_timeout=5,
-    max_pool_connections=16,
-    user_agent=user_agent(),
-    parameter_validation=False,
-)
+#: Retries, timeouts and the pool (a list page reads every write shard at once: storage.orders).
+BASE_OPTIONS: dict[str, Any] = {
+    "retries": {"mode": "standard", "max_attempts": 3},
+    "connect_timeout": 2,
+    "read_timeout": 5,
+    "max_pool_connections": 16,
+}
+CLIENT_CONFIG = Config(**BASE_OPTIONS, user_agent=user_agent(), parameter_validation=False)

@@ -29,6 +29,9 @@ class Settings:
     event_bus_name: str | None = None
     #: Signs page tokens (http/page_tokens.py); the template generates it in Secrets Manager.
     page_token_secret: str | None = None
+    #: Reads of one order skip the SDK's per-call work (storage/direct_reads.py); ORDERS_DIRECT_READS
+    #: `false` sends every read through the SDK.
+    direct_reads: bool = True
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -40,4 +43,5 @@ class Settings:
             api_key_cache_seconds=float(env.get("API_KEY_CACHE_SECONDS") or DEFAULT_API_KEY_CACHE_SECONDS),
             event_bus_name=env.get("ORDERS_EVENT_BUS_NAME") or None,
             page_token_secret=env.get("ORDERS_PAGE_TOKEN_SECRET") or None,
+            direct_reads=(env.get("ORDERS_DIRECT_READS") or "true").strip().lower() != "false",
         )

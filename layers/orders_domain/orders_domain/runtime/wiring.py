@@ -100,7 +100,10 @@ class Wiring:
         def build() -> DynamoOrderRepository:
             from orders_domain.storage.orders import DynamoOrderRepository
 
-            return DynamoOrderRepository(self.dynamodb, self.settings.orders_table_name)
+            settings = self.settings
+            return DynamoOrderRepository(
+                self.dynamodb, settings.orders_table_name, direct_reads=settings.direct_reads
+            )
 
         return self._once("orders", build)
 

@@ -240,6 +240,7 @@ def history_mismatches(admin: Any, table: str, orders: Sequence[tuple[str, str]]
     from orders_domain.runtime import wiring
     from orders_domain.storage import keys
     from orders_domain.storage.codec import typed_key
+    from orders_domain.storage.orders import stored_text
 
     store = wiring.current().history
     problems = []
@@ -249,7 +250,7 @@ def history_mismatches(admin: Any, table: str, orders: Sequence[tuple[str, str]]
         ).get("Item")
         if item is None:
             continue  # written, then removed (the API never removes an order item)
-        stored = json.loads(item["doc"]["S"])
+        stored = json.loads(stored_text(item))
         version = int(stored["sys_version"])
         rebuilt = history_entries.rebuild(store.entries(tenant_id, order_id, upto=version), version)
         if rebuilt is None:

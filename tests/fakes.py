@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from orders_domain.domain.catalogue_rules import Reservation
 from orders_domain.domain.errors import FieldError, OrderAlreadyExists, SoldOut, VersionConflict
+from orders_domain.domain.order_text import OrderAnswer, order_text
 from orders_domain.domain.page_positions import Place
 from orders_domain.domain.ports import ApiKeyRecord
 from orders_domain.models import Order
@@ -100,6 +101,10 @@ class InMemoryOrderRepository:
         if found is None or (found[0].sys_deleted and not include_deleted):
             return None
         return found[0]
+
+    def get_answer(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> OrderAnswer | None:
+        order = self.get(tenant_id, order_id, consistent=consistent)
+        return None if order is None else OrderAnswer(order_text(order), order.sys_version, False)
 
     def id_by_token(self, tenant_id: str, token: str) -> str | None:
         found = self.get_by_token(tenant_id, token)

@@ -14,6 +14,7 @@ from typing import Annotated
 # orders_domain first: it makes the Powertools event handler load only the resolver used here.
 from orders_domain import models
 from orders_domain.dialects import distribution, theatre, theatre_schemas
+from orders_domain.domain.order_text import etag_of
 from orders_domain.http.api import (
     ETAG_HEADER,
     OrderRef,
@@ -35,6 +36,7 @@ app = fn.app
 lambda_handler = fn.lambda_handler
 
 
+@fn.fast
 @app.get(
     "/orders/<tenantId>/<id>",
     summary="Get an order by id, or by guest token as `token-<token>`",
@@ -72,6 +74,10 @@ def get_order(
 ) -> Response[str]:
     fn.caller(tenantId)
     ports = wiring.current()
+    if asOf is None and not fields:
+        # The order's answer as written with it (domain.order_text): served as stored.
+        answer = ports.read_orders.answer(tenantId, id, consistent=consistentRead)
+        return json_text_response(200, answer.text, headers={"ETag": etag_of(answer.version)})
     if asOf is not None:
         order = ports.order_history.as_of(tenantId, id, asOf)
     else:
@@ -123,6 +129,7 @@ def get_order_history(
     return json_text_response(200, history_page_json(page.entries, next_token))
 
 
+@fn.fast
 @app.get(
     "/v3/orders/<id>",
     summary="The theatre API's order (seeds/000, 001), by id or `token-<token>`",
@@ -238,6 +245,7 @@ def get_theatre_payment(id: OrderRef, paymentNumber: PaymentNumber) -> Response[
     return json_response(200, view, headers=order_headers(order))
 
 
+@fn.fast
 @app.get(
     "/distribution/orders/<id>",
     summary="The distribution API's order (seeds/004), JSON or XML",

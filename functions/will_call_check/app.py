@@ -23,6 +23,7 @@ app = fn.app
 lambda_handler = fn.lambda_handler
 
 
+@fn.fast
 @app.get(
     "/orders/<tenantId>/<id>/will-call-check",
     summary="Will-call check: what can be picked up and refunded now",
@@ -44,6 +45,7 @@ def will_call_check(tenantId: TenantId, id: OrderRef) -> Response[str]:
     return json_response(200, body)
 
 
+@fn.fast
 @app.get(
     "/v1/orders/<id>/will-call-check",
     summary="The theatre API's will-call check (seeds/001)",

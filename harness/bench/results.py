@@ -233,6 +233,11 @@ def print_table(results: dict[str, Any]) -> None:
             f"issue 36 ({base['rev']}) {base['baseline_cpu_us_p50']} us, now {base['current_cpu_us_p50']} us "
             f"(ratio {base['ratio']})"
         )
+        for name, route in base["routes"].items():
+            print(
+                f"  {name}: {route['baseline_cpu_us_p50']} us before, {route['current_cpu_us_p50']} us now "
+                f"(ratio {route['ratio']})"
+            )
     elif base:
         print(f"plain GET before issue 36 ({base['rev']}): not measured ({base.get('reason')})")
     if "sdk_config" in results["scaling"]:

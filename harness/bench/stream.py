@@ -95,6 +95,7 @@ class StreamBatches:
         from orders_domain.storage import keys
         from orders_domain.storage.codec import typed_key
         from orders_domain.storage.history import to_item as history_item
+        from orders_domain.storage.orders import stored_text
 
         from local.stream_records import stream_event
 
@@ -110,7 +111,7 @@ class StreamBatches:
                 old = {**typed_key(keys.order_number_counter_key(TENANT)), "last_number": {"N": "7"}}
                 writes.append((old, {**old, "last_number": {"N": "57"}}))
             else:
-                entry = history_entries.entry_for(None, json.loads(self.item(order)["doc"]["S"]))
+                entry = history_entries.entry_for(None, json.loads(stored_text(self.item(order))))
                 writes.append((None, history_item(TENANT, order.id, entry)))
         self.rng.shuffle(writes)
         batch = self.records(writes)

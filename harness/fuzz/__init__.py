@@ -112,8 +112,11 @@ holds on them.
 "boundary_cases", "boundary_failures", "max_request_seconds", "portal_sweep", "portal_violations"}`
 (`boundary_failures`: each failing boundary request as `{case, status, detail}`, the detail with the
 start of its answer; `max_request_seconds`: the slowest boundary request; `portal_sweep`: `{requests,
-checks, violations}`); any of `server_errors` (a boundary 5xx included), `schema_violations`,
-`cross_tenant_leaks` or `portal_violations` above zero, or any boundary failure, fails the command
+checks, violations}`), and issue 36's `fast_path_requests` and `fast_path_differences` (`fast_path.py`:
+every answer of the fast path, whichever part of the run asked, compared with the general path's
+answer to the same event); any of `server_errors` (a boundary 5xx included), `schema_violations`,
+`cross_tenant_leaks`, `portal_violations` or `fast_path_differences` above zero, a run whose fast path
+answered nothing, or any boundary failure, fails the command
 (which then prints schemathesis' FAILURES section: each failing request as curl, and its answer).
 
 Where each part lives (`harness/fuzz/`): `core.py` the tenants (`Tenant`), the sweep's record and the
@@ -121,7 +124,8 @@ tables the route families fill (`FOREIGN_VALUES`, `OWNED_IDS`, `ORDER_ID_ROUTES`
 `client.py` the HTTP client (`call`, `exchange`: a test replaces them there); `sweep.py` the tenant
 sweep and B's view; `schemathesis_run.py` schemathesis, its config, its failure report and the
 operations it never reached;
-`results.py` the whole run (`run`) and its results; `__main__.py` the command line. One module per
+`results.py` the whole run (`run`) and its results; `__main__.py` the command line; `fast_path.py`
+the fast path's differential check (`differential`). One module per
 route family, each adding its routes to the tables when imported: `orders.py` (the seeded orders,
 the list's page tokens), `changes.py` (the PATCH's body), `search.py` (the lookups' shared values,
 the search's body), `fulfilment.py` (the fulfillments, void and close), `refunds.py` (the reasons),

@@ -1,6 +1,7 @@
 """`python -m harness.fuzz [--quick] [--output FILE]` (`make fuzz [QUICK=1]`): the whole fuzz, its
 results written to security-results.json and printed; exits 1 on any server error, schema
-violation, cross-tenant leak, portal violation, untested operation or boundary failure."""
+violation, cross-tenant leak, portal violation, untested operation, boundary failure, or answer of
+the fast path that is not the general path's (or no answer of it to compare: fast_path.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,17 @@ from pathlib import Path
 from harness import fuzz
 from harness.fuzz.core import RESULTS
 from harness.fuzz.results import run
+
+#: The details printed entry by entry when not empty.
+LISTED_DETAILS = (
+    "schemathesis_failures",
+    "schemathesis_errors",
+    "sweep_server_errors",
+    "sweep_leaks",
+    "sweep_unexpected_status",
+    "untested_operations",
+    "fast_path_differences",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,14 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"slowest boundary request: {details['slowest_boundary_request']}")
     portal = results["portal_sweep"]
     print(f"portal sweep: {portal['requests']} requests, checks {portal['checks']}")
-    for name in (
-        "schemathesis_failures",
-        "schemathesis_errors",
-        "sweep_server_errors",
-        "sweep_leaks",
-        "sweep_unexpected_status",
-        "untested_operations",
-    ):
+    for name in LISTED_DETAILS:
         if details[name]:
             print(f"\n{name}:")
             for entry in details[name]:
@@ -50,11 +55,15 @@ def main(argv: list[str] | None = None) -> int:
         print("\nboundary_failures:")
         for failure in results["boundary_failures"]:
             print(f"  {failure['case']}\n    {failure['status']} {failure['detail']}")
+    if not results["fast_path_requests"]:
+        print("\nthe fast path answered no request: its differential check compared nothing")
     failed = (
         results["server_errors"]
         or results["schema_violations"]
         or results["cross_tenant_leaks"]
         or results["portal_violations"]
+        or results["fast_path_differences"]
+        or not results["fast_path_requests"]
     )
     if failed or details["untested_operations"] or results["boundary_failures"]:
         print("\n" + details["schemathesis_summary"])

@@ -15,6 +15,7 @@ from harness.fuzz import boundaries as fuzz_boundaries
 from harness.fuzz.catalogue import seed_catalogue
 from harness.fuzz.core import TENANT_A, TENANT_B, Tenant
 from harness.fuzz.dialects import seed_distribution, seed_ticket
+from harness.fuzz.fast_path import differential
 from harness.fuzz.fulfilment import seed_fulfillments
 from harness.fuzz.notifications import with_notification_body
 from harness.fuzz.orders import seed, with_page_tokens
@@ -36,7 +37,12 @@ def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, Any], dict
     b = Tenant(TENANT_B, f"fuzz-b-{uuid.uuid4().hex}")
     edge_key = f"fuzz-edge-{uuid.uuid4().hex}"  # issue 29: the boundary cases' own tenant
     keys = {a.key: a.tenant_id, b.key: b.tenant_id, edge_key: fuzz_boundaries.TENANT}
-    with running_api("fuzz", keys) as api, tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
+    # issue 36: every answer of the fast path checked against the general path's (fast_path.py)
+    with (
+        differential() as fast_path,
+        running_api("fuzz", keys) as api,
+        tempfile.TemporaryDirectory(prefix="fuzz-") as tmp,
+    ):
         # notify_order's e-mails (issue 32): to an outbox file of this run's (read on its first send),
         # not `make serve`'s
         os.environ["ORDERS_EMAIL_OUTBOX"] = str(Path(tmp) / "outbox.jsonl")
@@ -97,6 +103,8 @@ def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, Any], dict
         # issue 32: the portal sweep (harness/fuzz/portal.py); any violation fails the run
         "portal_sweep": portal.results(),
         "portal_violations": len(portal.violations),
+        # issue 36: the fast path's answers compared with the general path's; any difference fails
+        **fast_path.results(),
     }
     details = {
         "schemathesis_failures": failures,
@@ -115,5 +123,6 @@ def run(max_examples: int, *, quick: bool = False) -> tuple[dict[str, Any], dict
         ],
         "schemathesis_summary": failure_report(fuzzed["log"]),
         "slowest_boundary_request": edges.slowest,
+        "fast_path_differences": fast_path.differences,
     }
     return results, details

@@ -96,6 +96,8 @@ def stock_of(store: Store, product_id: str) -> int | None:
 
 def holdings(store: Store) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
     """Product id -> the units every stored order holds of it, and the orders naming each (a Scan)."""
+    from orders_domain.storage.orders import stored_text
+
     held: Counter[str] = Counter()
     naming: dict[str, list[dict[str, Any]]] = {}
     for page in store.admin.get_paginator("scan").paginate(
@@ -109,7 +111,7 @@ def holdings(store: Store) -> tuple[dict[str, int], dict[str, list[dict[str, Any
         ConsistentRead=True,
     ):
         for item in page["Items"]:
-            doc = json.loads(item["doc"]["S"], parse_float=Decimal)
+            doc = json.loads(stored_text(item), parse_float=Decimal)
             named = {
                 str(li.get("product_id"))
                 for li in doc.get("line_items") or []

@@ -341,7 +341,9 @@ class Store:
         ).get("Item")
         if item is None:
             raise SetupFailed(f"order {order_id} is not stored")
-        doc: dict[str, Any] = json.loads(item["doc"]["S"], parse_float=Decimal)
+        from orders_domain.storage.orders import stored_text
+
+        doc: dict[str, Any] = json.loads(stored_text(item), parse_float=Decimal)
         return doc
 
     def order(self, order_id: str) -> Any:
@@ -383,6 +385,8 @@ class Store:
 
     def with_field(self, name: str, value: str) -> list[dict[str, Any]]:
         """Every stored order whose top-level `name` is `value` (a Scan: the harness's own check)."""
+        from orders_domain.storage.orders import stored_text
+
         found = []
         for page in self.admin.get_paginator("scan").paginate(
             TableName=self.table,
@@ -391,7 +395,7 @@ class Store:
             ExpressionAttributeValues={":order": {"S": "order"}, ":value": {"S": value}},
             ConsistentRead=True,
         ):
-            docs = (json.loads(item["doc"]["S"], parse_float=Decimal) for item in page["Items"])
+            docs = (json.loads(stored_text(item), parse_float=Decimal) for item in page["Items"])
             found += [doc for doc in docs if doc.get(name) == value]
         return found
 

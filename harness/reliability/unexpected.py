@@ -8,7 +8,7 @@ gateway's handlers share with the harness (as harness/reliability/faults.py's `F
 DynamoDB client). Each hook raises for one planned call only, aimed by a marker only its flow's request
 carries (an order id, a `memo`, a patched value), so the flows run side by side:
 
-- `render`: `orders_domain.http.representation.links_for` of one order, which every order answer (the
+- `render`: `orders_domain.domain.order_text.links_for` of one order, which every order answer (the
   order's JSON, a batch's patched order) renders: the write is done, its answer is not;
 - `create_before` / `create_after`: `CreateOrders.create` of the request whose `memo` is the marker,
   before it writes anything, or once it has written the order;
@@ -61,10 +61,10 @@ class Aimed:
 class Unexpected:
     """In-process hooks on the domain layer that raise a plain exception at a planned call.
 
-    `install` wraps `representation.links_for` (order answers look it up at call time, whichever
-    module imported `order_json`), `CreateOrders.create` and `ChangeOrders.patch` (class attributes:
-    every instance, the batch's too); `uninstall` puts the originals back. Unplanned calls go through
-    untouched."""
+    `install` wraps `order_text.links_for` (order answers look it up at call time, whichever
+    module imported `order_json`), `CreateOrders.create` and `ChangeOrders.patch`
+    (class attributes: every instance, the batch's too); `uninstall` puts the originals back.
+    Unplanned calls go through untouched."""
 
     def __init__(self) -> None:
         self._plan: list[Aimed] = []
@@ -74,13 +74,13 @@ class Unexpected:
         self.fired = 0
 
     def install(self) -> None:
-        from orders_domain.http import representation
+        from orders_domain.domain import order_text
         from orders_domain.services.change import ChangeOrders
         from orders_domain.services.create import CreateOrders
 
         if self._originals:
             return
-        links_for = representation.links_for
+        links_for = order_text.links_for
         create = CreateOrders.create
         patch = ChangeOrders.patch
         self._originals = {"links_for": links_for, "create": create, "patch": patch}
@@ -104,18 +104,18 @@ class Unexpected:
             self.raise_if("patch_after", *values)
             return changed
 
-        representation.links_for = aimed_links_for  # type: ignore[assignment]
+        order_text.links_for = aimed_links_for  # type: ignore[assignment]
         CreateOrders.create = aimed_create  # type: ignore[method-assign,assignment]
         ChangeOrders.patch = aimed_patch  # type: ignore[method-assign,assignment]
 
     def uninstall(self) -> None:
-        from orders_domain.http import representation
+        from orders_domain.domain import order_text
         from orders_domain.services.change import ChangeOrders
         from orders_domain.services.create import CreateOrders
 
         if not self._originals:
             return
-        representation.links_for = self._originals["links_for"]
+        order_text.links_for = self._originals["links_for"]
         CreateOrders.create = self._originals["create"]  # type: ignore[method-assign]
         ChangeOrders.patch = self._originals["patch"]  # type: ignore[method-assign]
         self._originals = {}

@@ -62,8 +62,8 @@ def test_given_a_stored_order_when_read_directly_then_the_item_is_the_sdks_byte_
     # THEN the items are equal, every attribute's text the same
     assert by_direct is not None
     assert by_direct["Item"] == by_sdk["Item"]
-    assert '"12.50"' in by_direct["Item"]["doc"]["S"]
-    assert '"999999999999.99"' in by_direct["Item"]["doc"]["S"]
+    assert '"unit_price":12.50' in by_direct["Item"]["doc"]["S"]
+    assert '"unit_price":999999999999.99' in by_direct["Item"]["doc"]["S"]
 
 
 def test_given_an_absent_order_when_read_directly_then_there_is_no_item(

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import BotoCoreError
+from orders_domain.domain import order_text
 from orders_domain.domain.errors import InternalFault, OrdersError
-from orders_domain.http import representation
 from orders_domain.http.representation import order_json
 from orders_domain.models import BatchOperation, OrderCreateRequest
 from orders_domain.services.batch import RunBatch
@@ -86,13 +86,13 @@ def test_given_a_render_planned_for_one_order_when_answers_render_then_that_one_
 
 
 def test_given_the_hooks_when_uninstalled_then_the_originals_are_back() -> None:
-    originals = (representation.links_for, CreateOrders.create, ChangeOrders.patch)
+    originals = (order_text.links_for, CreateOrders.create, ChangeOrders.patch)
     hooks = Unexpected()
     with hooks.installed():
-        assert representation.links_for is not originals[0]
+        assert order_text.links_for is not originals[0]
         assert CreateOrders.create is not originals[1]
         assert ChangeOrders.patch is not originals[2]
-    assert (representation.links_for, CreateOrders.create, ChangeOrders.patch) == originals
+    assert (order_text.links_for, CreateOrders.create, ChangeOrders.patch) == originals
 
 
 def test_given_a_create_planned_to_raise_when_it_runs_then_before_nothing_is_written_after_the_order_is(

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from orders_domain.domain import lifecycle, refundability
 from orders_domain.domain.lifecycle import LineStatus, Operation, OrderStateConflict, OrderStatus
-from orders_domain.http.representation import links_for
+from orders_domain.domain.order_text import links_for
 from orders_domain.models import LineItem, Order
 
 from tests.helpers import ROOT

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from orders_domain.domain.coupon_rows import UsageRow
     from orders_domain.domain.events import DomainEvent
     from orders_domain.domain.history_entries import HistoryEntry
+    from orders_domain.domain.order_text import OrderAnswer
     from orders_domain.domain.page_positions import Page, PagePosition, Place
     from orders_domain.models import Order
     from orders_domain.models.catalogue import CatalogueSettings, OpenCredit, Product, ShippingProduct
@@ -77,6 +78,9 @@ class OrderRepository(Protocol):
         self, tenant_id: str, order_id: str, *, consistent: bool = False, include_deleted: bool = False
     ) -> Order | None:
         """The order, or None (also when it is deleted, unless `include_deleted`)."""
+
+    def get_answer(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> OrderAnswer | None:
+        """The order's answer as written (domain.order_text), or None (also when it is deleted)."""
 
     def get_by_token(self, tenant_id: str, token: str) -> Order | None: ...
 

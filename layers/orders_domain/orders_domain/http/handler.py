@@ -8,7 +8,12 @@ A function module needs only its routes:
 
 `FunctionApp` carries the logger (correlation id from the API Gateway request), metrics, the
 tracer when tracing is on, the resolver with the shared error mapping (api.build_resolver), the
-caller check and `idempotent`, which runs an effect at most once per (tenant, route, key).
+caller check, `idempotent`, which runs an effect at most once per (tenant, route, key), and `fast`,
+which opts a hot GET route into the fast path (fast_path.py):
+
+    @fn.fast
+    @app.get("/orders/<tenantId>/<id>", ...)
+    def get_order(...): ...
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from orders_domain.http.api import (
     sane_host,
     stored_response,
 )
+from orders_domain.http.fast_path import FastPaths
 from orders_domain.http.idempotency import StoredResponse
 from orders_domain.http.routes import IDEMPOTENT_ROUTES
 from orders_domain.runtime import cold_start, wiring
@@ -40,6 +46,7 @@ from orders_domain.services.common import keyed_write_id
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def tracing_enabled() -> bool:
@@ -54,16 +61,17 @@ class FunctionApp:
         self.logger = Logger()
         self.metrics = Metrics()
         self.app: APIGatewayRestResolver = build_resolver()
+        self.fast_paths = FastPaths(self.app)
         self._handler = self._build_handler()
         self._traced: Handler | None = None
 
     def _build_handler(self) -> Handler:
-        app = self.app
+        app, fast = self.app, self.fast_paths.resolve
 
         @self.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
         @self.metrics.log_metrics
         def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-            return resolve(app, event, context)
+            return resolve(app, event, context, fast)
 
         return handler
 
@@ -85,6 +93,11 @@ class FunctionApp:
 
         traced: Handler = Tracer().capture_lambda_handler(handler)
         return traced
+
+    def fast(self, route_function: F) -> F:
+        """Opt a GET route into the fast path (fast_path.py), above its `@app.get(...)`; the import
+        fails when the route may not (fast_path.why_not_fast)."""
+        return self.fast_paths.opt_in(route_function)
 
     # ------------------------------------------------------------------ per request
     def caller(self, tenant_id: str) -> RequestInfo:

@@ -8,30 +8,18 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from orders_domain.domain import jsonio, lifecycle, portal
+from orders_domain.domain import jsonio, order_text, portal
 from orders_domain.domain.errors import BadRequest, FieldError
-from orders_domain.domain.lifecycle import Operation
+from orders_domain.domain.order_text import etag_of
 from orders_domain.models import RESPONSE_EXCLUDED_FIELDS, Order
 
 if TYPE_CHECKING:
     from orders_domain.domain.history_entries import HistoryEntry
 
-#: Link relation -> the operation it offers; present only while the lifecycle allows it.
-_ACTION_LINKS: tuple[tuple[str, Operation, str], ...] = (
-    ("fulfill", Operation.FULFIL, "/fulfill"),
-    ("cancel", Operation.CANCEL, "/cancel"),
-    ("refunds", Operation.REFUND, "/refunds"),
-    ("will-call-check", Operation.WILL_CALL_CHECK, "/will-call-check"),
-)
-
-
-def order_path(order: Order) -> str:
-    return f"/orders/{order.tenant_id}/{order.id}"
-
 
 def etag(order: Order) -> str:
     """The `ETag` of an order response: its `sys_version`, quoted."""
-    return f'"{order.sys_version}"'
+    return etag_of(order.sys_version)
 
 
 def order_headers(order: Order, *, location_base: str | None = None) -> dict[str, str]:
@@ -40,19 +28,6 @@ def order_headers(order: Order, *, location_base: str | None = None) -> dict[str
     if location_base is not None:
         headers["Location"] = f"{location_base.rstrip('/')}/{order.id}"
     return headers
-
-
-def links_for(order: Order) -> dict[str, dict[str, str]]:
-    """`self`, `fulfillments`, plus the actions the order's state allows now (lifecycle decides)."""
-    base = order_path(order)
-    links = {
-        "self": {"href": base},
-        "fulfillments": {"href": f"/orders/{order.tenant_id}/fulfillments?order_id={order.id}"},
-    }
-    for rel, operation, suffix in _ACTION_LINKS:
-        if lifecycle.allowed(operation, order):
-            links[rel] = {"href": base + suffix}
-    return links
 
 
 def page_json(items: Sequence[Any], next_token: str | None) -> str:
@@ -133,19 +108,11 @@ def history_page_json(entries: Sequence[HistoryEntry], next_token: str | None) -
 
 
 def order_json(order: Order, fields: str | None = None) -> str:
-    """The JSON text of an order response: `order_body` serialised, in one pass without `fields`.
-
-    pydantic writes the order (Decimals marked, then unmarked into JSON numbers, digit for digit)
-    and `_links` is appended: the same text `jsonio.dumps(order_body(order))` gives, at a
-    fraction of the cost on the hottest path (get).
-    """
+    """The JSON text of an order response: the order's answer (domain.order_text, what storage keeps
+    and a plain GET serves), or with `fields` its projection."""
     if fields:
         return jsonio.dumps(order_body(order, fields))
-    text = order.model_dump_json(
-        exclude_none=True, exclude=set(RESPONSE_EXCLUDED_FIELDS), context={jsonio.NUMBERS: True}
-    )
-    links = json.dumps(links_for(order), separators=(",", ":"), ensure_ascii=False)
-    return jsonio.unmark(f'{text[:-1]},"_links":{links}}}')
+    return order_text.order_text(order)
 
 
 def order_body(order: Order, fields: str | None = None) -> dict[str, Any]:
@@ -155,7 +122,7 @@ def order_body(order: Order, fields: str | None = None) -> dict[str, Any]:
     without the internal ones, plus `_links`.
     """
     body = order.model_dump(mode="python", exclude_none=True, exclude=set(RESPONSE_EXCLUDED_FIELDS))
-    body["_links"] = links_for(order)
+    body["_links"] = order_text.links_for(order)
     return project(body, fields) if fields else body
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orders_domain.domain.errors import NotFound
+from orders_domain.domain.order_text import OrderAnswer
 from orders_domain.domain.ports import OrderRepository
 from orders_domain.models import Order
 from orders_domain.services.common import ORDER_ID_RE, TOKEN_PREFIX, TOKEN_RE
@@ -24,6 +25,24 @@ class ReadOrders:
         elif ORDER_ID_RE.match(order_ref):
             found = self.repo.get(tenant_id, order_ref, consistent=consistent)
         if found is None or found.tenant_id != tenant_id:
+            raise NotFound(f"Order {order_ref} was not found.")
+        return found
+
+    def answer(self, tenant_id: str, order_ref: str, *, consistent: bool = False) -> OrderAnswer:
+        """What `get` finds, as the answer written with it (domain.order_text): the text a plain GET
+        serves and its version, without building the order; 404 as `get`. The order's key holds its
+        tenant, so no other tenant's order can be found."""
+        order_id = order_ref
+        if order_ref.startswith(TOKEN_PREFIX):
+            token = order_ref[len(TOKEN_PREFIX) :]
+            order_id = (self.repo.id_by_token(tenant_id, token) if TOKEN_RE.match(token) else None) or ""
+            consistent = False  # a by-token read is never strongly consistent (its index is not)
+        found = (
+            self.repo.get_answer(tenant_id, order_id, consistent=consistent)
+            if ORDER_ID_RE.match(order_id)
+            else None
+        )
+        if found is None:
             raise NotFound(f"Order {order_ref} was not found.")
         return found
 

@@ -1,10 +1,16 @@
 """The orders table's order items: the only code that reads or writes them.
 
-An order item is its key, its index attributes (keys.py), and three attributes of its own:
+An order item is its key, its index attributes (keys.py), and attributes of its own:
 
-- `doc`: the order as one compact JSON string (pydantic writes it and reads it back, exact
-  Decimals as strings). One string is what botocore parses on a get and what it checks on a
-  write, instead of a nested typed map of every field: reads and writes cost a fraction.
+- `doc`: the order's answer without its links, as one compact JSON string (domain.order_text
+  `body_text`: Decimals as JSON numbers digit for digit), and `actions`: the actions the order's
+  state allowed when it was written (`order_text.actions`, comma-separated): a plain GET answers
+  the two joined (`order_text.with_links`) as they are. `internal`: the fields an answer leaves out
+  (RESPONSE_EXCLUDED_FIELDS: the tenant, the deletion marks, the recent write ids), as JSON. `fmt`
+  is the rendering's version (order_text.RENDER_VERSION). One string is what botocore parses on a
+  get and what it checks on a write, instead of a nested typed map of every field. Items written
+  before issue 36 have no `fmt`: their `doc` is the whole order with Decimals as strings; they are
+  read as they are (`order_of`) and rewritten in this form by their next write.
 - `summary`: the order's list row (models.SUMMARY_FIELDS) as JSON; the only non-key attribute
   the indexes project, so an index write is 1 WCU and a list page reads rows, not orders.
 - `sys_version` (the write condition) and `request_fingerprint` (the create's request hash).
@@ -14,8 +20,10 @@ An order item is its key, its index attributes (keys.py), and three attributes o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -23,10 +31,19 @@ from botocore.exceptions import ClientError
 from orders_domain.domain import jsonio
 from orders_domain.domain.catalogue_rules import Reservation
 from orders_domain.domain.errors import OrderAlreadyExists, PayloadTooLarge, VersionConflict
+from orders_domain.domain.order_text import (
+    RENDER_VERSION,
+    OrderAnswer,
+    actions,
+    body_text,
+    links_of,
+    order_text,
+    with_links,
+)
 from orders_domain.domain.page_positions import Page, PagePosition
 from orders_domain.models import Order
 from orders_domain.models.fulfillments import Fulfillment
-from orders_domain.models.orders import SUMMARY_FIELDS
+from orders_domain.models.orders import RESPONSE_EXCLUDED_FIELDS, SUMMARY_FIELDS
 from orders_domain.models.types import MAX_ORDER_STORED_BYTES, fits_stored, stored_bytes
 from orders_domain.storage import keys
 from orders_domain.storage.busy_parties import BusyParties
@@ -51,8 +68,51 @@ if TYPE_CHECKING:
 #: the answer's links; MAX_ORDER_ITEM_BYTES bounds the order's own item.
 MAX_ORDER_ITEM_BYTES = 390_000
 _DOC, _SUMMARY, _VERSION, _FINGERPRINT = "doc", "summary", "sys_version", "request_fingerprint"
-#: A read of an order's document alone: (ProjectionExpression, ExpressionAttributeNames).
-DOC_PROJECTION: tuple[str, dict[str, str]] = ("#doc", {"#doc": _DOC})
+_INTERNAL, _FORMAT, _ACTIONS = "internal", "fmt", "actions"
+#: A read of what an order's document is made of: (ProjectionExpression, ExpressionAttributeNames).
+#: (An item read without `fmt` would be taken for one written before issue 36.)
+DOC_PROJECTION: tuple[str, dict[str, str]] = (
+    "#doc, #internal, #fmt, #actions, #version",
+    {"#doc": _DOC, "#internal": _INTERNAL, "#fmt": _FORMAT, "#actions": _ACTIONS, "#version": _VERSION},
+)
+_INTERNAL_FIELDS = set(RESPONSE_EXCLUDED_FIELDS)
+
+
+def order_of(item: Mapping[str, Any]) -> Order:
+    """The order an item holds, exactly: Decimals are read from the stored text's digits, never
+    through float (`12.50` stays `12.50`), in both stored forms (module docstring)."""
+    text = item[_DOC]["S"]
+    if _FORMAT not in item:  # written before issue 36: the whole order, Decimals as strings
+        return Order.model_validate_json(text)
+    body = json.loads(text, parse_float=Decimal)
+    body.update(json.loads(item[_INTERNAL]["S"]))
+    return Order.model_validate(body)
+
+
+def storage_text(order: Order) -> str:
+    """The order as one JSON object of its storage form (every field, Decimals as exact strings, a
+    payload's numbers as numbers): the `doc` items had before issue 36, and what an order's history
+    keeps, whichever form its item has."""
+    return jsonio.unmark(order.model_dump_json(exclude_none=True, context={jsonio.FREE_NUMBERS: True}))
+
+
+def stored_text(item: Mapping[str, Any]) -> str:
+    """`storage_text` of the order an item holds, in either stored form (tools and harnesses that
+    read stored orders as JSON)."""
+    return str(item[_DOC]["S"]) if _FORMAT not in item else storage_text(order_of(item))
+
+
+def stored_answer(item: Mapping[str, Any], tenant_id: str, order_id: str) -> OrderAnswer:
+    """The answer the item of the order (`tenant_id`, `order_id`) holds; rendered again from its
+    order when the item was written by another rendering (an older RENDER_VERSION, or before issue 36)."""
+    stored_format = item.get(_FORMAT, {}).get("N")
+    if stored_format is not None and int(stored_format) == RENDER_VERSION:
+        internal = json.loads(item[_INTERNAL]["S"])
+        allowed = item[_ACTIONS]["S"].split(",")
+        text = with_links(item[_DOC]["S"], links_of(tenant_id, order_id, allowed))
+        return OrderAnswer(text, int(item[_VERSION]["N"]), bool(internal.get("sys_deleted")))
+    order = order_of(item)
+    return OrderAnswer(order_text(order), order.sys_version, bool(order.sys_deleted))
 
 
 def summary_of(order: Order) -> str:
@@ -65,10 +125,10 @@ def summary_of(order: Order) -> str:
 _SUMMARY_INCLUDE = set(SUMMARY_FIELDS)
 
 
-def check_storable(doc: str, summary: str) -> None:
+def check_storable(doc: str, *beside: str) -> None:
     """413 unless every item the order is written into fits DynamoDB (MAX_ORDER_STORED_BYTES): in
-    bytes, as stored, before anything is written."""
-    own = len(doc.encode("utf-8")) + len(summary.encode("utf-8")) + _KEYS_ALLOWANCE
+    bytes, as stored, before anything is written (`beside`: the item's other texts)."""
+    own = len(doc.encode("utf-8")) + sum(len(text.encode("utf-8")) for text in beside) + _KEYS_ALLOWANCE
     if not fits_stored(doc) or own > MAX_ORDER_ITEM_BYTES:
         size = max(stored_bytes(doc), own)
         raise PayloadTooLarge(
@@ -97,12 +157,16 @@ class OrderRecord:
         """What the order owns in its item (typed for DynamoDB): document, row, version, index keys
         (its rows of the `busy` parties spread: storage.party_keys)."""
         order = self.order
-        # Money is stored as exact strings (its type reads them back); a payload's numbers as numbers.
-        doc = jsonio.unmark(order.model_dump_json(exclude_none=True, context={jsonio.FREE_NUMBERS: True}))
+        # The order's answer, and beside it what an answer leaves out (module docstring).
+        doc = body_text(order)
+        internal = order.model_dump_json(include=_INTERNAL_FIELDS, exclude_none=True)
         summary = summary_of(order)
-        check_storable(doc, summary)
+        check_storable(doc, summary, internal)
         attributes: dict[str, Any] = {
             _DOC: {"S": doc},
+            _ACTIONS: {"S": ",".join(actions(order))},
+            _INTERNAL: {"S": internal},
+            _FORMAT: {"N": str(RENDER_VERSION)},
             _SUMMARY: {"S": summary},
             _VERSION: {"N": str(order.sys_version)},
         }
@@ -121,7 +185,7 @@ class OrderRecord:
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> OrderRecord:
         fingerprint = item.get(_FINGERPRINT, {}).get("S")
-        return cls(order=Order.model_validate_json(item[_DOC]["S"]), request_fingerprint=fingerprint)
+        return cls(order=order_of(item), request_fingerprint=fingerprint)
 
 
 #: Index attributes an order may carry; a replace removes the ones it no longer has.
@@ -251,23 +315,41 @@ class DynamoOrderRepository:
                 raise VersionConflict(conflict) from exc
             raise
 
-    @translate_store_errors
-    def get(
-        self, tenant_id: str, order_id: str, *, consistent: bool = False, include_deleted: bool = False
-    ) -> Order | None:
+    def _item(self, tenant_id: str, order_id: str, consistent: bool) -> Mapping[str, Any] | None:
+        """An order's item, what its document is made of (DOC_PROJECTION): one GetItem."""
+        projection, names = DOC_PROJECTION
         params: dict[str, Any] = {
             "TableName": self._table,
             "Key": typed_key(keys.order_key(tenant_id, order_id)),
             "ConsistentRead": consistent,
-            "ProjectionExpression": "#doc",
-            "ExpressionAttributeNames": {"#doc": _DOC},
+            "ProjectionExpression": projection,
+            "ExpressionAttributeNames": names,
         }
         out = self._direct.get_item(params) if self._direct is not None else None
-        item = (out if out is not None else self._client.get_item(**params)).get("Item")
+        item: Mapping[str, Any] | None = (out if out is not None else self._client.get_item(**params)).get(
+            "Item"
+        )
+        return item
+
+    @translate_store_errors
+    def get(
+        self, tenant_id: str, order_id: str, *, consistent: bool = False, include_deleted: bool = False
+    ) -> Order | None:
+        item = self._item(tenant_id, order_id, consistent)
         if item is None:
             return None
         order = OrderRecord.from_item(item).order
         return None if order.sys_deleted and not include_deleted else order
+
+    @translate_store_errors
+    def get_answer(self, tenant_id: str, order_id: str, *, consistent: bool = False) -> OrderAnswer | None:
+        """The order's answer as stored (`stored_answer`), None when there is no such order or it is
+        deleted: what a plain GET serves without building the order."""
+        item = self._item(tenant_id, order_id, consistent)
+        if item is None:
+            return None
+        answer = stored_answer(item, tenant_id, order_id)
+        return None if answer.deleted else answer
 
     @translate_store_errors
     def get_by_token(self, tenant_id: str, token: str) -> Order | None:

@@ -59,7 +59,7 @@ answer = create.lambda_handler(made, FakeLambdaContext(function_name="create_ord
 assert answer["statusCode"] == 201, answer
 order = json.loads(answer["body"])
 token = "token-" + order["token"]
-base = "/orders/" + order["tenant_id"] + "/"
+base = "/orders/" + load("get_order.json")["pathParameters"]["tenantId"] + "/"
 routes = {
     "get": (get, plain("get_order.json", order["id"], base + order["id"])),
     "get_by_token": (get, plain("get_order.json", token, base + token)),

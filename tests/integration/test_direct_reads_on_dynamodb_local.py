@@ -112,3 +112,25 @@ def test_given_a_missing_table_when_read_then_the_sdks_error_is_what_the_caller_
     with pytest.raises(ClientError) as raised:
         repository.get("tenant-a", "0" * 26)
     assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_given_a_stored_order_when_its_token_is_queried_directly_then_the_page_is_the_sdks(
+    tables: dict[str, str], dynamodb_endpoint: str
+) -> None:
+    order = created()
+    client = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, config=CLIENT_CONFIG)
+    direct = DirectReads.for_client(client)
+    assert direct is not None
+    asked: dict[str, Any] = {
+        "TableName": tables["OrdersTable"],
+        "IndexName": keys.INDEX_TOKEN,
+        "KeyConditionExpression": "token_pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": keys.token_pk("tenant-a", order["token"])}},
+        "Limit": 1,
+    }
+    by_direct = direct.query(dict(asked))
+    by_sdk = client.query(**asked)
+    assert by_direct is not None
+    assert by_direct["Items"] == by_sdk["Items"]
+    assert keys.order_id_of(by_direct["Items"][0]["PK"]["S"]) == order["id"]
+    assert by_direct.get("LastEvaluatedKey") == by_sdk.get("LastEvaluatedKey")

@@ -293,3 +293,51 @@ def test_given_moto_when_an_order_is_read_directly_then_motos_answer_is_taken_an
         assert answer is not None
         assert answer["Item"] == {"doc": ITEM["doc"]}  # the projection's attribute
         assert getattr(direct._local, "connection", None) is None
+
+
+QUERY: dict[str, Any] = {
+    "TableName": "orders",
+    "IndexName": "by_token",
+    "KeyConditionExpression": "token_pk = :pk",
+    "ExpressionAttributeValues": {":pk": {"S": "T#t1#TOKEN#abc"}},
+    "Limit": 1,
+}
+PAGE = {"Items": [{"PK": {"S": "T#t1#O#o1"}, "SK": {"S": "ORDER"}}], "Count": 1, "ScannedCount": 1}
+
+
+def test_given_a_query_when_sent_directly_then_the_page_is_the_sdks_and_the_target_is_query(
+    fake: FakeDynamo,
+) -> None:
+    fake.answers += [Answer(body=json.dumps(PAGE).encode()), Answer(body=json.dumps(PAGE).encode())]
+    direct = reader(fake).query(dict(QUERY))
+    sdk = client_for(fake.url).query(**QUERY)
+    assert direct is not None
+    assert (direct["Items"], direct["Count"]) == (sdk["Items"], sdk["Count"]) == (PAGE["Items"], 1)
+    sent, by_sdk = fake.requests
+    assert sent["headers"]["X-Amz-Target"] == by_sdk["headers"]["X-Amz-Target"] == "DynamoDB_20120810.Query"
+    assert sent["body"] == by_sdk["body"] == QUERY
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        {"Items": [{"PK": {"B": "AAEC"}}], "Count": 1},
+        {"Items": [], "Count": 0, "LastEvaluatedKey": {"PK": {"B": "AAEC"}}},
+        {"Items": [], "Count": 0, "ConsumedCapacity": {"CapacityUnits": 0.5}},
+        {"Items": "not a list"},
+    ],
+    ids=["binary-item", "binary-last-key", "consumed-capacity", "items-not-a-list"],
+)
+def test_given_a_page_that_is_not_plain_when_queried_directly_then_it_is_left_to_the_sdk(
+    fake: FakeDynamo, page: dict[str, Any]
+) -> None:
+    fake.answers.append(Answer(body=json.dumps(page).encode()))
+    assert reader(fake).query(dict(QUERY)) is None
+
+
+def test_given_a_page_with_a_last_key_when_queried_directly_then_it_is_kept(fake: FakeDynamo) -> None:
+    page = {**PAGE, "LastEvaluatedKey": {"PK": {"S": "T#t1#O#o1"}, "SK": {"S": "ORDER"}}}
+    fake.answers.append(Answer(body=json.dumps(page).encode()))
+    answer = reader(fake).query(dict(QUERY))
+    assert answer is not None
+    assert answer["LastEvaluatedKey"] == page["LastEvaluatedKey"]

@@ -1,23 +1,24 @@
-"""GetItem without the SDK's per-call machinery: the read every GET of an order makes (issue 36).
+"""GetItem and Query without the SDK's per-call machinery: the reads every GET of an order makes, by
+id or by guest token (issue 36).
 
 A warm GetItem through botocore costs about 0.8 ms of CPU here, of which the request on the wire
 (one keep-alive HTTP request, a few KB back) is a quarter: the rest is the SDK building the request
 (parameter events, endpoint rules, serialising, its headers class), signing it, sending it through
 its urllib3 session (a proxy lookup in the environment per call, the pool, a streaming body) and
-parsing the answer against the service model. `DirectReads.get_item` sends the same request with
-the same pieces a botocore client uses where they cost little, and none of the rest:
+parsing the answer against the service model. `DirectReads.get_item` and `.query` send the same
+request with the same pieces a botocore client uses where they cost little, and none of the rest:
 
-- the request is GetItem's JSON as DynamoDB's wire protocol defines it (the parameters are already
-  DynamoDB JSON: storage/ builds them), signed by botocore's own SigV4 signer with the client's own
+- the request is the operation's JSON as DynamoDB's wire protocol defines it (the parameters are
+  already DynamoDB JSON: storage/ builds them), signed by botocore's own SigV4 signer with the client's own
   credentials (refreshed as the client's are), to the client's own endpoint and region;
 - it travels on one keep-alive `http.client` connection per thread (TLS verified against the CA
   bundle botocore uses, or AWS_CA_BUNDLE), with the client's timeouts;
 - the answer is taken only when it is whole and plain: status 200, its CRC32 as DynamoDB stamped
-  it, and an item of scalar attributes (what botocore's parser would return unchanged).
+  it, and items of scalar attributes only (what botocore's parser would return unchanged).
 
 Anything else - an error status, a broken or timed-out connection, a CRC mismatch, a proxy in the
-environment - and `get_item` returns None: the caller makes the same call through the client, whose
-retries, backoff and error mapping take over (so an error is read once here and once there: GetItem
+environment - and the call returns None: the caller makes the same call through the client, whose
+retries, backoff and error mapping take over (so an error is read once here and once there: a read
 has no effect to repeat).
 
 Hooks see the call as they see the SDK's: `before-parameter-build`, `before-call` and `before-send`,
@@ -43,23 +44,24 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.httpsession import get_cert_path
 
-_TARGET = "DynamoDB_20120810.GetItem"
+#: The operations sent directly, and the members of their answers that hold items.
+_ITEMS_OF = {"GetItem": ("Item",), "Query": ("Items", "LastEvaluatedKey")}
 _CONTENT_TYPE = "application/x-amz-json-1.0"
 #: Attribute types whose wire form botocore's parser returns as it is (no base64 to decode).
 _PLAIN_TYPES = frozenset({"S", "N", "BOOL", "NULL", "SS", "NS"})
 _PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
-_EVENT = "{}.dynamodb.GetItem"
 _PRODUCT = "orders-api"
 
 
 class DirectReads:
-    """GetItem on a botocore DynamoDB client's endpoint, credentials and hooks (module docstring)."""
+    """GetItem and Query on a botocore DynamoDB client's endpoint, credentials and hooks (module
+    docstring)."""
 
     def __init__(self, client: Any, credentials: Any) -> None:
         self._client = client
         self._credentials = credentials
         self._events = client.meta.events
-        self._model = client.meta.service_model.operation_model("GetItem")
+        self._models = {name: client.meta.service_model.operation_model(name) for name in _ITEMS_OF}
         self._region = client.meta.region_name
         parts = urlsplit(client.meta.endpoint_url)
         self._https = parts.scheme == "https"
@@ -88,26 +90,40 @@ class DirectReads:
 
     def get_item(self, params: dict[str, Any]) -> dict[str, Any] | None:
         """GetItem's answer as the client would return it, or None: make the call through the client."""
+        return self._call("GetItem", params)
+
+    def query(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        """Query's answer (one page) as the client would return it, or None: make it through the client."""
+        return self._call("Query", params)
+
+    def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any] | None:
         context: dict[str, Any] = {}
-        events, model = self._events, self._model
-        events.emit(_EVENT.format("before-parameter-build"), params=params, model=model, context=context)
+        events, model = self._events, self._models[operation]
+        events.emit(
+            f"before-parameter-build.dynamodb.{operation}", params=params, model=model, context=context
+        )
         try:
-            answer = self._send(params, context)
+            answer = self._send(operation, params, context)
         except Exception as exc:  # noqa: BLE001 - any failure is the SDK's to retry and report
             self._close()
-            events.emit(_EVENT.format("after-call-error"), exception=exc, context=context)
+            events.emit(f"after-call-error.dynamodb.{operation}", exception=exc, context=context)
             return None
         if answer is None:
-            events.emit(_EVENT.format("after-call-error"), exception=None, context=context)
+            events.emit(f"after-call-error.dynamodb.{operation}", exception=None, context=context)
             return None
         events.emit(
-            _EVENT.format("after-call"), http_response=None, parsed=answer, model=model, context=context
+            f"after-call.dynamodb.{operation}",
+            http_response=None,
+            parsed=answer,
+            model=model,
+            context=context,
         )
         return answer
 
-    def _send(self, params: dict[str, Any], context: dict[str, Any]) -> dict[str, Any] | None:
+    def _send(self, operation: str, params: dict[str, Any], context: dict[str, Any]) -> dict[str, Any] | None:
         body = json.dumps(params, separators=(",", ":")).encode()
-        headers = {"Content-Type": _CONTENT_TYPE, "X-Amz-Target": _TARGET, "User-Agent": self._user_agent}
+        target = f"DynamoDB_20120810.{operation}"
+        headers = {"Content-Type": _CONTENT_TYPE, "X-Amz-Target": target, "User-Agent": self._user_agent}
         request_dict = {
             "url_path": self._path,
             "query_string": "",
@@ -120,28 +136,29 @@ class DirectReads:
         events = self._events
         # A `before-call` answer is (http response, parsed answer), as botocore takes it.
         _, answered = events.emit_until_response(
-            _EVENT.format("before-call"),
-            model=self._model,
+            f"before-call.dynamodb.{operation}",
+            model=self._models[operation],
             params=request_dict,
             request_signer=None,
             context=context,
         )
         if answered is not None:
             http_response, parsed = answered
-            return parsed if http_response.status_code == 200 and _plain(parsed) else None
+            return parsed if http_response.status_code == 200 and _plain(operation, parsed) else None
         request = AWSRequest("POST", self._url, data=body, headers=headers)
         SigV4Auth(self._credentials.get_frozen_credentials(), "dynamodb", self._region).add_auth(request)
         # A `before-send` answer (a test double's, a fault injector's) is the answer on the wire.
-        _, sent = events.emit_until_response(_EVENT.format("before-send"), request=request.prepare())
+        _, sent = events.emit_until_response(f"before-send.dynamodb.{operation}", request=request.prepare())
         if sent is not None:
-            return _answer(sent.status_code, sent.headers.get("x-amz-crc32"), sent.content, sent.headers)
+            crc = sent.headers.get("x-amz-crc32")
+            return _answer(operation, sent.status_code, crc, sent.content, sent.headers)
         connection = self._connection()
         connection.request("POST", self._path, body=body, headers=dict(request.headers.items()))
         response = connection.getresponse()
         data = response.read()
         if response.getheader("Connection", "").lower() == "close":
             self._close()
-        return _answer(response.status, response.getheader("x-amz-crc32"), data, response.headers)
+        return _answer(operation, response.status, response.getheader("x-amz-crc32"), data, response.headers)
 
     def _connection(self) -> http.client.HTTPConnection:
         connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
@@ -172,25 +189,32 @@ class DirectReads:
             connection.close()
 
 
-def _plain(answer: Any) -> bool:
-    """Whether a GetItem answer is one botocore's parser returns as it is: an object whose item (if
-    any) has only attributes of scalar types (nothing base64 to decode)."""
-    if not isinstance(answer, dict):
+def _plain(operation: str, answer: Any) -> bool:
+    """Whether an answer is one botocore's parser returns as it is: an object whose items (an item,
+    a page of items, a page's last key) have only attributes of scalar types (nothing base64 to
+    decode) and whose other members are what JSON gives (no ConsumedCapacity: never asked for)."""
+    if not isinstance(answer, dict) or "ConsumedCapacity" in answer:
         return False
-    item = answer.get("Item")
-    if item is None:
-        return True
+    for member in _ITEMS_OF[operation]:
+        held = answer.get(member)
+        items = held if isinstance(held, list) else [held] if held is not None else []
+        if not all(_plain_item(item) for item in items):
+            return False
+    return True
+
+
+def _plain_item(item: Any) -> bool:
     return isinstance(item, dict) and all(
         isinstance(v, dict) and len(v) == 1 and next(iter(v)) in _PLAIN_TYPES for v in item.values()
     )
 
 
-def _answer(status: int, crc: str | None, data: bytes, headers: Any) -> dict[str, Any] | None:
+def _answer(operation: str, status: int, crc: str | None, data: bytes, headers: Any) -> dict[str, Any] | None:
     """The parsed answer of a whole, plain 200 (its CRC32 as DynamoDB stamped it), else None."""
     if status != 200 or (crc is not None and int(crc) != zlib.crc32(data)):
         return None
     answer = json.loads(data)
-    if not _plain(answer):
+    if not _plain(operation, answer):
         return None
     answer["ResponseMetadata"] = {"HTTPStatusCode": 200, "RequestId": headers.get("x-amzn-RequestId")}
     return dict(answer)

@@ -360,13 +360,16 @@ class DynamoOrderRepository:
     @translate_store_errors
     def id_by_token(self, tenant_id: str, token: str) -> str | None:
         """The id of the order with this guest token: one Query on the keys-only by-token index."""
-        out = self._client.query(
-            TableName=self._table,
-            IndexName=keys.INDEX_TOKEN,
-            KeyConditionExpression="token_pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": keys.token_pk(tenant_id, token)}},
-            Limit=1,
-        )
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": keys.INDEX_TOKEN,
+            "KeyConditionExpression": "token_pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": keys.token_pk(tenant_id, token)}},
+            "Limit": 1,
+        }
+        out = self._direct.query(params) if self._direct is not None else None
+        if out is None:
+            out = dict(self._client.query(**params))
         items = out.get("Items", [])
         if not items:
             return None

@@ -283,13 +283,24 @@ def test_given_a_plain_get_of_a_found_order_when_handled_then_the_resolver_is_no
         assert resolve.call_count == 1
 
 
+def paths_of(fn: FunctionApp) -> FastPaths:
+    assert fn.fast_paths is not None
+    return fn.fast_paths
+
+
+def test_given_a_function_without_a_fast_route_when_built_then_it_has_no_fast_paths() -> None:
+    # (a function that opts nothing in never imports http/fast_path.py: its cold start)
+    assert FunctionApp().fast_paths is None
+    assert handler_module("catalogue").fn.fast_paths is None
+
+
 def test_given_the_functions_when_imported_then_the_hot_gets_are_opted_in() -> None:
-    assert handler_module("get_order").fn.fast_paths.routes() == [
+    assert paths_of(handler_module("get_order").fn).routes() == [
         ("GET", "/orders/<tenantId>/<id>"),
         ("GET", "/v3/orders/<id>"),
         ("GET", "/distribution/orders/<id>"),
     ]
-    assert handler_module("will_call_check").fn.fast_paths.routes() == [
+    assert paths_of(handler_module("will_call_check").fn).routes() == [
         ("GET", "/orders/<tenantId>/<id>/will-call-check"),
         ("GET", "/v1/orders/<id>/will-call-check"),
     ]
@@ -317,14 +328,14 @@ def test_given_a_static_route_registered_first_when_it_matches_then_it_wins_as_i
         return json_text_response(200, json.dumps([name, detail]))
 
     # WHEN each path is matched THEN the fast path takes only what the resolver routes to `thing`
-    assert fn.fast_paths.match(plain_event("/things/special")) is None
-    found = fn.fast_paths.match(plain_event("/things/abc"))
+    assert paths_of(fn).match(plain_event("/things/special")) is None
+    found = paths_of(fn).match(plain_event("/things/abc"))
     assert found is not None
     assert found[2] == {"name": "abc"}
-    assert fn.fast_paths.match(plain_event("/things/abcdefghi")) is None  # Name's max_length
-    assert fn.fast_paths.match(plain_event("/things/ABC")) is None  # Name's pattern
+    assert paths_of(fn).match(plain_event("/things/abcdefghi")) is None  # Name's max_length
+    assert paths_of(fn).match(plain_event("/things/ABC")) is None  # Name's pattern
     context: Any = FakeLambdaContext()
-    answer = fn.fast_paths.answer(plain_event("/things/abc"), context)
+    answer = paths_of(fn).answer(plain_event("/things/abc"), context)
     assert answer == fn.app.resolve(plain_event("/things/abc"), context)
     assert answer is not None
     assert answer["body"] == '["abc", null]'
@@ -362,4 +373,4 @@ def test_given_routes_that_may_not_take_the_fast_path_when_opted_in_then_the_imp
     for function, reason in cases:
         with pytest.raises(TypeError, match=reason):
             fn.fast(function)
-    assert fn.fast_paths.routes() == []
+    assert paths_of(fn).routes() == []

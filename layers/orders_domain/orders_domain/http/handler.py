@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -38,11 +38,13 @@ from orders_domain.http.api import (
     sane_host,
     stored_response,
 )
-from orders_domain.http.fast_path import FastPaths
 from orders_domain.http.idempotency import StoredResponse
 from orders_domain.http.routes import IDEMPOTENT_ROUTES
 from orders_domain.runtime import cold_start, wiring
 from orders_domain.services.common import keyed_write_id
+
+if TYPE_CHECKING:
+    from orders_domain.http.fast_path import FastPaths
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 T = TypeVar("T")
@@ -61,17 +63,20 @@ class FunctionApp:
         self.logger = Logger()
         self.metrics = Metrics()
         self.app: APIGatewayRestResolver = build_resolver()
-        self.fast_paths = FastPaths(self.app)
+        #: The routes opted into the fast path (`fast`); built by the first opt-in, so a function
+        #: without one never imports http/fast_path.py (its cold start).
+        self.fast_paths: FastPaths | None = None
         self._handler = self._build_handler()
         self._traced: Handler | None = None
 
     def _build_handler(self) -> Handler:
-        app, fast = self.app, self.fast_paths.resolve
+        app = self.app
 
         @self.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
         @self.metrics.log_metrics
         def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-            return resolve(app, event, context, fast)
+            fast = self.fast_paths
+            return resolve(app, event, context, fast.resolve if fast is not None else None)
 
         return handler
 
@@ -97,6 +102,10 @@ class FunctionApp:
     def fast(self, route_function: F) -> F:
         """Opt a GET route into the fast path (fast_path.py), above its `@app.get(...)`; the import
         fails when the route may not (fast_path.why_not_fast)."""
+        if self.fast_paths is None:
+            from orders_domain.http.fast_path import FastPaths
+
+            self.fast_paths = FastPaths(self.app)
         return self.fast_paths.opt_in(route_function)
 
     # ------------------------------------------------------------------ per request

@@ -36,6 +36,7 @@ from orders_domain.domain.errors import (
     UnsupportedMediaType,
 )
 from orders_domain.domain.jsonio import dumps, loads
+from orders_domain.http.array_bodies import refused_array
 from orders_domain.http.auth import TENANT_ID_PATTERN, Principal, authorize
 from orders_domain.http.idempotency import StoredResponse
 from orders_domain.http.problem import PROBLEM_JSON as PROBLEM_JSON
@@ -317,6 +318,8 @@ def resolve(
     else:
         error = preflight(event)
         event = with_media_type_lowered(event)
+    if error is None:
+        error = refused_array(app, event)
     if error is not None:
         result: dict[str, Any] = {
             "statusCode": error.status,

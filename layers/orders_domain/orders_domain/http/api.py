@@ -5,7 +5,6 @@ Domain errors are mapped to RFC 9457 responses here and nowhere else.
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import uuid
@@ -36,7 +35,7 @@ from orders_domain.domain.errors import (
     UnsupportedMediaType,
 )
 from orders_domain.domain.jsonio import dumps, loads
-from orders_domain.http.array_bodies import refused_array
+from orders_domain.http.array_bodies import body_text, refused_array
 from orders_domain.http.auth import TENANT_ID_PATTERN, Principal, authorize
 from orders_domain.http.idempotency import StoredResponse
 from orders_domain.http.problem import PROBLEM_JSON as PROBLEM_JSON
@@ -268,13 +267,8 @@ def preflight(event: Mapping[str, Any]) -> OrdersError | None:
     media_type = str(headers.get("content-type") or "").split(";")[0].strip().lower()
     if media_type and not (media_type == APPLICATION_JSON or media_type.endswith("+json")):
         return UnsupportedMediaType(f"Send the body as application/json, not {media_type}.")
-    if event.get("isBase64Encoded"):
-        try:
-            base64.b64decode(str(body), validate=True).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            return BadRequest(
-                "The body is not UTF-8 encoded JSON.", errors=[FieldError("body", "is not UTF-8")]
-            )
+    if event.get("isBase64Encoded") and body_text(event) is None:
+        return BadRequest("The body is not UTF-8 encoded JSON.", errors=[FieldError("body", "is not UTF-8")])
     return None
 
 

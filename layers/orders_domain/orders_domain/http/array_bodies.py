@@ -32,7 +32,7 @@ _CACHE = "_orders_sequence_bodies"
 
 def refused_array(app: APIGatewayRestResolver, event: Mapping[str, Any]) -> BadRequest | None:
     """The 400 for a JSON array sent to a route whose body is one object; None otherwise."""
-    if not _is_array(event.get("body"), bool(event.get("isBase64Encoded"))):
+    if not _is_array(event):
         return None
     route = (str(event.get("httpMethod", "")).upper(), str(event.get("resource", "")))
     if route in _sequence_bodies(app):
@@ -43,16 +43,23 @@ def refused_array(app: APIGatewayRestResolver, event: Mapping[str, Any]) -> BadR
     )
 
 
-def _is_array(body: Any, encoded: bool) -> bool:
+def body_text(event: Mapping[str, Any]) -> str | None:
+    """The request's body as text (base64 decoded when API Gateway encoded it); None when there is
+    none, or an encoded one is not base64 of UTF-8."""
+    body = event.get("body")
     if not body:
-        return False
-    text = str(body)
-    if encoded:
-        try:
-            text = base64.b64decode(text, validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
-            return False  # preflight refuses it
-    return text.lstrip(" \t\r\n").startswith("[")
+        return None
+    if not event.get("isBase64Encoded"):
+        return str(body)
+    try:
+        return base64.b64decode(str(body), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _is_array(event: Mapping[str, Any]) -> bool:
+    text = body_text(event)
+    return text is not None and text.lstrip(" \t\r\n").startswith("[")
 
 
 def _sequence_bodies(app: APIGatewayRestResolver) -> frozenset[tuple[str, str]]:

@@ -32,16 +32,10 @@ class ReadOrders:
         """What `get` finds, as the answer written with it (domain.order_text): the text a plain GET
         serves and its version, without building the order; 404 as `get`. The order's key holds its
         tenant, so no other tenant's order can be found."""
-        order_id = order_ref
+        order_id = self.id_of(tenant_id, order_ref)
         if order_ref.startswith(TOKEN_PREFIX):
-            token = order_ref[len(TOKEN_PREFIX) :]
-            order_id = (self.repo.id_by_token(tenant_id, token) if TOKEN_RE.match(token) else None) or ""
             consistent = False  # a by-token read is never strongly consistent (its index is not)
-        found = (
-            self.repo.get_answer(tenant_id, order_id, consistent=consistent)
-            if ORDER_ID_RE.match(order_id)
-            else None
-        )
+        found = self.repo.get_answer(tenant_id, order_id, consistent=consistent)
         if found is None:
             raise NotFound(f"Order {order_ref} was not found.")
         return found
